@@ -1,0 +1,3 @@
+from interlingua.cli import main
+
+raise SystemExit(main())
