@@ -133,32 +133,5 @@ def render_stream_error(err: GatewayError, target: Format) -> bytes:
     raise NotImplementedError
 
 
-class StreamTranslator:
-    """Translates one upstream SSE stream into the client's SSE stream."""
-
-    def __init__(
-        self,
-        *,
-        source: Format,
-        target: Format,
-        policy: Policy = DEFAULT_POLICY,
-        model: str | None = None,
-        include_usage: bool = True,
-    ) -> None:
-        """``include_usage``: OpenAI clients get a usage chunk only if they asked
-        (``stream_options.include_usage``)."""
-        raise NotImplementedError
-
-    def feed(self, data: bytes) -> bytes:
-        raise NotImplementedError
-
-    def finish(self) -> bytes:
-        raise NotImplementedError
-
-    def fail(self, err: GatewayError) -> bytes:
-        raise NotImplementedError
-
-    @property
-    def usage(self) -> Mapping[str, int]:
-        """IR usage seen so far (input_tokens, output_tokens, cache_read_tokens, ...)."""
-        raise NotImplementedError
+# The stream translator is shared runtime code (runtime/streams/), re-exported here.
+from interlingua.streams import StreamTranslator  # noqa: E402
