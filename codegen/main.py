@@ -9,7 +9,10 @@ Steps (each returns ``{relative path: file text}``):
 1. :mod:`interlingua.codegen.models`: ``specs/**.json`` -> ``generated/models/*.py``
    through datamodel-code-generator.
 2. :mod:`interlingua.codegen.render`: ``codegen/rules/<format>.yaml`` rendered
-   with the jinja2 templates in ``codegen/templates/`` -> ``generated/converters/*.py``.
+   with the jinja2 templates in ``codegen/templates/`` -> ``generated/converters/<format>.py``.
+   :mod:`interlingua.codegen.render_stream`: ``codegen/rules/<format>.stream.yaml``
+   (event names, delta fields) -> ``generated/converters/<format>_stream.py`` tables
+   that the shared stream runtime (``interlingua.streams``) is driven by.
 3. the manifest ``generated/MANIFEST.json``: sha256 of every source file.
 """
 
@@ -35,7 +38,7 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def render_all(root: Path) -> dict[str, str]:
-    from interlingua.codegen import manifest, models, render
+    from interlingua.codegen import manifest, models, render, render_stream
 
     files: dict[str, str] = {
         "generated/__init__.py": (
@@ -44,6 +47,7 @@ def render_all(root: Path) -> dict[str, str]:
     }
     files.update(models.render_models(root))
     files.update(render.render_converters(root))
+    files.update(render_stream.render_streams(root))
     files.update(manifest.render_manifest(root))
     return files
 

@@ -128,10 +128,5 @@ def render_error(err: GatewayError, target: Format) -> JSONObject:
     raise NotImplementedError
 
 
-def render_stream_error(err: GatewayError, target: Format) -> bytes:
-    """The client-format SSE error frame for ``err`` (no block bookkeeping)."""
-    raise NotImplementedError
-
-
 # The stream translator is shared runtime code (runtime/streams/), re-exported here.
-from interlingua.streams import StreamTranslator  # noqa: E402
+from interlingua.streams import StreamTranslator, render_stream_error  # noqa: E402

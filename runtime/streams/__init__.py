@@ -10,7 +10,12 @@ from interlingua.errors import GatewayError
 if TYPE_CHECKING:
     from interlingua.translate import Format, Policy
 
-__all__ = ["StreamTranslator"]
+__all__ = ["StreamTranslator", "render_stream_error"]
+
+
+def render_stream_error(err: GatewayError, target: Format) -> bytes:
+    """The client-format SSE error frame for ``err`` (no block bookkeeping)."""
+    raise NotImplementedError
 
 
 class StreamTranslator:
