@@ -1,0 +1,103 @@
+"""Developer sessions. Each works on a fresh machine: nox makes the venv and installs the project.
+
+    nox -s check                 # what CI runs: drift check, lint, typecheck, tests
+    nox -s generate              # regenerate generated/ from specs/ and codegen/rules/
+    nox -s generate -- --check   # fail and print the diff when generated/ is stale
+    nox -s tests -- -k anthropic # pytest, extra args passed through
+    nox -s conformance           # fixture conformance only
+    nox -s bench-convert         # microseconds per conversion
+    nox -s bench                 # the gateway under load against a local fake upstream
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["check"]
+
+PYTHON = "3.11"
+TYPED_PATHS = ["runtime", "server", "codegen"]
+
+
+def install(session: nox.Session) -> None:
+    """The one install step every session shares: the project with its dev extras."""
+    session.install("-e", ".[dev]")
+
+
+def _generate(session: nox.Session, *args: str) -> None:
+    session.run("interlingua", "codegen", *args)
+
+
+def _lint(session: nox.Session) -> None:
+    session.run("ruff", "check", ".")
+
+
+def _typecheck(session: nox.Session) -> None:
+    session.run("mypy", *TYPED_PATHS)
+    session.run("mypy", "generated")
+
+
+def _tests(session: nox.Session, *args: str) -> None:
+    session.run("pytest", *args)
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ (pass `-- --check` to only report drift)."""
+    unknown = [arg for arg in session.posargs if arg != "--check"]
+    if unknown:
+        session.error(f"Usage: nox -s generate [-- --check]; unknown {unknown}")
+    install(session)
+    _generate(session, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    install(session)
+    _lint(session)
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the hand-written code; the generated code is checked with lighter settings."""
+    install(session)
+    _typecheck(session)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    install(session)
+    _tests(session, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """Every fixture validated, converted to every format, judged by the official SDKs."""
+    install(session)
+    _tests(session, "tests/conformance", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def check(session: nox.Session) -> None:
+    """What CI runs (.ci/run): drift check, lint, typecheck, the whole test suite, in one venv."""
+    install(session)
+    _generate(session, "--check")
+    _lint(session)
+    _typecheck(session)
+    _tests(session, *session.posargs)
+
+
+@nox.session(name="bench-convert", python=PYTHON)
+def bench_convert(session: nox.Session) -> None:
+    """Microseconds per request/response conversion and per stream event, both directions."""
+    install(session)
+    session.run("python", "bench/convert.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """The gateway under load (passthrough and translated, streamed and not) on 127.0.0.1."""
+    install(session)
+    session.run("python", "bench/gateway/run.py", *session.posargs)
