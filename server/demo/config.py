@@ -1,0 +1,90 @@
+"""The gateway config of demo mode: every demo model name routed to a FakeUpstream.
+
+``interlingua serve --demo`` starts a :class:`FakeUpstream` and loads
+``demo_config_yaml(upstream)``. The routes (first match wins):
+
+=====================  ===========================  ==========================
+client sends model     upstream (format)            upstream model
+=====================  ===========================  ==========================
+``gpt-4o-mini``        demo-openai (openai_chat)    same (passthrough for OpenAI clients)
+``demo-gpt``           demo-openai                  ``gpt-4o-mini``
+``claude-via-openai``  demo-openai                  ``gpt-4o-mini`` (Anthropic clients: translated)
+``claude-sonnet-4-6``  demo-anthropic (anthropic)   same (passthrough for Anthropic clients)
+``demo-claude``        demo-anthropic               ``claude-sonnet-4-6``
+``gpt-via-anthropic``  demo-anthropic               ``claude-sonnet-4-6`` (OpenAI clients: translated)
+``gpt-*``, ``o1*`` ..  demo-openai                  same
+``claude-*``           demo-anthropic               same
+=====================  ===========================  ==========================
+
+The providers carry ``DEMO_UPSTREAM_KEY``; the fake upstream started by demo
+mode requires it, so the demo also shows the gateway injecting upstream keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from interlingua.server.demo.upstream import FakeUpstream
+
+__all__ = ["DEMO_ROUTES", "DEMO_UPSTREAM_KEY", "demo_config", "demo_config_yaml"]
+
+DEMO_UPSTREAM_KEY = "demo-upstream-key"
+
+# (client model name, provider, upstream model or None, display name)
+DEMO_ROUTES: tuple[tuple[str, str, str | None, str], ...] = (
+    ("gpt-4o-mini", "demo-openai", None, "GPT-4o mini (demo)"),
+    ("demo-gpt", "demo-openai", "gpt-4o-mini", "Demo GPT"),
+    ("claude-via-openai", "demo-openai", "gpt-4o-mini", "Claude name served by the OpenAI-format demo"),
+    ("claude-sonnet-4-6", "demo-anthropic", None, "Claude Sonnet 4.6 (demo)"),
+    ("demo-claude", "demo-anthropic", "claude-sonnet-4-6", "Demo Claude"),
+    (
+        "gpt-via-anthropic",
+        "demo-anthropic",
+        "claude-sonnet-4-6",
+        "GPT name served by the Anthropic-format demo",
+    ),
+    ("gpt-*", "demo-openai", None, "Any GPT name (demo)"),
+    ("o[134]*", "demo-openai", None, "Any o-series name (demo)"),
+    ("claude-*", "demo-anthropic", None, "Any Claude name (demo)"),
+)
+
+
+def demo_config(
+    upstream: FakeUpstream, *, host: str = "127.0.0.1", port: int = 8080, read_ms: int = 30_000
+) -> dict[str, Any]:
+    """The demo gateway config as a plain dict (the shape of server/config.py)."""
+    timeouts = {"connect_ms": 2_000, "read_ms": read_ms}
+    return {
+        "server": {"host": host, "port": port},
+        "providers": [
+            {
+                "name": "demo-openai",
+                "format": "openai_chat",
+                "base_url": upstream.openai_base_url,
+                "api_key": DEMO_UPSTREAM_KEY,
+                "timeouts": timeouts,
+            },
+            {
+                "name": "demo-anthropic",
+                "format": "anthropic_messages",
+                "base_url": upstream.anthropic_base_url,
+                "api_key": DEMO_UPSTREAM_KEY,
+                "timeouts": timeouts,
+            },
+        ],
+        "models": [
+            {"name": name, "provider": provider, "display_name": display}
+            | ({"upstream_model": target} if target else {})
+            for name, provider, target, display in DEMO_ROUTES
+        ],
+    }
+
+
+def demo_config_yaml(
+    upstream: FakeUpstream, *, host: str = "127.0.0.1", port: int = 8080, read_ms: int = 30_000
+) -> str:
+    """:func:`demo_config` as YAML text, for ``load_config_text(text, env)``."""
+    config = demo_config(upstream, host=host, port=port, read_ms=read_ms)
+    header = "# Interlingua demo mode: every model routes to the built-in fake upstream.\n"
+    return header + yaml.safe_dump(config, sort_keys=False)

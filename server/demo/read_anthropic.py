@@ -1,0 +1,165 @@
+"""Reads (and checks, as strictly as Anthropic does) a Messages request.
+
+Checked: ``model``, ``max_tokens``, roles, block types and their required
+fields, every ``tool_use`` answered by a ``tool_result`` in the very next
+message (and no ``tool_result`` without its ``tool_use``), tool definitions,
+the thinking budget. A violation raises :class:`BadRequest` with the field
+path, returned as Anthropic's 400 ``invalid_request_error``.
+https://docs.anthropic.com/en/api/messages
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interlingua.server.demo.plan import Conversation, input_tokens
+from interlingua.server.demo.read_openai import BadRequest
+
+__all__ = ["read_anthropic"]
+
+JSON = dict[str, Any]
+# Mid-conversation "system" messages are accepted: newer API versions take them.
+_ROLES = frozenset({"user", "assistant", "system"})
+_REQUIRED = {
+    "text": ("text",),
+    "image": ("source",),
+    "document": ("source",),
+    "tool_use": ("id", "name", "input"),
+    "tool_result": ("tool_use_id",),
+    "thinking": ("thinking", "signature"),
+    "redacted_thinking": ("data",),
+}
+
+
+def _blocks(content: Any, where: str) -> list[JSON]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    if not isinstance(content, list):
+        raise BadRequest(f"{where}: Input should be a valid list", where)
+    for i, block in enumerate(content):
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind not in _REQUIRED:
+            raise BadRequest(
+                f"{where}.{i}.type: Input tag {kind!r} does not match any of the expected tags",
+                f"{where}.{i}.type",
+            )
+        for name in _REQUIRED[kind]:
+            if name not in block:
+                raise BadRequest(f"{where}.{i}.{kind}.{name}: Field required", f"{where}.{i}.{name}")
+        if kind == "image" and block["source"].get("type") not in ("base64", "url", "file"):
+            raise BadRequest(
+                f"{where}.{i}.image.source.type: invalid image source", f"{where}.{i}.source.type"
+            )
+    return content
+
+
+def _result_text(block: JSON) -> str:
+    content = block.get("content", "")
+    if isinstance(content, list):
+        return "\n".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return str(content)
+
+
+def _check_pairing(i: int, blocks: list[JSON], pending: dict[str, str], conv: Conversation) -> None:
+    """Tool results must answer exactly the tool_use ids of the previous assistant turn."""
+    results = [b for b in blocks if b["type"] == "tool_result"]
+    answered = {b["tool_use_id"] for b in results}
+    if pending and not set(pending) <= answered:
+        missing = sorted(set(pending) - answered)
+        raise BadRequest(
+            f"messages.{i}: `tool_use` ids were found without `tool_result` blocks immediately after: {', '.join(missing)}. "
+            "Each `tool_use` block must have a corresponding `tool_result` block in the next message.",
+            f"messages.{i}.content",
+        )
+    for b in results:
+        if b["tool_use_id"] not in pending:
+            raise BadRequest(
+                f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` blocks: {b['tool_use_id']}. "
+                "Each `tool_result` block must have a corresponding `tool_use` block in the previous message.",
+                f"messages.{i}.content",
+            )
+    conv.tool_result = (pending[results[-1]["tool_use_id"]], _result_text(results[-1])) if results else None
+
+
+def _read_messages(body: JSON, conv: Conversation) -> None:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise BadRequest("messages: Field required", "messages")
+    pending: dict[str, str] = {}
+    for i, msg in enumerate(messages):
+        role = msg.get("role") if isinstance(msg, dict) else None
+        if role not in _ROLES:
+            raise BadRequest(
+                f"messages.{i}.role: Input should be 'user' or 'assistant'", f"messages.{i}.role"
+            )
+        blocks = _blocks(msg.get("content"), f"messages.{i}.content")
+        if role == "system":
+            continue
+        if role == "user":
+            _check_pairing(i, blocks, pending, conv)
+            texts = [b["text"] for b in blocks if b["type"] == "text"]
+            if texts or not conv.tool_result:
+                conv.last_user_text = "\n".join(texts)
+                conv.images_in_last_turn = sum(1 for b in blocks if b["type"] == "image")
+                conv.turns += 1
+            pending = {}
+        else:
+            if pending:
+                _check_pairing(i, [], pending, conv)
+            pending = {b["id"]: b["name"] for b in blocks if b["type"] == "tool_use"}
+            conv.tool_result = None
+
+
+def _read_tools(body: JSON, conv: Conversation) -> None:
+    for i, tool in enumerate(body.get("tools") or []):
+        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+            raise BadRequest(f"tools.{i}.name: Field required", f"tools.{i}.name")
+        if tool.get("type", "custom") == "custom":
+            if not isinstance(tool.get("input_schema"), dict):
+                raise BadRequest(f"tools.{i}.custom.input_schema: Field required", f"tools.{i}.input_schema")
+            conv.tools.append((tool["name"], tool["input_schema"]))
+    choice = body.get("tool_choice") or {}
+    conv.tools_disabled = choice.get("type") == "none"
+    if choice.get("type") == "tool":
+        conv.forced_tool = choice.get("name")
+    conv.parallel_allowed = not choice.get("disable_parallel_tool_use", False)
+
+
+def _read_thinking(body: JSON, conv: Conversation) -> None:
+    thinking = body.get("thinking") or {}
+    kind = thinking.get("type")
+    if kind == "enabled":
+        budget = thinking.get("budget_tokens")
+        if not isinstance(budget, int) or budget < 1024:
+            raise BadRequest(
+                "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
+                "thinking.budget_tokens",
+            )
+        if budget >= body["max_tokens"]:
+            raise BadRequest("`max_tokens` must be greater than `thinking.budget_tokens`.", "max_tokens")
+    conv.thinking = kind in ("enabled", "adaptive")
+
+
+def read_anthropic(body: JSON) -> Conversation:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise BadRequest("model: Field required", "model")
+    limit = body.get("max_tokens")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise BadRequest("max_tokens: Field required (a positive integer)", "max_tokens")
+    conv = Conversation(model=model, max_tokens=limit)
+    system = body.get("system")
+    if system is not None and not isinstance(system, str):
+        _blocks(system, "system")
+    _read_messages(body, conv)
+    _read_tools(body, conv)
+    _read_thinking(body, conv)
+    conv.stop = list(body.get("stop_sequences") or [])
+    conv.input_tokens = input_tokens(body, "anthropic_messages")
+    return conv
+
+
+def read_count_tokens(body: JSON) -> int:
+    """count_tokens takes a Messages body without max_tokens."""
+    read_anthropic({**body, "max_tokens": body.get("max_tokens") or 1 << 20})
+    return input_tokens(body, "anthropic_messages")

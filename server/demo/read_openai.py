@@ -1,0 +1,142 @@
+"""Reads (and checks, as strictly as OpenAI does) a Chat Completions request.
+
+The checks are the ones a translator is most likely to break: roles, tool
+messages answering an earlier ``tool_calls`` id, arguments being JSON text,
+tool definitions, content part types. A violation raises :class:`BadRequest`
+with the offending field path, which the fake upstream returns as OpenAI's
+400 ``invalid_request_error``.
+https://platform.openai.com/docs/api-reference/chat/create
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from interlingua.server.demo.plan import Conversation, input_tokens
+
+__all__ = ["BadRequest", "read_openai"]
+
+JSON = dict[str, Any]
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
+_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+def _text_of(content: Any, where: str) -> tuple[str, int]:
+    """(text, number of images) of a message's content."""
+    if content is None or isinstance(content, str):
+        return content or "", 0
+    if not isinstance(content, list):
+        raise BadRequest(f"Invalid type for '{where}': expected a string or an array.", where)
+    texts, images = [], 0
+    for i, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind not in _PART_TYPES:
+            raise BadRequest(f"Invalid value for '{where}[{i}].type': {kind!r}.", f"{where}[{i}].type")
+        if kind == "text":
+            if not isinstance(part.get("text"), str):
+                raise BadRequest(f"Missing required parameter: '{where}[{i}].text'.", f"{where}[{i}].text")
+            texts.append(part["text"])
+        elif kind == "image_url":
+            url = (part.get("image_url") or {}).get("url")
+            if not isinstance(url, str) or not url.startswith(("data:image/", "http://", "https://")):
+                raise BadRequest(
+                    f"Invalid image URL in '{where}[{i}].image_url.url'.", f"{where}[{i}].image_url.url"
+                )
+            images += 1
+    return "\n".join(texts), images
+
+
+def _check_tool_calls(calls: Any, where: str) -> dict[str, str]:
+    if not isinstance(calls, list):
+        raise BadRequest(f"Invalid type for '{where}': expected an array.", where)
+    names: dict[str, str] = {}
+    for i, call in enumerate(calls):
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or not call.get("id") or not isinstance(fn.get("name"), str):
+            raise BadRequest(f"Missing required parameter: '{where}[{i}].function'.", f"{where}[{i}]")
+        try:
+            orjson.loads(fn.get("arguments", ""))
+        except orjson.JSONDecodeError:
+            raise BadRequest(
+                f"'{where}[{i}].function.arguments' is not valid JSON.", f"{where}[{i}].function.arguments"
+            ) from None
+        names[call["id"]] = fn["name"]
+    return names
+
+
+def _read_messages(body: JSON, conv: Conversation) -> None:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise BadRequest("Missing required parameter: 'messages'.", "messages")
+    call_names: dict[str, str] = {}
+    for i, msg in enumerate(messages):
+        where = f"messages[{i}]"
+        role = msg.get("role") if isinstance(msg, dict) else None
+        if role not in _ROLES:
+            raise BadRequest(f"Invalid value for '{where}.role': {role!r}.", f"{where}.role")
+        text, images = _text_of(msg.get("content"), f"{where}.content")
+        if role == "assistant" and msg.get("tool_calls") is not None:
+            call_names.update(_check_tool_calls(msg["tool_calls"], f"{where}.tool_calls"))
+        conv.tool_result = None
+        if role == "tool":
+            call_id = msg.get("tool_call_id")
+            if call_id not in call_names:
+                raise BadRequest(
+                    f"Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' ({where}.tool_call_id={call_id!r}).",
+                    f"{where}.tool_call_id",
+                )
+            conv.tool_result = (call_names[call_id], text)
+        elif role == "user":
+            conv.last_user_text, conv.images_in_last_turn = text, images
+            conv.turns += 1
+
+
+def _read_tools(body: JSON, conv: Conversation) -> None:
+    tools = body.get("tools") or []
+    for i, tool in enumerate(tools):
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if (
+            not isinstance(fn, dict)
+            or tool.get("type") != "function"
+            or not _TOOL_NAME.match(str(fn.get("name")))
+        ):
+            raise BadRequest(
+                f"Invalid value for 'tools[{i}]': a function with a valid name is required.", f"tools[{i}]"
+            )
+        conv.tools.append((fn["name"], fn.get("parameters") or {}))
+    choice = body.get("tool_choice")
+    conv.tools_disabled = choice == "none"
+    if isinstance(choice, dict):
+        conv.forced_tool = (choice.get("function") or {}).get("name")
+    conv.parallel_allowed = body.get("parallel_tool_calls", True) is not False
+
+
+def read_openai(body: JSON) -> Conversation:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise BadRequest("Missing required parameter: 'model'.", "model")
+    conv = Conversation(model=model)
+    _read_messages(body, conv)
+    _read_tools(body, conv)
+    effort = body.get("reasoning_effort")
+    conv.thinking = effort is not None and effort != "none"
+    limit = body.get("max_completion_tokens", body.get("max_tokens"))
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise BadRequest(
+            "Invalid 'max_completion_tokens': must be a positive integer.", "max_completion_tokens"
+        )
+    conv.max_tokens = limit
+    stop = body.get("stop")
+    conv.stop = [stop] if isinstance(stop, str) else list(stop or [])
+    conv.input_tokens = input_tokens(body, "openai_chat")
+    return conv

@@ -1,0 +1,344 @@
+"""FakeUpstream: a real HTTP server on 127.0.0.1 speaking OpenAI Chat
+Completions and Anthropic Messages, for demo mode, tests and benchmarks.
+
+Routes: ``POST /v1/chat/completions``, ``GET /v1/models`` (OpenAI list, or
+Anthropic's shape when the request carries ``anthropic-version``),
+``POST /v1/messages``, ``POST /v1/messages/count_tokens``, ``GET /health``.
+The answers are deterministic (see :mod:`interlingua.server.demo.plan`), the
+fault controls are in :mod:`interlingua.server.demo.faults`.
+
+Every request is recorded in :attr:`FakeUpstream.requests` (headers, body,
+what was sent, whether the client went away) so tests can assert what the
+gateway forwarded and that a client disconnect closed the upstream request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import web
+from interlingua.server.demo.faults import Fault, parse_fault
+from interlingua.server.demo.plan import Conversation, make_plan
+from interlingua.server.demo.read_anthropic import read_anthropic, read_count_tokens
+from interlingua.server.demo.read_openai import BadRequest, read_openai
+from interlingua.server.demo.render_anthropic import (
+    anthropic_error,
+    anthropic_json,
+    anthropic_sse,
+    anthropic_stream_error,
+)
+from interlingua.server.demo.render_openai import openai_error, openai_json, openai_sse
+
+__all__ = ["DEMO_MODELS", "FakeUpstream", "ReceivedRequest"]
+
+JSON = dict[str, Any]
+DEMO_MODELS = ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-6", "claude-haiku-4-5")
+_RETRY_STATUSES = frozenset({429, 503, 529})
+
+
+@dataclass(slots=True)
+class ReceivedRequest:
+    """One request as the fake upstream saw it, and what became of it."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-case names
+    body: JSON | None
+    raw: bytes
+    status: int | None = None
+    events_sent: int = 0
+    completed: bool = False
+    disconnected: bool = False
+    fault: str | None = None
+    dropped: bool = False  # the fake upstream cut the connection (die-after)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class FakeUpstream:
+    """``up = FakeUpstream(); await up.start(); ...; await up.stop()``.
+
+    ``api_key``: when set, requests without it (``Authorization: Bearer`` or
+    ``x-api-key``) get a 401 in the provider's format. ``pace_ms``: default
+    delay between stream events (demo mode uses a few ms so streams are visible).
+    """
+
+    def __init__(self, *, api_key: str | None = None, pace_ms: float = 0.0, record: bool = True) -> None:
+        self.api_key = api_key
+        self.pace_ms = pace_ms
+        self.record = record
+        self.requests: list[ReceivedRequest] = []
+        self.default_fault: str | None = None
+        self._next_faults: list[str] = []
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.active = 0  # handlers running right now (open upstream requests)
+
+    # -- lifecycle --------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/messages", self._messages)
+        app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/health", self._health)
+        # handler_cancellation: a client that goes away cancels the handler,
+        # which is how disconnects are seen even while a stream is stalled.
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, host, port, reuse_address=True)
+        await self._site.start()
+        self.host, self.port = host, int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeUpstream:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        """The OpenAI SDK convention: the base URL includes ``/v1``."""
+        return f"{self.base_url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """The Anthropic SDK convention: the base URL without ``/v1``."""
+        return self.base_url
+
+    @property
+    def open_connections(self) -> int:
+        """TCP connections currently open to this server (idle keep-alive included)."""
+        server = self._runner.server if self._runner else None
+        return len(server.connections) if server is not None else 0
+
+    # -- test controls ----------------------------------------------------
+    def fault_next(self, spec: str, times: int = 1) -> None:
+        """Apply fault ``spec`` to the next ``times`` requests (queued in order)."""
+        parse_fault(spec)
+        self._next_faults.extend([spec] * times)
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self._next_faults.clear()
+        self.default_fault = None
+
+    async def wait_idle(self, seconds: float = 5.0) -> None:
+        """Wait until every recorded request has finished (completed or disconnected)."""
+        async with asyncio.timeout(seconds):
+            for req in list(self.requests):
+                await req.done.wait()
+
+    # -- plumbing -----------------------------------------------------------
+    async def _begin(self, request: web.Request) -> tuple[ReceivedRequest, Fault]:
+        raw = await request.read()
+        try:
+            body = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            body = None
+        spec = request.headers.get("x-fake-fault") or (
+            self._next_faults.pop(0) if self._next_faults else None
+        )
+        spec = spec or self.default_fault
+        rec = ReceivedRequest(
+            request.method,
+            request.path,
+            request.query_string,
+            {k.lower(): v for k, v in request.headers.items()},
+            body,
+            raw,
+            fault=spec,
+        )
+        if self.record:
+            self.requests.append(rec)
+        return rec, parse_fault(spec)
+
+    def _authorized(self, request: web.Request) -> bool:
+        if self.api_key is None:
+            return True
+        bearer = request.headers.get("authorization", "")
+        return self.api_key in (request.headers.get("x-api-key"), bearer.removeprefix("Bearer "))
+
+    async def _serve(self, request: web.Request, fmt: str, answer: Callable[..., Any]) -> web.StreamResponse:
+        self.active += 1
+        rec: ReceivedRequest | None = None
+        try:
+            rec, fault = await self._begin(request)
+            response = await self._answer(request, rec, fault, fmt, answer)
+            rec.completed = True
+            return response
+        except (asyncio.CancelledError, ConnectionResetError):
+            if rec is not None and not rec.dropped:
+                rec.disconnected = True
+            raise
+        finally:
+            self.active -= 1
+            if rec is not None:
+                rec.done.set()
+
+    async def _answer(
+        self, request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, answer: Callable[..., Any]
+    ) -> web.StreamResponse:
+        if fault.slow_ms:
+            await asyncio.sleep(fault.slow_ms / 1000)
+        if not self._authorized(request):
+            return self._error(rec, fmt, 401, "Invalid API key (fake upstream).", fault)
+        if fault.status is not None:
+            message = fault.message or f"Fake upstream fault: status {fault.status}."
+            return self._error(rec, fmt, fault.status, message, fault)
+        if fault.raw_error is not None:
+            rec.status = fault.raw_error
+            return web.Response(status=fault.raw_error, text="upstream exploded (fake, not JSON)")
+        if rec.body is None or not isinstance(rec.body, dict):
+            return self._error(rec, fmt, 400, "We could not parse the JSON body of your request.", fault)
+        try:
+            result = answer(rec.body)
+        except BadRequest as exc:
+            return self._error(rec, fmt, 400, exc.message, fault, exc.param)
+        return await self._respond(request, rec, fault, fmt, result)
+
+    def _error(
+        self,
+        rec: ReceivedRequest,
+        fmt: str,
+        status: int,
+        message: str,
+        fault: Fault,
+        param: str | None = None,
+    ) -> web.Response:
+        rec.status = status
+        body = (
+            anthropic_error(status, message) if fmt == "anthropic" else openai_error(status, message, param)
+        )
+        headers = {"retry-after": fault.retry_after} if status in _RETRY_STATUSES else {}
+        if fmt == "anthropic":
+            headers["request-id"] = "req_demo"
+        else:
+            headers["x-request-id"] = "req_demo"
+        return web.Response(
+            status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
+        )
+
+    async def _respond(
+        self, request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, result: Any
+    ) -> web.StreamResponse:
+        if not isinstance(result, list):  # a JSON answer
+            if fault.die_after == 0 or fault.stall_after == 0:
+                await self._cut(request, rec, fault, fmt, None)
+            rec.status = 200
+            return web.Response(body=orjson.dumps(result), content_type="application/json")
+        resp = web.StreamResponse(
+            headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+        )
+        cut = fault.cut_at()
+        if cut == 0:
+            await self._cut(request, rec, fault, fmt, None)
+        await resp.prepare(request)
+        rec.status = 200
+        pace = (fault.pace_ms if fault.pace_ms is not None else self.pace_ms) / 1000
+        for n, event in enumerate(result):
+            if n == cut:
+                await self._cut(request, rec, fault, fmt, resp)
+                break
+            if pace and n:
+                await asyncio.sleep(pace)
+            await resp.write(event)
+            rec.events_sent += 1
+        await resp.write_eof()
+        return resp
+
+    async def _cut(
+        self,
+        request: web.Request,
+        rec: ReceivedRequest,
+        fault: Fault,
+        fmt: str,
+        resp: web.StreamResponse | None,
+    ) -> None:
+        """Stall, die or send a stream error where the fault says (returns only for error-after)."""
+        if fault.stall_after is not None and fault.stall_after <= rec.events_sent:
+            await asyncio.Event().wait()  # until the client goes away (handler cancelled)
+        if fault.die_after is not None and fault.die_after <= rec.events_sent:
+            rec.dropped = True
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # nothing more to send; aiohttp logs nothing for it
+        if resp is not None:
+            message = fault.message or "Overloaded (fake upstream error-after)."
+            if fmt == "anthropic":
+                await resp.write(anthropic_stream_error(529, message))
+            else:
+                await resp.write(b"data: " + orjson.dumps(openai_error(500, message)) + b"\n\n")
+
+    # -- routes -----------------------------------------------------------
+    def _rid(self) -> str:
+        return f"demo{next(self._ids):06d}"
+
+    def _chat_answer(self, body: JSON) -> Any:
+        conv: Conversation = read_openai(body)
+        plan, rid = make_plan(conv), self._rid()
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return openai_sse(plan, conv.model, rid, include_usage)
+        return openai_json(plan, conv.model, rid)
+
+    def _messages_answer(self, body: JSON) -> Any:
+        conv = read_anthropic(body)
+        plan, rid = make_plan(conv), self._rid()
+        return (
+            anthropic_sse(plan, conv.model, rid)
+            if body.get("stream")
+            else anthropic_json(plan, conv.model, rid)
+        )
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, "openai", self._chat_answer)
+
+    async def _messages(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, "anthropic", self._messages_answer)
+
+    async def _count_tokens(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, "anthropic", lambda body: {"input_tokens": read_count_tokens(body)})
+
+    async def _models(self, request: web.Request) -> web.Response:
+        if "anthropic-version" in request.headers:
+            data: list[JSON] = [
+                {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"}
+                for m in DEMO_MODELS
+            ]
+            body: JSON = {
+                "data": data,
+                "has_more": False,
+                "first_id": DEMO_MODELS[0],
+                "last_id": DEMO_MODELS[-1],
+            }
+        else:
+            body = {
+                "object": "list",
+                "data": [
+                    {"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "demo"}
+                    for m in DEMO_MODELS
+                ],
+            }
+        return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")

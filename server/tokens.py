@@ -1,0 +1,161 @@
+"""A local estimate of input tokens, for ``count_tokens`` toward non-Anthropic upstreams.
+
+Anthropic's ``POST /v1/messages/count_tokens`` has no OpenAI counterpart, yet
+Claude Code relies on it for auto-compaction, and a fake ``{"input_tokens": 0}``
+silently disables that (see ``docs`` pitfalls). So the gateway answers with an
+*estimate* of the request's size in tokens.
+
+Why a heuristic and not a real BPE: tiktoken downloads its BPE tables at run
+time (there is no network here, nor on many deployments), and no tokenizer
+matches Claude's anyway. The estimate needs to be in the right range and never
+zero, not exact. It is tuned against tiktoken's o200k/cl100k counts on English,
+code and CJK text (see ``tests/server/test_tokens.py``) and errs slightly high,
+which is the safe side for compaction decisions.
+
+The rules:
+
+- Text: characters are counted by script. ASCII letters, digits and spaces
+  cost 1/4 token each (English and code average ~4 characters per token);
+  ASCII punctuation 1/2 (BPE merges symbols less); other Latin/Greek/Cyrillic
+  letters 1/2.5; CJK ideographs, kana and hangul 1 each (mostly one token per
+  character, sometimes more); anything else (emoji, other scripts) 1 each.
+- Structure: ``MESSAGE_OVERHEAD`` per message and ``BLOCK_OVERHEAD`` per
+  content block (role and framing tokens), ``REQUEST_OVERHEAD`` once.
+- Tools: name, description and the JSON schema serialised compactly, counted
+  as text, plus ``TOOL_OVERHEAD`` each (the provider's tool preamble).
+- Images: a fixed ``IMAGE_TOKENS`` each (the image size is not decoded; 1,600
+  is Anthropic's cap for a default-sized image, OpenAI's high detail 1024x1024
+  costs 765: the larger is used). Documents: ``DOCUMENT_TOKENS`` each unless
+  they carry plain text, which is counted as text.
+- Tool calls in history: name plus arguments as text. Thinking text counts as
+  text; opaque signatures and redacted thinking are not counted (providers do
+  not bill previous turns' thinking as input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "BLOCK_OVERHEAD",
+    "DOCUMENT_TOKENS",
+    "IMAGE_TOKENS",
+    "MESSAGE_OVERHEAD",
+    "REQUEST_OVERHEAD",
+    "TOOL_OVERHEAD",
+    "estimate_input_tokens",
+    "estimate_text_tokens",
+]
+
+REQUEST_OVERHEAD = 3
+MESSAGE_OVERHEAD = 4
+BLOCK_OVERHEAD = 1
+TOOL_OVERHEAD = 8
+IMAGE_TOKENS = 1600
+DOCUMENT_TOKENS = 1600
+
+_IMAGE_TYPES = frozenset({"image", "image_url", "input_image"})
+_DOCUMENT_TYPES = frozenset({"document", "file", "input_file"})
+# Keys whose values are opaque to the model's input (ids, signatures, data).
+_SKIPPED_KEYS = frozenset({"type", "id", "tool_use_id", "tool_call_id", "signature", "data", "cache_control"})
+
+
+def _char_cost(code: int) -> float:
+    if code < 128:
+        return 0.25 if code in _CHEAP_ASCII else 0.5
+    if code < 0x0530:  # Latin-1, Latin extended, Greek, Cyrillic, Armenian
+        return 0.4
+    return 1.0
+
+
+def estimate_text_tokens(text: str) -> int:
+    """Tokens of a piece of text: a per-script character cost, rounded up."""
+    if text.isascii():
+        # Fast path in C: delete the cheap bytes, what is left is punctuation.
+        raw = text.encode()
+        dear = len(raw.translate(None, _CHEAP_ASCII))
+        cost = (len(raw) - dear) * 0.25 + dear * 0.5
+    else:
+        cost = sum(_char_cost(ord(c)) for c in text)
+    return int(cost + 0.999) if text else 0
+
+
+_CHEAP_ASCII = bytes(range(48, 58)) + bytes(range(65, 91)) + bytes(range(97, 123)) + b" \t\n\r"
+
+
+def _block_tokens(block: Any) -> int:
+    """One content block (either format) or a nested value, counted generically."""
+    if isinstance(block, str):
+        return estimate_text_tokens(block)
+    if isinstance(block, list):
+        return sum(_block_tokens(item) for item in block)
+    if not isinstance(block, dict):
+        return estimate_text_tokens(str(block)) if block is not None else 0
+    kind = block.get("type")
+    if kind in _IMAGE_TYPES:
+        return IMAGE_TOKENS + BLOCK_OVERHEAD
+    if kind in _DOCUMENT_TYPES:
+        source = block.get("source")
+        if isinstance(source, dict) and source.get("type") == "text":
+            return _block_tokens(source.get("data", "")) + BLOCK_OVERHEAD
+        return DOCUMENT_TOKENS + BLOCK_OVERHEAD
+    if kind == "redacted_thinking":
+        return 0
+    total = BLOCK_OVERHEAD if kind else 0
+    for key, value in block.items():
+        if key in _SKIPPED_KEYS:
+            continue
+        if key in ("input", "arguments", "parameters", "input_schema") and not isinstance(value, str):
+            total += estimate_text_tokens(orjson.dumps(value).decode())
+        else:
+            total += _block_tokens(value)
+    return total
+
+
+def _messages_tokens(messages: Iterable[Any]) -> int:
+    total = 0
+    for message in messages:
+        total += MESSAGE_OVERHEAD
+        if isinstance(message, dict):
+            total += sum(_block_tokens(v) for k, v in message.items() if k not in ("role", "tool_call_id"))
+    return total
+
+
+def _tool_tokens(tool: Any) -> int:
+    if not isinstance(tool, dict):
+        return TOOL_OVERHEAD
+    # OpenAI nests the definition under "function"; Anthropic keeps it flat.
+    spec = tool.get("function", tool)
+    if not isinstance(spec, dict):
+        return TOOL_OVERHEAD
+    schema = spec.get("input_schema", spec.get("parameters"))
+    text = str(spec.get("name", "")) + " " + str(spec.get("description", ""))
+    if schema is not None:
+        text += orjson.dumps(schema).decode()
+    return TOOL_OVERHEAD + estimate_text_tokens(text)
+
+
+def estimate_input_tokens(body: dict[str, Any], fmt: str) -> int:
+    """Estimated input tokens of a request ``body`` in wire format ``fmt``.
+
+    ``fmt`` is ``"anthropic_messages"`` or ``"openai_chat"`` (the config's
+    format names). Counts the system prompt, every message (text, tool calls,
+    tool results, images, documents) and the tool definitions. Never returns
+    less than 1 for a request with any content.
+    """
+    if fmt not in ("anthropic_messages", "openai_chat"):
+        raise ValueError(f"no token estimate for format {fmt!r}")
+    total = REQUEST_OVERHEAD
+    system = body.get("system")
+    if system:
+        total += MESSAGE_OVERHEAD + _block_tokens(system)
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        total += _messages_tokens(messages)
+    tools = body.get("tools")
+    if isinstance(tools, list):
+        total += sum(_tool_tokens(tool) for tool in tools)
+    return total
