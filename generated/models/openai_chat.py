@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class AllowedTools(BaseModel):
@@ -467,7 +467,7 @@ class ChunkChoice(BaseModel):
 
 class ChatCompletionChunk(BaseModel):
     """
-    One `data:` payload of a streamed chat completion (https://platform.openai.com/docs/api-reference/chat-streaming). The stream ends with `data: [DONE]`, which is not JSON. With stream_options.include_usage the last chunk has empty `choices` and `usage` set.
+    One chunk of a streamed chat completion. With stream_options.include_usage the last chunk has empty `choices` and `usage` set.
     """
 
     model_config = ConfigDict(
@@ -550,6 +550,13 @@ class ChatCompletionRequest(BaseModel):
     web_search_options: dict[str, Any] | None = None
 
 
+class ChatCompletionStreamEvent(RootModel[ChatCompletionChunk | ErrorResponse]):
+    root: Annotated[ChatCompletionChunk | ErrorResponse, Field(title="ChatCompletionStreamEvent")]
+    """
+    One `data:` payload of a streamed chat completion (https://platform.openai.com/docs/api-reference/chat-streaming): a chunk, or an error object sent after the stream started (HTTP status already 200). The stream ends with `data: [DONE]`, which is not JSON.
+    """
+
+
 class Choice(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -586,5 +593,5 @@ ROOTS: dict[str, type[BaseModel]] = {
     "error": ErrorResponse,
     "request": ChatCompletionRequest,
     "response": ChatCompletion,
-    "stream_event": ChatCompletionChunk,
+    "stream_event": ChatCompletionStreamEvent,
 }
