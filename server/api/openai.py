@@ -1,0 +1,20 @@
+"""The OpenAI Chat Completions surface: ``POST /v1/chat/completions``."""
+
+from __future__ import annotations
+
+from interlingua.server.gateway import Gateway
+from interlingua.server.proxy import generate
+from interlingua.translate import Format
+from quart import Blueprint, Response
+
+__all__ = ["blueprint"]
+
+
+def blueprint(gw: Gateway) -> Blueprint:
+    bp = Blueprint("openai", __name__)
+
+    @bp.post("/v1/chat/completions")
+    async def chat_completions() -> Response:
+        return await generate(gw, Format.OPENAI_CHAT)
+
+    return bp

@@ -1,0 +1,70 @@
+"""``interlingua serve`` and ``interlingua check-config``, called from :mod:`interlingua.cli`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from interlingua.server.config import Config, ConfigError, default_config, load_config
+from interlingua.server.routing import Router
+
+__all__ = ["check_config", "serve"]
+
+
+def _load(path: str | None) -> Config:
+    return default_config() if path is None else load_config(path)
+
+
+def check_config(path: str) -> int:
+    """Validate ``path`` and print what each model name routes to; 0 if valid, 1 otherwise."""
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{path}: OK ({len(config.providers)} providers, {len(config.models)} model routes)")
+    print(routing_table(config))
+    return 0
+
+
+def routing_table(config: Config) -> str:
+    rows = [("MODEL (first match wins)", "PROVIDER", "UPSTREAM MODEL")]
+    rows += Router(config).table()
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
+    policies = config.policies
+    if policies.model_allowlist:
+        lines.append(f"allowed models: {', '.join(policies.model_allowlist)}")
+    if policies.model_blocklist:
+        lines.append(f"blocked models: {', '.join(policies.model_blocklist)}")
+    if not config.models:
+        lines.append("(no model routes: every model name gets 404)")
+    return "\n".join(lines)
+
+
+def serve(*, config: str | None, host: str | None, port: int | None, workers: int | None, demo: bool) -> int:
+    """Run the gateway until SIGINT/SIGTERM; the exit code."""
+    try:
+        cfg = _load(config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    overrides = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    if overrides:
+        cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update=overrides)})
+    logging.basicConfig(
+        level=cfg.server.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if demo:
+        from interlingua.server.demo_mode import serve_demo
+
+        return serve_demo(cfg)
+    from interlingua.server.run import hypercorn_config, loop_factory, run_workers, serve_app
+
+    hc = hypercorn_config(cfg)
+    if cfg.server.workers > 1:
+        return run_workers(cfg, hc)
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        runner.run(serve_app(cfg, hc))
+    return 0

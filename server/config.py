@@ -1,0 +1,265 @@
+"""The gateway's configuration: YAML validated once, strictly, with errors that name field and line.
+
+Reference (every key; defaults in brackets)::
+
+    server:
+      host: 127.0.0.1            # bind address [127.0.0.1]
+      port: 8080                 # [8080]
+      workers: 1                 # processes sharing the socket [1]
+      max_body_bytes: 20000000   # larger request bodies get 413 [20 MB]
+      max_inflight: 512          # concurrent API requests per worker; more get 503 / 529 [512]
+      shutdown_grace_ms: 30000   # on SIGTERM/SIGINT, in-flight requests may finish this long [30 s]
+      api_keys: []               # when non-empty, clients must send one of these [none]
+      log_level: info            # debug | info | warning | error [info]
+    providers:                   # upstreams
+      - name: openai             # unique; models refer to it
+        format: openai_chat      # openai_chat | anthropic_messages
+        base_url: https://api.openai.com/v1   # as in the provider's SDK (OpenAI: with /v1; Anthropic: without)
+        api_key: ${OPENAI_API_KEY}            # sent upstream; optional (local servers) [none]
+        headers: {OpenAI-Organization: org-1} # injected on every upstream request [none]
+        timeouts: {connect_ms: 5000, read_ms: 60000}  # read = longest silence between bytes, streams too
+        max_connections: 100     # connection pool size per worker [100]
+        dialect: {reasoning_field: reasoning_content} # OpenAI-compatible servers' reasoning field
+    models:                      # first matching name wins
+      - name: claude-*           # exact name or glob (* ? [..])
+        provider: anthropic
+        upstream_model: null     # the name sent upstream [the client's]
+        display_name: null       # shown by GET /v1/models [the name]
+    policies:
+      allow_images: true
+      documents: reject          # reject | drop | text
+      default_max_tokens: 4096
+      thinking_budget_to_effort: {4000: low, 8000: medium, 1000000: high}
+      model_allowlist: []        # globs; when non-empty, other models are refused (400)
+      model_blocklist: []        # globs; these models are refused (400)
+
+Strings may use ``${VAR}`` or ``${VAR:-default}``; ``$${`` is a literal ``${``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from interlingua.server._yaml import ConfigSyntaxError, Located, load_located
+from interlingua.translate import Format, Policy
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Dialect",
+    "ModelRoute",
+    "Policies",
+    "ProviderConfig",
+    "ServerConfig",
+    "Timeouts",
+    "default_config",
+    "load_config",
+    "load_config_text",
+]
+
+Effort = Literal["minimal", "low", "medium", "high", "xhigh"]
+_DEFAULT_EFFORTS: dict[int, Effort] = {4000: "low", 8000: "medium", 1_000_000: "high"}
+
+
+class ConfigError(ValueError):
+    """The config is invalid; ``str()`` lists every problem with its field and line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=256)
+    max_body_bytes: int = Field(20_000_000, ge=1)
+    max_inflight: int = Field(512, ge=1)
+    shutdown_grace_ms: int = Field(30_000, ge=0)
+    api_keys: tuple[SecretStr, ...] = ()
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("api_keys")
+    @classmethod
+    def _no_empty_keys(cls, keys: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        if any(not key.get_secret_value() for key in keys):
+            raise ValueError("an API key is empty (is its environment variable set?)")
+        return keys
+
+
+class Timeouts(_Strict):
+    connect_ms: int = Field(5_000, gt=0)
+    read_ms: int = Field(60_000, gt=0)
+
+
+class Dialect(_Strict):
+    reasoning_field: str = "reasoning_content"
+
+
+class ProviderConfig(_Strict):
+    name: str = Field(min_length=1)
+    format: Format
+    base_url: str
+    api_key: SecretStr | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeouts: Timeouts = Timeouts()
+    max_connections: int = Field(100, ge=1)
+    dialect: Dialect = Dialect()
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return url.rstrip("/")
+
+
+class ModelRoute(_Strict):
+    name: str = Field(min_length=1)
+    provider: str
+    upstream_model: str | None = None
+    display_name: str | None = None
+
+
+class Policies(_Strict):
+    allow_images: bool = True
+    documents: Literal["reject", "drop", "text"] = "reject"
+    default_max_tokens: int = Field(4096, ge=1)
+    thinking_budget_to_effort: dict[int, Effort] = Field(default_factory=lambda: dict(_DEFAULT_EFFORTS))
+    model_allowlist: tuple[str, ...] = ()
+    model_blocklist: tuple[str, ...] = ()
+
+    def to_policy(self, dialect: Dialect | None = None) -> Policy:
+        """The translator's :class:`~interlingua.translate.Policy` (per provider: dialects differ)."""
+        return Policy(
+            default_max_tokens=self.default_max_tokens,
+            thinking_budget_to_effort=tuple(sorted(self.thinking_budget_to_effort.items())),
+            documents=self.documents,
+            allow_images=self.allow_images,
+            reasoning_field=(dialect or Dialect()).reasoning_field,
+        )
+
+
+class Config(_Strict):
+    server: ServerConfig = ServerConfig()
+    providers: tuple[ProviderConfig, ...] = ()
+    models: tuple[ModelRoute, ...] = ()
+    policies: Policies = Policies()
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        names = [p.name for p in self.providers]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise _LocatedValueError(("providers", i, "name"), f"duplicate provider name {name!r}")
+        for i, route in enumerate(self.models):
+            if route.provider not in names:
+                known = ", ".join(names) or "none configured"
+                raise _LocatedValueError(
+                    ("models", i, "provider"), f"unknown provider {route.provider!r} (providers: {known})"
+                )
+        return self
+
+    def provider(self, name: str) -> ProviderConfig:
+        return next(p for p in self.providers if p.name == name)
+
+
+class _LocatedValueError(ValueError):
+    """A cross-field error that knows which field it is about."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def load_config_text(text: str, env: Mapping[str, str], *, source: str = "<config>") -> Config:
+    """Parse and validate YAML config text, interpolating ``${VAR}`` from ``env``."""
+    try:
+        located = load_located(text, env)
+    except ConfigSyntaxError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    if not isinstance(located.value, dict):
+        raise ConfigError(f"{source}: the config must be a mapping (server, providers, models, policies)")
+    try:
+        return Config.model_validate(located.value)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, located, source)) from None
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return load_config_text(text, os.environ if env is None else env, source=str(path))
+
+
+def _describe(exc: ValidationError, located: Located, source: str) -> str:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = tuple(error["loc"])
+        message = error["msg"]
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, _LocatedValueError):
+            loc, message = cause.path, str(cause)
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        line = located.line_of(loc)
+        where = f"line {line}: " if line is not None else ""
+        problems.append(f"{source}: {where}{_dotted(loc) or '<top level>'}: {message}")
+    return "\n".join(problems)
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# Model prefixes of the embedded default config (no --config).
+_DEFAULT_ROUTES = (
+    ("gpt-*", "openai"),
+    ("o1*", "openai"),
+    ("o3*", "openai"),
+    ("o4*", "openai"),
+    ("claude-*", "anthropic"),
+)
+
+
+def default_config(env: Mapping[str, str] | None = None) -> Config:
+    """The embedded config: a provider per API key (or base URL) found in the environment."""
+    env = os.environ if env is None else env
+    providers: list[ProviderConfig] = []
+    for name, fmt, key_var, url_var, url in (
+        ("openai", Format.OPENAI_CHAT, "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+        (
+            "anthropic",
+            Format.ANTHROPIC_MESSAGES,
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_BASE_URL",
+            "https://api.anthropic.com",
+        ),
+    ):
+        key, base_url = env.get(key_var) or None, env.get(url_var) or None
+        if key or base_url:
+            providers.append(
+                ProviderConfig(
+                    name=name, format=fmt, base_url=base_url or url, api_key=SecretStr(key) if key else None
+                )
+            )
+    present = {p.name for p in providers}
+    models = tuple(ModelRoute(name=glob, provider=name) for glob, name in _DEFAULT_ROUTES if name in present)
+    return Config(providers=tuple(providers), models=models)

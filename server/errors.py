@@ -1,0 +1,107 @@
+"""Every error a client sees, in that client's own envelope and status.
+
+The client format is known from the route (``/v1/chat/completions`` is
+OpenAI, ``/v1/messages*`` is Anthropic); elsewhere (``/v1/models``, unknown
+routes) a request carrying ``anthropic-version`` or ``x-api-key`` is treated as
+an Anthropic client, anything else as an OpenAI client.
+
+Status rules on top of :mod:`interlingua.errors`: an Anthropic client gets 529
+``overloaded_error`` where an OpenAI client gets 503. Bodies come from the
+translator's :func:`~interlingua.translate.render_error`; should that ever fail,
+a minimal envelope of the right shape is used, because the error path must
+never itself become a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+import orjson
+from interlingua.errors import GatewayError, InternalError, InvalidRequest, NotFound, RequestTooLarge
+from interlingua.translate import Format, render_error
+
+__all__ = [
+    "client_format",
+    "error_body",
+    "error_headers",
+    "error_status",
+    "from_http_status",
+    "warning_headers",
+]
+
+log = logging.getLogger("interlingua.server")
+
+_ANTHROPIC_HINTS = (b"anthropic-version", b"x-api-key")
+
+
+def client_format(path: str, header_names: Iterable[bytes]) -> Format:
+    """Which format a client speaks, from its path and (lower-case) header names."""
+    if path.startswith("/v1/messages"):
+        return Format.ANTHROPIC_MESSAGES
+    if path.startswith("/v1/chat/"):
+        return Format.OPENAI_CHAT
+    if any(name in _ANTHROPIC_HINTS for name in header_names):
+        return Format.ANTHROPIC_MESSAGES
+    return Format.OPENAI_CHAT
+
+
+def error_status(err: GatewayError, fmt: Format) -> int:
+    if fmt is Format.ANTHROPIC_MESSAGES and err.kind == "overloaded" and err.status == 503:
+        return 529
+    return err.status
+
+
+def error_body(err: GatewayError, fmt: Format) -> bytes:
+    try:
+        return orjson.dumps(render_error(err, fmt))
+    except Exception:
+        log.exception("render_error failed; using the minimal envelope")
+        return orjson.dumps(_minimal(err, fmt))
+
+
+def _minimal(err: GatewayError, fmt: Format) -> dict[str, object]:
+    kind = "overloaded_error" if err.kind == "overloaded" else f"{err.kind}_error"
+    if fmt is Format.ANTHROPIC_MESSAGES:
+        return {"type": "error", "error": {"type": kind, "message": err.message}}
+    return {"error": {"message": err.message, "type": kind, "param": err.param, "code": err.code}}
+
+
+def error_headers(err: GatewayError) -> list[tuple[str, str]]:
+    headers = [("content-type", "application/json")]
+    if err.retry_after:
+        headers.append(("retry-after", err.retry_after))
+    return headers
+
+
+# Werkzeug/Quart raise HTTPExceptions for routing and body problems; each becomes ours.
+def from_http_status(status: int, description: str | None = None) -> GatewayError:
+    if status == 404:
+        return NotFound(
+            "no such route; see GET /v1/models and the README for the endpoints", code="route_not_found"
+        )
+    if status == 405:
+        return InvalidRequest("method not allowed on this route", status=405, code="method_not_allowed")
+    if status == 413:
+        return RequestTooLarge("request body too large (server.max_body_bytes)")
+    if status == 408:
+        return InvalidRequest("timed out reading the request body", status=408)
+    if 400 <= status < 500:
+        return InvalidRequest(description or "bad request", status=status)
+    return InternalError("internal error")
+
+
+def warning_headers(warnings: Iterable[str], limit: int = 20) -> list[tuple[str, str]]:
+    """``x-interlingua-warning`` headers: one per warning, made header-safe (ASCII, one line)."""
+    out: list[tuple[str, str]] = []
+    for warning in warnings:
+        if len(out) == limit:
+            break
+        safe = warning.encode("ascii", "replace").decode("ascii").replace("\r", " ").replace("\n", " ")
+        out.append(("x-interlingua-warning", safe[:500]))
+    return out
+
+
+def headers_of(scope: Mapping[str, object]) -> list[tuple[bytes, bytes]]:
+    raw = scope.get("headers")
+    return raw if isinstance(raw, list) else []

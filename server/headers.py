@@ -1,0 +1,84 @@
+"""Which headers cross the gateway, in each direction.
+
+Both directions use allowlists, so hop-by-hop headers (``connection``,
+``keep-alive``, ``transfer-encoding``, ``te``, ``upgrade``, ``proxy-*``) and
+sensitive ones (``authorization``, ``x-api-key``, ``cookie``, ``set-cookie``,
+``openai-organization``, ...) are stripped by construction, not by a list that
+must keep up.
+
+Client -> upstream:
+  - The provider's key is injected (OpenAI-format: ``Authorization: Bearer``;
+    Anthropic: ``x-api-key``); the client's own credentials never go upstream.
+  - Same format only: ``anthropic-version`` and ``anthropic-beta`` (Anthropic),
+    ``openai-beta`` (OpenAI). Toward the other format they are dropped by
+    policy: their features arrive as body fields, which the translator maps.
+  - Anthropic upstreams always get an ``anthropic-version`` (client's when same
+    format, else ``2023-06-01``).
+  - The provider's configured ``headers`` are added last and win.
+
+Upstream -> client (passthrough responses): ``content-type``, ``retry-after``,
+``retry-after-ms``, ``x-should-retry`` and rate-limit headers
+(``x-ratelimit-*``, ``anthropic-ratelimit-*``). Translated responses carry only
+the gateway's own headers plus ``retry-after``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from interlingua.server.config import ProviderConfig
+from interlingua.translate import Format
+
+__all__ = ["ANTHROPIC_VERSION", "UpstreamHeaders", "response_headers"]
+
+ANTHROPIC_VERSION = "2023-06-01"
+
+_SAME_FORMAT_ONLY = {
+    Format.ANTHROPIC_MESSAGES: (b"anthropic-version", b"anthropic-beta"),
+    Format.OPENAI_CHAT: (b"openai-beta",),
+}
+
+_RESPONSE_EXACT = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
+_RESPONSE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
+
+
+class UpstreamHeaders:
+    """Precomputed per provider: the per-request work is copying a small dict."""
+
+    __slots__ = ("_base", "_configured", "_forward")
+
+    def __init__(self, provider: ProviderConfig) -> None:
+        base = {"content-type": "application/json", "accept-encoding": "identity"}
+        if provider.format is Format.ANTHROPIC_MESSAGES:
+            base["anthropic-version"] = ANTHROPIC_VERSION
+        key = provider.api_key.get_secret_value() if provider.api_key else None
+        if key and provider.format is Format.ANTHROPIC_MESSAGES:
+            base["x-api-key"] = key
+        elif key:
+            base["authorization"] = f"Bearer {key}"
+        self._base = base
+        self._forward = _SAME_FORMAT_ONLY[provider.format]
+        self._configured = {name.lower(): value for name, value in provider.headers.items()}
+
+    def build(self, client_headers: Iterable[tuple[bytes, bytes]], same_format: bool) -> dict[str, str]:
+        headers = self._base.copy()
+        if same_format:
+            forwarded: dict[str, str] = {}
+            for name, value in client_headers:
+                if name in self._forward:
+                    key, text = name.decode("latin-1"), value.decode("latin-1")
+                    # A repeated header (several anthropic-beta lines) is one comma list upstream.
+                    forwarded[key] = f"{forwarded[key]},{text}" if key in forwarded else text
+            headers.update(forwarded)
+        if self._configured:
+            headers.update(self._configured)
+        return headers
+
+
+def response_headers(upstream: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    out = []
+    for raw_name, raw_value in upstream:
+        name = raw_name.decode("latin-1").lower()
+        if name in _RESPONSE_EXACT or name.startswith(_RESPONSE_PREFIXES):
+            out.append((name, raw_value.decode("latin-1")))
+    return out

@@ -1,0 +1,196 @@
+"""One generation request, end to end: parse, route, forward or translate, answer.
+
+Same format (client and upstream): the client's bytes go upstream with only
+the model name changed and the upstream's bytes come back untouched (errors
+too, when they are JSON). Different formats: the body goes through
+:func:`~interlingua.translate.translate_request`, the answer through
+``translate_response`` / :class:`~interlingua.translate.StreamTranslator`, and
+the client sees the model name it asked for.
+
+The passthrough path does only the checks needed to route (a JSON object with a
+string ``model``, a ``messages`` list); schema validation runs on the
+translated path, where the translator needs well-formed input anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import orjson
+from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
+from interlingua.server.errors import error_body, error_headers, error_status, warning_headers
+from interlingua.server.gateway import Gateway
+from interlingua.server.headers import response_headers
+from interlingua.server.rewrite import replace_model
+from interlingua.server.routing import Route
+from interlingua.server.streaming import SSE_HEADERS, passthrough_stream, translated_stream
+from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
+from interlingua.translate import Format, StreamTranslator, parse_error, translate_request, translate_response
+from interlingua.validation import validate
+from quart import Response, request
+from werkzeug.datastructures import Headers
+
+__all__ = ["error_response", "forward_plain", "generate", "read_json", "upstream_error_response"]
+
+log = logging.getLogger("interlingua.server")
+
+_MAX_ERROR_BODY = 1 << 20
+
+
+def error_response(err: GatewayError, fmt: Format) -> Response:
+    return Response(error_body(err, fmt), status=error_status(err, fmt), headers=Headers(error_headers(err)))
+
+
+async def read_json(fmt: Format) -> tuple[bytes, dict[str, Any]]:
+    """The request body and its JSON object (400 naming the problem otherwise)."""
+    raw = await request.get_data(cache=False)
+    assert isinstance(raw, bytes)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise InvalidRequest("model: a non-empty string is required", param="model")
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        what = "missing" if messages is None else "must be an array"
+        raise InvalidRequest(f"messages: {what}", param="messages")
+    stream = body.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise InvalidRequest("stream: must be a boolean", param="stream")
+    return raw, body
+
+
+async def generate(gw: Gateway, fmt: Format) -> Response:
+    raw, body = await read_json(fmt)
+    route = gw.router.route(body["model"])
+    upstream = gw.upstream(route.provider.name)
+    if upstream.format is fmt:
+        return await _passthrough(upstream, route, raw, body, fmt)
+    return await _translated(upstream, route, body, fmt)
+
+
+async def _passthrough(
+    upstream: Upstream, route: Route, raw: bytes, body: dict[str, Any], fmt: Format
+) -> Response:
+    payload = replace_model(raw, body, route.upstream_model)
+    resp = await upstream.send("generate", payload, request.scope["headers"], same_format=True)
+    if resp.status_code >= 400:
+        return await upstream_error_response(resp, upstream, fmt)
+    if body.get("stream") is True:
+        headers = SSE_HEADERS | dict(response_headers(resp.headers.raw))
+        headers["content-type"] = SSE_HEADERS["content-type"]
+        return _sse(passthrough_stream(resp, fmt, upstream.provider.name), headers)
+    return await _relay_plain(resp, upstream)
+
+
+async def forward_plain(upstream: Upstream, op: str, payload: bytes, fmt: Format) -> Response:
+    """A same-format, non-streamed call (e.g. count_tokens): the upstream's answer as is."""
+    resp = await upstream.send(op, payload, request.scope["headers"], same_format=True)
+    if resp.status_code >= 400:
+        return await upstream_error_response(resp, upstream, fmt)
+    return await _relay_plain(resp, upstream)
+
+
+async def _relay_plain(resp: httpx.Response, upstream: Upstream) -> Response:
+    data = await _read_all(resp, upstream)
+    return Response(data, status=resp.status_code, headers=Headers(response_headers(resp.headers.raw)))
+
+
+async def _read_all(resp: httpx.Response, upstream: Upstream) -> bytes:
+    try:
+        return await resp.aread()
+    except TRANSPORT_ERRORS as exc:
+        raise classify(exc, upstream.provider.name) from None
+    finally:
+        await resp.aclose()
+
+
+async def _translated(upstream: Upstream, route: Route, body: dict[str, Any], fmt: Format) -> Response:
+    validate(fmt, "request", body)
+    out = translate_request(body, source=fmt, target=upstream.format, policy=route.policy)
+    upstream_body = out.body
+    upstream_body["model"] = route.upstream_model
+    stream = body.get("stream") is True
+    if stream and upstream.format is Format.OPENAI_CHAT:
+        # Usage arrives in OpenAI streams only when asked for; Anthropic clients always get it.
+        options = upstream_body.get("stream_options")
+        upstream_body["stream_options"] = {
+            **(options if isinstance(options, dict) else {}),
+            "include_usage": True,
+        }
+    resp = await upstream.send(
+        "generate", orjson.dumps(upstream_body), request.scope["headers"], same_format=False
+    )
+    if resp.status_code >= 400:
+        return await upstream_error_response(resp, upstream, fmt)
+    warnings = warning_headers(out.warnings)
+    if stream:
+        translator = StreamTranslator(
+            source=upstream.format,
+            target=fmt,
+            policy=route.policy,
+            model=route.client_model,
+            include_usage=_wants_usage(body, fmt),
+        )
+        return _sse(translated_stream(resp, translator, upstream.provider.name), {**SSE_HEADERS}, warnings)
+    data = await _read_all(resp, upstream)
+    try:
+        answer = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise UpstreamError("the upstream answered with a body that is not JSON", status=502) from None
+    result = translate_response(
+        answer, source=upstream.format, target=fmt, policy=route.policy, model=route.client_model
+    )
+    headers = [("content-type", "application/json"), *warnings, *warning_headers(result.warnings)]
+    return Response(orjson.dumps(result.body), status=200, headers=Headers(headers))
+
+
+def _wants_usage(body: dict[str, Any], fmt: Format) -> bool:
+    if fmt is not Format.OPENAI_CHAT:
+        return True
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _sse(stream: Any, headers: dict[str, str], extra: list[tuple[str, str]] | None = None) -> Response:
+    response = Response(stream, status=200, headers=Headers([*headers.items(), *(extra or [])]))
+    response.timeout = None  # streams last as long as the upstream keeps sending
+    return response
+
+
+async def upstream_error_response(resp: httpx.Response, upstream: Upstream, fmt: Format) -> Response:
+    """An upstream 4xx/5xx in the client's format, status and ``retry-after`` kept."""
+    try:
+        data = await _read_limited(resp)
+    except TRANSPORT_ERRORS as exc:
+        raise classify(exc, upstream.provider.name) from None
+    finally:
+        await resp.aclose()
+    same = upstream.format is fmt
+    if same and resp.headers.get("content-type", "").startswith("application/json") and data.startswith(b"{"):
+        return Response(data, status=resp.status_code, headers=Headers(response_headers(resp.headers.raw)))
+    retry_after = resp.headers.get("retry-after")
+    try:
+        err = parse_error(resp.status_code, data, source=upstream.format, retry_after=retry_after)
+    except Exception:  # the error path must not fail: keep status and retry-after at least
+        log.exception("parse_error failed for an upstream HTTP %s", resp.status_code)
+        err = UpstreamError(
+            f"the upstream answered HTTP {resp.status_code}", status=resp.status_code, retry_after=retry_after
+        )
+    err.provider = upstream.provider.name
+    return error_response(err, fmt)
+
+
+async def _read_limited(resp: httpx.Response) -> bytes:
+    data = bytearray()
+    async for chunk in resp.aiter_raw():
+        data += chunk
+        if len(data) > _MAX_ERROR_BODY:
+            break
+    return bytes(data[:_MAX_ERROR_BODY])

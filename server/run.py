@@ -1,0 +1,120 @@
+"""Serving the app on Hypercorn: one process, or N worker processes sharing one socket.
+
+Graceful shutdown: on SIGTERM or SIGINT the listening socket closes at once,
+idle keep-alive connections close, and requests and streams in flight may
+finish for ``server.shutdown_grace_ms``; whatever is still running then is
+cancelled (closing its upstream connections), and the upstream clients close.
+
+Workers: the parent binds the socket, starts N ``spawn`` processes that each run
+their own event loop (uvloop where available) and app over it, and forwards
+SIGTERM/SIGINT to them through a shared event, as Hypercorn's own runner does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from functools import partial
+from multiprocessing import get_context
+from multiprocessing.connection import wait
+from multiprocessing.synchronize import Event as EventType
+from typing import Any
+
+from hypercorn.asyncio.run import worker_serve
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.config import Sockets
+from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
+from interlingua.server.config import Config
+
+__all__ = ["bound_socket", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
+
+
+def hypercorn_config(config: Config) -> HypercornConfig:
+    hc = HypercornConfig()
+    hc.bind = [f"{config.server.host}:{config.server.port}"]
+    hc.graceful_timeout = config.server.shutdown_grace_ms / 1000
+    hc.workers = config.server.workers
+    hc.include_server_header = False
+    hc.accesslog = None
+    hc.loglevel = config.server.log_level.upper()
+    return hc
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # uvloop is not available on Windows
+        return None
+    return uvloop.new_event_loop
+
+
+async def serve_app(
+    config: Config,
+    hc: HypercornConfig,
+    *,
+    sockets: Sockets | None = None,
+    shutdown_trigger: Callable[..., Awaitable[Any]] | None = None,
+) -> None:
+    """Serve in the current event loop until ``shutdown_trigger`` returns (default: SIGINT/SIGTERM)."""
+    from interlingua.server.app import create_app
+
+    app = create_app(config)
+    await worker_serve(
+        wrap_app(app, hc.wsgi_max_body_size, "asgi"), hc, sockets=sockets, shutdown_trigger=shutdown_trigger
+    )
+
+
+def _worker(config: Config, hc: HypercornConfig, sockets: Sockets, shutdown_event: EventType) -> None:
+    trigger = partial(check_multiprocess_shutdown_event, shutdown_event, asyncio.sleep)
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        runner.run(serve_app(config, hc, sockets=sockets, shutdown_trigger=trigger))
+
+
+def run_workers(config: Config, hc: HypercornConfig) -> int:
+    """Run ``config.server.workers`` processes on one socket until SIGINT/SIGTERM; the worst exit code."""
+    sockets = hc.create_sockets()
+    ctx = get_context("spawn")
+    shutdown_event = ctx.Event()
+    # Children inherit "ignore SIGINT": a terminal's Ctrl+C reaches the whole
+    # process group, and only the parent should decide how to shut down.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    processes = [
+        ctx.Process(
+            target=_worker, args=(config, hc, sockets, shutdown_event), name=f"interlingua-worker-{i}"
+        )
+        for i in range(config.server.workers)
+    ]
+    for process in processes:
+        process.start()
+    signal.signal(signal.SIGINT, previous)
+
+    def stop(*_: Any) -> None:
+        shutdown_event.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+    # The first worker to exit (on shutdown, or by crashing) takes the others
+    # down too: a half-sized gateway would hide the failure.
+    wait([process.sentinel for process in processes])
+    shutdown_event.set()
+    code = 0
+    for process in processes:
+        process.join()
+        code = code or (process.exitcode or 0)
+    for sock in sockets.insecure_sockets:
+        sock.close()
+    return code
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket (port 0: a free one), ready for Hypercorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    sock.set_inheritable(True)
+    return sock

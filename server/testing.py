@@ -1,0 +1,75 @@
+"""Test helper: the real gateway on Hypercorn, on a free loopback port, in the current event loop.
+
+    async with running_gateway(config) as base_url:
+        ...  # e.g. openai.AsyncOpenAI(base_url=f"{base_url}/v1", api_key="x")
+
+The app is exactly what ``interlingua serve`` runs (same factory, same
+Hypercorn worker loop); on exit it shuts down gracefully and the context
+manager returns only once the upstream clients are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from hypercorn.asyncio.run import worker_serve
+from hypercorn.config import Sockets
+from hypercorn.utils import wrap_app
+from interlingua.server.app import create_app
+from interlingua.server.config import Config
+from interlingua.server.gateway import Gateway
+from interlingua.server.run import bound_socket, hypercorn_config
+from quart import Quart
+
+__all__ = ["running_app", "running_gateway"]
+
+_STARTUP_TIMEOUT_S = 10.0
+
+
+@asynccontextmanager
+async def running_gateway(
+    config: Config, *, transport: str = "aiohttp", grace_s: float = 2.0
+) -> AsyncIterator[str]:
+    """Serve ``config`` on ``127.0.0.1:<free port>``; yields ``http://127.0.0.1:<port>``."""
+    async with running_app(create_app(config, transport=transport), config, grace_s=grace_s) as url:
+        yield url
+
+
+@asynccontextmanager
+async def running_app(app: Quart, config: Config, *, grace_s: float = 2.0) -> AsyncIterator[str]:
+    """Serve an app made by :func:`create_app` (tests that inspect the app use this)."""
+    sock = bound_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    hc = hypercorn_config(config)
+    hc.bind = [f"127.0.0.1:{port}"]
+    hc.graceful_timeout = grace_s
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        worker_serve(
+            wrap_app(app, hc.wsgi_max_body_size, "asgi"),
+            hc,
+            sockets=Sockets([], [sock], []),
+            shutdown_trigger=stop.wait,
+        )
+    )
+    try:
+        await _until_ready(app.extensions["interlingua"], task)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=grace_s + 5)
+        sock.close()
+
+
+async def _until_ready(gw: Gateway, task: asyncio.Task[None]) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _STARTUP_TIMEOUT_S
+    while not gw.ready:
+        if task.done():
+            task.result()  # raises the startup failure
+            raise RuntimeError("the gateway stopped during startup")
+        if loop.time() > deadline:
+            raise TimeoutError("the gateway did not start")
+        await asyncio.sleep(0.005)

@@ -1,0 +1,124 @@
+"""Pooled upstream HTTP: one httpx client per provider over the aiohttp transport.
+
+Why aiohttp under httpx: measured on this machine (see README, "Transport"),
+httpx's default transport (httpcore) costs several times more CPU per request
+than the same httpx API over ``httpx_aiohttp.AiohttpTransport``; the gateway's
+CPU budget is 1 ms per request.
+
+Timeouts: ``connect_ms`` bounds connecting (and waiting for a pooled
+connection); ``read_ms`` bounds each silence between received bytes, including
+inside streams, so a stalled stream fails after ``read_ms`` rather than hanging.
+
+Failures map to gateway errors: connect failures (refused, DNS, TLS) -> 502,
+timeouts -> 504, a connection dropped mid-response -> 502. httpx_aiohttp maps
+several aiohttp exceptions to surprising httpx classes (a refused connection
+surfaces as ``httpx.ConnectTimeout``), so :func:`classify` looks at the aiohttp
+cause first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+from interlingua.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable
+from interlingua.server.config import Config, ProviderConfig
+from interlingua.server.headers import UpstreamHeaders
+from interlingua.translate import Format
+
+__all__ = ["TRANSPORT_ERRORS", "Upstream", "Upstreams", "classify"]
+
+# What a failing upstream exchange raises, before classify() turns it into a GatewayError.
+TRANSPORT_ERRORS = (httpx.HTTPError, aiohttp.ClientError, asyncio.TimeoutError)
+
+# Path appended to base_url, per format and operation (the SDKs' conventions:
+# OpenAI base URLs end in /v1, Anthropic's do not).
+_PATHS = {
+    (Format.OPENAI_CHAT, "generate"): "/chat/completions",
+    (Format.ANTHROPIC_MESSAGES, "generate"): "/v1/messages",
+    (Format.ANTHROPIC_MESSAGES, "count_tokens"): "/v1/messages/count_tokens",
+}
+
+
+class Upstream:
+    """One provider: its pooled client, its URLs and its header template."""
+
+    def __init__(self, provider: ProviderConfig, transport: str = "aiohttp") -> None:
+        self.provider = provider
+        self.format = provider.format
+        self.headers = UpstreamHeaders(provider)
+        self.urls = {
+            op: provider.base_url + path for (fmt, op), path in _PATHS.items() if fmt is provider.format
+        }
+        t = provider.timeouts
+        timeout = httpx.Timeout(
+            connect=t.connect_ms / 1000,
+            read=t.read_ms / 1000,
+            write=t.read_ms / 1000,
+            pool=t.connect_ms / 1000,
+        )
+        limits = httpx.Limits(
+            max_connections=provider.max_connections, max_keepalive_connections=provider.max_connections
+        )
+        transport_impl: httpx.AsyncBaseTransport = (
+            AiohttpTransport(limits=limits, trust_env=False)
+            if transport == "aiohttp"
+            else httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+        )
+        self.client = httpx.AsyncClient(
+            transport=transport_impl, timeout=timeout, trust_env=False, follow_redirects=False
+        )
+
+    async def send(
+        self, op: str, body: bytes, client_headers: Iterable[tuple[bytes, bytes]], *, same_format: bool
+    ) -> httpx.Response:
+        """POST ``body``; returns once the status and headers arrived (the body is streamed).
+
+        The caller must ``aclose()`` the response. Raises :class:`GatewayError` on failure.
+        """
+        request = self.client.build_request(
+            "POST", self.urls[op], content=body, headers=self.headers.build(client_headers, same_format)
+        )
+        try:
+            return await self.client.send(request, stream=True)
+        except TRANSPORT_ERRORS as exc:
+            raise classify(exc, self.provider.name) from None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class Upstreams:
+    """All providers' clients, created when serving starts and closed when it stops."""
+
+    def __init__(self, config: Config, transport: str = "aiohttp") -> None:
+        self._by_name = {p.name: Upstream(p, transport) for p in config.providers}
+
+    def __getitem__(self, name: str) -> Upstream:
+        return self._by_name[name]
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(u.aclose() for u in self._by_name.values()), return_exceptions=True)
+
+
+def classify(exc: BaseException, provider: str | None = None) -> GatewayError:
+    """The gateway error for a transport failure (never includes URLs, headers or bodies)."""
+    cause = exc.__cause__ if isinstance(exc, httpx.HTTPError) and exc.__cause__ is not None else exc
+    if isinstance(cause, aiohttp.ClientError | asyncio.TimeoutError):
+        connect_timeout = isinstance(cause, aiohttp.ConnectionTimeoutError)
+        timeout = isinstance(cause, aiohttp.ServerTimeoutError | asyncio.TimeoutError)
+        connect_failed = isinstance(cause, aiohttp.ClientConnectorError)
+    else:
+        connect_timeout = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+        timeout = isinstance(exc, httpx.TimeoutException)
+        connect_failed = isinstance(exc, httpx.ConnectError)
+    if connect_timeout:
+        return UpstreamTimeout("timed out connecting to the upstream", provider=provider)
+    if timeout:
+        return UpstreamTimeout("the upstream did not answer in time (read timeout)", provider=provider)
+    if connect_failed:
+        return UpstreamUnavailable("could not connect to the upstream", provider=provider)
+    return UpstreamUnavailable("the upstream connection failed", provider=provider)
