@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 from interlingua.translate import Format
 
@@ -79,9 +80,9 @@ def test_fixture_case_is_complete(case: Case) -> None:
     raw = case.raw("stream.sse").decode("utf-8")
     assert "\r" not in raw, "fixtures use LF line endings"
     assert raw.endswith("\n\n"), "the last SSE event must be terminated by a blank line"
-    assert all(
-        line.startswith(("event: ", "data: ")) for line in raw.split("\n") if line
-    ), "only event:/data: lines"
+    assert all(line.startswith(("event: ", "data: ")) for line in raw.split("\n") if line), (
+        "only event:/data: lines"
+    )
 
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
@@ -124,6 +125,23 @@ def test_fixture_stream_matches_sdk_types_and_response(case: Case) -> None:
         assert _openai_summary(verdict.message) == _openai_summary(expected)
     else:
         assert _anthropic_summary(verdict.message) == _anthropic_summary(expected)
+        assert _anthropic_tool_inputs(case) == {
+            i: b["input"] for i, b in enumerate(expected["content"]) if b["type"] == "tool_use"
+        }
+
+
+def _anthropic_tool_inputs(case: Case) -> dict[int, Any]:
+    """Each tool block's ``input_json_delta`` pieces joined, parsed strictly.
+
+    The SDK's accumulator parses partial JSON leniently, so a malformed piece would slip past it.
+    """
+    pieces: dict[int, list[str]] = {}
+    for _, payload in _stream_payloads(case):
+        if payload.get("content_block", {}).get("type") == "tool_use":
+            pieces[payload["index"]] = []
+        elif payload.get("delta", {}).get("type") == "input_json_delta":
+            pieces[payload["index"]].append(payload["delta"]["partial_json"])
+    return {i: orjson.loads("".join(parts)) for i, parts in pieces.items()}
 
 
 def _stream_reports_usage(request: dict[str, Any]) -> bool:
@@ -169,7 +187,9 @@ def test_fixture_stream_splits_like_a_real_server(case: Case) -> None:
     payloads = [p for _, p in _stream_payloads(case)]
     if case.fmt is Format.OPENAI_CHAT:
         deltas = [c["choices"][0]["delta"] for c in payloads if c.get("choices")]
-        args = [tc for d in deltas for tc in d.get("tool_calls") or [] if tc.get("function", {}).get("arguments")]
+        args = [
+            tc for d in deltas for tc in d.get("tool_calls") or [] if tc.get("function", {}).get("arguments")
+        ]
         calls = {tc["index"] for d in deltas for tc in d.get("tool_calls") or []}
     else:
         found = [p["delta"] for p in payloads if p.get("type") == "content_block_delta"]
