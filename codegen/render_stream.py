@@ -1,11 +1,196 @@
-"""Step 2b of codegen: codegen/rules/<format>.stream.yaml -> generated/converters/<format>_stream.py."""
+"""Step 2b of codegen: codegen/rules/<format>.stream.yaml -> generated/converters/<format>_stream.py.
+
+A stream rules file declares a format's stream mapping: SSE framing (``event:``
+lines, done sentinel), event names, where deltas/usage/errors live, the
+block and delta type tables, stop reasons and usage field names. It is
+validated here (unknown keys are errors), derived lookups (inverted tables,
+output aliases) are computed here, and the result is rendered through
+``codegen/templates/stream_<style>.py.j2`` into a module whose ``SPEC`` (a
+dataclass from :mod:`interlingua.streams.spec`) drives the shared runtime.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
-__all__ = ["render_streams"]
+import jinja2
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["StreamRules", "load_rules", "render_streams"]
+
+_STYLES = ("chunked", "typed_blocks")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Sse(_Strict):
+    event_lines: bool
+    done_sentinel: str | None = None
+
+
+class _StopReasons(_Strict):
+    to_ir: dict[str, str]
+    from_ir: dict[str, str]
+    default_to_ir: str
+    default_from_ir: str
+
+
+class _Usage(_Strict):
+    to_ir: dict[str, str]
+    input_excludes_cache: bool
+    total: str | None = None
+
+
+class _ChunkFields(_Strict):
+    choices: str
+    delta: str
+    role: str
+    finish_reason: str
+    usage: str
+    error: str
+
+
+class _Chunk(_Strict):
+    object: str
+    role: str
+    fields: _ChunkFields
+
+
+class _ChunkDeltas(_Strict):
+    text: str
+    thinking: str
+    refusal: str
+
+
+class _ToolCalls(_Strict):
+    field: str
+    index: str
+    id: str
+    type_field: str
+    type: str
+    function: str
+    name: str
+    arguments: str
+
+
+class _Events(_Strict):
+    message_start: str
+    block_start: str
+    block_delta: str
+    block_stop: str
+    message_delta: str
+    message_stop: str
+    error: str
+    ping: str
+
+
+class _Message(_Strict):
+    type: str
+    role: str
+
+
+class _Block(_Strict):
+    ir: Literal["text", "thinking", "redacted_thinking", "tool_call", "refusal"]
+    start: dict[str, Any]
+    fields: dict[str, str] = {}
+    content: dict[str, Literal["text", "thinking", "signature", "arguments", "refusal"]] = {}
+    signed: bool = False
+
+
+class _Delta(_Strict):
+    kind: Literal["text", "thinking", "signature", "arguments", "refusal"]
+    field: str
+
+
+class _OutputAliases(_Strict):
+    blocks: dict[str, str] = {}
+    deltas: dict[str, str] = {}
+
+
+class StreamRules(_Strict):
+    """The schema of a ``<format>.stream.yaml`` file (both styles share it)."""
+
+    format: str
+    style: Literal["chunked", "typed_blocks"]
+    sse: _Sse
+    stop_reasons: _StopReasons
+    usage: _Usage
+    # chunked
+    chunk: _Chunk | None = None
+    deltas: _ChunkDeltas | dict[str, _Delta] | None = None
+    thinking_aliases: list[str] = []
+    tool_calls: _ToolCalls | None = None
+    # typed_blocks
+    events: _Events | None = None
+    message: _Message | None = None
+    blocks: dict[str, _Block] = {}
+    output_aliases: _OutputAliases = _OutputAliases()
+
+
+def load_rules(path: Path) -> StreamRules:
+    rules = StreamRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    expected = path.name.removesuffix(".stream.yaml")
+    if rules.format != expected:
+        raise ValueError(f"{path}: format {rules.format!r} must match the file name ({expected!r})")
+    needed = ("chunk", "tool_calls") if rules.style == "chunked" else ("events", "message")
+    missing = [name for name in needed if getattr(rules, name) is None]
+    if missing or rules.deltas is None:
+        raise ValueError(f"{path}: style {rules.style} needs {', '.join([*missing, 'deltas'])}")
+    return rules
+
+
+def _usage_paths(usage: _Usage) -> list[tuple[tuple[str, ...], str]]:
+    return [(tuple(path.split(".")), ir) for ir, path in usage.to_ir.items()]
+
+
+def _typed_tables(rules: StreamRules) -> dict[str, Any]:
+    """Inverted and aliased lookups for the typed-blocks runtime."""
+    assert isinstance(rules.deltas, dict)
+    blocks_in = rules.blocks
+    blocks_out: dict[str, str] = {block.ir: wire for wire, block in blocks_in.items()}
+    for ir_type, wire in rules.output_aliases.blocks.items():
+        blocks_out.setdefault(ir_type, wire)
+    deltas_in = {wire: (d.kind, d.field) for wire, d in rules.deltas.items()}
+    deltas_out: dict[str, tuple[str, str]] = {d.kind: (wire, d.field) for wire, d in rules.deltas.items()}
+    for kind, alias in rules.output_aliases.deltas.items():
+        deltas_out.setdefault(kind, deltas_out[alias])
+    return {"blocks_in": blocks_in, "blocks_out": blocks_out, "deltas_in": deltas_in, "deltas_out": deltas_out}
+
+
+def _environment(root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root / "codegen" / "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["py"] = repr
+    env.filters["tuple"] = tuple
+    return env
 
 
 def render_streams(root: Path) -> dict[str, str]:
-    return {}
+    env = _environment(root)
+    files: dict[str, str] = {}
+    for path in sorted((root / "codegen" / "rules").glob("*.stream.yaml")):
+        rules = load_rules(path)
+        template_name = f"stream_{rules.style}.py.j2"
+        text = env.get_template(template_name).render(
+            rules=rules,
+            sources=[str(path.relative_to(root)), f"codegen/templates/{template_name}"],
+            usage_paths=_usage_paths(rules.usage),
+            **(_typed_tables(rules) if rules.style == "typed_blocks" else {}),
+        )
+        files[f"generated/converters/{rules.format}_stream.py"] = text
+    if files:
+        files.setdefault(
+            "generated/converters/__init__.py",
+            '"""Generated by interlingua codegen. DO NOT EDIT. Regenerate: nox -s generate"""\n',
+        )
+    return files

@@ -1,49 +1,30 @@
-"""Shared stream runtime: provider SSE -> IR stream events -> provider SSE."""
+"""Shared stream runtime: provider SSE -> IR stream events -> provider SSE.
+
+Layout:
+
+- :mod:`.sse`: incremental SSE parser and framing;
+- :mod:`.spec`: the table types each format's generated ``<format>_stream.py`` fills in
+  (from ``codegen/rules/<format>.stream.yaml``); :mod:`.registry` loads them;
+- :mod:`.events`: the IR stream events as a call interface (:class:`IRSink`),
+  plus :class:`EventCollector`/:func:`replay` for the dict form of specs/ir/stream.json;
+- :mod:`.decode_chunked` / :mod:`.encode_chunked`: the "chunked deltas" style (OpenAI Chat);
+- :mod:`.decode_blocks` / :mod:`.encode_blocks`: the "typed block events" style (Anthropic);
+- :mod:`.usage`, :mod:`.errors`, :mod:`.state`: shared pieces;
+- :mod:`.translator`: :class:`StreamTranslator`, wiring a decoder to an encoder.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from interlingua.streams.errors import render_stream_error
+from interlingua.streams.events import EventCollector, IRSink, replay
+from interlingua.streams.translator import StreamTranslator, make_decoder, make_encoder
 
-from interlingua.errors import GatewayError
-
-if TYPE_CHECKING:
-    from interlingua.translate import Format, Policy
-
-__all__ = ["StreamTranslator", "render_stream_error"]
-
-
-def render_stream_error(err: GatewayError, target: Format) -> bytes:
-    """The client-format SSE error frame for ``err`` (no block bookkeeping)."""
-    raise NotImplementedError
-
-
-class StreamTranslator:
-    """Translates one upstream SSE stream into the client's SSE stream. Per request; not thread-safe."""
-
-    def __init__(
-        self,
-        *,
-        source: Format,
-        target: Format,
-        policy: Policy | None = None,
-        model: str | None = None,
-        include_usage: bool = True,
-    ) -> None:
-        """``include_usage``: OpenAI clients get a usage chunk only if they asked
-        (``stream_options.include_usage``)."""
-        raise NotImplementedError
-
-    def feed(self, data: bytes) -> bytes:
-        raise NotImplementedError
-
-    def finish(self) -> bytes:
-        raise NotImplementedError
-
-    def fail(self, err: GatewayError) -> bytes:
-        raise NotImplementedError
-
-    @property
-    def usage(self) -> Mapping[str, int]:
-        """IR usage seen so far (input_tokens, output_tokens, cache_read_tokens, ...)."""
-        raise NotImplementedError
+__all__ = [
+    "EventCollector",
+    "IRSink",
+    "StreamTranslator",
+    "make_decoder",
+    "make_encoder",
+    "render_stream_error",
+    "replay",
+]

@@ -1,0 +1,84 @@
+"""Incremental Server-Sent Events parsing and framing.
+
+https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+
+The parser takes bytes split anywhere (mid line, mid CRLF, mid UTF-8
+character) and returns each event as soon as its blank line arrives. It works
+on bytes: line breaks are ASCII, so a split inside a multi-byte character is
+simply kept in the buffer, and ``orjson`` parses the bytes directly.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SSEEvent", "SSEParser", "frame"]
+
+# (event name or None, data bytes: the data lines joined with "\n")
+SSEEvent = tuple[str | None, bytes]
+
+_DATA = b"data:"
+_EVENT = b"event:"
+_COLON = 58  # ord(":"): a line starting with it is a comment (": keep-alive")
+
+
+class SSEParser:
+    """One stream's parser. ``feed`` returns the events completed so far."""
+
+    __slots__ = ("_buffer", "_data", "_event", "_skip_lf")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._event: str | None = None
+        self._data: bytes | None = None
+        # The previous chunk ended with CR: a LF starting this one belongs to it.
+        self._skip_lf = False
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[0] == 10:
+                chunk = chunk[1:]
+        buffer = self._buffer + chunk if self._buffer else chunk
+        if b"\r" in buffer:
+            self._skip_lf = buffer.endswith(b"\r")
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\n" not in buffer:
+            self._buffer = buffer
+            return []
+        lines = buffer.split(b"\n")
+        self._buffer = lines.pop()
+        return self._lines(lines)
+
+    def finish(self) -> list[SSEEvent]:
+        """The end of the body: an unterminated last line or event still counts
+        (lenient: some servers omit the final blank line)."""
+        lines = [self._buffer] if self._buffer else []
+        self._buffer = b""
+        lines.append(b"")
+        return self._lines(lines)
+
+    def _lines(self, lines: list[bytes]) -> list[SSEEvent]:
+        events: list[SSEEvent] = []
+        data = self._data
+        for line in lines:
+            if not line:
+                if data is not None:
+                    events.append((self._event, data))
+                    data = None
+                self._event = None
+            elif line[0] == _COLON:
+                continue
+            elif line.startswith(_DATA):
+                value = line[6:] if line[5:6] == b" " else line[5:]
+                data = value if data is None else data + b"\n" + value
+            elif line.startswith(_EVENT):
+                self._event = line[6:].strip().decode("utf-8", "replace")
+            # id:, retry: and unknown fields carry nothing a translator needs.
+        self._data = data
+        return events
+
+
+def frame(data: bytes, event: str | None = None) -> bytes:
+    """One SSE event: optional ``event:`` line, one ``data:`` line, blank line."""
+    if event is None:
+        return b"data: " + data + b"\n\n"
+    return b"event: " + event.encode() + b"\ndata: " + data + b"\n\n"

@@ -1,0 +1,107 @@
+"""StreamTranslator: upstream SSE bytes -> decoder -> IR events -> encoder -> client SSE bytes.
+
+The decoder calls the encoder directly (the encoder *is* the decoder's
+:class:`~.events.IRSink`), so no IR event objects are built on the hot path.
+Which decoder/encoder pair runs is decided by each format's rules ``style``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from interlingua.errors import GatewayError
+from interlingua.streams.decode_blocks import BlocksDecoder
+from interlingua.streams.decode_chunked import ChunkedDecoder
+from interlingua.streams.encode_blocks import BlocksEncoder
+from interlingua.streams.encode_chunked import ChunkedEncoder
+from interlingua.streams.events import IRSink
+from interlingua.streams.registry import load_spec
+from interlingua.streams.spec import ChunkedSpec
+from interlingua.streams.sse import SSEParser
+from interlingua.streams.state import EncoderBase
+
+if TYPE_CHECKING:
+    from interlingua.translate import Format, Policy
+
+__all__ = ["Decoder", "StreamTranslator", "make_decoder", "make_encoder"]
+
+
+class Decoder(Protocol):
+    done: bool
+
+    def event(self, name: str | None, data: bytes) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def _reasoning_field(policy: Policy | None) -> str:
+    return policy.reasoning_field if policy is not None else "reasoning_content"
+
+
+def make_decoder(source: str, sink: IRSink, policy: Policy | None = None) -> Decoder:
+    """The decoder of ``source``'s stream style, writing IR events to ``sink``."""
+    spec = load_spec(source)
+    if isinstance(spec, ChunkedSpec):
+        return ChunkedDecoder(spec, sink, _reasoning_field(policy))
+    return BlocksDecoder(spec, sink)
+
+
+def make_encoder(
+    target: str, policy: Policy | None = None, *, model: str | None = None, include_usage: bool = True
+) -> EncoderBase:
+    """The encoder of ``target``'s stream style."""
+    spec = load_spec(target)
+    if isinstance(spec, ChunkedSpec):
+        return ChunkedEncoder(
+            spec, reasoning_field=_reasoning_field(policy), model=model, include_usage=include_usage
+        )
+    return BlocksEncoder(spec, model=model)
+
+
+class StreamTranslator:
+    """Translates one upstream SSE stream into the client's SSE stream. Per request; not thread-safe."""
+
+    __slots__ = ("_decoder", "_encoder", "_parser")
+
+    def __init__(
+        self,
+        *,
+        source: Format,
+        target: Format,
+        policy: Policy | None = None,
+        model: str | None = None,
+        include_usage: bool = True,
+    ) -> None:
+        """``include_usage``: OpenAI clients get a usage chunk only if they asked
+        (``stream_options.include_usage``). ``model`` replaces the model name the client sees."""
+        self._encoder = make_encoder(str(target), policy, model=model, include_usage=include_usage)
+        self._decoder = make_decoder(str(source), self._encoder, policy)  # type: ignore[arg-type]
+        self._parser = SSEParser()
+
+    def feed(self, data: bytes) -> bytes:
+        """Upstream bytes, split anywhere -> the client bytes of the events they completed."""
+        decoder = self._decoder
+        for name, payload in self._parser.feed(data):
+            decoder.event(name, payload)
+        return self._encoder.take()
+
+    def finish(self) -> bytes:
+        """The upstream body ended: the client stream's proper close, or an error event
+        if the upstream stopped before its terminal event."""
+        for name, payload in self._parser.finish():
+            self._decoder.event(name, payload)
+        self._decoder.finish()
+        return self._encoder.take()
+
+    def fail(self, err: GatewayError) -> bytes:
+        """A mid-stream failure (timeout, upstream died): open blocks closed, then the
+        client format's error event. Nothing is written after a terminal event."""
+        self._decoder.done = True
+        self._encoder.fail(err)
+        return self._encoder.take()
+
+    @property
+    def usage(self) -> Mapping[str, int]:
+        """IR usage seen so far (input_tokens, output_tokens, cache_read_tokens, ...)."""
+        return dict(self._encoder.usage_seen)
