@@ -1,0 +1,41 @@
+"""Request pieces shared by the end-to-end tests, in both client formats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CLIENT_KEY = "sk-client-secret-never-upstream"
+OPENAI_ROUTES = ["gpt-4o-mini", "gpt-via-anthropic"]
+ANTHROPIC_ROUTES = ["claude-sonnet-4-6", "claude-via-openai"]
+# Short enough that the timeout tests are quick; the fake answers in microseconds.
+READ_MS = 800
+
+# A 1x1 PNG.
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+SCHEMA = {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}
+TIME_SCHEMA = {
+    "type": "object",
+    "properties": {"timezone": {"type": "string", "enum": ["UTC", "CET"]}},
+    "required": ["timezone"],
+}
+
+
+def openai_tool(name: str = "get_weather", schema: dict[str, Any] = SCHEMA) -> Any:
+    return {
+        "type": "function",
+        "function": {"name": name, "description": f"{name} for a place", "parameters": schema},
+    }
+
+
+def anthropic_tool(name: str = "get_weather", schema: dict[str, Any] = SCHEMA) -> Any:
+    return {"name": name, "description": f"{name} for a place", "input_schema": schema}
+
+
+OPENAI_TOOLS: Any = [openai_tool(), openai_tool("get_time", TIME_SCHEMA)]
+ANTHROPIC_TOOLS: Any = [anthropic_tool(), anthropic_tool("get_time", TIME_SCHEMA)]
+ECHO = "Hello from the demo upstream! You said: "
+
+
+def upstream_format(model: str) -> str:
+    """The wire format of the upstream a demo model routes to."""
+    return "anthropic_messages" if model in ("gpt-via-anthropic", "claude-sonnet-4-6") else "openai_chat"
