@@ -29,9 +29,10 @@ import importlib
 from functools import lru_cache
 from typing import Any
 
-from interlingua.errors import InvalidRequest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
+
+from .errors import InvalidRequest
 
 __all__ = ["KINDS", "model_for", "validate"]
 
@@ -109,7 +110,7 @@ def _merge(errors: list[ErrorDetails]) -> str:
 
 def _path(loc: tuple[int | str, ...], body: Any) -> list[int | str]:
     """The parts of ``loc`` that are real keys or indices of ``body`` (union tags dropped)."""
-    node, out = body, []
+    node, out = body, list[int | str]()
     for position, part in enumerate(loc):
         following = loc[position + 1] if position + 1 < len(loc) else None
         if isinstance(part, int) and isinstance(node, list):
