@@ -205,9 +205,11 @@ def test_fixture_error_case_has_status_meta(case: Case) -> None:
     status = error_status(case)
     assert 400 <= status < 600
     if status == 429:
-        assert int(case.meta["retry_after"]) > 0
+        retry_after = case.meta["retry_after"]
+        assert isinstance(retry_after, str), "retry_after is the Retry-After header value, a string"
+        assert int(retry_after) > 0
         headers = {k.lower(): v for k, v in case.meta.get("headers", {}).items()}
-        assert headers.get("retry-after") == str(case.meta["retry_after"])
+        assert headers.get("retry-after") == retry_after
 
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
