@@ -9,6 +9,7 @@ upstream fields, so a passthrough built on them loses nothing.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 import orjson
 import pytest
@@ -58,3 +59,32 @@ def test_recordings_validate_and_round_trip(fmt: str, kind: str, body: Any) -> N
         validate(fmt, kind, one)
         dumped = model.model_validate(one).model_dump(mode="json", exclude_unset=True, by_alias=True)
         assert dumped == one
+
+
+def _count_tokens_bodies() -> list[Any]:
+    """Anthropic count_tokens exchanges (the shared loader keeps /v1/messages only)."""
+    import yaml
+
+    index = orjson.loads((loader.RECORDINGS / "INDEX.json").read_bytes())
+    params: list[Any] = []
+    for entry in index:
+        if "anthropic-count_tokens" not in entry["format"]:
+            continue
+        path = loader.RECORDINGS.parent / entry["file"]
+        for n, step in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]):
+            if urlparse(step["request"]["uri"]).path != "/v1/messages/count_tokens":
+                continue
+            ok = step["response"]["status"]["code"] < 400
+            kind = "count_tokens_response" if ok else "error"
+            params.append(
+                pytest.param(
+                    "count_tokens_request", step["request"]["parsed_body"], id=f"{path.name}#{n}-req"
+                )
+            )
+            params.append(pytest.param(kind, step["response"]["parsed_body"], id=f"{path.name}#{n}-resp"))
+    return params
+
+
+@pytest.mark.parametrize(("kind", "body"), _count_tokens_bodies())
+def test_recordings_count_tokens_bodies_validate(kind: str, body: Any) -> None:
+    validate("anthropic_messages", kind, body)
