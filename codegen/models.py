@@ -158,7 +158,7 @@ def _codegen(schema_text: str, header: str, strict: bool, typed_dict: bool) -> s
         use_schema_description=True,
         use_field_description=True,
         use_double_quotes=True,
-        collapse_root_models=True,
+        collapse_root_models=not typed_dict,  # TypedDict unions stay named aliases (ir_types.Part)
         skip_root_model=True,
         disable_timestamp=True,
         custom_file_header=header,
