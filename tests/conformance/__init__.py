@@ -1,0 +1,1 @@
+"""conformance tests of the translator (see tests/conformance/corpus.py for the shared helpers)."""

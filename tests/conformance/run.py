@@ -1,0 +1,92 @@
+"""Running conversions the way the tests snapshot them.
+
+Outcomes are plain JSON: ``{"body": ..., "warnings": [...]}`` for a conversion,
+``{"raises": "ConversionError", "status": 400, ...}`` for a documented refusal
+(any :class:`GatewayError`). Anything else (``KeyError``, ``NotImplementedError``)
+propagates and fails the test: a converter must never crash.
+
+Values a converter has to invent because the source lacks them (OpenAI's
+``created`` timestamp when the source is Anthropic) are scrubbed to
+``"<created>"`` after checking their type, so snapshots are stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from interlingua.errors import GatewayError
+from interlingua.translate import Format, StreamTranslator, Translated, translate_request, translate_response
+
+from conformance.sse import sse_json
+
+__all__ = ["body_or_skip", "error_outcome", "outcome", "request", "response", "scrub", "stream"]
+
+JSON = dict[str, Any]
+
+
+def error_outcome(err: GatewayError) -> JSON:
+    out: JSON = {"raises": type(err).__name__, "status": err.status, "kind": err.kind, "message": err.message}
+    for key in ("param", "code", "retry_after"):
+        if getattr(err, key) is not None:
+            out[key] = getattr(err, key)
+    return out
+
+
+def outcome(convert: Callable[[], Translated]) -> JSON:
+    try:
+        result = convert()
+    except GatewayError as err:
+        return error_outcome(err)
+    return {"body": result.body, "warnings": list(result.warnings)}
+
+
+def body_or_skip(result: JSON) -> JSON:
+    """The converted body; ``pytest.skip`` when a documented policy refused it (snapshots record refusals)."""
+    if "raises" in result:
+        assert result["raises"] == "ConversionError", result
+        assert result["status"] == 400, result
+        pytest.skip(f"refused by documented policy: {result['message']}")
+    body: JSON = result["body"]
+    return body
+
+
+def request(body: JSON, source: Format, target: Format) -> JSON:
+    return outcome(lambda: translate_request(body, source=source, target=target))
+
+
+def response(body: JSON, source: Format, target: Format) -> JSON:
+    return outcome(lambda: translate_response(body, source=source, target=target))
+
+
+def stream(pieces: Iterable[bytes], source: Format, target: Format, **kwargs: Any) -> bytes:
+    """Feed ``pieces`` one by one, then ``finish()``; the client's bytes, concatenated."""
+    translator = StreamTranslator(source=source, target=target, **kwargs)
+    out = [translator.feed(piece) for piece in pieces]
+    out.append(translator.finish())
+    for chunk in out:
+        assert isinstance(chunk, bytes), f"feed/finish must return bytes, got {type(chunk).__name__}"
+    return b"".join(out)
+
+
+def scrub(value: Any, source: Format, target: Format) -> Any:
+    """Replace invented timestamps (see module doc); ``value`` is a body, an outcome or an event list."""
+    if source is Format.OPENAI_CHAT or target is not Format.OPENAI_CHAT:
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "created":
+                assert isinstance(item, int), f"created must be a unix time, got {item!r}"
+                assert item > 1_600_000_000, f"created must be a unix time, got {item!r}"
+                item = "<created>"
+            out[key] = scrub(item, source, target)
+        return out
+    if isinstance(value, list):
+        return [scrub(item, source, target) for item in value]
+    return value
+
+
+def stream_snapshot(raw: bytes, source: Format, target: Format) -> list[JSON]:
+    return list(scrub(sse_json(raw), source, target))

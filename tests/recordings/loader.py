@@ -1,0 +1,134 @@
+"""Real provider traffic from ``<repo>/../shared/reference/recordings`` as test items.
+
+Decodes the three recording shapes described in that folder's README (section 3):
+
+- VCR cassettes (``*.yaml``): pydantic-ai stores JSON bodies parsed
+  (``parsed_body``) and streams as ``body.string``; simonw/llm-* store the
+  request as a JSON string and the response gzipped (``!!binary``).
+- vercel-ai fixtures: ``*.json`` one response body, ``*.chunks.txt`` one
+  ``data:`` payload per line (event names dropped; rebuilt here).
+- anthropic-sdk-python fixtures (``*.txt``): raw ``text/event-stream`` bodies.
+
+Only OpenAI Chat Completions and Anthropic Messages traffic is kept; the format
+of each interaction is read from its URI (a cassette may mix hosts).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import orjson
+import yaml
+from conformance.corpus import REPO_ROOT
+from conformance.sse import chunks_to_sse
+from interlingua.translate import Format
+
+__all__ = ["RECORDINGS", "Item", "load_items"]
+
+RECORDINGS = REPO_ROOT.parent / "shared" / "reference" / "recordings"
+
+Kind = Literal["request", "response", "stream", "error"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One body of real traffic: a request, a response, a stream or an error response."""
+
+    file: str  # relative to RECORDINGS
+    index: int  # interaction number (0 for body-only fixtures)
+    kind: Kind
+    fmt: Format
+    body: Any  # dict for request/response, bytes for stream/error
+    status: int = 200
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}#{self.index}-{self.kind}"
+
+
+def load_items() -> list[Item]:
+    """Every OpenAI Chat / Anthropic Messages body in the recordings folder (empty if it is absent)."""
+    if not RECORDINGS.is_dir():
+        return []
+    items: list[Item] = []
+    for path in sorted(RECORDINGS.rglob("*")):
+        rel = path.relative_to(RECORDINGS).as_posix()
+        if path.suffix == ".yaml":
+            items.extend(_cassette(rel, path))
+        elif rel.startswith("vercel-ai/"):
+            items.extend(_vercel(rel, path))
+        elif rel.startswith("anthropic-sdk-python/") and path.suffix == ".txt":
+            # the files lost the blank line that dispatches their last event
+            raw = path.read_bytes().rstrip(b"\n") + b"\n\n"
+            items.append(Item(rel, 0, "stream", Format.ANTHROPIC_MESSAGES, raw))
+    return items
+
+
+def _format_of(uri: str) -> Format | None:
+    url = urlparse(uri)
+    if url.hostname == "api.anthropic.com" and url.path.rstrip("/") == "/v1/messages":
+        return Format.ANTHROPIC_MESSAGES
+    if url.path.rstrip("/").endswith("/chat/completions"):
+        return Format.OPENAI_CHAT
+    return None
+
+
+def _cassette(rel: str, path: Path) -> Iterator[Item]:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    for n, interaction in enumerate(data.get("interactions", [])):
+        request, response = interaction["request"], interaction["response"]
+        fmt = _format_of(request["uri"])
+        if fmt is None:
+            continue
+        request_body = _body(request)
+        if isinstance(request_body, bytes):
+            request_body = orjson.loads(request_body)
+        yield Item(rel, n, "request", fmt, request_body)
+        status = int(response["status"]["code"])
+        body = _body(response)
+        if status >= 400:
+            yield Item(rel, n, "error", fmt, body if isinstance(body, bytes) else orjson.dumps(body), status)
+        elif isinstance(body, bytes):
+            yield Item(rel, n, "stream", fmt, body, status)
+        else:
+            yield Item(rel, n, "response", fmt, body, status)
+
+
+def _body(message: dict[str, Any]) -> Any:
+    """A parsed JSON body (dict), or the raw bytes (streams, error pages)."""
+    if "parsed_body" in message:
+        return message["parsed_body"]
+    body = message.get("body")
+    value = body.get("string", b"") if isinstance(body, dict) else body
+    raw: bytes = value.encode("utf-8") if isinstance(value, str) else bytes(value or b"")
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    stripped = raw.lstrip()
+    if stripped.startswith(b"{") and b"\ndata:" not in raw:
+        return orjson.loads(raw)
+    return raw
+
+
+def _vercel(rel: str, path: Path) -> Iterator[Item]:
+    if "/anthropic/" in rel:
+        fmt = Format.ANTHROPIC_MESSAGES
+    elif "/openai/src/chat/" in rel:
+        fmt = Format.OPENAI_CHAT
+    else:
+        return
+    if path.name.endswith(".chunks.txt"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        raw = chunks_to_sse(lines, named=fmt is Format.ANTHROPIC_MESSAGES, done=fmt is Format.OPENAI_CHAT)
+        yield Item(rel, 0, "stream", fmt, raw)
+    elif path.suffix == ".json":
+        body = orjson.loads(path.read_bytes())
+        if "error" in body and "content" not in body and "choices" not in body:
+            # vercel-ai did not record the status; OpenAI answers these parameter errors with 400
+            yield Item(rel, 0, "error", fmt, path.read_bytes(), 400)
+        else:
+            yield Item(rel, 0, "response", fmt, body)
