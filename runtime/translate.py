@@ -33,19 +33,26 @@ documented policy; the server returns them in ``x-interlingua-warning``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Protocol, cast
 
-from interlingua.errors import GatewayError
+import orjson
+
+from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
+from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
 
 __all__ = [
     "DEFAULT_POLICY",
+    "DocumentPolicy",
     "Format",
     "Policy",
     "StreamTranslator",
     "Translated",
+    "converter",
     "parse_error",
     "render_error",
     "render_stream_error",
@@ -54,42 +61,34 @@ __all__ = [
 ]
 
 JSONObject = dict[str, Any]
+_Convert = Callable[[JSONObject, Policy, list[str]], JSONObject]
+
+# Kinds worth retrying when an upstream reports them.
+_RETRYABLE = frozenset({"rate_limit", "overloaded", "timeout", "upstream_unavailable"})
 
 
-class Format(StrEnum):
-    """Wire formats, named as in the config's ``providers[].format``."""
+class Converter(Protocol):
+    """What every generated module ``interlingua.generated.converters.<format>`` provides."""
 
-    OPENAI_CHAT = "openai_chat"
-    ANTHROPIC_MESSAGES = "anthropic_messages"
+    FORMAT: str
+    request_to_ir: _Convert
+    request_from_ir: _Convert
+    response_to_ir: _Convert
+    response_from_ir: _Convert
 
+    def error_to_ir(self, status: int, body: Any) -> JSONObject: ...
 
-DocumentPolicy = Literal["reject", "drop", "text"]
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """What to do where formats differ. Mirrors the config's ``policies`` section."""
-
-    # Anthropic requires max_tokens; used when an OpenAI request has none.
-    default_max_tokens: int = 4096
-    # Ascending (upper bound inclusive, effort): budget_tokens -> reasoning_effort.
-    thinking_budget_to_effort: tuple[tuple[int, str], ...] = (
-        (4000, "low"),
-        (8000, "medium"),
-        (1_000_000, "high"),
-    )
-    # reasoning_effort -> budget_tokens, for requests going to Anthropic.
-    effort_to_budget: Mapping[str, int] = field(
-        default_factory=lambda: {"minimal": 1024, "low": 4000, "medium": 8000, "high": 16000, "xhigh": 32000}
-    )
-    # Anthropic `document` blocks toward a format without documents.
-    documents: DocumentPolicy = "reject"
-    allow_images: bool = True
-    # OpenAI-compatible dialects stream reasoning text in this delta/message field.
-    reasoning_field: str = "reasoning_content"
+    def error_from_ir(self, ir_error: JSONObject) -> tuple[int, JSONObject]: ...
 
 
-DEFAULT_POLICY = Policy()
+@cache
+def converter(fmt: Format | str) -> Converter:
+    """The generated converter module of a format (the registry; an unknown format raises)."""
+    try:
+        name = Format(fmt).value
+    except ValueError:
+        raise ValueError(f"unknown format {fmt!r}; known: {', '.join(f.value for f in Format)}") from None
+    return cast(Converter, importlib.import_module(f"interlingua.generated.converters.{name}"))
 
 
 @dataclass(slots=True)
@@ -98,10 +97,42 @@ class Translated:
     warnings: list[str] = field(default_factory=list)
 
 
+@contextmanager
+def _client_input(what: str) -> Iterator[None]:
+    """Bad client input is a 400 naming the problem, never a stack trace."""
+    try:
+        yield
+    except GatewayError:
+        raise
+    except RecursionError:
+        raise InvalidRequest(f"the {what} is nested too deeply to convert") from None
+    except Exception as exc:
+        raise InvalidRequest(f"the {what} could not be converted ({type(exc).__name__}: {exc})") from exc
+
+
+@contextmanager
+def _upstream_output(what: str) -> Iterator[None]:
+    """An upstream body we cannot read is the upstream's fault: 502, message kept short."""
+    try:
+        yield
+    except Exception as exc:
+        detail = exc.message if isinstance(exc, GatewayError) else f"{type(exc).__name__}: {exc}"
+        raise UpstreamError(
+            f"the upstream {what} could not be converted: {detail}", status=502, kind="api_error"
+        ) from exc
+
+
 def translate_request(
     body: JSONObject, *, source: Format, target: Format, policy: Policy = DEFAULT_POLICY
 ) -> Translated:
-    raise NotImplementedError  # implemented by the translator core
+    src, dst = converter(source), converter(target)
+    warnings: list[str] = []
+    with _client_input("request"):
+        if type(body) is not dict:
+            raise InvalidRequest("the request body must be a JSON object")
+        ir = src.request_to_ir(body, policy, warnings)
+        out = dst.request_from_ir(ir, policy, warnings)
+    return Translated(out, warnings)
 
 
 def translate_response(
@@ -113,19 +144,57 @@ def translate_response(
     model: str | None = None,
 ) -> Translated:
     """``model``, when given, replaces the model name the client sees."""
-    raise NotImplementedError
+    src, dst = converter(source), converter(target)
+    warnings: list[str] = []
+    with _upstream_output("response"):
+        if type(body) is not dict:
+            raise InvalidRequest("the response body must be a JSON object")
+        ir = src.response_to_ir(body, policy, warnings)
+        if model is not None:
+            ir["model"] = model
+        out = dst.response_from_ir(ir, policy, warnings)
+    return Translated(out, warnings)
+
+
+def _error_text(body: bytes) -> str | None:
+    text = body.decode("utf-8", errors="replace").strip()
+    return text[:500] if text else None
 
 
 def parse_error(
     status: int, body: bytes, *, source: Format, retry_after: str | None = None
 ) -> GatewayError:
     """An upstream error response (any body, even non-JSON) as a GatewayError."""
-    raise NotImplementedError
+    try:
+        parsed: Any = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        parsed = None
+    ir = converter(source).error_to_ir(status, parsed)
+    message = ir["message"]
+    if type(parsed) is not dict and (text := _error_text(body)):
+        message = f"upstream error (HTTP {status}): {text}"
+    code = ir.get("code")
+    err = UpstreamError(
+        message,
+        status=status,
+        kind=ir["kind"],
+        param=ir.get("param") if type(ir.get("param")) is str else None,
+        code=str(code) if code is not None else None,
+        retry_after=retry_after,
+    )
+    err.retryable = ir["kind"] in _RETRYABLE
+    return err
 
 
 def render_error(err: GatewayError, target: Format) -> JSONObject:
     """The client-format error envelope for ``err`` (status is ``err.status``)."""
-    raise NotImplementedError
+    ir: JSONObject = {"status": err.status, "kind": err.kind, "message": err.message}
+    if err.param is not None:
+        ir["param"] = err.param
+    if err.code is not None:
+        ir["code"] = err.code
+    _, body = converter(target).error_from_ir(ir)
+    return body
 
 
 # The stream translator is shared runtime code (runtime/streams/), re-exported here.

@@ -1,0 +1,108 @@
+"""Building blocks of every converter: field-path errors, warnings, extras, opaque parts.
+
+Paths name fields the way clients write them: ``messages[2].content[0].type``.
+They are built only when an error is raised, never on the happy path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interlingua.errors import ConversionError, InvalidRequest
+
+__all__ = [
+    "JSONObject",
+    "bad_type",
+    "bad_value",
+    "error_kind_fallback",
+    "join",
+    "merge_extras",
+    "missing",
+    "not_object",
+    "opaque_from_ir",
+    "reject",
+    "unmapped_part",
+    "warn",
+]
+
+JSONObject = dict[str, Any]
+
+
+def join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def missing(path: str, key: str) -> InvalidRequest:
+    where = join(path, key)
+    return InvalidRequest(f"{where}: required field is missing", param=where)
+
+
+def bad_type(path: str, key: str, expected: str) -> InvalidRequest:
+    where = join(path, key)
+    return InvalidRequest(f"{where}: must be {expected}", param=where)
+
+
+def not_object(path: str) -> InvalidRequest:
+    where = path or "body"
+    return InvalidRequest(f"{where}: must be an object", param=path or None)
+
+
+def bad_value(path: str, key: str, value: Any) -> InvalidRequest:
+    where = join(path, key)
+    if value is None:
+        return InvalidRequest(f"{where}: required field is missing", param=where)
+    return InvalidRequest(f"{where}: unsupported value {_show(value)}", param=where)
+
+
+def reject(path: str, message: str) -> ConversionError:
+    """A policy said reject: a 400 naming the field."""
+    return ConversionError(f"{path}: {message}" if path else message, param=path or None)
+
+
+def warn(warnings: list[str], message: str) -> None:
+    """Record a warning once (a header line; repeats add nothing)."""
+    if message not in warnings:
+        warnings.append(message)
+
+
+def error_kind_fallback(status: int) -> str:
+    return "api_error" if status >= 500 or status < 400 else "invalid_request"
+
+
+def merge_extras(extras: Any, out: JSONObject, fmt: str, path: str, warnings: list[str]) -> None:
+    """Put back this format's verbatim extras; warn about other formats' fields we drop."""
+    if type(extras) is not dict:
+        return
+    for owner, fields in extras.items():
+        if type(fields) is not dict:
+            continue
+        if owner == fmt:
+            for key, value in fields.items():
+                out.setdefault(key, value)
+            continue
+        for key in fields:
+            warn(warnings, f"{key} dropped: {owner} field with no {fmt} counterpart")
+
+
+def opaque_from_ir(part: JSONObject, fmt: str, path: str, warnings: list[str]) -> JSONObject | None:
+    """An IR opaque part goes back verbatim to its own format and nowhere else."""
+    data = part.get("data")
+    if part.get("format") == fmt and type(data) is dict:
+        return data
+    kind = data.get("type") if type(data) is dict else None
+    warn(warnings, f"{kind or 'opaque'} content dropped: {part.get('format')} block with no {fmt} counterpart")
+    return None
+
+
+def unmapped_part(part: JSONObject, fmt: str, path: str, warnings: list[str], error: bool) -> JSONObject | None:
+    """An IR part type this format cannot say: dropped with a warning (or rejected)."""
+    kind = part.get("type")
+    if error:
+        raise reject(path, f"{kind} content cannot be expressed in {fmt}")
+    warn(warnings, f"{kind} content dropped: no {fmt} counterpart")
+    return None

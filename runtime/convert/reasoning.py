@@ -1,0 +1,147 @@
+"""Thinking / reasoning across formats: budgets <-> efforts through the policy tables.
+
+- Anthropic says ``thinking: {type: enabled, budget_tokens}`` (or ``adaptive``
+  plus ``output_config.effort``); OpenAI says ``reasoning_effort``. The IR
+  keeps both (``reasoning.mode``, ``budget_tokens``, ``effort``); these steps
+  fill the one the target needs from the other via :class:`Policy`.
+- Thinking blocks carry an opaque signature only their issuer can verify, so
+  they go back only to the format that produced them (else dropped, warned).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from interlingua.convert.base import JSONObject, warn
+from interlingua.convert.policy import budget_to_effort
+
+if TYPE_CHECKING:
+    from interlingua.convert.policy import Policy
+
+__all__ = [
+    "anthropic_reasoning_pre",
+    "anthropic_redacted_from_ir",
+    "anthropic_thinking_from_ir",
+    "anthropic_thinking_limits",
+    "clamp_temperature",
+    "openai_reasoning_mode",
+    "openai_reasoning_pre",
+]
+
+ANTHROPIC = "anthropic_messages"
+MIN_BUDGET = 1024  # Anthropic's smallest thinking budget
+
+
+def _effort_budget(policy: Policy, effort: Any) -> int:
+    budget = policy.effort_to_budget.get(effort) if type(effort) is str else None
+    if budget is None:  # e.g. Anthropic's "max": the largest configured budget
+        budget = max(policy.effort_to_budget.values(), default=16000)
+    return max(MIN_BUDGET, budget)
+
+
+def anthropic_reasoning_pre(ir: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+    """Pre step (from IR): an effort without a budget becomes ``budget_tokens`` for ``type: enabled``;
+    ``effort: none`` or ``mode: disabled`` becomes ``thinking: {type: disabled}``."""
+    reasoning = ir.get("reasoning")
+    if type(reasoning) is not dict:
+        return ir  # type: ignore[no-any-return]
+    r = dict(reasoning)
+    mode = r.get("mode") or "enabled"
+    if mode == "disabled" or r.get("effort") == "none":
+        r = {"mode": "disabled"}
+    elif mode == "enabled" and "budget_tokens" not in r:
+        r["budget_tokens"] = _effort_budget(policy, r.pop("effort", None))
+    else:
+        r["mode"] = mode
+    return {**ir, "reasoning": r}
+
+
+def _clamp_budget(src: JSONObject, out: JSONObject, thinking: JSONObject, policy: Policy, warnings: list[str]) -> None:
+    budget = thinking.get("budget_tokens")
+    max_tokens = out.get("max_tokens")
+    if type(budget) is not int or type(max_tokens) is not int or budget < max_tokens:
+        return
+    if "max_tokens" not in src:  # our default, not the client's: make room for the answer
+        out["max_tokens"] = budget + policy.default_max_tokens
+    elif max_tokens > MIN_BUDGET:
+        thinking["budget_tokens"] = max_tokens - 1
+        warn(warnings, "thinking budget_tokens lowered below max_tokens: Anthropic requires budget_tokens < max_tokens")
+    else:
+        del out["thinking"]
+        warn(warnings, "thinking dropped: max_tokens is below Anthropic's minimum thinking budget (1024)")
+
+
+def anthropic_thinking_limits(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+    """Post step (from IR): what Anthropic requires while thinking is on."""
+    thinking = out.get("thinking")
+    if type(thinking) is not dict or thinking.get("type") not in ("enabled", "adaptive"):
+        return
+    if "temperature" in out and out["temperature"] != 1:
+        del out["temperature"]
+        warn(warnings, "temperature dropped: Anthropic thinking requires the default temperature")
+    if "top_k" in out:
+        del out["top_k"]
+        warn(warnings, "top_k dropped: Anthropic thinking does not allow top_k")
+    if type(out.get("top_p")) in (int, float) and out["top_p"] < 0.95:
+        del out["top_p"]
+        warn(warnings, "top_p dropped: Anthropic thinking requires top_p >= 0.95")
+    choice = out.get("tool_choice")
+    if type(choice) is dict and choice.get("type") in ("any", "tool"):
+        choice["type"] = "auto"
+        choice.pop("name", None)
+        warn(warnings, "tool_choice relaxed to auto: Anthropic thinking does not allow forced tool use")
+    if thinking.get("type") == "enabled":
+        _clamp_budget(src, out, thinking, policy, warnings)
+
+
+def anthropic_thinking_from_ir(part: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject | None:
+    """Variant helper (from IR): a thinking part goes to Anthropic only if Anthropic issued it."""
+    if part.get("signature_format") != ANTHROPIC:
+        warn(warnings, "thinking dropped: it has no Anthropic signature, so Anthropic would reject it")
+        return None
+    block: JSONObject = {"type": "thinking", "thinking": part.get("text", "")}
+    if "signature" in part:
+        block["signature"] = part["signature"]
+    return block
+
+
+def anthropic_redacted_from_ir(part: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject | None:
+    if part.get("signature_format") != ANTHROPIC:
+        warn(warnings, "redacted_thinking dropped: it was issued by another format")
+        return None
+    return {"type": "redacted_thinking", "data": part.get("data", "")}
+
+
+def openai_reasoning_pre(ir: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+    """Pre step (from IR): a thinking budget without an effort becomes ``reasoning_effort``
+    through ``policy.thinking_budget_to_effort``; disabled thinking sends no effort."""
+    reasoning = ir.get("reasoning")
+    if type(reasoning) is not dict:
+        return ir  # type: ignore[no-any-return]
+    r = dict(reasoning)
+    if "display" in r:
+        del r["display"]
+        warn(warnings, "thinking.display dropped: the target format has no counterpart")
+    if r.get("mode") == "disabled" and r.get("effort") != "none":
+        r.pop("effort", None)
+    elif "effort" not in r and type(r.get("budget_tokens")) is int:
+        r["effort"] = budget_to_effort(policy, r["budget_tokens"])
+    return {**ir, "reasoning": r}
+
+
+def openai_reasoning_mode(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+    """Post step (to IR): ``reasoning_effort: none`` means thinking off; any other effort means on."""
+    reasoning = out.get("reasoning")
+    if type(reasoning) is dict:
+        reasoning["mode"] = "disabled" if reasoning.get("effort") == "none" else "enabled"
+
+
+def clamp_temperature(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+    """Value helper (from IR, Anthropic): temperature must be within 0..1 (OpenAI allows 0..2)."""
+    if type(value) in (int, float) and value > 1:
+        warn(warnings, f"temperature {value} clamped to 1: Anthropic accepts 0..1")
+        return 1
+    if type(value) in (int, float) and value < 0:
+        warn(warnings, f"temperature {value} clamped to 0: Anthropic accepts 0..1")
+        return 0
+    return value
