@@ -1,0 +1,36 @@
+"""Gateway tests: the real app on Hypercorn, the fake upstream (a real aiohttp server), loopback only.
+
+``make_config(upstream, server=..., policies=..., providers=...)`` is the demo
+config (see :mod:`interlingua.server.demo.config`) with sections overridden;
+``gateway`` serves the plain demo config and yields its base URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.testing import running_gateway
+from server_helpers import make_config
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    up = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
+    await up.start()
+    yield up
+    await up.stop()
+
+
+@pytest.fixture
+async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
+    async with running_gateway(make_config(upstream)) as url:
+        yield url
+
+
+@pytest.fixture
+async def client(gateway: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway, timeout=10) as c:
+        yield c
