@@ -156,7 +156,8 @@ class BlocksEncoder(EncoderBase):
             {
                 "type": events.message_delta,
                 "delta": {"stop_reason": reason, "stop_sequence": sequence},
-                "usage": usage_from_ir(spec.usage, self.usage_seen),
+                # output_tokens is the only field the wire requires here; unknown ones stay absent.
+                "usage": usage_from_ir(spec.usage, self.usage_seen, ("output_tokens",)),
             },
         )
         self._event(events.message_stop, {"type": events.message_stop})

@@ -32,10 +32,12 @@ def usage_to_ir(rule: UsageRule, wire: Mapping[str, Any]) -> Usage:
     return usage
 
 
-def usage_from_ir(rule: UsageRule, usage: Mapping[str, int]) -> dict[str, Any]:
-    """The wire usage object for IR usage; input and output tokens are always present."""
-    values = {"input_tokens": 0, "output_tokens": 0, **usage}
-    if rule.input_excludes_cache:
+def usage_from_ir(
+    rule: UsageRule, usage: Mapping[str, int], required: tuple[str, ...] = ("input_tokens", "output_tokens")
+) -> dict[str, Any]:
+    """The wire usage object for IR usage; ``required`` IR fields are written as 0 when unknown."""
+    values = {**dict.fromkeys(required, 0), **usage}
+    if rule.input_excludes_cache and "input_tokens" in values:
         cached = sum(values.get(field, 0) for field in _CACHE_FIELDS)
         values["input_tokens"] = max(0, values["input_tokens"] - cached)
     wire: dict[str, Any] = {}
@@ -47,5 +49,5 @@ def usage_from_ir(rule: UsageRule, usage: Mapping[str, int]) -> dict[str, Any]:
             target = target.setdefault(key, {})
         target[path[-1]] = values[field]
     if rule.total_field is not None:
-        wire[rule.total_field] = values["input_tokens"] + values["output_tokens"]
+        wire[rule.total_field] = values.get("input_tokens", 0) + values.get("output_tokens", 0)
     return wire
