@@ -50,7 +50,9 @@ class ChunkedDecoder:
     def __init__(self, spec: ChunkedSpec, sink: IRSink, reasoning_field: str) -> None:
         self._spec = spec
         self._sink = sink
-        self._thinking_fields = tuple(dict.fromkeys((reasoning_field, *spec.thinking_aliases)))
+        # delta field -> what it carries; one lookup per field present, not per field known.
+        self._fields: dict[str, str] = dict.fromkeys((reasoning_field, *spec.thinking_aliases), "thinking")
+        self._fields.update({spec.text_field: "text", spec.refusal_field: "refusal", spec.tool_calls_field: "tool"})
         self.done = False
         self._started = False
         self._stopped = False
@@ -62,7 +64,7 @@ class ChunkedDecoder:
     def event(self, name: str | None, data: bytes) -> None:
         if self.done or not data:
             return
-        if data.strip() == self._spec.done_sentinel:
+        if data[0] != 123 and data.strip() == self._spec.done_sentinel:  # 123: "{"
             self._done()
             return
         try:
@@ -116,23 +118,21 @@ class ChunkedDecoder:
         self._sink.start(info)
 
     def _delta(self, delta: dict[str, Any]) -> None:
-        spec = self._spec
-        for field in self._thinking_fields:
-            value = delta.get(field)
-            if value:
-                self._text("thinking", value)
-                break
-        value = delta.get(spec.text_field)
-        if value:
-            self._text("text", value)
-        value = delta.get(spec.refusal_field)
-        if value:
-            self._text("refusal", value)
-        calls = delta.get(spec.tool_calls_field)
-        if calls:
-            for position, call in enumerate(calls):
-                if isinstance(call, dict):
-                    self._tool_call(call, position)
+        fields = self._fields
+        thinking_seen = False
+        for field, value in delta.items():
+            kind = fields.get(field)
+            if kind is None or not value:
+                continue
+            if kind == "tool":
+                for position, call in enumerate(value):
+                    if isinstance(call, dict):
+                        self._tool_call(call, position)
+            elif kind != "thinking":
+                self._text(kind, value)
+            elif not thinking_seen:  # dialects that send the same text under two names
+                thinking_seen = True
+                self._text(kind, value)
 
     def _text(self, kind: str, value: Any) -> None:
         if self._open_kind != kind:
