@@ -39,6 +39,12 @@ class StreamErrorBody(TypedDict, closed=True):
     code: NotRequired[str]
 
 
+StreamExtras: TypeAlias = dict[str, dict[str, Any]]
+"""
+Fields with no cross-format meaning, keyed by the format that produced them.
+"""
+
+
 class StreamStop(TypedDict, closed=True):
     type: Literal["stop"]
     stop_reason: Literal["end_turn", "max_tokens", "stop_sequence", "tool_use", "content_filter", "refusal", "pause_turn", "context_window_exceeded", "error"]
@@ -87,7 +93,7 @@ class StreamBlock(TypedDict, closed=True):
     """
     opaque: the block as the provider sent it.
     """
-    extras: NotRequired[dict[str, dict[str, Any]]]
+    extras: NotRequired[StreamExtras]
 
 
 class StreamBlockStart(TypedDict, closed=True):
@@ -118,7 +124,7 @@ class StreamStart(TypedDict, closed=True):
     Unix seconds, when the upstream said.
     """
     usage: NotRequired[StreamUsageCounts]
-    extras: NotRequired[dict[str, dict[str, Any]]]
+    extras: NotRequired[StreamExtras]
 
 
 class StreamUsage(TypedDict, closed=True):
