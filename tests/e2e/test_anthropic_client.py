@@ -189,6 +189,26 @@ async def test_anthropic_client_thinking(
     assert final.content[1].text == ECHO + "think"  # type: ignore[union-attr]
 
 
+async def test_anthropic_client_thinking_not_streamed(
+    ant: anthropic.AsyncAnthropic, upstream: FakeUpstream, model: str, request: pytest.FixtureRequest
+) -> None:
+    if upstream_format(model) == "openai_chat":
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="translate_response drops OpenAI reasoning_content (no signature) while the stream "
+                "translator keeps it as a thinking block: the same answer differs by stream flag",
+                strict=True,
+            )
+        )
+    out = await ant.messages.create(
+        model=model,
+        max_tokens=8000,
+        thinking={"type": "enabled", "budget_tokens": 2000},
+        messages=[{"role": "user", "content": "think"}],
+    )
+    assert [b.type for b in out.content] == ["thinking", "text"]
+
+
 async def test_anthropic_client_stop_reasons(
     ant: anthropic.AsyncAnthropic, upstream: FakeUpstream, model: str
 ) -> None:
@@ -196,10 +216,12 @@ async def test_anthropic_client_stop_reasons(
     assert short.stop_reason == "max_tokens"
     assert short.content[0].text == "Hello from the"  # type: ignore[union-attr]
     stopped = await ant.messages.create(model=model, max_tokens=100, stop_sequences=["said"], messages=USER)
-    assert stopped.stop_reason == "stop_sequence"
     assert stopped.content[0].text == "Hello from the demo upstream! You "  # type: ignore[union-attr]
     if upstream_format(model) == "anthropic_messages":
+        assert stopped.stop_reason == "stop_sequence"
         assert stopped.stop_sequence == "said"
+    else:  # OpenAI's finish_reason "stop" does not tell a stop sequence from a natural end
+        assert stopped.stop_reason in ("end_turn", "stop_sequence")
 
 
 async def test_anthropic_client_count_tokens(

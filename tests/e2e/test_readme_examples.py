@@ -50,7 +50,8 @@ EXPECT: dict[str, list[str]] = {
     ],
     "Extended thinking, served by an OpenAI-format upstream (budget becomes reasoning_effort)": [
         '"type":"thinking"',
-        "You said: Think first",
+        "thinking_delta",
+        '"stop_reason":"end_turn"',
     ],
     "Count tokens (a local estimate when the upstream is not Anthropic)": ['"input_tokens":'],
     "List models (OpenAI shape; send anthropic-version for Anthropic's)": [
