@@ -26,14 +26,14 @@ __all__ = ["create_app"]
 log = logging.getLogger("interlingua.server")
 
 
-def create_app(config: Config, *, transport: str = "aiohttp") -> Quart:
-    """The gateway app for ``config``. ``transport``: ``aiohttp`` (default) or ``httpx`` (for comparison)."""
+def create_app(config: Config) -> Quart:
+    """The gateway app for ``config`` (serve it with Hypercorn: :mod:`interlingua.server.run`)."""
     app = Quart("interlingua")
     app.config.update(
         MAX_CONTENT_LENGTH=config.server.max_body_bytes,
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
-    gw = Gateway(config, transport=transport)
+    gw = Gateway(config)
     app.extensions["interlingua"] = gw
     app.before_serving(gw.start)
     app.after_serving(gw.stop)

@@ -11,6 +11,7 @@ Reference (every key; defaults in brackets)::
       shutdown_grace_ms: 30000   # on SIGTERM/SIGINT, in-flight requests may finish this long [30 s]
       api_keys: []               # when non-empty, clients must send one of these [none]
       log_level: info            # debug | info | warning | error [info]
+      upstream_transport: aiohttp  # httpx API over aiohttp, or httpx's own (httpcore; slower) [aiohttp]
     providers:                   # upstreams
       - name: openai             # unique; models refer to it
         format: openai_chat      # openai_chat | anthropic_messages
@@ -90,6 +91,7 @@ class ServerConfig(_Strict):
     shutdown_grace_ms: int = Field(30_000, ge=0)
     api_keys: tuple[SecretStr, ...] = ()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
     @field_validator("api_keys")
     @classmethod

@@ -13,10 +13,9 @@ __all__ = ["Gateway"]
 
 
 class Gateway:
-    def __init__(self, config: Config, *, transport: str = "aiohttp") -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
         self.router = Router(config)
-        self.transport = transport
         self.started_at = int(time.time())
         self._upstreams: Upstreams | None = None
 
@@ -31,7 +30,7 @@ class Gateway:
 
     async def start(self) -> None:
         # Clients are made inside the serving event loop: aiohttp sessions are bound to it.
-        self._upstreams = Upstreams(self.config, self.transport)
+        self._upstreams = Upstreams(self.config)
 
     async def stop(self) -> None:
         upstreams, self._upstreams = self._upstreams, None

@@ -29,11 +29,9 @@ _STARTUP_TIMEOUT_S = 10.0
 
 
 @asynccontextmanager
-async def running_gateway(
-    config: Config, *, transport: str = "aiohttp", grace_s: float = 2.0
-) -> AsyncIterator[str]:
+async def running_gateway(config: Config, *, grace_s: float = 2.0) -> AsyncIterator[str]:
     """Serve ``config`` on ``127.0.0.1:<free port>``; yields ``http://127.0.0.1:<port>``."""
-    async with running_app(create_app(config, transport=transport), config, grace_s=grace_s) as url:
+    async with running_app(create_app(config), config, grace_s=grace_s) as url:
         yield url
 
 

@@ -44,32 +44,34 @@ _PATHS = {
 
 
 class Upstream:
-    """One provider: its pooled client, its URLs and its header template."""
+    """One provider: its pooled transport, its URLs and its header template.
+
+    Requests go straight to the transport (``handle_async_request``) rather
+    than through ``httpx.AsyncClient.send``: the client's cookie jar, auth and
+    redirect machinery cost about a third of the gateway's CPU per request,
+    and a cookie jar shared by all clients would leak one client's upstream
+    cookies into another's requests. URLs and timeouts are built once.
+    """
 
     def __init__(self, provider: ProviderConfig, transport: str = "aiohttp") -> None:
         self.provider = provider
         self.format = provider.format
         self.headers = UpstreamHeaders(provider)
         self.urls = {
-            op: provider.base_url + path for (fmt, op), path in _PATHS.items() if fmt is provider.format
+            op: httpx.URL(provider.base_url + path)
+            for (fmt, op), path in _PATHS.items()
+            if fmt is provider.format
         }
         t = provider.timeouts
-        timeout = httpx.Timeout(
-            connect=t.connect_ms / 1000,
-            read=t.read_ms / 1000,
-            write=t.read_ms / 1000,
-            pool=t.connect_ms / 1000,
-        )
+        connect, read = t.connect_ms / 1000, t.read_ms / 1000
+        self._extensions = {"timeout": {"connect": connect, "read": read, "write": read, "pool": connect}}
         limits = httpx.Limits(
             max_connections=provider.max_connections, max_keepalive_connections=provider.max_connections
         )
-        transport_impl: httpx.AsyncBaseTransport = (
+        self._transport: httpx.AsyncBaseTransport = (
             AiohttpTransport(limits=limits, trust_env=False)
             if transport == "aiohttp"
             else httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-        )
-        self.client = httpx.AsyncClient(
-            transport=transport_impl, timeout=timeout, trust_env=False, follow_redirects=False
         )
 
     async def send(
@@ -79,22 +81,27 @@ class Upstream:
 
         The caller must ``aclose()`` the response. Raises :class:`GatewayError` on failure.
         """
-        request = self.client.build_request(
-            "POST", self.urls[op], content=body, headers=self.headers.build(client_headers, same_format)
+        request = httpx.Request(
+            "POST",
+            self.urls[op],
+            headers=self.headers.build(client_headers, same_format),
+            content=body,
+            extensions=self._extensions,
         )
         try:
-            return await self.client.send(request, stream=True)
+            return await self._transport.handle_async_request(request)
         except TRANSPORT_ERRORS as exc:
             raise classify(exc, self.provider.name) from None
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self._transport.aclose()
 
 
 class Upstreams:
     """All providers' clients, created when serving starts and closed when it stops."""
 
-    def __init__(self, config: Config, transport: str = "aiohttp") -> None:
+    def __init__(self, config: Config) -> None:
+        transport = config.server.upstream_transport
         self._by_name = {p.name: Upstream(p, transport) for p in config.providers}
 
     def __getitem__(self, name: str) -> Upstream:
