@@ -23,6 +23,7 @@ from interlingua.translate import Format
 __all__ = [
     "Digest",
     "assert_kept",
+    "assert_usage_kept",
     "parse_arguments",
     "request_digest",
     "response_digest",
@@ -65,7 +66,10 @@ class Digest:
 def parse_arguments(arguments: Any) -> Any:
     """Tool arguments as a value: OpenAI's JSON string (``""`` meaning ``{}``) or Anthropic's object."""
     if isinstance(arguments, str):
-        return orjson.loads(arguments) if arguments.strip() else {}
+        try:
+            return orjson.loads(arguments) if arguments.strip() else {}
+        except orjson.JSONDecodeError:  # compared as such: a truncated stream's partial arguments
+            return {"<invalid JSON>": arguments}
     return arguments
 
 
@@ -204,6 +208,14 @@ def assert_kept(original: Digest, converted: Digest, *, thinking: bool = True, i
     if images:
         assert converted.images == original.images, f"images: {original.images} -> {converted.images}"
     assert converted.stop == original.stop, f"stop reason: {original.stop} -> {converted.stop}"
+
+
+def assert_usage_kept(original: dict[str, int], converted: dict[str, int]) -> None:
+    """Usage survives; where the source reported none, the target may only say zero (Anthropic requires usage)."""
+    if original:
+        assert converted == original, f"usage: {original} -> {converted}"
+    else:
+        assert not any(converted.values()), f"usage invented: {converted}"
 
 
 def _hashable(call: tuple[str, str, Any]) -> tuple[str, str, bytes]:

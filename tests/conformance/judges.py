@@ -49,7 +49,12 @@ def judge_response(target: Format, body: dict[str, Any]) -> dict[str, Any]:
 def judge_error(target: Format, body: dict[str, Any]) -> None:
     """An error envelope in the target format (the shape each SDK's error path reads)."""
     if target is Format.ANTHROPIC_MESSAGES:
+        if (
+            body.get("error", {}).get("type") == "request_too_large"
+        ):  # documented (413), missing from the SDK's union
+            body = {**body, "error": {**body["error"], "type": "invalid_request_error"}}
         at.ErrorResponse.model_validate(body)
+        assert body["type"] == "error", body
         return
     error = body["error"]
     assert isinstance(error, dict), body
@@ -178,11 +183,16 @@ def _judge_anthropic_request(body: dict[str, Any]) -> None:
     assert isinstance(body.get("max_tokens"), int), "Anthropic requires max_tokens"
     assert 0 <= body.get("temperature", 0) <= 1, "Anthropic temperature is 0..1"
     open_calls: set[str] = set()
+    previous = None
     for n, message in enumerate(body["messages"]):
         role = message["role"]
-        assert role in ("user", "assistant"), f"messages[{n}].role {role!r}: system goes top-level"
-        if n:
-            assert role != body["messages"][n - 1]["role"], f"messages[{n}]: roles must alternate"
+        # mid-conversation `system` messages are in the current API (anthropic SDK SystemMessageParam)
+        assert role in ("user", "assistant", "system"), f"messages[{n}].role {role!r}"
+        if role == "system":
+            assert all(b.get("type") == "text" for b in message["content"] if isinstance(b, dict)), message
+            continue
+        assert role != previous, f"messages[{n}]: user and assistant turns must alternate"
+        previous = role
         blocks = message["content"] if isinstance(message["content"], list) else []
         results = {b["tool_use_id"] for b in blocks if b.get("type") == "tool_result"}
         assert results <= open_calls, (

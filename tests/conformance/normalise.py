@@ -14,6 +14,12 @@ equivalent, so the upstream sees the same request):
 4. **OpenAI ``stop: "x"`` == ``stop: ["x"]``.**
 5. **Empty ``content`` on an OpenAI assistant message that has ``tool_calls``
    (``""``, ``[]``) == absent.**
+6. **Anthropic ``tool_result.content: "x"`` == ``[{"type": "text", "text": "x"}]``**
+   (the same documented equivalence as rule 2, one level down).
+7. **OpenAI responses: ``message.annotations: []`` and zero-valued counters in
+   ``usage.prompt_tokens_details`` / ``usage.completion_tokens_details`` == absent.**
+   OpenAI reports zeros for features a request did not use (audio, predicted
+   outputs); the IR keeps the counters that mean something (cached, reasoning).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 import orjson
 from interlingua.translate import Format
 
-__all__ = ["normalise"]
+__all__ = ["assert_same", "differences", "normalise"]
 
 JSON = dict[str, Any]
 
@@ -33,6 +39,7 @@ def normalise(fmt: Format, body: JSON) -> JSON:
     out: JSON = _drop_nulls(orjson.loads(orjson.dumps(body)))
     if fmt is Format.OPENAI_CHAT:
         _openai(out)
+        _openai_response(out)
     else:
         _anthropic(out)
     return out
@@ -68,3 +75,46 @@ def _anthropic(body: JSON) -> None:
     for message in body.get("messages", []):
         if isinstance(message.get("content"), str):
             message["content"] = [{"type": "text", "text": message["content"]}]
+        for block in message.get("content", []):
+            if block.get("type") == "tool_result" and isinstance(block.get("content"), str):
+                block["content"] = [{"type": "text", "text": block["content"]}]
+
+
+def _openai_response(body: JSON) -> None:
+    for choice in body.get("choices", []):
+        if choice.get("message", {}).get("annotations") == []:
+            del choice["message"]["annotations"]
+    usage = body.get("usage", {})
+    for key in ("prompt_tokens_details", "completion_tokens_details"):
+        if isinstance(usage.get(key), dict):
+            usage[key] = {k: v for k, v in usage[key].items() if v != 0}
+            if not usage[key]:
+                del usage[key]
+
+
+def differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
+    """Human-readable differences between two JSON values, one line per differing path."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out: list[str] = []
+        for key in sorted(expected.keys() | actual.keys()):
+            where = f"{path}.{key}"
+            if key not in actual:
+                out.append(f"{where}: missing (was {expected[key]!r:.120})")
+            elif key not in expected:
+                out.append(f"{where}: added {actual[key]!r:.120}")
+            else:
+                out += differences(expected[key], actual[key], where)
+        return out
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        return [
+            d
+            for n, (e, a) in enumerate(zip(expected, actual, strict=True))
+            for d in differences(e, a, f"{path}[{n}]")
+        ]
+    return [] if expected == actual else [f"{path}: {expected!r:.120} -> {actual!r:.120}"]
+
+
+def assert_same(fmt: Format, original: JSON, round_tripped: JSON) -> None:
+    """``round_tripped`` equals ``original`` under :func:`normalise`; the message lists each differing path."""
+    diffs = differences(normalise(fmt, original), normalise(fmt, round_tripped))
+    assert not diffs, "round trip changed the body:\n" + "\n".join(diffs)

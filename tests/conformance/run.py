@@ -21,7 +21,7 @@ from interlingua.translate import Format, StreamTranslator, Translated, translat
 
 from conformance.sse import sse_json
 
-__all__ = ["body_or_skip", "error_outcome", "outcome", "request", "response", "scrub", "stream"]
+__all__ = ["announced", "body_or_skip", "error_outcome", "outcome", "request", "response", "scrub", "stream"]
 
 JSON = dict[str, Any]
 
@@ -50,6 +50,11 @@ def body_or_skip(result: JSON) -> JSON:
         pytest.skip(f"refused by documented policy: {result['message']}")
     body: JSON = result["body"]
     return body
+
+
+def announced(result: JSON, word: str) -> bool:
+    """Did the conversion warn that something about ``word`` was dropped (a documented policy)?"""
+    return any(word in warning and "dropped" in warning for warning in result.get("warnings", []))
 
 
 def request(body: JSON, source: Format, target: Format) -> JSON:

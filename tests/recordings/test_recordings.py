@@ -16,9 +16,9 @@ import orjson
 import pytest
 from conformance import run
 from conformance.corpus import FORMATS
-from conformance.digest import Digest, assert_kept, request_digest, response_digest
+from conformance.digest import Digest, assert_kept, assert_usage_kept, request_digest, response_digest
 from conformance.judges import judge_error, judge_request, judge_response, judge_stream
-from conformance.normalise import normalise
+from conformance.normalise import assert_same
 from interlingua.translate import Format, parse_error, render_error, translate_request
 
 from recordings.loader import RECORDINGS, Item, load_items
@@ -60,7 +60,7 @@ def test_recording_request_cross_round_trip_keeps_content(item: Item, target: Fo
 @pytest.mark.parametrize("item", [pytest.param(i, id=i.id) for i in ITEMS if i.kind == "request"])
 def test_recording_request_same_format_round_trip_is_identity(item: Item) -> None:
     back = translate_request(item.body, source=item.fmt, target=item.fmt).body
-    assert normalise(item.fmt, back) == normalise(item.fmt, item.body)
+    assert_same(item.fmt, item.body, back)
 
 
 @pytest.mark.parametrize(("item", "target"), _params("response", both_targets=True))
@@ -95,8 +95,12 @@ def test_recording_stream_converts_without_loss(item: Item, target: Format) -> N
         assert_kept(Digest(texts=original.texts), Digest(texts=converted.texts), thinking=False, images=False)
         return
     assert verdict.error is None, verdict.error
+    if original.stop == "length" and any("<invalid JSON>" in str(c[2]) for c in converted.tool_calls):
+        # cut off by max_tokens inside a tool call: the arguments are a JSON prefix on both sides
+        assert [c[:2] for c in converted.tool_calls] == [c[:2] for c in original.tool_calls]
+        original.tool_calls, converted.tool_calls = [], []
     assert_kept(original, converted)
-    assert converted.usage == original.usage
+    assert_usage_kept(original.usage, converted.usage)
 
 
 @pytest.mark.parametrize(("item", "target"), _params("error", both_targets=True))
