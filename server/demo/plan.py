@@ -10,8 +10,9 @@ The fake model's rules (documented for test writers and README readers):
 1. The last message is a tool result -> text summarising it:
    ``The tool get_weather returned: {"temp": 21}.``
 2. Else tools are offered (and ``tool_choice`` is not ``none``) -> it calls the
-   first tool (or the one ``tool_choice`` names) with arguments made from the
-   schema. When the last user text says "parallel" (and parallel calls are not
+   tool ``tool_choice`` names, else the tool whose name the last user text block
+   contains as a word, else the first tool, with arguments made from the schema
+   (strings: a `backquoted` part of that text block, e.g. a shell command). When the last user text says "parallel" (and parallel calls are not
    disabled) it calls every tool once (the first tool twice if there is only one).
 3. Else text: ``Hello from the demo upstream! You said: <last user text>``,
    plus ``I see N image(s).`` when the last user turn has images.
@@ -51,6 +52,7 @@ class Conversation:
 
     model: str
     last_user_text: str = ""
+    last_text_block: str = ""  # the last text block of the last user turn (the prompt, for agents)
     images_in_last_turn: int = 0
     tool_result: tuple[str, str] | None = None  # (tool name, result text) when the last turn is one
     tools: list[tuple[str, JSON]] = field(default_factory=list)  # (name, JSON schema)
@@ -82,6 +84,12 @@ def split_words(text: str) -> list[str]:
     return [words[0]] + [" " + w for w in words[1:]] if text else []
 
 
+def _snippet(user_text: str) -> str:
+    """The first `backquoted` part of the user's text, else its start: string arguments."""
+    parts = user_text.split("`")
+    return parts[1] if len(parts) > 2 and parts[1] else user_text[:60] or "demo"
+
+
 def _sample_value(name: str, schema: JSON, user_text: str) -> Any:
     if schema.get("enum"):
         return schema["enum"][0]
@@ -98,7 +106,7 @@ def _sample_value(name: str, schema: JSON, user_text: str) -> Any:
         return _sample_arguments(schema, user_text)
     if any(hint in name.lower() for hint in ("location", "city", "place")):
         return "Paris"
-    return user_text[:60] or "demo"
+    return _snippet(user_text)
 
 
 def _sample_arguments(schema: JSON, user_text: str) -> JSON:
@@ -109,11 +117,13 @@ def _sample_arguments(schema: JSON, user_text: str) -> JSON:
 
 
 def _tool_calls(conv: Conversation) -> list[ToolCall]:
-    chosen = [t for t in conv.tools if t[0] == conv.forced_tool] or conv.tools[:1]
+    # The forced tool, else the one the user's last text block names, else the first.
+    named = [t for t in conv.tools if f" {t[0]} " in f" {conv.last_text_block} "]
+    chosen = [t for t in conv.tools if t[0] == conv.forced_tool] or named[:1] or conv.tools[:1]
     if conv.parallel_allowed and "parallel" in conv.last_user_text.lower():
         chosen = conv.tools if len(conv.tools) > 1 else conv.tools * 2
     return [
-        ToolCall(name, orjson.dumps(_sample_arguments(schema, conv.last_user_text)).decode())
+        ToolCall(name, orjson.dumps(_sample_arguments(schema, conv.last_text_block)).decode())
         for name, schema in chosen
     ]
 

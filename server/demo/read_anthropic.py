@@ -100,6 +100,7 @@ def _read_messages(body: JSON, conv: Conversation) -> None:
             texts = [b["text"] for b in blocks if b["type"] == "text"]
             if texts or not conv.tool_result:
                 conv.last_user_text = "\n".join(texts)
+                conv.last_text_block = texts[-1] if texts else ""
                 conv.images_in_last_turn = sum(1 for b in blocks if b["type"] == "image")
                 conv.turns += 1
             pending = {}

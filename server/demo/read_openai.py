@@ -31,10 +31,10 @@ class BadRequest(Exception):
         self.param = param
 
 
-def _text_of(content: Any, where: str) -> tuple[str, int]:
-    """(text, number of images) of a message's content."""
+def _text_of(content: Any, where: str) -> tuple[str, int, str]:
+    """(text, number of images, last text part) of a message's content."""
     if content is None or isinstance(content, str):
-        return content or "", 0
+        return content or "", 0, content or ""
     if not isinstance(content, list):
         raise BadRequest(f"Invalid type for '{where}': expected a string or an array.", where)
     texts, images = [], 0
@@ -53,7 +53,7 @@ def _text_of(content: Any, where: str) -> tuple[str, int]:
                     f"Invalid image URL in '{where}[{i}].image_url.url'.", f"{where}[{i}].image_url.url"
                 )
             images += 1
-    return "\n".join(texts), images
+    return "\n".join(texts), images, (texts[-1] if texts else "")
 
 
 def _check_tool_calls(calls: Any, where: str) -> dict[str, str]:
@@ -84,7 +84,7 @@ def _read_messages(body: JSON, conv: Conversation) -> None:
         role = msg.get("role") if isinstance(msg, dict) else None
         if role not in _ROLES:
             raise BadRequest(f"Invalid value for '{where}.role': {role!r}.", f"{where}.role")
-        text, images = _text_of(msg.get("content"), f"{where}.content")
+        text, images, last = _text_of(msg.get("content"), f"{where}.content")
         if role == "assistant" and msg.get("tool_calls") is not None:
             call_names.update(_check_tool_calls(msg["tool_calls"], f"{where}.tool_calls"))
         conv.tool_result = None
@@ -97,7 +97,7 @@ def _read_messages(body: JSON, conv: Conversation) -> None:
                 )
             conv.tool_result = (call_names[call_id], text)
         elif role == "user":
-            conv.last_user_text, conv.images_in_last_turn = text, images
+            conv.last_user_text, conv.images_in_last_turn, conv.last_text_block = text, images, last
             conv.turns += 1
 
 

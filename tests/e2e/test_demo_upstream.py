@@ -239,3 +239,34 @@ def test_demo_upstream_parse_fault_rejects_unknown() -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         parse_fault("explode:1")
     assert parse_fault("slow:20, die-after:3").cut_at() == 3
+
+
+async def test_demo_upstream_calls_the_named_tool_with_backquoted_argument(up: FakeUpstream) -> None:
+    bash = {
+        "name": "Bash",
+        "description": "Run a command",
+        "input_schema": {
+            "type": "object",
+            "properties": {"command": {"type": "string"}, "timeout": {"type": "number"}},
+            "required": ["command"],
+        },
+    }
+    async with _ant(up) as client:
+        out = await client.messages.create(
+            model="claude-sonnet-4-6",
+            max_tokens=100,
+            tools=[WEATHER_ANTHROPIC, bash],  # type: ignore[list-item]
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "<system-reminder>get_weather exists</system-reminder>"},
+                        {"type": "text", "text": "Use the Bash tool to run `echo interlingua-ok`"},
+                    ],
+                }
+            ],
+        )
+    call = out.content[0]
+    assert call.type == "tool_use"
+    assert call.name == "Bash"
+    assert call.input == {"command": "echo interlingua-ok"}
