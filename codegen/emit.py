@@ -30,7 +30,7 @@ _TYPE_CHECKS: dict[str, tuple[str, str]] = {
 
 def literal(value: Any) -> str:
     """A deterministic Python literal."""
-    return repr(value)
+    return str(repr(value))
 
 
 def const_name(name: str, way: Way, rule: EnumRule) -> str:
@@ -113,7 +113,8 @@ class Emitter:
             if dst_path is not None and src_path is None:
                 lines.add(f"{setter('out', dst_path)} = {literal(spec.const)}")
             return lines.lines
-        assert src_path is not None and dst_path is not None
+        assert src_path is not None
+        assert dst_path is not None
         lines.add(f"# {spec.wire} {'->' if way == 'to_ir' else '<-'} {spec.ir}")
         _getter(lines, "src", src_path)
         key = spec.wire if way == "to_ir" else spec.ir

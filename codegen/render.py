@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-
 from interlingua.codegen.emit import Emitter, const_name, enum_consts, literal, type_fn
 from interlingua.codegen.rules_schema import (
     FieldRule,
@@ -98,10 +97,36 @@ def _check_field_helpers(ctx: _Context, fields: list[FieldRule], where: str) -> 
                 ctx.helper(name, "value", f"{where}.fields[{j}] ({spec.label}).helper.{way}")
 
 
-def _known_keys(fields: list[FieldRule], extra: list[str]) -> list[str]:
-    keys = {f.wire.split(".")[0] for f in fields if f.wire and (f.direction != "from_ir" or f.const is not None)}
-    keys.update(extra)
-    return sorted(keys)
+def _subtree(tree: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
+    node = tree
+    for key in keys:
+        if key in node and node[key] is None:
+            return None
+        node = node.setdefault(key, {})
+    return node
+
+
+def _known_tree(fields: list[FieldRule], extra: list[str]) -> dict[str, Any]:
+    """The wire keys a mapping consumes, as a tree (``None`` = the whole value)."""
+    tree: dict[str, Any] = {key: None for key in extra}
+    for f in fields:
+        if not f.wire or f.keep_spelling or (f.direction == "from_ir" and f.const is None):
+            continue
+        *parents, last = f.wire.split(".")
+        node = _subtree(tree, parents)
+        if node is None:
+            continue  # an enclosing value is consumed whole already
+        leaf = {k: None for k in f.consumes} if f.consumes else None
+        current = node.get(last, {})
+        node[last] = None if leaf is None or current is None else {**current, **leaf}
+    return tree
+
+
+def _extras_check(tree: dict[str, Any], known_name: str) -> tuple[str, str]:
+    """(constant definition, how the template computes leftovers)."""
+    if all(v is None for v in tree.values()):
+        return f"{known_name}: Final = frozenset({literal(sorted(tree))})", "flat"
+    return f"{known_name}: Final[dict[str, Any]] = {literal(dict(sorted(tree.items())))}", "tree"
 
 
 def _mapping_functions(
@@ -118,19 +143,21 @@ def _mapping_functions(
     emitter = Emitter(ctx.rules, ctx.helper_map())
     known_name = f"_{fn_base.upper()}_KNOWN"
     consts: list[str] = []
+    leftover = ""
     if mapping.extras:
-        known = _known_keys(fields, [*mapping.ignore, *([disc[0]] if disc else [])])
-        consts.append(f"{known_name}: Final = frozenset({literal(known)})")
+        tree = _known_tree(fields, [*mapping.ignore, *([disc[0]] if disc else [])])
+        const, leftover = _extras_check(tree, known_name)
+        consts.append(const)
     functions = []
     for way in ("to_ir", "from_ir"):
         if isinstance(mapping, Variant) and mapping.direction not in ("both", way):
             continue
         vhelper = getattr(mapping.helper, way) if isinstance(mapping, Variant) and mapping.helper else None
         disc_line = ""
-        if disc and way == "to_ir":
-            disc_line = f"out[{disc[1]!r}] = {getattr(mapping, 'ir')!r}"
-        elif disc and way == "from_ir" and getattr(mapping, "wire") != disc[2]:
-            disc_line = f"out[{disc[0]!r}] = {getattr(mapping, 'wire')!r}"
+        if disc and isinstance(mapping, Variant) and way == "to_ir":
+            disc_line = f"out[{disc[1]!r}] = {mapping.ir!r}"
+        elif disc and isinstance(mapping, Variant) and mapping.wire != disc[2]:
+            disc_line = f"out[{disc[0]!r}] = {mapping.wire!r}"
         blocks = ["\n".join(emitter.field(f, way)) for f in fields]
         functions.append(
             env.get_template("object.py.j2").render(
@@ -144,6 +171,8 @@ def _mapping_functions(
                 disc_line=disc_line,
                 blocks=[b for b in blocks if b],
                 extras=way if mapping.extras else "",
+                leftover=leftover,
+                warn_foreign=mapping.foreign_extras == "warn",
                 known_name=known_name,
             ).rstrip()
         )

@@ -10,6 +10,7 @@ The language itself is documented in ``codegen/README.md``.
 
 from __future__ import annotations
 
+import builtins
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -85,6 +86,11 @@ class FieldRule(_Strict):
     # Value helpers work on the wire side: to_ir runs them before enum/object
     # mapping, from_ir after it. A helper returning None omits the field.
     helper: PerDirection | None = None
+    # Wire keys inside this field's value that the mapping consumes; the rest
+    # stay in the object's extras (default: the whole value is consumed).
+    consumes: builtins.list[str] | None = None
+    # Also keep the wire key verbatim in extras (a spelling to restore on a same-format round trip).
+    keep_spelling: bool = False
     # Used when the source value is absent; {"policy": "<attribute>"} reads the Policy.
     default: PerDirection | None = None
     # A constant written on the target side (``wire`` for from_ir, ``ir`` for to_ir).
@@ -124,6 +130,8 @@ class _Mapping(_Strict):
     fields: list[FieldSpec] = Field(default_factory=list)
     # Unknown wire keys go to IR extras[<format>] and come back verbatim.
     extras: bool = False
+    # Other formats' extras met on the way out: warned about (requests) or dropped silently (responses).
+    foreign_extras: Literal["warn", "silent"] = "warn"
     # Wire keys this mapping knows but does not map (never collected as extras).
     ignore: list[str] = Field(default_factory=list)
     pre: Steps = Field(default_factory=Steps)

@@ -41,7 +41,6 @@ from functools import cache
 from typing import Any, Protocol, cast
 
 import orjson
-
 from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
 from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
 
@@ -52,6 +51,7 @@ __all__ = [
     "Policy",
     "StreamTranslator",
     "Translated",
+    "UpstreamFormatError",
     "converter",
     "parse_error",
     "render_error",
@@ -89,6 +89,16 @@ def converter(fmt: Format | str) -> Converter:
     except ValueError:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(f.value for f in Format)}") from None
     return cast(Converter, importlib.import_module(f"interlingua.generated.converters.{name}"))
+
+
+class UpstreamFormatError(UpstreamError):
+    """An upstream error parsed by :func:`parse_error`; remembers the upstream's own error
+    type name so that a client of the same format sees it verbatim."""
+
+    def __init__(self, message: str, *, wire_format: str, wire_type: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.wire_format = wire_format
+        self.wire_type = wire_type
 
 
 @dataclass(slots=True)
@@ -174,8 +184,11 @@ def parse_error(
     if type(parsed) is not dict and (text := _error_text(body)):
         message = f"upstream error (HTTP {status}): {text}"
     code = ir.get("code")
-    err = UpstreamError(
+    wire_type = ir.get("type")
+    err = UpstreamFormatError(
         message,
+        wire_format=converter(source).FORMAT,
+        wire_type=wire_type if type(wire_type) is str else None,
         status=status,
         kind=ir["kind"],
         param=ir.get("param") if type(ir.get("param")) is str else None,
@@ -193,6 +206,8 @@ def render_error(err: GatewayError, target: Format) -> JSONObject:
         ir["param"] = err.param
     if err.code is not None:
         ir["code"] = err.code
+    if isinstance(err, UpstreamFormatError) and err.wire_type is not None:
+        ir["type"], ir["type_format"] = err.wire_type, err.wire_format
     _, body = converter(target).error_from_ir(ir)
     return body
 

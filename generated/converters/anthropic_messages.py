@@ -23,6 +23,7 @@ from interlingua.convert.base import (
     bad_type,
     bad_value,
     error_kind_fallback,
+    leftover,
     merge_extras,
     missing,
     not_object,
@@ -98,7 +99,7 @@ TOOL_CHOICE_MODE_TO_IR: Final[dict[Any, Any]] = {'auto': 'auto', 'any': 'require
 TOOL_CHOICE_MODE_FROM_IR: Final[dict[Any, Any]] = {'auto': 'auto', 'required': 'any', 'tool': 'tool', 'none': 'none'}
 
 
-_REQUEST_KNOWN: Final = frozenset(['max_tokens', 'messages', 'metadata', 'model', 'output_config', 'stop_sequences', 'stream', 'system', 'temperature', 'thinking', 'tool_choice', 'tools', 'top_k', 'top_p'])
+_REQUEST_KNOWN: Final[dict[str, Any]] = {'max_tokens': None, 'messages': None, 'metadata': {'user_id': None}, 'model': None, 'output_config': {'effort': None, 'format': None}, 'stop_sequences': None, 'stream': None, 'system': None, 'temperature': None, 'thinking': {'type': None, 'budget_tokens': None, 'display': None}, 'tool_choice': None, 'tools': None, 'top_k': None, 'top_p': None}
 
 
 def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
@@ -106,6 +107,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # model -> model
     v = src.get('model')
     if v is None:
@@ -254,8 +256,9 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
         if type(v) is not str:
             raise bad_type(path, 'metadata.user_id', 'a string')
         out['user'] = v
-    if src.keys() - _REQUEST_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _REQUEST_KNOWN}}
+    ex = leftover(src, _REQUEST_KNOWN)
+    if ex:
+        out["extras"] = {FORMAT: ex}
     return out
 
 
@@ -265,6 +268,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
         raise not_object(path)
     src = anthropic_reasoning_pre(src, path, policy, warnings)
     out: dict[str, Any] = {}
+    y: Any
     # model <- model
     v = src.get('model')
     if v is not None:
@@ -410,6 +414,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # role -> role
     v = src.get('role')
     if v is None:
@@ -436,7 +441,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
         v = items
         out['content'] = v
     if src.keys() - _MESSAGE_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _MESSAGE_KNOWN}}
+        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _MESSAGE_KNOWN and x is not None}}
     return out
 
 
@@ -445,6 +450,7 @@ def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # role <- role
     v = src.get('role')
     if v is not None:
@@ -709,6 +715,7 @@ def _block_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     out['type'] = 'tool_result'
     # tool_use_id -> tool_call_id
     v = src.get('tool_use_id')
@@ -750,6 +757,7 @@ def _block_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: li
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     out['type'] = 'tool_result'
     # tool_use_id <- tool_call_id
     v = src.get('tool_call_id')
@@ -1130,6 +1138,7 @@ def _document_source_content_to_ir(src: Any, path: str, policy: Policy, warnings
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     out['kind'] = 'content'
     # content -> content
     v = src.get('content')
@@ -1154,6 +1163,7 @@ def _document_source_content_from_ir(src: Any, path: str, policy: Policy, warnin
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     out['type'] = 'content'
     # content <- content
     v = src.get('content')
@@ -1248,7 +1258,7 @@ def _tool_custom_as_function_to_ir(src: Any, path: str, policy: Policy, warnings
     if v is not None:
         out['cache_control'] = v
     if src.keys() - _TOOL_CUSTOM_AS_FUNCTION_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _TOOL_CUSTOM_AS_FUNCTION_KNOWN}}
+        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _TOOL_CUSTOM_AS_FUNCTION_KNOWN and x is not None}}
     return out
 
 
@@ -1406,6 +1416,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # id -> id
     v = src.get('id')
     if v is not None:
@@ -1453,7 +1464,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
         if v is not None:
             out['usage'] = v
     if src.keys() - _RESPONSE_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _RESPONSE_KNOWN}}
+        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _RESPONSE_KNOWN and x is not None}}
     return out
 
 
@@ -1462,6 +1473,7 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # id <- id
     v = src.get('id')
     if v is not None:
@@ -1503,7 +1515,7 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
         out['usage'] = v
     ex = src.get("extras")
     if ex:
-        merge_extras(ex, out, FORMAT, path, warnings)
+        merge_extras(ex, out, FORMAT, path, None)
     return out
 
 
@@ -1540,7 +1552,7 @@ def _usage_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> di
             raise bad_type(path, 'cache_creation_input_tokens', 'an integer')
         out['cache_creation_tokens'] = v
     if src.keys() - _USAGE_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _USAGE_KNOWN}}
+        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _USAGE_KNOWN and x is not None}}
     anthropic_usage_total(src, out, path, policy, warnings)
     return out
 
@@ -1570,7 +1582,7 @@ def _usage_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
         out['cache_creation_input_tokens'] = v
     ex = src.get("extras")
     if ex:
-        merge_extras(ex, out, FORMAT, path, warnings)
+        merge_extras(ex, out, FORMAT, path, None)
     anthropic_usage_split(src, out, path, policy, warnings)
     return out
 
@@ -1637,7 +1649,7 @@ def response_from_ir(ir: dict[str, Any], policy: Policy, warnings: list[str]) ->
     return _response_from_ir(ir, "", policy, warnings)
 
 
-_PINNED_STATUS_KINDS: Final = frozenset(['overloaded'])
+_PINNED_STATUS_KINDS: Final[frozenset[str]] = frozenset(['overloaded'])
 
 
 def error_to_ir(status: int, body: Any) -> dict[str, Any]:
@@ -1648,7 +1660,11 @@ def error_to_ir(status: int, body: Any) -> dict[str, Any]:
             ir = _error_body_to_ir(body, "", DEFAULT_POLICY, [])
         except GatewayError:
             ir = {}
-    wire_type = ir.pop("type", None)
+    wire_type = ir.get("type")
+    if type(wire_type) is str:
+        ir["type_format"] = FORMAT  # the type name goes back verbatim to this format only
+    else:
+        ir.pop("type", None)
     by_type = ERROR_TYPE_TO_KIND.get(wire_type) if type(wire_type) is str else None
     by_status = ERROR_STATUS_TO_KIND.get(status)
     kind = by_type or by_status or error_kind_fallback(status)
@@ -1666,5 +1682,6 @@ def error_from_ir(ir_error: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     if kind in _PINNED_STATUS_KINDS or type(status) is not int or status < 400:
         status = ERROR_KIND_TO_STATUS.get(kind, 500)
     src = dict(ir_error)
-    src["type"] = ERROR_KIND_TO_TYPE.get(kind) or 'api_error'
+    if ir_error.get("type_format") != FORMAT or type(ir_error.get("type")) is not str:
+        src["type"] = ERROR_KIND_TO_TYPE.get(kind) or 'api_error'
     return status, _error_body_from_ir(src, "", DEFAULT_POLICY, [])

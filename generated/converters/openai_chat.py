@@ -23,6 +23,7 @@ from interlingua.convert.base import (
     bad_type,
     bad_value,
     error_kind_fallback,
+    leftover,
     merge_extras,
     missing,
     not_object,
@@ -35,7 +36,7 @@ from interlingua.errors import GatewayError
 from interlingua.convert.content import arguments_text, data_url_to_source, drop_unsupported, openai_document_from_ir, openai_file_to_source, source_to_data_url, str_to_list, text_to_blocks
 from interlingua.convert.messages import openai_message_content, openai_message_to_parts, openai_parts_to_message, openai_prepend_system, openai_split_messages
 from interlingua.convert.reasoning import openai_reasoning_mode, openai_reasoning_pre
-from interlingua.convert.tools import openai_tool_choice_collapse, openai_tool_choice_expand
+from interlingua.convert.tools import openai_max_tokens_spelling, openai_tool_choice_collapse, openai_tool_choice_expand
 from interlingua.convert.usage import openai_response_defaults, openai_usage_total
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ TOOL_CHOICE_MODE_TO_IR: Final[dict[Any, Any]] = {'auto': 'auto', 'none': 'none',
 TOOL_CHOICE_MODE_FROM_IR: Final[dict[Any, Any]] = {'auto': 'auto', 'none': 'none', 'required': 'required', 'tool': 'function'}
 
 
-_REQUEST_KNOWN: Final = frozenset(['max_completion_tokens', 'max_tokens', 'messages', 'metadata', 'model', 'n', 'parallel_tool_calls', 'reasoning_effort', 'response_format', 'stop', 'stream', 'stream_options', 'temperature', 'tool_choice', 'tools', 'top_p', 'user'])
+_REQUEST_KNOWN: Final[dict[str, Any]] = {'max_completion_tokens': None, 'messages': None, 'metadata': None, 'model': None, 'n': None, 'parallel_tool_calls': None, 'reasoning_effort': None, 'response_format': None, 'stop': None, 'stream': None, 'stream_options': {'include_usage': None}, 'temperature': None, 'tool_choice': None, 'tools': None, 'top_p': None, 'user': None}
 
 
 def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
@@ -100,6 +101,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # model -> model
     v = src.get('model')
     if v is None:
@@ -228,8 +230,9 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
         if type(v) is not int:
             raise bad_type(path, 'n', 'an integer')
         out['n'] = v
-    if src.keys() - _REQUEST_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _REQUEST_KNOWN}}
+    ex = leftover(src, _REQUEST_KNOWN)
+    if ex:
+        out["extras"] = {FORMAT: ex}
     openai_reasoning_mode(src, out, path, policy, warnings)
     return out
 
@@ -240,6 +243,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
         raise not_object(path)
     src = openai_reasoning_pre(src, path, policy, warnings)
     out: dict[str, Any] = {}
+    y: Any
     # model <- model
     v = src.get('model')
     if v is not None:
@@ -346,6 +350,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     if ex:
         merge_extras(ex, out, FORMAT, path, warnings)
     openai_prepend_system(src, out, path, policy, warnings)
+    openai_max_tokens_spelling(src, out, path, policy, warnings)
     return out
 
 
@@ -358,6 +363,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
         raise not_object(path)
     src = openai_message_to_parts(src, path, policy, warnings)
     out: dict[str, Any] = {}
+    y: Any
     # role -> role
     v = src.get('role')
     if v is None:
@@ -387,7 +393,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
             raise bad_type(path, 'name', 'a string')
         out['name'] = v
     if src.keys() - _MESSAGE_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _MESSAGE_KNOWN}}
+        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _MESSAGE_KNOWN and x is not None}}
     return out
 
 
@@ -396,6 +402,7 @@ def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # role <- role
     v = src.get('role')
     if v is not None:
@@ -636,6 +643,7 @@ def _part_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list[
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     out['type'] = 'tool_result'
     # tool_call_id -> tool_call_id
     v = src.get('tool_call_id')
@@ -673,6 +681,7 @@ def _part_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: lis
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     out['type'] = 'tool_result'
     # tool_call_id <- tool_call_id
     v = src.get('tool_call_id')
@@ -774,7 +783,7 @@ def _part_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> d
     return unmapped_part(src, FORMAT, path, warnings, False)
 
 
-_TOOL_FUNCTION_KNOWN: Final = frozenset(['function', 'type'])
+_TOOL_FUNCTION_KNOWN: Final[dict[str, Any]] = {'function': {'name': None, 'description': None, 'parameters': None, 'strict': None}, 'type': None}
 
 
 def _tool_function_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
@@ -812,8 +821,9 @@ def _tool_function_to_ir(src: Any, path: str, policy: Policy, warnings: list[str
         if type(v) is not bool:
             raise bad_type(path, 'function.strict', 'a boolean')
         out['strict'] = v
-    if src.keys() - _TOOL_FUNCTION_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _TOOL_FUNCTION_KNOWN}}
+    ex = leftover(src, _TOOL_FUNCTION_KNOWN)
+    if ex:
+        out["extras"] = {FORMAT: ex}
     return out
 
 
@@ -1065,7 +1075,7 @@ def _response_format_from_ir(src: Any, path: str, policy: Policy, warnings: list
     return unmapped_part(src, FORMAT, path, warnings, False)
 
 
-_RESPONSE_KNOWN: Final = frozenset(['choices', 'created', 'id', 'model', 'object', 'usage'])
+_RESPONSE_KNOWN: Final[dict[str, Any]] = {'choices': {'0': {'index': None, 'message': {'role': None, 'content': None, 'tool_calls': None, 'refusal': None, 'reasoning_content': None}, 'finish_reason': None}}, 'created': None, 'id': None, 'model': None, 'object': None, 'usage': None}
 
 
 def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
@@ -1073,6 +1083,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # id -> id
     v = src.get('id')
     if v is not None:
@@ -1125,8 +1136,9 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
         v = _usage_to_ir(v, p, policy, warnings)
         if v is not None:
             out['usage'] = v
-    if src.keys() - _RESPONSE_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _RESPONSE_KNOWN}}
+    ex = leftover(src, _RESPONSE_KNOWN)
+    if ex:
+        out["extras"] = {FORMAT: ex}
     return out
 
 
@@ -1135,6 +1147,7 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
+    y: Any
     # id <- id
     v = src.get('id')
     if v is not None:
@@ -1177,12 +1190,12 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
             out['usage'] = v
     ex = src.get("extras")
     if ex:
-        merge_extras(ex, out, FORMAT, path, warnings)
+        merge_extras(ex, out, FORMAT, path, None)
     openai_response_defaults(src, out, path, policy, warnings)
     return out
 
 
-_USAGE_KNOWN: Final = frozenset(['completion_tokens', 'completion_tokens_details', 'prompt_tokens', 'prompt_tokens_details', 'total_tokens'])
+_USAGE_KNOWN: Final[dict[str, Any]] = {'completion_tokens': None, 'completion_tokens_details': {'reasoning_tokens': None}, 'prompt_tokens': None, 'prompt_tokens_details': {'cached_tokens': None}, 'total_tokens': None}
 
 
 def _usage_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
@@ -1216,8 +1229,9 @@ def _usage_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> di
         if type(v) is not int:
             raise bad_type(path, 'completion_tokens_details.reasoning_tokens', 'an integer')
         out['reasoning_tokens'] = v
-    if src.keys() - _USAGE_KNOWN:
-        out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _USAGE_KNOWN}}
+    ex = leftover(src, _USAGE_KNOWN)
+    if ex:
+        out["extras"] = {FORMAT: ex}
     return out
 
 
@@ -1246,7 +1260,7 @@ def _usage_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
         out.setdefault('completion_tokens_details', {})['reasoning_tokens'] = v
     ex = src.get("extras")
     if ex:
-        merge_extras(ex, out, FORMAT, path, warnings)
+        merge_extras(ex, out, FORMAT, path, None)
     openai_usage_total(src, out, path, policy, warnings)
     return out
 
@@ -1332,7 +1346,7 @@ def response_from_ir(ir: dict[str, Any], policy: Policy, warnings: list[str]) ->
     return _response_from_ir(ir, "", policy, warnings)
 
 
-_PINNED_STATUS_KINDS: Final = frozenset([])
+_PINNED_STATUS_KINDS: Final[frozenset[str]] = frozenset([])
 
 
 def error_to_ir(status: int, body: Any) -> dict[str, Any]:
@@ -1343,7 +1357,11 @@ def error_to_ir(status: int, body: Any) -> dict[str, Any]:
             ir = _error_body_to_ir(body, "", DEFAULT_POLICY, [])
         except GatewayError:
             ir = {}
-    wire_type = ir.pop("type", None)
+    wire_type = ir.get("type")
+    if type(wire_type) is str:
+        ir["type_format"] = FORMAT  # the type name goes back verbatim to this format only
+    else:
+        ir.pop("type", None)
     by_type = ERROR_TYPE_TO_KIND.get(wire_type) if type(wire_type) is str else None
     by_status = ERROR_STATUS_TO_KIND.get(status)
     kind = by_status or by_type or error_kind_fallback(status)
@@ -1361,5 +1379,6 @@ def error_from_ir(ir_error: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     if kind in _PINNED_STATUS_KINDS or type(status) is not int or status < 400:
         status = ERROR_KIND_TO_STATUS.get(kind, 500)
     src = dict(ir_error)
-    src["type"] = ERROR_KIND_TO_TYPE.get(kind) or 'server_error'
+    if ir_error.get("type_format") != FORMAT or type(ir_error.get("type")) is not str:
+        src["type"] = ERROR_KIND_TO_TYPE.get(kind) or 'server_error'
     return status, _error_body_from_ir(src, "", DEFAULT_POLICY, [])

@@ -16,6 +16,7 @@ __all__ = [
     "bad_value",
     "error_kind_fallback",
     "join",
+    "leftover",
     "merge_extras",
     "missing",
     "not_object",
@@ -74,19 +75,62 @@ def error_kind_fallback(status: int) -> str:
     return "api_error" if status >= 500 or status < 400 else "invalid_request"
 
 
-def merge_extras(extras: Any, out: JSONObject, fmt: str, path: str, warnings: list[str]) -> None:
-    """Put back this format's verbatim extras; warn about other formats' fields we drop."""
+def leftover(src: JSONObject, known: JSONObject) -> JSONObject | None:
+    """The parts of ``src`` no field consumed: ``known`` is a tree of consumed keys
+    (``None`` = the whole value; key ``"0"`` = the first item of a list)."""
+    out: JSONObject | None = None
+    for key, value in src.items():
+        if value is None:
+            continue
+        if key not in known:
+            rest: Any = value
+        else:
+            sub = known[key]
+            if sub is None:
+                continue
+            if type(value) is dict:
+                rest = leftover(value, sub)
+            elif type(value) is list and value and type(value[0]) is dict and "0" in sub:
+                first = leftover(value[0], sub["0"])
+                rest = [first] if first else None
+            else:
+                rest = None
+            if not rest:
+                continue
+        if out is None:
+            out = {}
+        out[key] = rest
+    return out
+
+
+def _merge(out: JSONObject, extra: JSONObject) -> None:
+    for key, value in extra.items():
+        have = out.get(key)
+        if key not in out:
+            out[key] = value
+        elif type(have) is dict and type(value) is dict:
+            _merge(have, value)
+        elif type(have) is list and type(value) is list and len(have) == len(value):
+            for mine, theirs in zip(have, value, strict=True):
+                if type(mine) is dict and type(theirs) is dict:
+                    _merge(mine, theirs)
+
+
+def merge_extras(extras: Any, out: JSONObject, fmt: str, path: str, warnings: list[str] | None) -> None:
+    """Put back this format's verbatim extras (deeply, never overriding mapped fields);
+    other formats' fields are dropped, with a warning when ``warnings`` is given."""
     if type(extras) is not dict:
         return
     for owner, fields in extras.items():
         if type(fields) is not dict:
             continue
         if owner == fmt:
-            for key, value in fields.items():
-                out.setdefault(key, value)
-            continue
-        for key in fields:
-            warn(warnings, f"{key} dropped: {owner} field with no {fmt} counterpart")
+            _merge(out, fields)
+        elif warnings is not None:
+            for key in fields:
+                if key in out:
+                    continue  # the target spelled it its own way already
+                warn(warnings, f"{key} dropped: {owner} field with no {fmt} counterpart")
 
 
 def opaque_from_ir(part: JSONObject, fmt: str, path: str, warnings: list[str]) -> JSONObject | None:

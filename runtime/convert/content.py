@@ -10,7 +10,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
-
 from interlingua.convert.base import JSONObject, bad_type, reject, warn
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def str_to_list(value: Any, path: str, policy: Policy, warnings: list[str]) -> A
     return [value] if type(value) is str else value
 
 
-def drop_unsupported(value: Any, path: str, policy: Policy, warnings: list[str]) -> None:
+def drop_unsupported(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
     """An IR field the target cannot say: dropped with a warning."""
     warn(warnings, f"{_leaf(path)} dropped: the target format has no counterpart")
     return None

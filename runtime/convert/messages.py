@@ -86,14 +86,16 @@ def openai_message_content(message: Any, path: str, policy: Policy, warnings: li
     return _gather(message, path, policy.reasoning_field)
 
 
-def _tool_message(part: JSONObject, warnings: list[str]) -> JSONObject:
+def _tool_message(part: JSONObject, media: list[Any], warnings: list[str]) -> JSONObject:
+    """A tool message; non-text results (images) are collected into ``media`` for a user message."""
     content = part.get("content") or []
     texts = []
     for item in content:
         if item.get("type") == "text":
             texts.append({"type": "text", "text": item.get("text", "")})
         else:
-            warn(warnings, f"{item.get('type')} in a tool result dropped: openai_chat tool messages hold text only")
+            media.append(item)
+            warn(warnings, "tool result images moved to a user message: openai_chat tool messages hold text only")
     if part.get("is_error"):
         warn(warnings, "tool_result is_error dropped: openai_chat has no error flag on tool messages")
     body: Any = texts[0]["text"] if len(texts) == 1 else texts
@@ -104,6 +106,9 @@ def openai_parts_to_message(parts: Any, path: str, policy: Policy, warnings: lis
     """Value helper (from IR): wire-side parts -> an assistant message (content, tool_calls, reasoning)."""
     message: JSONObject = {"role": "assistant"}
     _assemble(message, parts, policy, warnings)
+    content = message.get("content")
+    if type(content) is list:  # a response message's content is a string in the OpenAI API
+        message["content"] = "".join(p.get("text", "") for p in content if p.get("type") == "text")
     message.setdefault("content", None)
     return message
 
@@ -114,12 +119,13 @@ def _assemble(message: JSONObject, parts: list[Any], policy: Policy, warnings: l
     calls: list[Any] = []
     reasoning: list[str] = []
     tools: list[JSONObject] = []
+    media: list[Any] = []
     for part in parts:
         kind = part.get("type")
         if kind == "function":
             calls.append(part)
         elif kind == "tool_result":
-            tools.append(_tool_message(part, warnings))
+            tools.append(_tool_message(part, media, warnings))
         elif kind == "reasoning":
             reasoning.append(part.get("text", ""))
         elif kind == "refusal" and message.get("role") == "assistant":
@@ -134,6 +140,8 @@ def _assemble(message: JSONObject, parts: list[Any], policy: Policy, warnings: l
         message["content"] = _collapse(content)
     if calls:
         message["tool_calls"] = calls
+    if media:
+        tools.append({"role": "user", "content": media})
     return tools
 
 
@@ -179,12 +187,15 @@ def _as_blocks(content: Any) -> list[Any]:
 
 
 def anthropic_finish_messages(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
-    """Post step (from IR): hoist system messages into ``system``, merge consecutive same-role
-    messages (tool results join the user turn), write single plain text parts as strings."""
+    """Post step (from IR): hoist leading system messages into ``system``, merge consecutive
+    same-role messages (tool results join the user turn), write single plain text parts as strings.
+
+    System messages after the conversation started stay in place (Anthropic accepts
+    ``role: "system"`` mid-conversation; Claude Code sends one)."""
     system = _as_blocks(out.get("system"))
     merged: list[JSONObject] = []
     for message in out.get("messages", []):
-        if message.get("role") == "system":
+        if message.get("role") == "system" and not merged:
             system.extend(_as_blocks(message.get("content")))
             continue
         if merged and merged[-1]["role"] == message["role"]:

@@ -45,6 +45,10 @@ class Policy:
     allow_images: bool = True
     # OpenAI-compatible dialects stream reasoning text in this delta/message field.
     reasoning_field: str = "reasoning_content"
+    # How OpenAI-format requests spell the output limit: OpenAI's own API wants
+    # max_completion_tokens (reasoning models reject max_tokens); some compatible
+    # servers only read the legacy max_tokens.
+    openai_max_tokens_field: Literal["max_completion_tokens", "max_tokens"] = "max_completion_tokens"
 
 
 DEFAULT_POLICY = Policy()

@@ -30,6 +30,9 @@ __all__ = [
 
 ANTHROPIC = "anthropic_messages"
 MIN_BUDGET = 1024  # Anthropic's smallest thinking budget
+# Marks (inside the converter only) thinking that we turned on from an effort: the
+# Anthropic constraints that come with it are then ours to satisfy.
+DERIVED = "_derived_from_effort"
 
 
 def _effort_budget(policy: Policy, effort: Any) -> int:
@@ -46,13 +49,12 @@ def anthropic_reasoning_pre(ir: Any, path: str, policy: Policy, warnings: list[s
     if type(reasoning) is not dict:
         return ir  # type: ignore[no-any-return]
     r = dict(reasoning)
-    mode = r.get("mode") or "enabled"
+    mode = r.get("mode")
     if mode == "disabled" or r.get("effort") == "none":
         r = {"mode": "disabled"}
     elif mode == "enabled" and "budget_tokens" not in r:
         r["budget_tokens"] = _effort_budget(policy, r.pop("effort", None))
-    else:
-        r["mode"] = mode
+        r[DERIVED] = True
     return {**ir, "reasoning": r}
 
 
@@ -72,9 +74,11 @@ def _clamp_budget(src: JSONObject, out: JSONObject, thinking: JSONObject, policy
 
 
 def anthropic_thinking_limits(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
-    """Post step (from IR): what Anthropic requires while thinking is on."""
+    """Post step (from IR): what Anthropic requires while thinking is on, when we turned it on
+    from another format's effort (a native Anthropic request is the client's to get right)."""
     thinking = out.get("thinking")
-    if type(thinking) is not dict or thinking.get("type") not in ("enabled", "adaptive"):
+    reasoning = src.get("reasoning")
+    if type(thinking) is not dict or type(reasoning) is not dict or not reasoning.get(DERIVED):
         return
     if "temperature" in out and out["temperature"] != 1:
         del out["temperature"]
@@ -90,18 +94,23 @@ def anthropic_thinking_limits(src: JSONObject, out: JSONObject, path: str, polic
         choice["type"] = "auto"
         choice.pop("name", None)
         warn(warnings, "tool_choice relaxed to auto: Anthropic thinking does not allow forced tool use")
-    if thinking.get("type") == "enabled":
-        _clamp_budget(src, out, thinking, policy, warnings)
+    _clamp_budget(src, out, thinking, policy, warnings)
+
+
+def _in_request(path: str) -> bool:
+    return path.startswith(("messages", "system"))
 
 
 def anthropic_thinking_from_ir(part: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject | None:
-    """Variant helper (from IR): a thinking part goes to Anthropic only if Anthropic issued it."""
-    if part.get("signature_format") != ANTHROPIC:
+    """Variant helper (from IR): in a request, thinking goes to Anthropic only if Anthropic
+    issued it (the upstream verifies the signature); in a response, the client gets the
+    text with an empty signature (it can only come back through us)."""
+    native = part.get("signature_format") == ANTHROPIC and (bool(part.get("signature")) or not _in_request(path))
+    if not native and _in_request(path):
         warn(warnings, "thinking dropped: it has no Anthropic signature, so Anthropic would reject it")
         return None
     block: JSONObject = {"type": "thinking", "thinking": part.get("text", "")}
-    if "signature" in part:
-        block["signature"] = part["signature"]
+    block["signature"] = part.get("signature", "") if native else ""
     return block
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "anthropic_output_format",
     "anthropic_tool_choice_fix",
+    "openai_max_tokens_spelling",
     "openai_tool_choice_collapse",
     "openai_tool_choice_expand",
     "require_single_choice",
@@ -64,3 +65,12 @@ def anthropic_output_format(value: Any, path: str, policy: Policy, warnings: lis
     if type(value) is dict and value.get("type") == "json_object":
         warn(warnings, "response_format json_object dropped: Anthropic supports json_schema only")
     return None
+
+
+def openai_max_tokens_spelling(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+    """Post step (from IR): spell the output limit as ``policy.openai_max_tokens_field``, or as
+    the client did (a legacy ``max_tokens`` kept in this format's extras)."""
+    if "max_completion_tokens" not in out:
+        return
+    if out.get("max_tokens") == out["max_completion_tokens"] or policy.openai_max_tokens_field == "max_tokens":
+        out["max_tokens"] = out.pop("max_completion_tokens")
