@@ -18,7 +18,14 @@ import logging
 from collections.abc import Iterable, Mapping
 
 import orjson
-from interlingua.errors import GatewayError, InternalError, InvalidRequest, NotFound, RequestTooLarge
+from interlingua.errors import (
+    GatewayError,
+    InternalError,
+    InvalidRequest,
+    NotFound,
+    Overloaded,
+    RequestTooLarge,
+)
 from interlingua.translate import Format, render_error
 
 __all__ = [
@@ -47,7 +54,8 @@ def client_format(path: str, header_names: Iterable[bytes]) -> Format:
 
 
 def error_status(err: GatewayError, fmt: Format) -> int:
-    if fmt is Format.ANTHROPIC_MESSAGES and err.kind == "overloaded" and err.status == 503:
+    # Only the gateway's own overload: an upstream's 503 keeps its status.
+    if fmt is Format.ANTHROPIC_MESSAGES and isinstance(err, Overloaded):
         return 529
     return err.status
 

@@ -54,11 +54,24 @@ async def running_app(app: Quart, config: Config, *, grace_s: float = 2.0) -> As
     )
     try:
         await _until_ready(app.extensions["interlingua"], task)
+        await _until_serving(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=grace_s + 5)
         sock.close()
+
+
+async def _until_serving(port: int) -> None:
+    """One request answered: Hypercorn's accept loop (not just the app) is running."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        await asyncio.wait_for(reader.read(), _STARTUP_TIMEOUT_S)
+    finally:
+        writer.close()
+        await writer.wait_closed()
 
 
 async def _until_ready(gw: Gateway, task: asyncio.Task[None]) -> None:
