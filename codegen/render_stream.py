@@ -33,10 +33,21 @@ class _Sse(_Strict):
 
 
 class _StopReasons(_Strict):
-    to_ir: dict[str, str]
-    from_ir: dict[str, str]
+    """Inline tables, or ``from_converters: true`` to import the converters' tables."""
+
+    from_converters: bool = False
+    to_ir: dict[str, str] = {}
+    from_ir: dict[str, str] = {}
     default_to_ir: str
     default_from_ir: str
+
+
+class _Errors(_Strict):
+    """In-stream error type names -> IR kind, IR kind -> status (inline or the converters')."""
+
+    from_converters: bool = False
+    type_to_kind: dict[str, str] = {}
+    kind_to_status: dict[str, int] = {}
 
 
 class _Usage(_Strict):
@@ -118,6 +129,7 @@ class StreamRules(_Strict):
     style: Literal["chunked", "typed_blocks"]
     sse: _Sse
     stop_reasons: _StopReasons
+    errors: _Errors
     usage: _Usage
     # chunked
     chunk: _Chunk | None = None
@@ -140,6 +152,10 @@ def load_rules(path: Path) -> StreamRules:
     missing = [name for name in needed if getattr(rules, name) is None]
     if missing or rules.deltas is None:
         raise ValueError(f"{path}: style {rules.style} needs {', '.join([*missing, 'deltas'])}")
+    if not rules.stop_reasons.from_converters and not (rules.stop_reasons.to_ir and rules.stop_reasons.from_ir):
+        raise ValueError(f"{path}: stop_reasons needs to_ir and from_ir tables or from_converters: true")
+    if not rules.errors.from_converters and not (rules.errors.type_to_kind and rules.errors.kind_to_status):
+        raise ValueError(f"{path}: errors needs type_to_kind and kind_to_status or from_converters: true")
     return rules
 
 

@@ -49,15 +49,32 @@ class StreamErrorBody(BaseModel):
     message: str
     status: int | None = None
     code: str | None = None
+    type: str | None = None
+    """
+    The upstream's own error type name (with 'format').
+    """
+    format: str | None = None
+    """
+    The format of the upstream that reported the error.
+    """
+    raw: dict[str, Any] | None = None
+    """
+    The upstream's error payload; a client of the same format gets it verbatim.
+    """
 
 
 class StreamStop(BaseModel):
+    """
+    Why the message stopped. 'extras' carries stop details only its own format can express.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
     type: Literal["stop"]
     stop_reason: Literal["end_turn", "max_tokens", "stop_sequence", "tool_use", "content_filter", "refusal", "pause_turn", "context_window_exceeded", "error"]
     stop_sequence: str | None = None
+    extras: dict[str, dict[str, Any]] | None = None
 
 
 class StreamUsageCounts(BaseModel):

@@ -37,6 +37,18 @@ class StreamErrorBody(TypedDict, closed=True):
     message: str
     status: NotRequired[int]
     code: NotRequired[str]
+    type: NotRequired[str]
+    """
+    The upstream's own error type name (with 'format').
+    """
+    format: NotRequired[str]
+    """
+    The format of the upstream that reported the error.
+    """
+    raw: NotRequired[dict[str, Any]]
+    """
+    The upstream's error payload; a client of the same format gets it verbatim.
+    """
 
 
 StreamExtras: TypeAlias = dict[str, dict[str, Any]]
@@ -46,9 +58,14 @@ Fields with no cross-format meaning, keyed by the format that produced them.
 
 
 class StreamStop(TypedDict, closed=True):
+    """
+    Why the message stopped. 'extras' carries stop details only its own format can express.
+    """
+
     type: Literal["stop"]
     stop_reason: Literal["end_turn", "max_tokens", "stop_sequence", "tool_use", "content_filter", "refusal", "pause_turn", "context_window_exceeded", "error"]
     stop_sequence: NotRequired[str]
+    extras: NotRequired[StreamExtras]
 
 
 class StreamUsageCounts(TypedDict, closed=True):

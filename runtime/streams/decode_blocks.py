@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from interlingua.streams.errors import error_to_ir
-from interlingua.streams.events import Block, IRError, IRSink
+from interlingua.streams.events import Block, Extras, IRError, IRSink
 from interlingua.streams.spec import TypedBlocksSpec, WireBlock
 from interlingua.streams.state import malformed_event, truncated_stream
 from interlingua.streams.usage import usage_to_ir
@@ -30,6 +30,8 @@ __all__ = ["BlocksDecoder"]
 
 # message fields that are the stream's structure, not extras.
 _MESSAGE_FIELDS = frozenset({"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"})
+_DELTA_EVENT_FIELDS = frozenset({"type", "delta", "usage"})
+_DELTA_FIELDS = frozenset({"stop_reason", "stop_sequence"})
 
 
 class BlocksDecoder:
@@ -94,7 +96,8 @@ class BlocksDecoder:
         if isinstance(usage, dict):
             self._merge_usage(usage)
             info["usage"] = usage_to_ir(self._spec.usage, self._wire_usage)
-        extras = {k: v for k, v in message.items() if k not in _MESSAGE_FIELDS and v is not None}
+        # Nulls too: a same-format client sees the fields the upstream sent.
+        extras = {k: v for k, v in message.items() if k not in _MESSAGE_FIELDS}
         if extras:
             info["extras"] = {self._format: extras}
         self._sink.start(info)
@@ -128,11 +131,7 @@ class BlocksDecoder:
                 ir_block[ir_field] = value
         if rule.signed:
             ir_block["signature_format"] = self._format
-        extras = {
-            k: v
-            for k, v in block.items()
-            if v is not None and k != "type" and k not in rule.fields and k not in rule.start
-        }
+        extras = {k: v for k, v in block.items() if k != "type" and k not in rule.fields and k not in rule.start}
         if extras:
             ir_block["extras"] = {self._format: extras}
         return ir_block
@@ -173,7 +172,17 @@ class BlocksDecoder:
             self._sink.stop(
                 spec.stop_to_ir.get(str(reason), spec.default_stop_to_ir),
                 sequence if isinstance(sequence, str) else None,
+                self._stop_extras(payload, delta),
             )
+
+    def _stop_extras(self, payload: dict[str, Any], delta: dict[str, Any]) -> Extras | None:
+        """Stop details only this format expresses (``stop_details``, ``context_management``)."""
+        extras = {
+            where: kept
+            for where, source, known in (("event", payload, _DELTA_EVENT_FIELDS), ("delta", delta, _DELTA_FIELDS))
+            if (kept := {k: v for k, v in source.items() if k not in known})
+        }
+        return {self._format: extras} if extras else None
 
     def _message_stop(self, payload: dict[str, Any]) -> None:
         self._ensure_started()
@@ -185,7 +194,7 @@ class BlocksDecoder:
         self._sink.end()
 
     def _error(self, payload: dict[str, Any]) -> None:
-        self._fail(error_to_ir(payload))
+        self._fail(error_to_ir(payload, self._spec))
 
     def _merge_usage(self, usage: dict[str, Any]) -> None:
         self._wire_usage.update((k, v) for k, v in usage.items() if v is not None)

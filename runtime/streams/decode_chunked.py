@@ -75,7 +75,7 @@ class ChunkedDecoder:
         if not isinstance(chunk, dict):
             self._fail(malformed_event())
         elif chunk.get(self._spec.error_field) or name == "error":
-            self._fail(error_to_ir(chunk))
+            self._fail(error_to_ir(chunk, self._spec))
         else:
             self._chunk(chunk)
 

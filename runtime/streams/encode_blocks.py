@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from interlingua.streams.events import Block, StartInfo, Usage
+from interlingua.streams.events import Block, Extras, StartInfo, Usage
 from interlingua.streams.spec import TypedBlocksSpec
 from interlingua.streams.state import EncoderBase
 from interlingua.streams.usage import usage_from_ir
@@ -59,6 +59,7 @@ class BlocksEncoder(EncoderBase):
         self._open: dict[int, tuple[int, bytes]] = {}
         self._started = False
         self._stop: tuple[str, str | None] | None = None
+        self._stop_extras: dict[str, Any] = {}
 
     def start(self, info: StartInfo) -> None:
         if self._started or self.done:
@@ -136,12 +137,13 @@ class BlocksEncoder(EncoderBase):
     def usage(self, usage: Usage) -> None:
         self.merge_usage(usage)
 
-    def stop(self, stop_reason: str, stop_sequence: str | None) -> None:
+    def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
         if self.done or self._stop is not None:
             return
         self.close_blocks()
         spec = self._spec
         self._stop = (spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir), stop_sequence)
+        self._stop_extras = (extras or {}).get(spec.format, {})
 
     def end(self) -> None:
         if self.done:
@@ -151,15 +153,15 @@ class BlocksEncoder(EncoderBase):
         spec = self._spec
         reason, sequence = self._stop or (spec.default_stop_from_ir, None)
         events = spec.events
-        self._event(
-            events.message_delta,
-            {
-                "type": events.message_delta,
-                "delta": {"stop_reason": reason, "stop_sequence": sequence},
-                # output_tokens is the only field the wire requires here; unknown ones stay absent.
-                "usage": usage_from_ir(spec.usage, self.usage_seen, ("output_tokens",)),
-            },
-        )
+        delta: dict[str, Any] = {"stop_reason": reason, "stop_sequence": sequence}
+        payload: dict[str, Any] = {"type": events.message_delta, "delta": delta}
+        for key, value in self._stop_extras.get("delta", {}).items():
+            delta.setdefault(key, value)
+        for key, value in self._stop_extras.get("event", {}).items():
+            payload.setdefault(key, value)
+        # output_tokens is the only field the wire requires here; unknown ones stay absent.
+        payload["usage"] = usage_from_ir(spec.usage, self.usage_seen, ("output_tokens",))
+        self._event(events.message_delta, payload)
         self._event(events.message_stop, {"type": events.message_stop})
         self.done = True
 

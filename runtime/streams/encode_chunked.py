@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 import orjson
-from interlingua.streams.events import Block, StartInfo, Usage
+from interlingua.streams.events import Block, Extras, StartInfo, Usage
 from interlingua.streams.spec import ChunkedSpec
 from interlingua.streams.state import EncoderBase
 from interlingua.streams.usage import usage_from_ir
@@ -66,7 +66,8 @@ class ChunkedEncoder(EncoderBase):
             head += b"," + _dumps(key) + b":" + _dumps(value)
         self._head = head
         self._choice = head + b',"' + spec.choices_field.encode() + b'":[{"index":0,"' + spec.delta_field.encode() + b'":'
-        self._write({spec.role_field: spec.role, spec.text_field: ""})
+        # Role only: content stays null (as OpenAI streams it) until text arrives.
+        self._write({spec.role_field: spec.role})
         if "usage" in info:
             self.merge_usage(info["usage"])
 
@@ -117,7 +118,7 @@ class ChunkedEncoder(EncoderBase):
     def usage(self, usage: Usage) -> None:
         self.merge_usage(usage)
 
-    def stop(self, stop_reason: str, stop_sequence: str | None) -> None:
+    def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
         if self._finished or self.done:
             return
         self.start({})

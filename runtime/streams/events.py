@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-__all__ = ["Block", "EventCollector", "IRError", "IREvent", "IRSink", "StartInfo", "Usage", "replay"]
+__all__ = ["Block", "EventCollector", "Extras", "IRError", "IREvent", "IRSink", "StartInfo", "Usage", "replay"]
 
 Usage = dict[str, int]
 # {"type": "text" | "thinking" | "redacted_thinking" | "tool_call" | "refusal" | "opaque", ...}
@@ -21,6 +21,8 @@ StartInfo = dict[str, Any]
 # {"kind": ErrorKind, "message": str, "status"?: int, "code"?: str}
 IRError = dict[str, Any]
 IREvent = dict[str, Any]
+# {"<format>": {...}}: what only the named format can express.
+Extras = dict[str, Any]
 
 
 class IRSink(Protocol):
@@ -38,7 +40,7 @@ class IRSink(Protocol):
 
     def usage(self, usage: Usage) -> None: ...
 
-    def stop(self, stop_reason: str, stop_sequence: str | None) -> None: ...
+    def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None: ...
 
     def end(self) -> None: ...
 
@@ -66,10 +68,12 @@ class EventCollector:
     def usage(self, usage: Usage) -> None:
         self.events.append({"type": "usage", "usage": usage})
 
-    def stop(self, stop_reason: str, stop_sequence: str | None) -> None:
+    def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
         event: IREvent = {"type": "stop", "stop_reason": stop_reason}
         if stop_sequence is not None:
             event["stop_sequence"] = stop_sequence
+        if extras:
+            event["extras"] = extras
         self.events.append(event)
 
     def end(self) -> None:
@@ -94,7 +98,7 @@ def replay(events: Iterable[IREvent], sink: IRSink) -> None:
         elif kind == "usage":
             sink.usage(event["usage"])
         elif kind == "stop":
-            sink.stop(event["stop_reason"], event.get("stop_sequence"))
+            sink.stop(event["stop_reason"], event.get("stop_sequence"), event.get("extras"))
         elif kind == "end":
             sink.end()
         elif kind == "error":

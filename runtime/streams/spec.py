@@ -62,6 +62,8 @@ class ChunkedSpec:
     stop_from_ir: Mapping[str, str]
     default_stop_to_ir: str
     default_stop_from_ir: str
+    error_type_to_kind: Mapping[str, str]
+    error_kind_to_status: Mapping[str, int]
     usage: UsageRule
 
 
@@ -111,6 +113,8 @@ class TypedBlocksSpec:
     stop_from_ir: Mapping[str, str]
     default_stop_to_ir: str
     default_stop_from_ir: str
+    error_type_to_kind: Mapping[str, str]
+    error_kind_to_status: Mapping[str, int]
     usage: UsageRule
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interlingua.errors import GatewayError
-from interlingua.streams.errors import gateway_error, render_stream_error
+from interlingua.streams.errors import error_frame, gateway_error, render_stream_error
 from interlingua.streams.events import IRError, Usage
 
 __all__ = ["EncoderBase", "malformed_event", "truncated_stream"]
@@ -54,4 +54,11 @@ class EncoderBase:
         self.done = True
 
     def error(self, error: IRError) -> None:
+        raw = error.get("raw")
+        if error.get("format") == self.format and isinstance(raw, dict) and not self.done:
+            # Same format: the upstream's own error payload, verbatim (request_id and all).
+            self.close_blocks()
+            self.out.append(error_frame(raw, self.format))
+            self.done = True
+            return
         self.fail(gateway_error(error))
