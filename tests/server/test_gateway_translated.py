@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import anthropic
 import httpx
@@ -203,3 +204,32 @@ async def test_translated_stream_disconnect_cancels_upstream(upstream: FakeUpstr
             await asyncio.sleep(0.02)
         assert upstream.open_connections == 0
         assert len(asyncio.all_tasks()) <= baseline, [t.get_coro() for t in asyncio.all_tasks()]
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+async def test_translated_claude_code_turn_to_openai_upstream(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    """Claude Code's real request shape (betas, ?beta=true, system-role message, adaptive thinking,
+    deferred tool, effort, context_management) streams through to an OpenAI-format upstream."""
+    case = FIXTURES / "anthropic_messages" / "claude_code"
+    meta = orjson.loads((case / "meta.json").read_bytes())
+    body = {
+        **orjson.loads((case / "request.json").read_bytes()),
+        "model": "claude-via-openai",
+        "stream": True,
+    }
+    headers = {**meta["headers"], "x-api-key": "client-key"}
+    async with client.stream("POST", meta["path"], json=body, headers=headers) as response:
+        data = await response.aread()
+    assert response.status_code == 200, data
+    assert data.rstrip().endswith(b'data: {"type":"message_stop"}')
+    assert b"event: error" not in data
+    sent = upstream.requests[-1]
+    assert sent.body is not None
+    assert sent.path == "/v1/chat/completions"
+    assert sent.body["model"] == "gpt-4o-mini"
+    assert sent.body["messages"][0]["role"] in ("system", "developer")
+    assert "client-key" not in orjson.dumps(sent.headers).decode()
