@@ -50,6 +50,13 @@ def enum_consts(name: str, rule: EnumRule) -> tuple[dict[Any, Any], dict[Any, An
     return to_ir, inverse
 
 
+def _key_type(rule: EnumRule, way: Way) -> str:
+    """The Python type of a table's keys (a cheap hashability check before the lookup)."""
+    keys = enum_consts("", rule)[0 if way == "to_ir" else 1]
+    kinds = {type(k).__name__ for k in keys}
+    return kinds.pop() if len(kinds) == 1 else "str"
+
+
 def type_fn(type_name: str, way: Way) -> str:
     return f"_{type_name}_{way}"
 
@@ -121,7 +128,7 @@ class Emitter:
         if self._absent(lines, spec, way, key):
             lines.open("if v is not None:")
         if spec.object or spec.list or spec.helper:
-            lines.add(f'p = f"{{path}}.{key}" if path else {key!r}')
+            lines.add(f"p = (path, {key!r})")
         self._convert(lines, spec, way, key)
         lines.add(f"{setter('out', dst_path)} = v")
         return lines.lines
@@ -182,11 +189,11 @@ class Emitter:
         lines.add("items = []")
         lines.open("for i, x in enumerate(v):")
         if spec.object:
-            lines.add(f'y = {type_fn(spec.object, way)}(x, f"{{{sub}}}[{{i}}]", policy, warnings)')
+            lines.add(f"y = {type_fn(spec.object, way)}(x, ({sub}, i), policy, warnings)")
         else:
             assert spec.enum is not None
             table = const_name(spec.enum, way, self.rules.enums[spec.enum])
-            lines.add(f"y = {table}.get(x) if type(x) in (str, int) else None")
+            lines.add(f"y = {table}.get(x) if type(x) is {_key_type(self.rules.enums[spec.enum], way)} else None")
         lines.open("if y is not None:")
         lines.add("items.append(y)")
         lines.depth -= 2
@@ -197,7 +204,7 @@ class Emitter:
         rule = self.rules.enums[spec.enum]
         table = const_name(spec.enum, way, rule)
         if way == "to_ir":
-            lines.add(f"m = {table}.get(v) if type(v) in (str, int) else None")
+            lines.add(f"m = {table}.get(v) if type(v) is {_key_type(rule, way)} else None")
             lines.open("if m is None:")
             if rule.strict:
                 lines.add(f"raise bad_value(path, {key!r}, v)")

@@ -34,8 +34,7 @@ documented policy; the server returns them in ``x-interlingua-warning``.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol, cast
@@ -107,29 +106,19 @@ class Translated:
     warnings: list[str] = field(default_factory=list)
 
 
-@contextmanager
-def _client_input(what: str) -> Iterator[None]:
+def _client_input_error(what: str, exc: Exception) -> GatewayError:
     """Bad client input is a 400 naming the problem, never a stack trace."""
-    try:
-        yield
-    except GatewayError:
-        raise
-    except RecursionError:
-        raise InvalidRequest(f"the {what} is nested too deeply to convert") from None
-    except Exception as exc:
-        raise InvalidRequest(f"the {what} could not be converted ({type(exc).__name__}: {exc})") from exc
+    if isinstance(exc, GatewayError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return InvalidRequest(f"the {what} is nested too deeply to convert")
+    return InvalidRequest(f"the {what} could not be converted ({type(exc).__name__}: {exc})")
 
 
-@contextmanager
-def _upstream_output(what: str) -> Iterator[None]:
+def _upstream_output_error(what: str, exc: Exception) -> GatewayError:
     """An upstream body we cannot read is the upstream's fault: 502, message kept short."""
-    try:
-        yield
-    except Exception as exc:
-        detail = exc.message if isinstance(exc, GatewayError) else f"{type(exc).__name__}: {exc}"
-        raise UpstreamError(
-            f"the upstream {what} could not be converted: {detail}", status=502, kind="api_error"
-        ) from exc
+    detail = exc.message if isinstance(exc, GatewayError) else f"{type(exc).__name__}: {exc}"
+    return UpstreamError(f"the upstream {what} could not be converted: {detail}", status=502, kind="api_error")
 
 
 def translate_request(
@@ -137,11 +126,15 @@ def translate_request(
 ) -> Translated:
     src, dst = converter(source), converter(target)
     warnings: list[str] = []
-    with _client_input("request"):
-        if type(body) is not dict:
-            raise InvalidRequest("the request body must be a JSON object")
-        ir = src.request_to_ir(body, policy, warnings)
-        out = dst.request_from_ir(ir, policy, warnings)
+    if type(body) is not dict:
+        raise InvalidRequest("the request body must be a JSON object")
+    try:
+        out = dst.request_from_ir(src.request_to_ir(body, policy, warnings), policy, warnings)
+    except Exception as exc:
+        error = _client_input_error("request", exc)
+        if error is exc:
+            raise
+        raise error from exc
     return Translated(out, warnings)
 
 
@@ -156,13 +149,15 @@ def translate_response(
     """``model``, when given, replaces the model name the client sees."""
     src, dst = converter(source), converter(target)
     warnings: list[str] = []
-    with _upstream_output("response"):
+    try:
         if type(body) is not dict:
             raise InvalidRequest("the response body must be a JSON object")
         ir = src.response_to_ir(body, policy, warnings)
         if model is not None:
             ir["model"] = model
         out = dst.response_from_ir(ir, policy, warnings)
+    except Exception as exc:
+        raise _upstream_output_error("response", exc) from exc
     return Translated(out, warnings)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from interlingua.convert.base import (
+    FieldPath,
     bad_type,
     bad_value,
     error_kind_fallback,
@@ -102,7 +103,7 @@ TOOL_CHOICE_MODE_FROM_IR: Final[dict[Any, Any]] = {'auto': 'auto', 'required': '
 _REQUEST_KNOWN: Final[dict[str, Any]] = {'max_tokens': None, 'messages': None, 'metadata': {'user_id': None}, 'model': None, 'output_config': {'effort': None, 'format': None}, 'stop_sequences': None, 'stream': None, 'system': None, 'temperature': None, 'thinking': {'type': None, 'budget_tokens': None, 'display': None}, 'tool_choice': None, 'tools': None, 'top_k': None, 'top_p': None}
 
 
-def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """POST /v1/messages body. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -118,14 +119,14 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # system -> system
     v = src.get('system')
     if v is not None:
-        p = f"{path}.system" if path else 'system'
+        p = (path, 'system')
         v = text_to_blocks(v, p, policy, warnings)
         if v is not None:
             if type(v) is not list:
                 raise bad_type(path, 'system', 'an array')
             items = []
             for i, x in enumerate(v):
-                y = _block_to_ir(x, f"{p}[{i}]", policy, warnings)
+                y = _block_to_ir(x, (p, i), policy, warnings)
                 if y is not None:
                     items.append(y)
             v = items
@@ -134,12 +135,12 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('messages')
     if v is None:
         raise missing(path, 'messages')
-    p = f"{path}.messages" if path else 'messages'
+    p = (path, 'messages')
     if type(v) is not list:
         raise bad_type(path, 'messages', 'an array')
     items = []
     for i, x in enumerate(v):
-        y = _message_to_ir(x, f"{p}[{i}]", policy, warnings)
+        y = _message_to_ir(x, (p, i), policy, warnings)
         if y is not None:
             items.append(y)
     v = items
@@ -153,7 +154,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # temperature -> temperature
     v = src.get('temperature')
     if v is not None:
-        p = f"{path}.temperature" if path else 'temperature'
+        p = (path, 'temperature')
         if type(v) not in (int, float):
             raise bad_type(path, 'temperature', 'a number')
         out['temperature'] = v
@@ -184,12 +185,12 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # tools -> tools
     v = src.get('tools')
     if v is not None:
-        p = f"{path}.tools" if path else 'tools'
+        p = (path, 'tools')
         if type(v) is not list:
             raise bad_type(path, 'tools', 'an array')
         items = []
         for i, x in enumerate(v):
-            y = _tool_to_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _tool_to_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -197,7 +198,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # tool_choice -> tool_choice
     v = src.get('tool_choice')
     if v is not None:
-        p = f"{path}.tool_choice" if path else 'tool_choice'
+        p = (path, 'tool_choice')
         v = _tool_choice_to_ir(v, p, policy, warnings)
         if v is not None:
             out['tool_choice'] = v
@@ -213,7 +214,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('thinking')
     v = v.get('type') if type(v) is dict else None
     if v is not None:
-        m = THINKING_MODE_TO_IR.get(v) if type(v) in (str, int) else None
+        m = THINKING_MODE_TO_IR.get(v) if type(v) is str else None
         if m is None:
             m = v
         v = m
@@ -236,7 +237,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('output_config')
     v = v.get('effort') if type(v) is dict else None
     if v is not None:
-        m = EFFORT_TO_IR.get(v) if type(v) in (str, int) else None
+        m = EFFORT_TO_IR.get(v) if type(v) is str else None
         if m is None:
             m = v
         v = m
@@ -245,7 +246,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('output_config')
     v = v.get('format') if type(v) is dict else None
     if v is not None:
-        p = f"{path}.output_config.format" if path else 'output_config.format'
+        p = (path, 'output_config.format')
         v = _output_format_to_ir(v, p, policy, warnings)
         if v is not None:
             out['response_format'] = v
@@ -262,7 +263,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     return out
 
 
-def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _request_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """POST /v1/messages body. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -276,10 +277,10 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # system <- system
     v = src.get('system')
     if v is not None:
-        p = f"{path}.system" if path else 'system'
+        p = (path, 'system')
         items = []
         for i, x in enumerate(v):
-            y = _block_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _block_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -287,10 +288,10 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # messages <- messages
     v = src.get('messages')
     if v is not None:
-        p = f"{path}.messages" if path else 'messages'
+        p = (path, 'messages')
         items = []
         for i, x in enumerate(v):
-            y = _message_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _message_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -303,7 +304,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # temperature <- temperature
     v = src.get('temperature')
     if v is not None:
-        p = f"{path}.temperature" if path else 'temperature'
+        p = (path, 'temperature')
         v = clamp_temperature(v, p, policy, warnings)
         if v is not None:
             out['temperature'] = v
@@ -326,10 +327,10 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # tools <- tools
     v = src.get('tools')
     if v is not None:
-        p = f"{path}.tools" if path else 'tools'
+        p = (path, 'tools')
         items = []
         for i, x in enumerate(v):
-            y = _tool_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _tool_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -337,7 +338,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # tool_choice <- tool_choice
     v = src.get('tool_choice')
     if v is not None:
-        p = f"{path}.tool_choice" if path else 'tool_choice'
+        p = (path, 'tool_choice')
         v = _tool_choice_from_ir(v, p, policy, warnings)
         if v is not None:
             out['tool_choice'] = v
@@ -379,7 +380,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # output_config.format <- response_format
     v = src.get('response_format')
     if v is not None:
-        p = f"{path}.response_format" if path else 'response_format'
+        p = (path, 'response_format')
         v = _output_format_from_ir(v, p, policy, warnings)
         if v is not None:
             v = anthropic_output_format(v, p, policy, warnings)
@@ -392,7 +393,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # metadata <- metadata
     v = src.get('metadata')
     if v is not None:
-        p = f"{path}.metadata" if path else 'metadata'
+        p = (path, 'metadata')
         v = drop_unsupported(v, p, policy, warnings)
         if v is not None:
             out['metadata'] = v
@@ -409,7 +410,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
 _MESSAGE_KNOWN: Final = frozenset(['content', 'role'])
 
 
-def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _message_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """One entry of messages[]; string content is a single text block. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -419,7 +420,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('role')
     if v is None:
         raise missing(path, 'role')
-    m = ROLE_TO_IR.get(v) if type(v) in (str, int) else None
+    m = ROLE_TO_IR.get(v) if type(v) is str else None
     if m is None:
         raise bad_value(path, 'role', v)
     v = m
@@ -428,14 +429,14 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('content')
     if v is None:
         raise missing(path, 'content')
-    p = f"{path}.content" if path else 'content'
+    p = (path, 'content')
     v = text_to_blocks(v, p, policy, warnings)
     if v is not None:
         if type(v) is not list:
             raise bad_type(path, 'content', 'an array')
         items = []
         for i, x in enumerate(v):
-            y = _block_to_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _block_to_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -445,7 +446,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     return out
 
 
-def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _message_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """One entry of messages[]; string content is a single text block. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -463,10 +464,10 @@ def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # content <- content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         items = []
         for i, x in enumerate(v):
-            y = _block_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _block_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -477,10 +478,8 @@ def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     return out
 
 
-def _block_text_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_text_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[0] (text) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     # text -> text
@@ -501,10 +500,8 @@ def _block_text_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     return out
 
 
-def _block_text_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_text_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[0] (text) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     # text <- text
@@ -522,10 +519,8 @@ def _block_text_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]
     return out
 
 
-def _block_text_as_refusal_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_text_as_refusal_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """An IR refusal is plain text to Anthropic. (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     # text <- text
@@ -535,17 +530,15 @@ def _block_text_as_refusal_from_ir(src: Any, path: str, policy: Policy, warnings
     return out
 
 
-def _block_image_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_image_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[2] (image) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'image'
     # source -> source
     v = src.get('source')
     if v is None:
         raise missing(path, 'source')
-    p = f"{path}.source" if path else 'source'
+    p = (path, 'source')
     v = _image_source_to_ir(v, p, policy, warnings)
     if v is not None:
         out['source'] = v
@@ -556,16 +549,14 @@ def _block_image_to_ir(src: Any, path: str, policy: Policy, warnings: list[str])
     return out
 
 
-def _block_image_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_image_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[2] (image) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'image'
     # source <- source
     v = src.get('source')
     if v is not None:
-        p = f"{path}.source" if path else 'source'
+        p = (path, 'source')
         v = _image_source_from_ir(v, p, policy, warnings)
         if v is not None:
             v = check_images_allowed(v, p, policy, warnings)
@@ -578,17 +569,15 @@ def _block_image_from_ir(src: Any, path: str, policy: Policy, warnings: list[str
     return out
 
 
-def _block_document_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_document_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[3] (document) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'document'
     # source -> source
     v = src.get('source')
     if v is None:
         raise missing(path, 'source')
-    p = f"{path}.source" if path else 'source'
+    p = (path, 'source')
     v = _document_source_to_ir(v, p, policy, warnings)
     if v is not None:
         out['source'] = v
@@ -615,16 +604,14 @@ def _block_document_to_ir(src: Any, path: str, policy: Policy, warnings: list[st
     return out
 
 
-def _block_document_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_document_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[3] (document) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'document'
     # source <- source
     v = src.get('source')
     if v is not None:
-        p = f"{path}.source" if path else 'source'
+        p = (path, 'source')
         v = _document_source_from_ir(v, p, policy, warnings)
         if v is not None:
             out['source'] = v
@@ -647,10 +634,8 @@ def _block_document_from_ir(src: Any, path: str, policy: Policy, warnings: list[
     return out
 
 
-def _block_tool_use_as_tool_call_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_tool_use_as_tool_call_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[4] (tool_use) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'tool_call'
     # id -> id
@@ -671,7 +656,7 @@ def _block_tool_use_as_tool_call_to_ir(src: Any, path: str, policy: Policy, warn
     v = src.get('input')
     if v is None:
         v = {}
-    p = f"{path}.input" if path else 'input'
+    p = (path, 'input')
     v = object_to_json(v, p, policy, warnings)
     if v is not None:
         out['arguments'] = v
@@ -682,10 +667,8 @@ def _block_tool_use_as_tool_call_to_ir(src: Any, path: str, policy: Policy, warn
     return out
 
 
-def _block_tool_use_as_tool_call_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_tool_use_as_tool_call_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[4] (tool_use) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'tool_use'
     # id <- id
@@ -699,7 +682,7 @@ def _block_tool_use_as_tool_call_from_ir(src: Any, path: str, policy: Policy, wa
     # input <- arguments
     v = src.get('arguments')
     if v is not None:
-        p = f"{path}.arguments" if path else 'arguments'
+        p = (path, 'arguments')
         v = json_to_object(v, p, policy, warnings)
         if v is not None:
             out['input'] = v
@@ -710,10 +693,8 @@ def _block_tool_use_as_tool_call_from_ir(src: Any, path: str, policy: Policy, wa
     return out
 
 
-def _block_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_tool_result_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[5] (tool_result) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     y: Any
     out['type'] = 'tool_result'
@@ -727,14 +708,14 @@ def _block_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list
     # content -> content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         v = text_to_blocks(v, p, policy, warnings)
         if v is not None:
             if type(v) is not list:
                 raise bad_type(path, 'content', 'an array')
             items = []
             for i, x in enumerate(v):
-                y = _block_to_ir(x, f"{p}[{i}]", policy, warnings)
+                y = _block_to_ir(x, (p, i), policy, warnings)
                 if y is not None:
                     items.append(y)
             v = items
@@ -752,10 +733,8 @@ def _block_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list
     return out
 
 
-def _block_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_tool_result_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[5] (tool_result) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     y: Any
     out['type'] = 'tool_result'
@@ -766,10 +745,10 @@ def _block_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: li
     # content <- content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         items = []
         for i, x in enumerate(v):
-            y = _block_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _block_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -787,10 +766,8 @@ def _block_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: li
     return out
 
 
-def _block_thinking_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_thinking_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[6] (thinking) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'thinking'
     # thinking -> text
@@ -810,17 +787,13 @@ def _block_thinking_to_ir(src: Any, path: str, policy: Policy, warnings: list[st
     return out
 
 
-def _block_thinking_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_thinking_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[6] (thinking) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     return anthropic_thinking_from_ir(src, path, policy, warnings)
 
 
-def _block_redacted_thinking_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_redacted_thinking_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[7] (redacted_thinking) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'redacted_thinking'
     # data -> data
@@ -834,10 +807,8 @@ def _block_redacted_thinking_to_ir(src: Any, path: str, policy: Policy, warnings
     return out
 
 
-def _block_redacted_thinking_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_redacted_thinking_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.block.variants[7] (redacted_thinking) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     return anthropic_redacted_from_ir(src, path, policy, warnings)
 
 
@@ -865,7 +836,7 @@ _BLOCK_FROM_IR: Final[dict[Any, Any]] = {
 }
 
 
-def _block_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A content block, chosen by `type`. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -878,7 +849,7 @@ def _block_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> di
     raise bad_value(path, 'type', t)
 
 
-def _block_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _block_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A content block, chosen by `type`. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -891,10 +862,8 @@ def _block_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     return unmapped_part(src, FORMAT, path, warnings, False)
 
 
-def _image_source_base64_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_base64_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.image_source.variants[0] (base64) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['kind'] = 'base64'
     # media_type -> media_type
@@ -908,10 +877,8 @@ def _image_source_base64_to_ir(src: Any, path: str, policy: Policy, warnings: li
     return out
 
 
-def _image_source_base64_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_base64_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.image_source.variants[0] (base64) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'base64'
     # media_type <- media_type
@@ -925,10 +892,8 @@ def _image_source_base64_from_ir(src: Any, path: str, policy: Policy, warnings: 
     return out
 
 
-def _image_source_url_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_url_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.image_source.variants[1] (url) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['kind'] = 'url'
     # url -> url
@@ -938,10 +903,8 @@ def _image_source_url_to_ir(src: Any, path: str, policy: Policy, warnings: list[
     return out
 
 
-def _image_source_url_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_url_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.image_source.variants[1] (url) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'url'
     # url <- url
@@ -951,10 +914,8 @@ def _image_source_url_from_ir(src: Any, path: str, policy: Policy, warnings: lis
     return out
 
 
-def _image_source_file_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_file_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.image_source.variants[2] (file) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['kind'] = 'file'
     # file_id -> file_id
@@ -964,10 +925,8 @@ def _image_source_file_to_ir(src: Any, path: str, policy: Policy, warnings: list
     return out
 
 
-def _image_source_file_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_file_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.image_source.variants[2] (file) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'file'
     # file_id <- file_id
@@ -989,7 +948,7 @@ _IMAGE_SOURCE_FROM_IR: Final[dict[Any, Any]] = {
 }
 
 
-def _image_source_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """image_source (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1000,7 +959,7 @@ def _image_source_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]
     raise bad_value(path, 'type', t)
 
 
-def _image_source_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _image_source_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """image_source (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1013,10 +972,8 @@ def _image_source_from_ir(src: Any, path: str, policy: Policy, warnings: list[st
     return unmapped_part(src, FORMAT, path, warnings, False)
 
 
-def _document_source_base64_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_base64_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[0] (base64) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['kind'] = 'base64'
     # media_type -> media_type
@@ -1030,10 +987,8 @@ def _document_source_base64_to_ir(src: Any, path: str, policy: Policy, warnings:
     return out
 
 
-def _document_source_base64_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_base64_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[0] (base64) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'base64'
     # media_type <- media_type
@@ -1047,10 +1002,8 @@ def _document_source_base64_from_ir(src: Any, path: str, policy: Policy, warning
     return out
 
 
-def _document_source_text_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_text_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[1] (text) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['kind'] = 'text'
     # media_type -> media_type
@@ -1064,10 +1017,8 @@ def _document_source_text_to_ir(src: Any, path: str, policy: Policy, warnings: l
     return out
 
 
-def _document_source_text_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_text_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[1] (text) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     # media_type <- media_type
@@ -1081,10 +1032,8 @@ def _document_source_text_from_ir(src: Any, path: str, policy: Policy, warnings:
     return out
 
 
-def _document_source_url_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_url_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[2] (url) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['kind'] = 'url'
     # url -> url
@@ -1094,10 +1043,8 @@ def _document_source_url_to_ir(src: Any, path: str, policy: Policy, warnings: li
     return out
 
 
-def _document_source_url_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_url_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[2] (url) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'url'
     # url <- url
@@ -1107,10 +1054,8 @@ def _document_source_url_from_ir(src: Any, path: str, policy: Policy, warnings: 
     return out
 
 
-def _document_source_file_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_file_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[3] (file) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['kind'] = 'file'
     # file_id -> file_id
@@ -1120,10 +1065,8 @@ def _document_source_file_to_ir(src: Any, path: str, policy: Policy, warnings: l
     return out
 
 
-def _document_source_file_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_file_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[3] (file) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'file'
     # file_id <- file_id
@@ -1133,24 +1076,22 @@ def _document_source_file_from_ir(src: Any, path: str, policy: Policy, warnings:
     return out
 
 
-def _document_source_content_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_content_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[4] (content) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     y: Any
     out['kind'] = 'content'
     # content -> content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         v = text_to_blocks(v, p, policy, warnings)
         if v is not None:
             if type(v) is not list:
                 raise bad_type(path, 'content', 'an array')
             items = []
             for i, x in enumerate(v):
-                y = _block_to_ir(x, f"{p}[{i}]", policy, warnings)
+                y = _block_to_ir(x, (p, i), policy, warnings)
                 if y is not None:
                     items.append(y)
             v = items
@@ -1158,20 +1099,18 @@ def _document_source_content_to_ir(src: Any, path: str, policy: Policy, warnings
     return out
 
 
-def _document_source_content_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_content_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.document_source.variants[4] (content) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     y: Any
     out['type'] = 'content'
     # content <- content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         items = []
         for i, x in enumerate(v):
-            y = _block_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _block_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -1195,7 +1134,7 @@ _DOCUMENT_SOURCE_FROM_IR: Final[dict[Any, Any]] = {
 }
 
 
-def _document_source_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """document_source (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1206,7 +1145,7 @@ def _document_source_to_ir(src: Any, path: str, policy: Policy, warnings: list[s
     raise bad_value(path, 'type', t)
 
 
-def _document_source_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _document_source_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """document_source (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1222,10 +1161,8 @@ def _document_source_from_ir(src: Any, path: str, policy: Policy, warnings: list
 _TOOL_CUSTOM_AS_FUNCTION_KNOWN: Final = frozenset(['cache_control', 'description', 'input_schema', 'name', 'strict', 'type'])
 
 
-def _tool_custom_as_function_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_custom_as_function_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.tool.variants[0] (custom) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'function'
     # name -> name
@@ -1262,10 +1199,8 @@ def _tool_custom_as_function_to_ir(src: Any, path: str, policy: Policy, warnings
     return out
 
 
-def _tool_custom_as_function_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_custom_as_function_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.tool.variants[0] (custom) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     # name <- name
     v = src.get('name')
@@ -1301,7 +1236,7 @@ _TOOL_FROM_IR: Final[dict[Any, Any]] = {
 }
 
 
-def _tool_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """Client tools (type custom or absent); server tools (web_search_..., bash_...) are carried opaque. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1314,7 +1249,7 @@ def _tool_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dic
     raise bad_value(path, 'type', t)
 
 
-def _tool_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """Client tools (type custom or absent); server tools (web_search_..., bash_...) are carried opaque. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1327,7 +1262,7 @@ def _tool_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> d
     return unmapped_part(src, FORMAT, path, warnings, False)
 
 
-def _tool_choice_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _tool_choice_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """tool_choice; disable_parallel_tool_use is mapped at the request level. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1336,7 +1271,7 @@ def _tool_choice_to_ir(src: Any, path: str, policy: Policy, warnings: list[str])
     v = src.get('type')
     if v is None:
         raise missing(path, 'type')
-    m = TOOL_CHOICE_MODE_TO_IR.get(v) if type(v) in (str, int) else None
+    m = TOOL_CHOICE_MODE_TO_IR.get(v) if type(v) is str else None
     if m is None:
         raise bad_value(path, 'type', v)
     v = m
@@ -1350,7 +1285,7 @@ def _tool_choice_to_ir(src: Any, path: str, policy: Policy, warnings: list[str])
     return out
 
 
-def _tool_choice_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _tool_choice_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """tool_choice; disable_parallel_tool_use is mapped at the request level. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1371,7 +1306,7 @@ def _tool_choice_from_ir(src: Any, path: str, policy: Policy, warnings: list[str
     return out
 
 
-def _output_format_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _output_format_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """output_config.format (structured outputs). (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1392,7 +1327,7 @@ def _output_format_to_ir(src: Any, path: str, policy: Policy, warnings: list[str
     return out
 
 
-def _output_format_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _output_format_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """output_config.format (structured outputs). (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1411,7 +1346,7 @@ def _output_format_from_ir(src: Any, path: str, policy: Policy, warnings: list[s
 _RESPONSE_KNOWN: Final = frozenset(['content', 'id', 'model', 'role', 'stop_reason', 'stop_sequence', 'type', 'usage'])
 
 
-def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _response_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """A Message object (non-streaming response). (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1432,12 +1367,12 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     # content -> content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         if type(v) is not list:
             raise bad_type(path, 'content', 'an array')
         items = []
         for i, x in enumerate(v):
-            y = _block_to_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _block_to_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -1445,7 +1380,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     # stop_reason -> stop_reason
     v = src.get('stop_reason')
     if v is not None:
-        m = STOP_REASON_TO_IR.get(v) if type(v) in (str, int) else None
+        m = STOP_REASON_TO_IR.get(v) if type(v) is str else None
         if m is None:
             m = v
         v = m
@@ -1459,7 +1394,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     # usage -> usage
     v = src.get('usage')
     if v is not None:
-        p = f"{path}.usage" if path else 'usage'
+        p = (path, 'usage')
         v = _usage_to_ir(v, p, policy, warnings)
         if v is not None:
             out['usage'] = v
@@ -1468,7 +1403,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     return out
 
 
-def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _response_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """A Message object (non-streaming response). (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1488,10 +1423,10 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     v = src.get('content')
     if v is None:
         v = []
-    p = f"{path}.content" if path else 'content'
+    p = (path, 'content')
     items = []
     for i, x in enumerate(v):
-        y = _block_from_ir(x, f"{p}[{i}]", policy, warnings)
+        y = _block_from_ir(x, (p, i), policy, warnings)
         if y is not None:
             items.append(y)
     v = items
@@ -1509,7 +1444,7 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     v = src.get('usage')
     if v is None:
         v = {}
-    p = f"{path}.usage" if path else 'usage'
+    p = (path, 'usage')
     v = _usage_from_ir(v, p, policy, warnings)
     if v is not None:
         out['usage'] = v
@@ -1522,7 +1457,7 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
 _USAGE_KNOWN: Final = frozenset(['cache_creation_input_tokens', 'cache_read_input_tokens', 'input_tokens', 'output_tokens'])
 
 
-def _usage_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _usage_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """Anthropic input_tokens excludes cache reads/writes; the IR's input_tokens is the total. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1557,7 +1492,7 @@ def _usage_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> di
     return out
 
 
-def _usage_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _usage_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """Anthropic input_tokens excludes cache reads/writes; the IR's input_tokens is the total. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1587,7 +1522,7 @@ def _usage_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     return out
 
 
-def _error_body_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _error_body_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """{type: error, error: {type, message}} (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1609,7 +1544,7 @@ def _error_body_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     return out
 
 
-def _error_body_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _error_body_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """{type: error, error: {type, message}} (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)

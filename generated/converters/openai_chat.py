@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from interlingua.convert.base import (
+    FieldPath,
     bad_type,
     bad_value,
     error_kind_fallback,
@@ -96,7 +97,7 @@ TOOL_CHOICE_MODE_FROM_IR: Final[dict[Any, Any]] = {'auto': 'auto', 'none': 'none
 _REQUEST_KNOWN: Final[dict[str, Any]] = {'max_completion_tokens': None, 'messages': None, 'metadata': None, 'model': None, 'n': None, 'parallel_tool_calls': None, 'reasoning_effort': None, 'response_format': None, 'stop': None, 'stream': None, 'stream_options': {'include_usage': None}, 'temperature': None, 'tool_choice': None, 'tools': None, 'top_p': None, 'user': None}
 
 
-def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """POST /v1/chat/completions body. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -113,12 +114,12 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('messages')
     if v is None:
         raise missing(path, 'messages')
-    p = f"{path}.messages" if path else 'messages'
+    p = (path, 'messages')
     if type(v) is not list:
         raise bad_type(path, 'messages', 'an array')
     items = []
     for i, x in enumerate(v):
-        y = _message_to_ir(x, f"{p}[{i}]", policy, warnings)
+        y = _message_to_ir(x, (p, i), policy, warnings)
         if y is not None:
             items.append(y)
     v = items
@@ -150,7 +151,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # stop -> stop
     v = src.get('stop')
     if v is not None:
-        p = f"{path}.stop" if path else 'stop'
+        p = (path, 'stop')
         v = str_to_list(v, p, policy, warnings)
         if v is not None:
             if type(v) is not list:
@@ -172,12 +173,12 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # tools -> tools
     v = src.get('tools')
     if v is not None:
-        p = f"{path}.tools" if path else 'tools'
+        p = (path, 'tools')
         if type(v) is not list:
             raise bad_type(path, 'tools', 'an array')
         items = []
         for i, x in enumerate(v):
-            y = _tool_to_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _tool_to_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -185,7 +186,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # tool_choice -> tool_choice
     v = src.get('tool_choice')
     if v is not None:
-        p = f"{path}.tool_choice" if path else 'tool_choice'
+        p = (path, 'tool_choice')
         v = openai_tool_choice_expand(v, p, policy, warnings)
         if v is not None:
             v = _tool_choice_to_ir(v, p, policy, warnings)
@@ -200,7 +201,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # reasoning_effort -> reasoning.effort
     v = src.get('reasoning_effort')
     if v is not None:
-        m = EFFORT_TO_IR.get(v) if type(v) in (str, int) else None
+        m = EFFORT_TO_IR.get(v) if type(v) is str else None
         if m is None:
             m = v
         v = m
@@ -208,7 +209,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # response_format -> response_format
     v = src.get('response_format')
     if v is not None:
-        p = f"{path}.response_format" if path else 'response_format'
+        p = (path, 'response_format')
         v = _response_format_to_ir(v, p, policy, warnings)
         if v is not None:
             out['response_format'] = v
@@ -237,7 +238,7 @@ def _request_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     return out
 
 
-def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _request_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """POST /v1/chat/completions body. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -251,10 +252,10 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # messages <- messages
     v = src.get('messages')
     if v is not None:
-        p = f"{path}.messages" if path else 'messages'
+        p = (path, 'messages')
         items = []
         for i, x in enumerate(v):
-            y = _message_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _message_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -276,14 +277,14 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # top_k <- top_k
     v = src.get('top_k')
     if v is not None:
-        p = f"{path}.top_k" if path else 'top_k'
+        p = (path, 'top_k')
         v = drop_unsupported(v, p, policy, warnings)
         if v is not None:
             out['top_k'] = v
     # stop <- stop
     v = src.get('stop')
     if v is not None:
-        p = f"{path}.stop" if path else 'stop'
+        p = (path, 'stop')
         out['stop'] = v
     # stream <- stream
     v = src.get('stream')
@@ -296,10 +297,10 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # tools <- tools
     v = src.get('tools')
     if v is not None:
-        p = f"{path}.tools" if path else 'tools'
+        p = (path, 'tools')
         items = []
         for i, x in enumerate(v):
-            y = _tool_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _tool_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -307,7 +308,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # tool_choice <- tool_choice
     v = src.get('tool_choice')
     if v is not None:
-        p = f"{path}.tool_choice" if path else 'tool_choice'
+        p = (path, 'tool_choice')
         v = _tool_choice_from_ir(v, p, policy, warnings)
         if v is not None:
             v = openai_tool_choice_collapse(v, p, policy, warnings)
@@ -330,7 +331,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # response_format <- response_format
     v = src.get('response_format')
     if v is not None:
-        p = f"{path}.response_format" if path else 'response_format'
+        p = (path, 'response_format')
         v = _response_format_from_ir(v, p, policy, warnings)
         if v is not None:
             out['response_format'] = v
@@ -357,7 +358,7 @@ def _request_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
 _MESSAGE_KNOWN: Final = frozenset(['content', 'name', 'role'])
 
 
-def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _message_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """One entry of messages[], its fields gathered into one parts list first. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -368,7 +369,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     v = src.get('role')
     if v is None:
         raise missing(path, 'role')
-    m = ROLE_TO_IR.get(v) if type(v) in (str, int) else None
+    m = ROLE_TO_IR.get(v) if type(v) is str else None
     if m is None:
         raise bad_value(path, 'role', v)
     v = m
@@ -376,12 +377,12 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     # content -> content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         if type(v) is not list:
             raise bad_type(path, 'content', 'an array')
         items = []
         for i, x in enumerate(v):
-            y = _part_to_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _part_to_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -397,7 +398,7 @@ def _message_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     return out
 
 
-def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _message_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """One entry of messages[], its fields gathered into one parts list first. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -415,10 +416,10 @@ def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     # content <- content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         items = []
         for i, x in enumerate(v):
-            y = _part_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _part_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -433,10 +434,8 @@ def _message_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     return out
 
 
-def _part_text_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_text_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[0] (text) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     # text -> text
@@ -449,10 +448,8 @@ def _part_text_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -
     return out
 
 
-def _part_text_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_text_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[0] (text) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     # text <- text
@@ -462,17 +459,15 @@ def _part_text_from_ir(src: Any, path: str, policy: Policy, warnings: list[str])
     # cache_control <- cache_control
     v = src.get('cache_control')
     if v is not None:
-        p = f"{path}.cache_control" if path else 'cache_control'
+        p = (path, 'cache_control')
         v = drop_unsupported(v, p, policy, warnings)
         if v is not None:
             out['cache_control'] = v
     return out
 
 
-def _part_refusal_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_refusal_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[1] (refusal) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'refusal'
     # refusal -> text
@@ -485,10 +480,8 @@ def _part_refusal_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]
     return out
 
 
-def _part_refusal_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_refusal_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[1] (refusal) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'refusal'
     # refusal <- text
@@ -498,10 +491,8 @@ def _part_refusal_from_ir(src: Any, path: str, policy: Policy, warnings: list[st
     return out
 
 
-def _part_image_url_as_image_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_image_url_as_image_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[2] (image_url) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'image'
     # image_url.url -> source
@@ -509,7 +500,7 @@ def _part_image_url_as_image_to_ir(src: Any, path: str, policy: Policy, warnings
     v = v.get('url') if type(v) is dict else None
     if v is None:
         raise missing(path, 'image_url.url')
-    p = f"{path}.image_url.url" if path else 'image_url.url'
+    p = (path, 'image_url.url')
     v = data_url_to_source(v, p, policy, warnings)
     if v is not None:
         out['source'] = v
@@ -523,16 +514,14 @@ def _part_image_url_as_image_to_ir(src: Any, path: str, policy: Policy, warnings
     return out
 
 
-def _part_image_url_as_image_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_image_url_as_image_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[2] (image_url) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'image_url'
     # image_url.url <- source
     v = src.get('source')
     if v is not None:
-        p = f"{path}.source" if path else 'source'
+        p = (path, 'source')
         v = source_to_data_url(v, p, policy, warnings)
         if v is not None:
             out.setdefault('image_url', {})['url'] = v
@@ -543,24 +532,22 @@ def _part_image_url_as_image_from_ir(src: Any, path: str, policy: Policy, warnin
     # cache_control <- cache_control
     v = src.get('cache_control')
     if v is not None:
-        p = f"{path}.cache_control" if path else 'cache_control'
+        p = (path, 'cache_control')
         v = drop_unsupported(v, p, policy, warnings)
         if v is not None:
             out['cache_control'] = v
     return out
 
 
-def _part_file_as_document_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_file_as_document_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[3] (file) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'document'
     # file -> source
     v = src.get('file')
     if v is None:
         raise missing(path, 'file')
-    p = f"{path}.file" if path else 'file'
+    p = (path, 'file')
     v = openai_file_to_source(v, p, policy, warnings)
     if v is not None:
         if type(v) is not dict:
@@ -576,17 +563,13 @@ def _part_file_as_document_to_ir(src: Any, path: str, policy: Policy, warnings: 
     return out
 
 
-def _part_file_as_document_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_file_as_document_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.part.variants[3] (file) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     return openai_document_from_ir(src, path, policy, warnings)
 
 
-def _part_function_as_tool_call_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_function_as_tool_call_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A tool_calls[] entry, as is. (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'tool_call'
     # id -> id
@@ -609,17 +592,15 @@ def _part_function_as_tool_call_to_ir(src: Any, path: str, policy: Policy, warni
     v = v.get('arguments') if type(v) is dict else None
     if v is None:
         v = ''
-    p = f"{path}.function.arguments" if path else 'function.arguments'
+    p = (path, 'function.arguments')
     v = arguments_text(v, p, policy, warnings)
     if v is not None:
         out['arguments'] = v
     return out
 
 
-def _part_function_as_tool_call_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_function_as_tool_call_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A tool_calls[] entry, as is. (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'function'
     # id <- id
@@ -633,15 +614,13 @@ def _part_function_as_tool_call_from_ir(src: Any, path: str, policy: Policy, war
     # function.arguments <- arguments
     v = src.get('arguments')
     if v is not None:
-        p = f"{path}.arguments" if path else 'arguments'
+        p = (path, 'arguments')
         out.setdefault('function', {})['arguments'] = v
     return out
 
 
-def _part_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_tool_result_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A tool message's result (converter-internal part). (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     y: Any
     out['type'] = 'tool_result'
@@ -655,14 +634,14 @@ def _part_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list[
     # content -> content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         v = text_to_blocks(v, p, policy, warnings)
         if v is not None:
             if type(v) is not list:
                 raise bad_type(path, 'content', 'an array')
             items = []
             for i, x in enumerate(v):
-                y = _part_to_ir(x, f"{p}[{i}]", policy, warnings)
+                y = _part_to_ir(x, (p, i), policy, warnings)
                 if y is not None:
                     items.append(y)
             v = items
@@ -676,10 +655,8 @@ def _part_tool_result_to_ir(src: Any, path: str, policy: Policy, warnings: list[
     return out
 
 
-def _part_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_tool_result_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A tool message's result (converter-internal part). (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     y: Any
     out['type'] = 'tool_result'
@@ -690,10 +667,10 @@ def _part_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: lis
     # content <- content
     v = src.get('content')
     if v is not None:
-        p = f"{path}.content" if path else 'content'
+        p = (path, 'content')
         items = []
         for i, x in enumerate(v):
-            y = _part_from_ir(x, f"{p}[{i}]", policy, warnings)
+            y = _part_from_ir(x, (p, i), policy, warnings)
             if y is not None:
                 items.append(y)
         v = items
@@ -705,10 +682,8 @@ def _part_tool_result_from_ir(src: Any, path: str, policy: Policy, warnings: lis
     return out
 
 
-def _part_reasoning_as_thinking_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_reasoning_as_thinking_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """policy.reasoning_field text (converter-internal part); signatures stay with their issuer. (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'thinking'
     # text -> text
@@ -721,10 +696,8 @@ def _part_reasoning_as_thinking_to_ir(src: Any, path: str, policy: Policy, warni
     return out
 
 
-def _part_reasoning_as_thinking_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_reasoning_as_thinking_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """policy.reasoning_field text (converter-internal part); signatures stay with their issuer. (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'reasoning'
     # text <- text
@@ -757,7 +730,7 @@ _PART_FROM_IR: Final[dict[Any, Any]] = {
 }
 
 
-def _part_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A content part (plus the converter-internal function / tool_result / reasoning parts). (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -770,7 +743,7 @@ def _part_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dic
     raise bad_value(path, 'type', t)
 
 
-def _part_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _part_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """A content part (plus the converter-internal function / tool_result / reasoning parts). (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -786,10 +759,8 @@ def _part_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> d
 _TOOL_FUNCTION_KNOWN: Final[dict[str, Any]] = {'function': {'name': None, 'description': None, 'parameters': None, 'strict': None}, 'type': None}
 
 
-def _tool_function_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_function_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.tool.variants[0] (function) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'function'
     # function.name -> name
@@ -827,10 +798,8 @@ def _tool_function_to_ir(src: Any, path: str, policy: Policy, warnings: list[str
     return out
 
 
-def _tool_function_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_function_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.tool.variants[0] (function) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'function'
     # function.name <- name
@@ -852,7 +821,7 @@ def _tool_function_from_ir(src: Any, path: str, policy: Policy, warnings: list[s
     # cache_control <- cache_control
     v = src.get('cache_control')
     if v is not None:
-        p = f"{path}.cache_control" if path else 'cache_control'
+        p = (path, 'cache_control')
         v = drop_unsupported(v, p, policy, warnings)
         if v is not None:
             out['cache_control'] = v
@@ -870,7 +839,7 @@ _TOOL_FROM_IR: Final[dict[Any, Any]] = {
 }
 
 
-def _tool_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """Function tools; other tool types (custom) are carried opaque. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -883,7 +852,7 @@ def _tool_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dic
     raise bad_value(path, 'type', t)
 
 
-def _tool_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _tool_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """Function tools; other tool types (custom) are carried opaque. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -896,7 +865,7 @@ def _tool_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> d
     return unmapped_part(src, FORMAT, path, warnings, False)
 
 
-def _tool_choice_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _tool_choice_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """tool_choice after openai_tool_choice_expand ({type: auto} for "auto"). (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -905,7 +874,7 @@ def _tool_choice_to_ir(src: Any, path: str, policy: Policy, warnings: list[str])
     v = src.get('type')
     if v is None:
         raise missing(path, 'type')
-    m = TOOL_CHOICE_MODE_TO_IR.get(v) if type(v) in (str, int) else None
+    m = TOOL_CHOICE_MODE_TO_IR.get(v) if type(v) is str else None
     if m is None:
         raise bad_value(path, 'type', v)
     v = m
@@ -920,7 +889,7 @@ def _tool_choice_to_ir(src: Any, path: str, policy: Policy, warnings: list[str])
     return out
 
 
-def _tool_choice_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _tool_choice_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """tool_choice after openai_tool_choice_expand ({type: auto} for "auto"). (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -941,46 +910,36 @@ def _tool_choice_from_ir(src: Any, path: str, policy: Policy, warnings: list[str
     return out
 
 
-def _response_format_text_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_text_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.response_format.variants[0] (text) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     return out
 
 
-def _response_format_text_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_text_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.response_format.variants[0] (text) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'text'
     return out
 
 
-def _response_format_json_object_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_json_object_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.response_format.variants[1] (json_object) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'json_object'
     return out
 
 
-def _response_format_json_object_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_json_object_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.response_format.variants[1] (json_object) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'json_object'
     return out
 
 
-def _response_format_json_schema_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_json_schema_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.response_format.variants[2] (json_schema) (wire -> IR)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'json_schema'
     # json_schema.name -> name
@@ -1014,10 +973,8 @@ def _response_format_json_schema_to_ir(src: Any, path: str, policy: Policy, warn
     return out
 
 
-def _response_format_json_schema_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_json_schema_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """types.response_format.variants[2] (json_schema) (IR -> wire)"""
-    if type(src) is not dict:
-        raise not_object(path)
     out: dict[str, Any] = {}
     out['type'] = 'json_schema'
     # json_schema.name <- name
@@ -1051,7 +1008,7 @@ _RESPONSE_FORMAT_FROM_IR: Final[dict[Any, Any]] = {
 }
 
 
-def _response_format_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """response_format (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1062,7 +1019,7 @@ def _response_format_to_ir(src: Any, path: str, policy: Policy, warnings: list[s
     raise bad_value(path, 'type', t)
 
 
-def _response_format_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
+def _response_format_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
     """response_format (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1078,7 +1035,7 @@ def _response_format_from_ir(src: Any, path: str, policy: Policy, warnings: list
 _RESPONSE_KNOWN: Final[dict[str, Any]] = {'choices': {'0': {'index': None, 'message': {'role': None, 'content': None, 'tool_calls': None, 'refusal': None, 'reasoning_content': None}, 'finish_reason': None}}, 'created': None, 'id': None, 'model': None, 'object': None, 'usage': None}
 
 
-def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _response_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """A chat.completion object (non-streaming response); only choices[0] is read. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1107,14 +1064,14 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     v = v[0] if type(v) is list and v else None
     v = v.get('message') if type(v) is dict else None
     if v is not None:
-        p = f"{path}.choices.0.message" if path else 'choices.0.message'
+        p = (path, 'choices.0.message')
         v = openai_message_content(v, p, policy, warnings)
         if v is not None:
             if type(v) is not list:
                 raise bad_type(path, 'choices.0.message', 'an array')
             items = []
             for i, x in enumerate(v):
-                y = _part_to_ir(x, f"{p}[{i}]", policy, warnings)
+                y = _part_to_ir(x, (p, i), policy, warnings)
                 if y is not None:
                     items.append(y)
             v = items
@@ -1124,7 +1081,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     v = v[0] if type(v) is list and v else None
     v = v.get('finish_reason') if type(v) is dict else None
     if v is not None:
-        m = STOP_REASON_TO_IR.get(v) if type(v) in (str, int) else None
+        m = STOP_REASON_TO_IR.get(v) if type(v) is str else None
         if m is None:
             m = v
         v = m
@@ -1132,7 +1089,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     # usage -> usage
     v = src.get('usage')
     if v is not None:
-        p = f"{path}.usage" if path else 'usage'
+        p = (path, 'usage')
         v = _usage_to_ir(v, p, policy, warnings)
         if v is not None:
             out['usage'] = v
@@ -1142,7 +1099,7 @@ def _response_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) ->
     return out
 
 
-def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _response_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """A chat.completion object (non-streaming response); only choices[0] is read. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1166,10 +1123,10 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     v = src.get('content')
     if v is None:
         v = []
-    p = f"{path}.content" if path else 'content'
+    p = (path, 'content')
     items = []
     for i, x in enumerate(v):
-        y = _part_from_ir(x, f"{p}[{i}]", policy, warnings)
+        y = _part_from_ir(x, (p, i), policy, warnings)
         if y is not None:
             items.append(y)
     v = items
@@ -1184,7 +1141,7 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     # usage <- usage
     v = src.get('usage')
     if v is not None:
-        p = f"{path}.usage" if path else 'usage'
+        p = (path, 'usage')
         v = _usage_from_ir(v, p, policy, warnings)
         if v is not None:
             out['usage'] = v
@@ -1198,7 +1155,7 @@ def _response_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
 _USAGE_KNOWN: Final[dict[str, Any]] = {'completion_tokens': None, 'completion_tokens_details': {'reasoning_tokens': None}, 'prompt_tokens': None, 'prompt_tokens_details': {'cached_tokens': None}, 'total_tokens': None}
 
 
-def _usage_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _usage_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """prompt_tokens is the total including cached tokens, like the IR's input_tokens. (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1235,7 +1192,7 @@ def _usage_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> di
     return out
 
 
-def _usage_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _usage_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """prompt_tokens is the total including cached tokens, like the IR's input_tokens. (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1265,7 +1222,7 @@ def _usage_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> 
     return out
 
 
-def _error_body_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _error_body_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """{error: {message, type, param, code}} (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
@@ -1299,7 +1256,7 @@ def _error_body_to_ir(src: Any, path: str, policy: Policy, warnings: list[str]) 
     return out
 
 
-def _error_body_from_ir(src: Any, path: str, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+def _error_body_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
     """{error: {message, type, param, code}} (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)

@@ -1,7 +1,9 @@
 """Building blocks of every converter: field-path errors, warnings, extras, opaque parts.
 
 Paths name fields the way clients write them: ``messages[2].content[0].type``.
-They are built only when an error is raised, never on the happy path.
+They are built only when an error is raised, never on the happy path: converters
+pass a :data:`FieldPath`, a cheap nested tuple ``((("", "messages"), 2), "content")``
+that :func:`render_path` spells out.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 from interlingua.errors import ConversionError, InvalidRequest
 
 __all__ = [
+    "FieldPath",
     "JSONObject",
     "bad_type",
     "bad_value",
@@ -22,15 +25,30 @@ __all__ = [
     "not_object",
     "opaque_from_ir",
     "reject",
+    "render_path",
     "unmapped_part",
     "warn",
 ]
 
 JSONObject = dict[str, Any]
+FieldPath = str | tuple["FieldPath", str | int]
 
 
-def join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+def render_path(path: FieldPath) -> str:
+    """``((("", "messages"), 2), "content")`` -> ``messages[2].content``."""
+    keys: list[str] = []
+    while type(path) is tuple:
+        path, key = path
+        keys.append(f"[{key}]" if type(key) is int else f".{key}")
+    text = str(path) + "".join(reversed(keys))
+    return text[1:] if text.startswith(".") else text
+
+
+def join(path: FieldPath, key: str) -> str:
+    where = render_path(path)
+    if not key:
+        return where
+    return f"{where}.{key}" if where else key
 
 
 def _show(value: Any) -> str:
@@ -38,31 +56,32 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def missing(path: str, key: str) -> InvalidRequest:
+def missing(path: FieldPath, key: str) -> InvalidRequest:
     where = join(path, key)
     return InvalidRequest(f"{where}: required field is missing", param=where)
 
 
-def bad_type(path: str, key: str, expected: str) -> InvalidRequest:
+def bad_type(path: FieldPath, key: str, expected: str) -> InvalidRequest:
     where = join(path, key)
     return InvalidRequest(f"{where}: must be {expected}", param=where)
 
 
-def not_object(path: str) -> InvalidRequest:
-    where = path or "body"
-    return InvalidRequest(f"{where}: must be an object", param=path or None)
+def not_object(path: FieldPath) -> InvalidRequest:
+    where = render_path(path)
+    return InvalidRequest(f"{where or 'body'}: must be an object", param=where or None)
 
 
-def bad_value(path: str, key: str, value: Any) -> InvalidRequest:
+def bad_value(path: FieldPath, key: str, value: Any) -> InvalidRequest:
     where = join(path, key)
     if value is None:
         return InvalidRequest(f"{where}: required field is missing", param=where)
     return InvalidRequest(f"{where}: unsupported value {_show(value)}", param=where)
 
 
-def reject(path: str, message: str) -> ConversionError:
+def reject(path: FieldPath, message: str) -> ConversionError:
     """A policy said reject: a 400 naming the field."""
-    return ConversionError(f"{path}: {message}" if path else message, param=path or None)
+    where = render_path(path)
+    return ConversionError(f"{where}: {message}" if where else message, param=where or None)
 
 
 def warn(warnings: list[str], message: str) -> None:
@@ -116,7 +135,7 @@ def _merge(out: JSONObject, extra: JSONObject) -> None:
                     _merge(mine, theirs)
 
 
-def merge_extras(extras: Any, out: JSONObject, fmt: str, path: str, warnings: list[str] | None) -> None:
+def merge_extras(extras: Any, out: JSONObject, fmt: str, path: FieldPath, warnings: list[str] | None) -> None:
     """Put back this format's verbatim extras (deeply, never overriding mapped fields);
     other formats' fields are dropped, with a warning when ``warnings`` is given."""
     if type(extras) is not dict:
@@ -133,7 +152,7 @@ def merge_extras(extras: Any, out: JSONObject, fmt: str, path: str, warnings: li
                 warn(warnings, f"{key} dropped: {owner} field with no {fmt} counterpart")
 
 
-def opaque_from_ir(part: JSONObject, fmt: str, path: str, warnings: list[str]) -> JSONObject | None:
+def opaque_from_ir(part: JSONObject, fmt: str, path: FieldPath, warnings: list[str]) -> JSONObject | None:
     """An IR opaque part goes back verbatim to its own format and nowhere else."""
     data = part.get("data")
     if part.get("format") == fmt and type(data) is dict:
@@ -143,7 +162,7 @@ def opaque_from_ir(part: JSONObject, fmt: str, path: str, warnings: list[str]) -
     return None
 
 
-def unmapped_part(part: JSONObject, fmt: str, path: str, warnings: list[str], error: bool) -> JSONObject | None:
+def unmapped_part(part: JSONObject, fmt: str, path: FieldPath, warnings: list[str], error: bool) -> JSONObject | None:
     """An IR part type this format cannot say: dropped with a warning (or rejected)."""
     kind = part.get("type")
     if error:

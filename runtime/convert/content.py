@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from interlingua.convert.base import JSONObject, bad_type, reject, warn
+from interlingua.convert.base import FieldPath, JSONObject, bad_type, reject, render_path, warn
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -33,19 +33,19 @@ __all__ = [
 _DATA_URL = re.compile(r"data:(?P<media>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w.+-]+=[^;,]*)*)(?P<b64>;base64)?,", re.ASCII)
 
 
-def _leaf(path: str) -> str:
+def _leaf(path: FieldPath) -> str:
     """``messages[2].content[0].cache_control`` -> ``cache_control`` (warnings repeat per field, not per index)."""
-    return path.rsplit(".", 1)[-1].split("[", 1)[0]
+    return render_path(path).rsplit(".", 1)[-1].split("[", 1)[0]
 
 
-def text_to_blocks(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def text_to_blocks(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     """String content is shorthand for one text part."""
     if type(value) is str:
         return [{"type": "text", "text": value}]
     return value
 
 
-def collapse_text(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def collapse_text(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     """One plain text part is written back as a string (the common form)."""
     if type(value) is list and len(value) == 1:
         only = value[0]
@@ -54,24 +54,24 @@ def collapse_text(value: Any, path: str, policy: Policy, warnings: list[str]) ->
     return value
 
 
-def str_to_list(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def str_to_list(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     return [value] if type(value) is str else value
 
 
-def drop_unsupported(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def drop_unsupported(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     """An IR field the target cannot say: dropped with a warning."""
     warn(warnings, f"{_leaf(path)} dropped: the target format has no counterpart")
     return None
 
 
-def object_to_json(value: Any, path: str, policy: Policy, warnings: list[str]) -> str:
+def object_to_json(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> str:
     """Anthropic tool_use.input (an object) -> IR arguments (a JSON string)."""
     if type(value) is not dict:
         raise bad_type(path, "", "an object")
     return orjson.dumps(value).decode()
 
 
-def json_to_object(value: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+def json_to_object(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """IR arguments (a JSON string) -> Anthropic tool_use.input (an object)."""
     if type(value) is dict:
         return value
@@ -86,7 +86,7 @@ def json_to_object(value: Any, path: str, policy: Policy, warnings: list[str]) -
     return parsed
 
 
-def arguments_text(value: Any, path: str, policy: Policy, warnings: list[str]) -> str:
+def arguments_text(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> str:
     """OpenAI function.arguments is a JSON string; some clients send an object."""
     if type(value) is str:
         return value
@@ -95,7 +95,7 @@ def arguments_text(value: Any, path: str, policy: Policy, warnings: list[str]) -
     raise bad_type(path, "", "a JSON string")
 
 
-def data_url_to_source(value: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+def data_url_to_source(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """image_url.url -> IR source: ``data:`` URLs become base64 sources, others URL sources."""
     if type(value) is not str:
         raise bad_type(path, "", "a string")
@@ -108,7 +108,7 @@ def data_url_to_source(value: Any, path: str, policy: Policy, warnings: list[str
     return {"kind": "url", "url": value}
 
 
-def source_to_data_url(value: Any, path: str, policy: Policy, warnings: list[str]) -> str | None:
+def source_to_data_url(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> str | None:
     """IR image source -> image_url.url."""
     check_images_allowed(value, path, policy, warnings)
     kind = value.get("kind") if type(value) is dict else None
@@ -119,19 +119,19 @@ def source_to_data_url(value: Any, path: str, policy: Policy, warnings: list[str
     raise reject(path, f"image source {kind!r} cannot be expressed as an image URL")
 
 
-def check_images_allowed(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def check_images_allowed(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     if not policy.allow_images:
         raise reject(path, "images are not allowed by policy (allow_images: false)")
     return value
 
 
-def openai_file_to_source(value: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+def openai_file_to_source(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """A ``file`` part's object -> IR document source."""
     if type(value) is not dict:
         raise bad_type(path, "", "an object")
     data = value.get("file_data")
     if type(data) is str:
-        source = data_url_to_source(data, f"{path}.file_data", policy, warnings)
+        source = data_url_to_source(data, (path, "file_data"), policy, warnings)
         if source["kind"] == "base64":
             return source
         raise bad_type(path, "file_data", "a base64 data URL")
@@ -156,7 +156,7 @@ def _document_text(part: JSONObject) -> str | None:
     return f"{title}\n\n{body}" if title else body
 
 
-def openai_document_from_ir(part: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject | None:
+def openai_document_from_ir(part: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject | None:
     """IR document -> OpenAI ``file`` part when the source is a base64 file or a file id,
     else per ``policy.documents``: reject (400), drop (warning) or text (a text part)."""
     source = part.get("source") or {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from interlingua.convert.base import JSONObject, bad_type, bad_value, join, warn
+from interlingua.convert.base import FieldPath, JSONObject, bad_type, bad_value, warn
 from interlingua.convert.content import collapse_text
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ _INTERNAL_PARTS = frozenset({"function", "tool_result", "reasoning"})
 _GATHERED = ("content", "tool_calls", "refusal", "tool_call_id")
 
 
-def _content_list(content: Any, path: str) -> list[Any]:
+def _content_list(content: Any, path: FieldPath) -> list[Any]:
     if content is None:
         return []
     if type(content) is str:
@@ -42,11 +42,11 @@ def _content_list(content: Any, path: str) -> list[Any]:
         raise bad_type(path, "content", "a string or an array of content parts")
     for i, part in enumerate(content):
         if type(part) is dict and part.get("type") in _INTERNAL_PARTS:
-            raise bad_value(join(path, f"content[{i}]"), "type", part.get("type"))
+            raise bad_value(((path, "content"), i), "type", part.get("type"))
     return content
 
 
-def _gather(message: JSONObject, path: str, reasoning_field: str) -> list[Any]:
+def _gather(message: JSONObject, path: FieldPath, reasoning_field: str) -> list[Any]:
     parts: list[Any] = []
     reasoning = message.get(reasoning_field) if reasoning_field else None
     if type(reasoning) is str and reasoning:
@@ -63,10 +63,14 @@ def _gather(message: JSONObject, path: str, reasoning_field: str) -> list[Any]:
     return parts
 
 
-def openai_message_to_parts(message: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+def openai_message_to_parts(message: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """Pre step (to IR): one OpenAI message -> ``{role, name?, content: [parts], ...other keys}``."""
     field = policy.reasoning_field
-    out = {k: v for k, v in message.items() if k not in _GATHERED and k != field}
+    out = dict(message)
+    for key in _GATHERED:
+        out.pop(key, None)
+    if field:
+        out.pop(field, None)
     if message.get("role") == "tool":
         tool_call_id = message.get("tool_call_id")
         if type(tool_call_id) is not str:
@@ -79,7 +83,7 @@ def openai_message_to_parts(message: Any, path: str, policy: Policy, warnings: l
     return out
 
 
-def openai_message_content(message: Any, path: str, policy: Policy, warnings: list[str]) -> list[Any]:
+def openai_message_content(message: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> list[Any]:
     """Value helper (to IR): a response's ``choices[0].message`` -> its parts list."""
     if type(message) is not dict:
         raise bad_type(path, "", "an object")
@@ -102,7 +106,7 @@ def _tool_message(part: JSONObject, media: list[Any], warnings: list[str]) -> JS
     return {"role": "tool", "tool_call_id": part.get("tool_call_id"), "content": body or ""}
 
 
-def openai_parts_to_message(parts: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+def openai_parts_to_message(parts: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """Value helper (from IR): wire-side parts -> an assistant message (content, tool_calls, reasoning)."""
     message: JSONObject = {"role": "assistant"}
     _assemble(message, parts, policy, warnings)
@@ -151,7 +155,7 @@ def _collapse(content: list[Any]) -> Any:
     return content
 
 
-def openai_split_messages(messages: Any, path: str, policy: Policy, warnings: list[str]) -> list[JSONObject]:
+def openai_split_messages(messages: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> list[JSONObject]:
     """Value helper (from IR): wire-side messages -> OpenAI messages, tool results split out."""
     out: list[JSONObject] = []
     for message in messages:
@@ -168,7 +172,7 @@ def openai_split_messages(messages: Any, path: str, policy: Policy, warnings: li
     return out
 
 
-def openai_prepend_system(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def openai_prepend_system(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): the IR's top-level system parts become a leading system message."""
     system = src.get("system")
     if not system:
@@ -186,7 +190,7 @@ def _as_blocks(content: Any) -> list[Any]:
     return list(content or [])
 
 
-def anthropic_finish_messages(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def anthropic_finish_messages(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): hoist leading system messages into ``system``, merge consecutive
     same-role messages (tool results join the user turn), write single plain text parts as strings.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from interlingua.convert.base import JSONObject, warn
+from interlingua.convert.base import FieldPath, JSONObject, render_path, warn
 from interlingua.convert.policy import budget_to_effort
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def _effort_budget(policy: Policy, effort: Any) -> int:
     return max(MIN_BUDGET, budget)
 
 
-def anthropic_reasoning_pre(ir: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+def anthropic_reasoning_pre(ir: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """Pre step (from IR): an effort without a budget becomes ``budget_tokens`` for ``type: enabled``;
     ``effort: none`` or ``mode: disabled`` becomes ``thinking: {type: disabled}``."""
     reasoning = ir.get("reasoning")
@@ -73,7 +73,7 @@ def _clamp_budget(src: JSONObject, out: JSONObject, thinking: JSONObject, policy
         warn(warnings, "thinking dropped: max_tokens is below Anthropic's minimum thinking budget (1024)")
 
 
-def anthropic_thinking_limits(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def anthropic_thinking_limits(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): what Anthropic requires while thinking is on, when we turned it on
     from another format's effort (a native Anthropic request is the client's to get right)."""
     thinking = out.get("thinking")
@@ -97,11 +97,11 @@ def anthropic_thinking_limits(src: JSONObject, out: JSONObject, path: str, polic
     _clamp_budget(src, out, thinking, policy, warnings)
 
 
-def _in_request(path: str) -> bool:
-    return path.startswith(("messages", "system"))
+def _in_request(path: FieldPath) -> bool:
+    return render_path(path).startswith(("messages", "system"))
 
 
-def anthropic_thinking_from_ir(part: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject | None:
+def anthropic_thinking_from_ir(part: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject | None:
     """Variant helper (from IR): in a request, thinking goes to Anthropic only if Anthropic
     issued it (the upstream verifies the signature); in a response, the client gets the
     text with an empty signature (it can only come back through us)."""
@@ -114,14 +114,14 @@ def anthropic_thinking_from_ir(part: Any, path: str, policy: Policy, warnings: l
     return block
 
 
-def anthropic_redacted_from_ir(part: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject | None:
+def anthropic_redacted_from_ir(part: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject | None:
     if part.get("signature_format") != ANTHROPIC:
         warn(warnings, "redacted_thinking dropped: it was issued by another format")
         return None
     return {"type": "redacted_thinking", "data": part.get("data", "")}
 
 
-def openai_reasoning_pre(ir: Any, path: str, policy: Policy, warnings: list[str]) -> JSONObject:
+def openai_reasoning_pre(ir: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """Pre step (from IR): a thinking budget without an effort becomes ``reasoning_effort``
     through ``policy.thinking_budget_to_effort``; disabled thinking sends no effort."""
     reasoning = ir.get("reasoning")
@@ -138,14 +138,14 @@ def openai_reasoning_pre(ir: Any, path: str, policy: Policy, warnings: list[str]
     return {**ir, "reasoning": r}
 
 
-def openai_reasoning_mode(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def openai_reasoning_mode(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (to IR): ``reasoning_effort: none`` means thinking off; any other effort means on."""
     reasoning = out.get("reasoning")
     if type(reasoning) is dict:
         reasoning["mode"] = "disabled" if reasoning.get("effort") == "none" else "enabled"
 
 
-def clamp_temperature(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def clamp_temperature(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     """Value helper (from IR, Anthropic): temperature must be within 0..1 (OpenAI allows 0..2)."""
     if type(value) in (int, float) and value > 1:
         warn(warnings, f"temperature {value} clamped to 1: Anthropic accepts 0..1")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from interlingua.convert.base import JSONObject, bad_type, reject, warn
+from interlingua.convert.base import FieldPath, JSONObject, bad_type, reject, warn
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def openai_tool_choice_expand(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def openai_tool_choice_expand(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     if type(value) is str:
         return {"type": value}
     if type(value) is not dict:
@@ -33,13 +33,13 @@ def openai_tool_choice_expand(value: Any, path: str, policy: Policy, warnings: l
     return value
 
 
-def openai_tool_choice_collapse(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def openai_tool_choice_collapse(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     if type(value) is dict and value.get("type") != "function":
         return value.get("type")
     return value
 
 
-def anthropic_tool_choice_fix(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def anthropic_tool_choice_fix(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): disable_parallel_tool_use needs a tool_choice type (auto by default);
     tool_choice without tools is meaningless to Anthropic and is dropped."""
     choice = out.get("tool_choice")
@@ -51,14 +51,14 @@ def anthropic_tool_choice_fix(src: JSONObject, out: JSONObject, path: str, polic
         del out["tool_choice"]
 
 
-def require_single_choice(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def require_single_choice(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): formats with one answer per request reject ``n > 1``."""
     n = src.get("n")
     if type(n) is int and n > 1:
         raise reject("n", "n > 1 (several choices) is not supported by the target format")
 
 
-def anthropic_output_format(value: Any, path: str, policy: Policy, warnings: list[str]) -> Any:
+def anthropic_output_format(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     """Value helper (from IR): only json_schema is a structured output on Anthropic."""
     if type(value) is dict and value.get("type") == "json_schema":
         return value
@@ -67,7 +67,7 @@ def anthropic_output_format(value: Any, path: str, policy: Policy, warnings: lis
     return None
 
 
-def openai_max_tokens_spelling(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def openai_max_tokens_spelling(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): spell the output limit as ``policy.openai_max_tokens_field``, or as
     the client did (a legacy ``max_tokens`` kept in this format's extras)."""
     if "max_completion_tokens" not in out:

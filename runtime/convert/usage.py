@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from interlingua.convert.base import JSONObject
+from interlingua.convert.base import FieldPath, JSONObject
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -20,23 +20,23 @@ __all__ = ["anthropic_usage_split", "anthropic_usage_total", "openai_response_de
 _CACHE = ("cache_read_tokens", "cache_creation_tokens")
 
 
-def anthropic_usage_total(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def anthropic_usage_total(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     cached = sum(out.get(k, 0) for k in _CACHE)
     if cached:
         out["input_tokens"] = out.get("input_tokens", 0) + cached
 
 
-def anthropic_usage_split(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def anthropic_usage_split(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     cached = sum(v for k in _CACHE if type(v := src.get(k, 0)) is int)
     if cached:
         out["input_tokens"] = max(0, out.get("input_tokens", 0) - cached)
 
 
-def openai_usage_total(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def openai_usage_total(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     out["total_tokens"] = out.get("prompt_tokens", 0) + out.get("completion_tokens", 0)
 
 
-def openai_response_defaults(src: JSONObject, out: JSONObject, path: str, policy: Policy, warnings: list[str]) -> None:
+def openai_response_defaults(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Fields the OpenAI SDK requires that another format may not have given."""
     out.setdefault("id", "chatcmpl-interlingua")
     out.setdefault("created", int(time.time()))
