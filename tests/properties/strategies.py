@@ -3,8 +3,13 @@
 Valid means what each provider documents: OpenAI tool messages follow the
 assistant message that called them; Anthropic roles alternate starting with
 ``user``, tool results open the user turn right after the ``tool_use`` blocks
-they answer, ``max_tokens`` is present. Texts are non-empty (Anthropic rejects
-empty text blocks) and cover all of Unicode except lone surrogates.
+they answer, ``max_tokens`` is present, thinking budgets stay below it and
+forced tool choice is not combined with thinking. Texts are non-empty
+(Anthropic rejects empty text blocks) and cover all of Unicode except lone
+surrogates. Covered: system prompts (string, parts, blocks), consecutive user
+turns, text/image parts, tool calls with arbitrary JSON arguments, tool results
+(string, parts, images, ``is_error``), replayed signed thinking, ``cache_control``,
+sampling parameters, stop sequences and every tool choice.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ json_values = st.recursive(
 )
 arguments = st.dictionaries(names, json_values, max_size=4)
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+_IMAGE: JSON = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}
 
 
 def _tools(draw: Draw) -> list[str]:
@@ -79,11 +85,20 @@ def _openai_turn(draw: Draw, tools: list[str], new_id: _Ids) -> list[JSON]:
     ]
     assistant: JSON = {"role": "assistant"}
     if not calls or draw(st.booleans()):
-        assistant["content"] = draw(texts)
+        assistant["content"] = draw(texts) if draw(st.booleans()) else _parts(draw)
     if calls:
         assistant["tool_calls"] = calls
-    results = [{"role": "tool", "tool_call_id": c["id"], "content": draw(texts)} for c in calls]
-    return [_openai_user(draw), assistant, *results]
+    results = [{"role": "tool", "tool_call_id": c["id"], "content": _tool_content(draw)} for c in calls]
+    users = [_openai_user(draw) for _ in range(draw(st.integers(1, 2)))]  # consecutive user turns are valid
+    return [*users, assistant, *results]
+
+
+def _parts(draw: Draw) -> list[JSON]:
+    return [{"type": "text", "text": t} for t in draw(st.lists(texts, min_size=1, max_size=3))]
+
+
+def _tool_content(draw: Draw) -> Any:
+    return draw(texts) if draw(st.booleans()) else _parts(draw)
 
 
 @st.composite
@@ -162,19 +177,25 @@ def _anthropic_user(draw: Draw, answered: list[str]) -> JSON:
     for call_id in answered:
         result: JSON = {"type": "tool_result", "tool_use_id": call_id}
         result["content"] = draw(texts) if draw(st.booleans()) else _text_blocks(draw)
+        if isinstance(result["content"], list) and draw(st.booleans()):
+            result["content"].append(_IMAGE)
         if draw(st.booleans()):
             result["is_error"] = draw(st.booleans())
         results.append(result)
     extra = _text_blocks(draw, min_size=0 if results else 1)
     if draw(st.booleans()):
-        extra.append({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}})
+        extra.append(_IMAGE)
+    if extra and draw(st.booleans()):
+        extra[-1] = {**extra[-1], "cache_control": {"type": "ephemeral"}}
     if not results and len(extra) == 1 and extra[0]["type"] == "text" and draw(st.booleans()):
         return {"role": "user", "content": extra[0]["text"]}
     return {"role": "user", "content": results + extra}
 
 
-def _anthropic_assistant(draw: Draw, tools: list[str], new_id: _Ids) -> JSON:
+def _anthropic_assistant(draw: Draw, tools: list[str], new_id: _Ids, thinking: bool) -> JSON:
     blocks = _text_blocks(draw, min_size=0)
+    if thinking:  # replayed thinking leads the assistant turn, with its signature
+        blocks.insert(0, {"type": "thinking", "thinking": draw(texts), "signature": "RXVnQ0NrQUlDeGdDS2tB"})
     for _ in range(draw(st.integers(0 if blocks else 1, 3))):
         blocks.append(
             {
@@ -189,18 +210,18 @@ def _anthropic_assistant(draw: Draw, tools: list[str], new_id: _Ids) -> JSON:
 
 @st.composite
 def anthropic_requests(draw: Draw) -> JSON:
-    tools, new_id = _tools(draw), _Ids("toolu_")
+    tools, new_id, thinking = _tools(draw), _Ids("toolu_"), draw(st.booleans())
     messages: list[JSON] = []
     answered: list[str] = []
     for _ in range(draw(st.integers(0, 3))):
         messages.append(_anthropic_user(draw, answered))
-        assistant = _anthropic_assistant(draw, tools, new_id)
+        assistant = _anthropic_assistant(draw, tools, new_id, thinking)
         messages.append(assistant)
         answered = [b["id"] for b in assistant["content"] if b["type"] == "tool_use"]
     messages.append(_anthropic_user(draw, answered))
     body: JSON = {
         "model": "claude-sonnet-4-5",
-        "max_tokens": draw(st.integers(1, 8192)),
+        "max_tokens": draw(st.integers(2048 if thinking else 1, 8192)),
         "messages": messages,
         "tools": [{"name": n, "input_schema": {"type": "object"}} for n in tools],
     }
@@ -214,6 +235,12 @@ def anthropic_requests(draw: Draw) -> JSON:
             [{"type": "auto"}, {"type": "any"}, {"type": "tool", "name": tools[0]}]
         ),
     }
+    if thinking:  # documented: with thinking, budget < max_tokens and tool_choice only auto/none
+        body["thinking"] = {
+            "type": "enabled",
+            "budget_tokens": draw(st.integers(1024, body["max_tokens"] - 1)),
+        }
+        optional["tool_choice"] = st.just({"type": "auto"})
     for key, strategy in optional.items():
         if draw(st.booleans()):
             body[key] = draw(strategy)
