@@ -67,7 +67,8 @@ class BlocksDecoder:
         if not isinstance(payload, dict):
             self._fail(malformed_event())
             return
-        handler = self._handlers.get(payload.get("type") or name or "")
+        kind = payload.get("type")
+        handler = self._handlers.get(kind if type(kind) is str else name or "")
         if handler is not None:
             handler(payload)
 
@@ -90,7 +91,9 @@ class BlocksDecoder:
         if self._started:
             return
         self._started = True
-        message = payload.get("message") or {}
+        message = payload.get("message")
+        if type(message) is not dict:
+            message = {}
         info: dict[str, Any] = {"id": str(message.get("id") or ""), "model": str(message.get("model") or "")}
         usage = message.get("usage")
         if isinstance(usage, dict):
@@ -106,10 +109,11 @@ class BlocksDecoder:
         self._ensure_started()
         wire_index = payload.get("index")
         block = payload.get("content_block")
-        if wire_index in self._indices or not isinstance(block, dict):
+        if type(wire_index) is not int or wire_index in self._indices or type(block) is not dict:
             return
         index = self._indices[wire_index] = len(self._indices)
-        rule = self._spec.blocks_in.get(block.get("type", ""))
+        block_type = block.get("type")
+        rule = self._spec.blocks_in.get(block_type) if type(block_type) is str else None
         if rule is None:
             self._open[index] = True
             self._sink.block_start(index, {"type": "opaque", "format": self._format, "raw": block})
@@ -118,9 +122,9 @@ class BlocksDecoder:
         self._sink.block_start(index, self._ir_block(rule, block))
         for field, kind in rule.content.items():
             value = block.get(field)
-            if value:
-                if not isinstance(value, str):
-                    value = orjson.dumps(value).decode()
+            if value and type(value) is not str and kind == "arguments":
+                value = orjson.dumps(value).decode()
+            if value and type(value) is str:
                 self._sink.delta(index, kind, value)
 
     def _ir_block(self, rule: WireBlock, block: dict[str, Any]) -> Block:
@@ -137,22 +141,25 @@ class BlocksDecoder:
         return ir_block
 
     def _block_delta(self, payload: dict[str, Any]) -> None:
-        index = self._indices.get(payload.get("index"))
+        wire_index = payload.get("index")
+        index = self._indices.get(wire_index) if type(wire_index) is int else None
         if index is None or index not in self._open:
             return
         delta = payload.get("delta")
-        if not isinstance(delta, dict):
+        if type(delta) is not dict:
             return
-        rule = None if self._open[index] else self._spec.deltas_in.get(delta.get("type", ""))
+        delta_type = delta.get("type")
+        rule = None if self._open[index] or type(delta_type) is not str else self._spec.deltas_in.get(delta_type)
         if rule is None:
             self._sink.delta(index, "raw", {"format": self._format, "delta": delta})
             return
         value = delta.get(rule[1])
-        if value is not None:
+        if type(value) is str:
             self._sink.delta(index, rule[0], value)
 
     def _block_stop(self, payload: dict[str, Any]) -> None:
-        index = self._indices.get(payload.get("index"))
+        wire_index = payload.get("index")
+        index = self._indices.get(wire_index) if type(wire_index) is int else None
         if index is not None and self._open.pop(index, None) is not None:
             self._sink.block_stop(index)
 
@@ -162,7 +169,9 @@ class BlocksDecoder:
         if isinstance(usage, dict):
             self._merge_usage(usage)
             self._sink.usage(usage_to_ir(self._spec.usage, self._wire_usage))
-        delta = payload.get("delta") or {}
+        delta = payload.get("delta")
+        if type(delta) is not dict:
+            delta = {}
         reason = delta.get("stop_reason")
         if reason and not self._stopped:
             self._close_all()

@@ -93,17 +93,17 @@ class ChunkedDecoder:
         if not self._started:
             self._start(chunk)
         choices = chunk.get(spec.choices_field)
-        if choices and not self._stopped:
+        if choices and type(choices) is list and not self._stopped:
             choice = choices[0]
-            if isinstance(choice, dict) and choice.get("index", 0) == 0:
+            if type(choice) is dict and choice.get("index", 0) == 0:
                 delta = choice.get(spec.delta_field)
-                if delta:
+                if delta and type(delta) is dict:
                     self._delta(delta)
                 reason = choice.get(spec.finish_reason_field)
-                if reason:
+                if reason and type(reason) is str:
                     self._stop(reason)
         usage = chunk.get(spec.usage_field)
-        if usage and isinstance(usage, dict):
+        if usage and type(usage) is dict:
             self._sink.usage(usage_to_ir(spec.usage, usage))
 
     def _start(self, chunk: dict[str, Any]) -> None:
@@ -125,9 +125,11 @@ class ChunkedDecoder:
             if kind is None or not value:
                 continue
             if kind == "tool":
-                for position, call in enumerate(value):
-                    if isinstance(call, dict):
+                for position, call in enumerate(value if type(value) is list else ()):
+                    if type(call) is dict:
                         self._tool_call(call, position)
+            elif type(value) is not str:  # a malformed upstream: nothing a client could show
+                continue
             elif kind != "thinking":
                 self._text(kind, value)
             elif not thinking_seen:  # dialects that send the same text under two names
@@ -146,7 +148,11 @@ class ChunkedDecoder:
     def _tool_call(self, call: dict[str, Any], position: int) -> None:
         spec = self._spec
         key = call.get(spec.tool_index_field, position)
-        function = call.get(spec.tool_function_field) or {}
+        if type(key) is not int:
+            key = position
+        function = call.get(spec.tool_function_field)
+        if type(function) is not dict:
+            function = {}
         state = self._tools.get(key)
         if state is None:
             self._close_text()
@@ -160,7 +166,7 @@ class ChunkedDecoder:
             self._sink.block_start(state.index, block)
         arguments = function.get(spec.tool_arguments_field)
         # A piece for a call already closed (true interleaving) has no block to go to.
-        if arguments and state.open:
+        if arguments and type(arguments) is str and state.open:
             state.has_arguments = True
             self._sink.delta(state.index, "arguments", arguments)
 
@@ -182,9 +188,9 @@ class ChunkedDecoder:
                 state.open = False
                 self._sink.block_stop(state.index)
 
-    def _stop(self, reason: Any) -> None:
+    def _stop(self, reason: str) -> None:
         spec = self._spec
-        self._stop_ir(spec.stop_to_ir.get(str(reason), spec.default_stop_to_ir))
+        self._stop_ir(spec.stop_to_ir.get(reason, spec.default_stop_to_ir))
 
     def _stop_ir(self, reason: str) -> None:
         self._close_text()

@@ -33,23 +33,22 @@ def error_to_ir(body: Any, spec: StreamSpec) -> IRError:
     if not isinstance(inner, Mapping):
         inner = body if isinstance(body, Mapping) else {}
     wire_type, code, message = inner.get("type"), inner.get("code"), inner.get("message")
-    kind = "api_error"
-    for name in (wire_type, code):
-        if isinstance(name, str) and name in spec.error_type_to_kind:
-            kind = spec.error_type_to_kind[name]
-            break
+    known = [name for name in (wire_type, code) if isinstance(name, str) and name in spec.error_type_to_kind]
+    kind = spec.error_type_to_kind[known[0]] if known else "api_error"
     error: IRError = {
         "kind": kind,
         "message": message if isinstance(message, str) and message else "upstream stream error",
         "status": spec.error_kind_to_status.get(kind, 500),
         "format": spec.format,
     }
-    if isinstance(wire_type, str):
-        error["type"] = wire_type
     if isinstance(code, str):
         error["code"] = code
-    if isinstance(body, dict):
-        error["raw"] = body
+    # Only a well-formed error (known type, a message) is worth passing verbatim to a
+    # client of the same format; anything else is rendered from the IR kind.
+    if isinstance(wire_type, str) and wire_type in spec.error_type_to_kind:
+        error["type"] = wire_type
+        if isinstance(message, str) and isinstance(body, dict) and isinstance(body.get("error"), Mapping):
+            error["raw"] = body
     return error
 
 
