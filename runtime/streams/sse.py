@@ -10,7 +10,7 @@ simply kept in the buffer, and ``orjson`` parses the bytes directly.
 
 from __future__ import annotations
 
-__all__ = ["SSEEvent", "SSEParser", "frame"]
+__all__ = ["EventTooLarge", "SSEEvent", "SSEParser", "frame"]
 
 # (event name or None, data bytes: the data lines joined with "\n")
 SSEEvent = tuple[str | None, bytes]
@@ -18,43 +18,66 @@ SSEEvent = tuple[str | None, bytes]
 _DATA = b"data:"
 _EVENT = b"event:"
 _COLON = 58  # ord(":"): a line starting with it is a comment (": keep-alive")
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark may open the stream; the spec ignores it
+
+
+class EventTooLarge(ValueError):
+    """One SSE event (or line) is larger than the parser's limit."""
 
 
 class SSEParser:
-    """One stream's parser. ``feed`` returns the events completed so far."""
+    """One stream's parser. ``feed`` returns the events completed so far.
 
-    __slots__ = ("_buffer", "_data", "_event", "_skip_lf")
+    A partial line waits in a ``bytearray`` (amortised appends; only new bytes
+    are scanned for line breaks), and one event may hold at most ``max_event_bytes``:
+    beyond that :class:`EventTooLarge` is raised rather than buffering without bound.
+    """
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    __slots__ = ("_buffer", "_data", "_event", "_max", "_skip_lf", "_started")
+
+    def __init__(self, max_event_bytes: int = 16 * 1024 * 1024) -> None:
+        self._buffer = bytearray()
         self._event: str | None = None
         self._data: bytes | None = None
+        self._max = max_event_bytes
         # The previous chunk ended with CR: a LF starting this one belongs to it.
         self._skip_lf = False
+        self._started = False
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        if self._skip_lf and chunk:
+        if not chunk:
+            return []
+        if not self._started:
+            self._started = True
+            chunk = chunk.removeprefix(_BOM)
+        if self._skip_lf:
             self._skip_lf = False
-            if chunk[0] == 10:
+            if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        buffer = self._buffer + chunk if self._buffer else chunk
+        if b"\n" not in chunk and b"\r" not in chunk:
+            self._buffer += chunk
+            self._check_size(len(self._buffer))
+            return []
+        buffer = bytes(self._buffer) + chunk if self._buffer else chunk
         if b"\r" in buffer:
             self._skip_lf = buffer.endswith(b"\r")
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        if b"\n" not in buffer:
-            self._buffer = buffer
-            return []
         lines = buffer.split(b"\n")
-        self._buffer = lines.pop()
+        self._buffer = bytearray(lines.pop())
+        self._check_size(len(self._buffer))
         return self._lines(lines)
 
     def finish(self) -> list[SSEEvent]:
         """The end of the body: an unterminated last line or event still counts
         (lenient: some servers omit the final blank line)."""
-        lines = [self._buffer] if self._buffer else []
-        self._buffer = b""
+        lines = [bytes(self._buffer)] if self._buffer else []
+        self._buffer = bytearray()
         lines.append(b"")
         return self._lines(lines)
+
+    def _check_size(self, size: int) -> None:
+        if size + (len(self._data) if self._data else 0) > self._max:
+            raise EventTooLarge(f"an upstream stream event exceeds {self._max} bytes")
 
     def _lines(self, lines: list[bytes]) -> list[SSEEvent]:
         events: list[SSEEvent] = []
@@ -70,6 +93,8 @@ class SSEParser:
             elif line.startswith(_DATA):
                 value = line[6:] if line[5:6] == b" " else line[5:]
                 data = value if data is None else data + b"\n" + value
+                if len(data) > self._max:
+                    raise EventTooLarge(f"an upstream stream event exceeds {self._max} bytes")
             elif line.startswith(_EVENT):
                 self._event = line[6:].strip().decode("utf-8", "replace")
             # id:, retry: and unknown fields carry nothing a translator needs.

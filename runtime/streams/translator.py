@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from interlingua.errors import GatewayError
+from interlingua.errors import GatewayError, UpstreamError
 from interlingua.streams.decode_blocks import BlocksDecoder
 from interlingua.streams.decode_chunked import ChunkedDecoder
 from interlingua.streams.encode_blocks import BlocksEncoder
@@ -18,7 +18,7 @@ from interlingua.streams.encode_chunked import ChunkedEncoder
 from interlingua.streams.events import IRSink
 from interlingua.streams.registry import load_spec
 from interlingua.streams.spec import ChunkedSpec
-from interlingua.streams.sse import SSEParser
+from interlingua.streams.sse import EventTooLarge, SSEParser
 from interlingua.streams.state import EncoderBase
 
 if TYPE_CHECKING:
@@ -81,17 +81,28 @@ class StreamTranslator:
 
     def feed(self, data: bytes) -> bytes:
         """Upstream bytes, split anywhere -> the client bytes of the events they completed."""
+        if self._decoder.done:
+            return self._encoder.take()
         decoder = self._decoder
-        for name, payload in self._parser.feed(data):
+        try:
+            events = self._parser.feed(data)
+        except EventTooLarge as exc:
+            return self.fail(UpstreamError(str(exc), status=502))
+        for name, payload in events:
             decoder.event(name, payload)
         return self._encoder.take()
 
     def finish(self) -> bytes:
         """The upstream body ended: the client stream's proper close, or an error event
         if the upstream stopped before its terminal event."""
-        for name, payload in self._parser.finish():
-            self._decoder.event(name, payload)
-        self._decoder.finish()
+        if not self._decoder.done:
+            try:
+                events = self._parser.finish()
+            except EventTooLarge as exc:
+                return self.fail(UpstreamError(str(exc), status=502))
+            for name, payload in events:
+                self._decoder.event(name, payload)
+            self._decoder.finish()
         return self._encoder.take()
 
     def fail(self, err: GatewayError) -> bytes:
