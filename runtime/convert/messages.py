@@ -136,9 +136,10 @@ def _assemble(message: JSONObject, parts: list[Any], policy: Policy, warnings: l
             message["refusal"] = part.get("refusal")
         else:
             content.append(part)
-    if reasoning and policy.reasoning_field:
-        message[policy.reasoning_field] = "".join(reasoning)
-    elif reasoning:
+    text = "".join(reasoning)
+    if text and policy.reasoning_field:
+        message[policy.reasoning_field] = text
+    elif text:
         warn(warnings, "thinking dropped: policy reasoning_field is empty")
     if content:
         message["content"] = _collapse(content)
