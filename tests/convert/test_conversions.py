@@ -99,11 +99,13 @@ def test_conversion_invalid_anthropic_input_names_the_field() -> None:
 @pytest.mark.parametrize(("source", "target"), [(OA, AN), (AN, OA), (OA, OA), (AN, AN)])
 def test_conversion_junk_anywhere_is_a_gateway_error_not_a_crash(junk: Any, source: Format, target: Format) -> None:
     base: dict[str, Any] = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+    statuses = []
     for key in ("messages", "tools", "tool_choice", "system", "stop", "thinking", "response_format", "metadata"):
         try:
             translate_request({**base, key: junk}, source=source, target=target)
-        except GatewayError as exc:
-            assert exc.status == 400
+        except GatewayError as exc:  # anything else escaping fails the test
+            statuses.append(exc.status)
+    assert set(statuses) <= {400}
 
 
 def test_conversion_response_usage_counts_cache_tokens_both_ways() -> None:
