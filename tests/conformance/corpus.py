@@ -22,6 +22,7 @@ from interlingua.translate import Format
 __all__ = [
     "FIXTURES",
     "FORMATS",
+    "KNOWN_BUGS",
     "REPO_ROOT",
     "Case",
     "cases",
@@ -110,14 +111,34 @@ def cases(filename: str | None = None) -> list[Case]:
     return found
 
 
-def cross_params(filename: str) -> list[Any]:
-    """``(case, target)`` for every case holding ``filename`` and every *other* format."""
-    return [
-        pytest.param(case, target, id=f"{case.fmt.value}-to-{target.value}-{case.name}")
-        for case in cases(filename)
-        for target in FORMATS
-        if target is not case.fmt
-    ]
+# Converter bugs found by these tests and reported (see the workstream report), by
+# (what is judged, source format, case, target format). A fixed bug turns its strict
+# xfail into a failure (XPASS), which is the signal to delete the entry.
+KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {
+    ("stop", "openai_chat", "tool_choice_named", "anthropic_messages"): (
+        "OpenAI answers a forced named tool_choice with finish_reason 'stop' and tool_calls; the converter "
+        "maps it to stop_reason 'end_turn', so Anthropic clients (the SDK tool runner) never run the tool"
+    ),
+}
+
+
+def cross_params(filename: str, *, judged: str | None = None) -> list[Any]:
+    """``(case, target)`` for every case holding ``filename`` and every *other* format.
+
+    ``judged`` names what the test checks; a matching :data:`KNOWN_BUGS` entry marks
+    the param ``xfail(strict=True)``.
+    """
+    params = []
+    for case in cases(filename):
+        for target in FORMATS:
+            if target is case.fmt:
+                continue
+            bug = KNOWN_BUGS.get((judged or "", case.fmt.value, case.name, target.value))
+            marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+            params.append(
+                pytest.param(case, target, id=f"{case.fmt.value}-to-{target.value}-{case.name}", marks=marks)
+            )
+    return params
 
 
 def same_params(filename: str) -> list[Any]:

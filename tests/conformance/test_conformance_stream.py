@@ -20,7 +20,9 @@ from conformance.sse import feed_in_pieces, parse_sse
 
 CROSS = cross_params("stream.sse")
 SAME = same_params("stream.sse")
-ALL = CROSS + [pytest.param(p.values[0], p.values[0].fmt, id=f"{p.id}-same") for p in SAME]
+SAME_AS_CROSS = [pytest.param(p.values[0], p.values[0].fmt, id=f"{p.id}-same") for p in SAME]
+ALL = CROSS + SAME_AS_CROSS
+JUDGED = cross_params("stream.sse", judged="stop")  # known stop-reason bugs xfail here
 
 
 def _source_digest(case: Case) -> Digest:
@@ -33,14 +35,14 @@ def _whole(case: Case, target: Format) -> bytes:
     return run.stream([case.raw("stream.sse")], case.fmt, target)
 
 
-@pytest.mark.parametrize(("case", "target"), CROSS)
+@pytest.mark.parametrize(("case", "target"), JUDGED)
 def test_stream_conversion_matches_snapshot(
     case: Case, target: Format, json_snapshot: SnapshotAssertion
 ) -> None:
     assert run.stream_snapshot(_whole(case, target), case.fmt, target) == json_snapshot
 
 
-@pytest.mark.parametrize(("case", "target"), ALL)
+@pytest.mark.parametrize(("case", "target"), JUDGED + SAME_AS_CROSS)
 def test_stream_conversion_accumulates_with_target_sdk(case: Case, target: Format) -> None:
     verdict = judge_stream(target, _whole(case, target))
     source = judge_stream(case.fmt, case.raw("stream.sse"), strict=False)

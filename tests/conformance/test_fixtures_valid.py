@@ -191,7 +191,9 @@ def _argument_pieces(case: Case) -> dict[int, list[str]]:
         if case.fmt is Format.OPENAI_CHAT:
             for choice in payload.get("choices") or []:
                 for call in choice["delta"].get("tool_calls") or []:
-                    pieces.setdefault(call["index"], []).append(call.get("function", {}).get("arguments") or "")
+                    pieces.setdefault(call["index"], []).append(
+                        call.get("function", {}).get("arguments") or ""
+                    )
         elif payload.get("content_block", {}).get("type") == "tool_use":
             pieces[payload["index"]] = []
         elif payload.get("delta", {}).get("type") == "input_json_delta":
