@@ -85,7 +85,12 @@ def reject(path: FieldPath, message: str) -> ConversionError:
 
 
 def warn(warnings: list[str], message: str) -> None:
-    """Record a warning once (a header line; repeats add nothing)."""
+    """Record a warning once (a header line; repeats add nothing).
+
+    Warnings may quote client-chosen field names and end up in an HTTP header,
+    so they are kept to printable ASCII (no CR/LF: no header injection)."""
+    if not message.isascii() or not message.isprintable():
+        message = "".join(c if " " <= c <= "~" else "?" for c in message)
     if message not in warnings:
         warnings.append(message)
 

@@ -103,3 +103,11 @@ def test_helpers_openai_split_makes_tool_messages_and_moves_images() -> None:
         {"role": "user", "content": "and?"},
     ]
     assert warnings == ["tool result images moved to a user message: openai_chat tool messages hold text only"]
+
+
+def test_helpers_warnings_are_header_safe() -> None:
+    from interlingua.convert.base import warn
+
+    warnings: list[str] = []
+    warn(warnings, "x\r\nSet-Cookie: a=b dropped: é")
+    assert warnings == ["x??Set-Cookie: a=b dropped: ?"]
