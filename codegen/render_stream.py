@@ -1,12 +1,30 @@
 """Step 2b of codegen: codegen/rules/<format>.stream.yaml -> generated/converters/<format>_stream.py.
 
-A stream rules file declares a format's stream mapping: SSE framing (``event:``
-lines, done sentinel), event names, where deltas/usage/errors live, the
-block and delta type tables, stop reasons and usage field names. It is
-validated here (unknown keys are errors), derived lookups (inverted tables,
-output aliases) are computed here, and the result is rendered through
+A stream rules file declares a format's stream mapping; the state machines
+that use it are shared runtime code (``interlingua.streams``), one per *style*:
+
+``style: chunked`` (OpenAI Chat; later Gemini-like formats)
+    ``sse`` (``event_lines``, ``done_sentinel``), ``chunk`` (``object``, ``role``,
+    ``fields``: where choices/delta/role/finish_reason/usage/error live),
+    ``deltas`` (IR kind text/thinking/refusal -> delta field), ``thinking_aliases``
+    (more delta fields read as thinking), ``tool_calls`` (field names of a
+    tool-call delta).
+``style: typed_blocks`` (Anthropic; later OpenAI Responses)
+    ``sse``, ``events`` (the wire name of each lifecycle event), ``message``
+    (type/role of message_start), ``blocks`` (wire block type -> ``ir`` type,
+    ``start`` fields, ``fields`` copied to the IR block, ``content`` fields that
+    may already hold content, ``signed``), ``deltas`` (wire delta type -> IR kind
+    and value field), ``output_aliases`` (IR types written as another wire type).
+Both
+    ``stop_reasons`` (``from_converters: true`` imports the request/response
+    converters' tables; or inline ``to_ir``/``from_ir``; defaults for unknown
+    values), ``errors`` (likewise: error type -> IR kind -> status), ``usage``
+    (IR field -> dotted wire path, ``input_excludes_cache``, ``total``).
+
+Rules are validated here (unknown keys are errors), derived lookups (inverted
+tables, output aliases) are computed here, and the result is rendered through
 ``codegen/templates/stream_<style>.py.j2`` into a module whose ``SPEC`` (a
-dataclass from :mod:`interlingua.streams.spec`) drives the shared runtime.
+dataclass from :mod:`interlingua.streams.spec`) drives the runtime.
 """
 
 from __future__ import annotations
