@@ -34,11 +34,11 @@ from interlingua.convert.base import (
 )
 from interlingua.convert.policy import DEFAULT_POLICY
 from interlingua.errors import GatewayError
-from interlingua.convert.content import check_images_allowed, collapse_text, drop_unsupported, json_to_object, object_to_json, text_to_blocks
+from interlingua.convert.content import anthropic_file_source, check_images_allowed, collapse_text, drop_unsupported, json_to_object, object_to_json, text_to_blocks
 from interlingua.convert.messages import anthropic_finish_messages
 from interlingua.convert.reasoning import anthropic_reasoning_pre, anthropic_redacted_from_ir, anthropic_thinking_from_ir, anthropic_thinking_limits, clamp_temperature
 from interlingua.convert.tools import anthropic_output_format, anthropic_tool_choice_fix, require_single_choice
-from interlingua.convert.usage import anthropic_usage_split, anthropic_usage_total
+from interlingua.convert.usage import anthropic_stream_usage, anthropic_tool_use_stop, anthropic_usage_split, anthropic_usage_total
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -260,6 +260,7 @@ def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
     ex = leftover(src, _REQUEST_KNOWN)
     if ex:
         out["extras"] = {FORMAT: ex}
+    anthropic_stream_usage(src, out, path, policy, warnings)
     return out
 
 
@@ -915,25 +916,20 @@ def _image_source_url_from_ir(src: Any, path: FieldPath, policy: Policy, warning
 
 
 def _image_source_file_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
-    """types.image_source.variants[2] (file) (wire -> IR)"""
+    """A Files API id: only meaningful to the provider that issued it. (wire -> IR)"""
     out: dict[str, Any] = {}
     out['kind'] = 'file'
     # file_id -> file_id
     v = src.get('file_id')
     if v is not None:
         out['file_id'] = v
+    out['format'] = 'anthropic_messages'
     return out
 
 
 def _image_source_file_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
-    """types.image_source.variants[2] (file) (IR -> wire)"""
-    out: dict[str, Any] = {}
-    out['type'] = 'file'
-    # file_id <- file_id
-    v = src.get('file_id')
-    if v is not None:
-        out['file_id'] = v
-    return out
+    """A Files API id: only meaningful to the provider that issued it. (IR -> wire)"""
+    return anthropic_file_source(src, path, policy, warnings)
 
 
 _IMAGE_SOURCE_TO_IR: Final[dict[Any, Any]] = {
@@ -1055,25 +1051,20 @@ def _document_source_url_from_ir(src: Any, path: FieldPath, policy: Policy, warn
 
 
 def _document_source_file_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
-    """types.document_source.variants[3] (file) (wire -> IR)"""
+    """A Files API id: only meaningful to the provider that issued it. (wire -> IR)"""
     out: dict[str, Any] = {}
     out['kind'] = 'file'
     # file_id -> file_id
     v = src.get('file_id')
     if v is not None:
         out['file_id'] = v
+    out['format'] = 'anthropic_messages'
     return out
 
 
 def _document_source_file_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
-    """types.document_source.variants[3] (file) (IR -> wire)"""
-    out: dict[str, Any] = {}
-    out['type'] = 'file'
-    # file_id <- file_id
-    v = src.get('file_id')
-    if v is not None:
-        out['file_id'] = v
-    return out
+    """A Files API id: only meaningful to the provider that issued it. (IR -> wire)"""
+    return anthropic_file_source(src, path, policy, warnings)
 
 
 def _document_source_content_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any] | None:
@@ -1451,6 +1442,7 @@ def _response_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[
     ex = src.get("extras")
     if ex:
         merge_extras(ex, out, FORMAT, path, None)
+    anthropic_tool_use_stop(src, out, path, policy, warnings)
     return out
 
 

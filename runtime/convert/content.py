@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
 
 __all__ = [
+    "anthropic_file_source",
     "arguments_text",
     "check_images_allowed",
     "collapse_text",
@@ -125,6 +126,13 @@ def check_images_allowed(value: Any, path: FieldPath, policy: Policy, warnings: 
     return value
 
 
+def anthropic_file_source(source: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
+    """Variant helper (from IR): a file id goes to Anthropic only if Anthropic issued it."""
+    if source.get("format") != "anthropic_messages":
+        raise reject(path, f"a file id issued by {source.get('format') or 'another provider'} cannot be sent to Anthropic")
+    return {"type": "file", "file_id": source.get("file_id")}
+
+
 def openai_file_to_source(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> JSONObject:
     """A ``file`` part's object -> IR document source."""
     if type(value) is not dict:
@@ -137,7 +145,7 @@ def openai_file_to_source(value: Any, path: FieldPath, policy: Policy, warnings:
         raise bad_type(path, "file_data", "a base64 data URL")
     file_id = value.get("file_id")
     if type(file_id) is str:
-        return {"kind": "file", "file_id": file_id}
+        return {"kind": "file", "file_id": file_id, "format": "openai_chat"}
     raise bad_type(path, "file_data", "a base64 data URL (or give file_id)")
 
 
@@ -167,8 +175,11 @@ def openai_document_from_ir(part: Any, path: FieldPath, policy: Policy, warnings
         if filename:
             file["filename"] = filename
         return {"type": "file", "file": file}
-    if kind == "file":
+    if kind == "file" and source.get("format") == "openai_chat":
         return {"type": "file", "file": {"file_id": source.get("file_id")}}
+    if kind == "file":  # another provider's file id means nothing here
+        warn(warnings, "document dropped: a file id issued by another provider")
+        return None
     if policy.documents == "reject":
         raise reject(path, f"a {kind} document has no openai_chat counterpart (policy documents: reject)")
     text = _document_text(part) if policy.documents == "text" else None

@@ -15,7 +15,7 @@ from interlingua.convert.base import FieldPath, JSONObject
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
 
-__all__ = ["anthropic_usage_split", "anthropic_usage_total", "openai_response_defaults", "openai_usage_total"]
+__all__ = ["anthropic_stream_usage", "anthropic_tool_use_stop", "anthropic_usage_split", "anthropic_usage_total", "openai_response_defaults", "openai_usage_total"]
 
 _CACHE = ("cache_read_tokens", "cache_creation_tokens")
 
@@ -46,3 +46,17 @@ def openai_response_defaults(src: JSONObject, out: JSONObject, path: FieldPath, 
     choice.setdefault("message", {"role": "assistant", "content": None})
     choice.setdefault("finish_reason", "stop")
     choice.setdefault("logprobs", None)
+
+
+def anthropic_stream_usage(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post step (to IR): an Anthropic stream always reports usage, so an OpenAI upstream is
+    asked to include it too (``stream_options.include_usage``)."""
+    if out.get("stream") is True:
+        out["stream_include_usage"] = True
+
+
+def anthropic_tool_use_stop(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post step (from IR): OpenAI answers a forced (named) tool_choice with ``finish_reason: stop``
+    although the message holds tool calls; Anthropic clients run tools only on ``tool_use``."""
+    if out.get("stop_reason") == "end_turn" and any(b.get("type") == "tool_use" for b in out.get("content", ())):
+        out["stop_reason"] = "tool_use"
