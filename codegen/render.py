@@ -129,6 +129,15 @@ def _extras_check(tree: dict[str, Any], known_name: str) -> tuple[str, str]:
     return f"{known_name}: Final[dict[str, Any]] = {literal(dict(sorted(tree.items())))}", "tree"
 
 
+def _disc_line(mapping: ObjectRule | Variant, way: str, disc: tuple[str, str, str | None] | None) -> str:
+    """A variant writes its discriminator value (never the wire default, which is implied)."""
+    if not disc or not isinstance(mapping, Variant):
+        return ""
+    if way == "to_ir":
+        return f"out[{disc[1]!r}] = {mapping.ir!r}"
+    return f"out[{disc[0]!r}] = {mapping.wire!r}" if mapping.wire != disc[2] else ""
+
+
 def _mapping_functions(
     ctx: _Context,
     env: jinja2.Environment,
@@ -153,11 +162,6 @@ def _mapping_functions(
         if isinstance(mapping, Variant) and mapping.direction not in ("both", way):
             continue
         vhelper = getattr(mapping.helper, way) if isinstance(mapping, Variant) and mapping.helper else None
-        disc_line = ""
-        if disc and isinstance(mapping, Variant) and way == "to_ir":
-            disc_line = f"out[{disc[1]!r}] = {mapping.ir!r}"
-        elif disc and isinstance(mapping, Variant) and mapping.wire != disc[2]:
-            disc_line = f"out[{disc[0]!r}] = {mapping.wire!r}"
         blocks = ["\n".join(emitter.field(f, way)) for f in fields]
         functions.append(
             env.get_template("object.py.j2").render(
@@ -168,7 +172,7 @@ def _mapping_functions(
                 helper=ctx.helper(vhelper, "variant", f"{where}.helper.{way}") if vhelper else None,
                 pre=[ctx.helper(s, "pre", f"{where}.pre.{way}") for s in getattr(mapping.pre, way)],
                 post=[ctx.helper(s, "post", f"{where}.post.{way}") for s in getattr(mapping.post, way)],
-                disc_line=disc_line,
+                disc_line=_disc_line(mapping, way, disc),
                 blocks=[b for b in blocks if b],
                 extras=way if mapping.extras else "",
                 leftover=leftover,
