@@ -58,6 +58,9 @@ class _StopReasons(_Strict):
     from_ir: dict[str, str] = {}
     default_to_ir: str
     default_from_ir: str
+    # Output side: the stop reason to report instead when the turn holds tool calls
+    # (e.g. Anthropic clients run tools only on tool_use; OpenAI ends a forced tool call with "stop").
+    with_tool_calls: dict[str, str] = {}
 
 
 class _Errors(_Strict):

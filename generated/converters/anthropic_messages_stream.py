@@ -116,6 +116,7 @@ SPEC: Final = TypedBlocksSpec(
     stop_from_ir=STOP_REASON_FROM_IR,
     default_stop_to_ir='end_turn',
     default_stop_from_ir='end_turn',
+    stop_with_tool_calls={'end_turn': 'tool_use'},
     error_type_to_kind=ERROR_TYPE_TO_KIND,
     error_kind_to_status=ERROR_KIND_TO_STATUS,
     usage=USAGE,

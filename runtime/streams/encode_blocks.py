@@ -59,6 +59,7 @@ class BlocksEncoder(EncoderBase):
         self._open: dict[int, tuple[int, bytes]] = {}
         self._started = False
         self._stop: tuple[str, str | None] | None = None
+        self._saw_tool_call = False
         self._stop_extras: dict[str, Any] = {}
 
     def start(self, info: StartInfo) -> None:
@@ -91,6 +92,7 @@ class BlocksEncoder(EncoderBase):
             return
         client = self._next_index
         self._next_index += 1
+        self._saw_tool_call = self._saw_tool_call or block.get("type") == "tool_call"
         prefix = self._delta_event + b'{"type":' + self._delta_type + b',"index":' + str(client).encode()
         self._open[index] = (client, prefix + b',"delta":')
         block_start = self._spec.events.block_start
@@ -142,7 +144,10 @@ class BlocksEncoder(EncoderBase):
             return
         self.close_blocks()
         spec = self._spec
-        self._stop = (spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir), stop_sequence)
+        reason = spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir)
+        if self._saw_tool_call:
+            reason = spec.stop_with_tool_calls.get(reason, reason)
+        self._stop = (reason, stop_sequence)
         self._stop_extras = (extras or {}).get(spec.format, {})
 
     def end(self) -> None:

@@ -13,7 +13,7 @@ is derived per request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ChunkedSpec", "EventNames", "StreamSpec", "TypedBlocksSpec", "UsageRule", "WireBlock"]
@@ -116,6 +116,8 @@ class TypedBlocksSpec:
     error_type_to_kind: Mapping[str, str]
     error_kind_to_status: Mapping[str, int]
     usage: UsageRule
+    # wire stop reason -> the one to send when the turn holds tool calls
+    stop_with_tool_calls: Mapping[str, str] = field(default_factory=dict)
 
 
 StreamSpec = ChunkedSpec | TypedBlocksSpec
