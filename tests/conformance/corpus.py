@@ -114,12 +114,7 @@ def cases(filename: str | None = None) -> list[Case]:
 # Converter bugs found by these tests and reported (see the workstream report), by
 # (what is judged, source format, case, target format). A fixed bug turns its strict
 # xfail into a failure (XPASS), which is the signal to delete the entry.
-KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {
-    ("stop", "openai_chat", "tool_choice_named", "anthropic_messages"): (
-        "OpenAI answers a forced named tool_choice with finish_reason 'stop' and tool_calls; the converter "
-        "maps it to stop_reason 'end_turn', so Anthropic clients (the SDK tool runner) never run the tool"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {}
 
 
 def cross_params(filename: str, *, judged: str | None = None) -> list[Any]:

@@ -95,13 +95,21 @@ def response_digest(fmt: Format, body: JSON) -> Digest:
     if fmt is Format.OPENAI_CHAT:
         choice = (body.get("choices") or [{}])[0]
         _openai_message(digest, choice.get("message") or {"role": "assistant"})
-        digest.stop = stop_category(choice.get("finish_reason"))
+        digest.stop = stop_category(_openai_finish_reason(choice))
         digest.usage = _openai_usage(body.get("usage"))
     else:
         _anthropic_blocks(digest, "assistant", body.get("content"))
         digest.stop = stop_category(body.get("stop_reason"))
         digest.usage = _anthropic_usage(body.get("usage"))
     return digest
+
+
+def _openai_finish_reason(choice: JSON) -> str | None:
+    """OpenAI ends a forced named tool call with ``stop``; the turn still asks for tool use."""
+    reason = choice.get("finish_reason")
+    if reason == "stop" and (choice.get("message") or {}).get("tool_calls"):
+        return "tool_calls"
+    return reason
 
 
 def _texts(content: Any) -> list[str]:
