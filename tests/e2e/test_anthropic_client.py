@@ -190,16 +190,8 @@ async def test_anthropic_client_thinking(
 
 
 async def test_anthropic_client_thinking_not_streamed(
-    ant: anthropic.AsyncAnthropic, upstream: FakeUpstream, model: str, request: pytest.FixtureRequest
+    ant: anthropic.AsyncAnthropic, upstream: FakeUpstream, model: str
 ) -> None:
-    if upstream_format(model) == "openai_chat":
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="translate_response drops OpenAI reasoning_content (no signature) while the stream "
-                "translator keeps it as a thinking block: the same answer differs by stream flag",
-                strict=True,
-            )
-        )
     out = await ant.messages.create(
         model=model,
         max_tokens=8000,
