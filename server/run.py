@@ -13,6 +13,7 @@ SIGTERM/SIGINT to them through a shared event, as Hypercorn's own runner does.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 from collections.abc import Awaitable, Callable
@@ -38,6 +39,8 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     hc.workers = config.server.workers
     hc.include_server_header = False
     hc.accesslog = None
+    # Hypercorn's own lines go through the root logging config (one format, no duplicates).
+    hc.errorlog = logging.getLogger("hypercorn.error")
     hc.loglevel = config.server.log_level.upper()
     return hc
 
