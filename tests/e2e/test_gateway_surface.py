@@ -142,3 +142,42 @@ async def test_gateway_claude_code_request_to_openai_upstream(gateway: str, upst
     assert b"You are Claude Code." in system_texts
     assert b"<env>cwd: /tmp</env>" in system_texts
     assert "anthropic-beta" not in upstream.requests[-1].headers
+
+
+BIG_SCHEMA: Any = {
+    "type": "object",
+    "properties": {f"field_{i:02d}": {"type": "string"} for i in range(24)},
+}
+
+
+@pytest.mark.parametrize("model", ["claude-via-openai", "claude-sonnet-4-6"])
+async def test_gateway_large_streamed_tool_arguments_arrive_whole(
+    ant: anthropic.AsyncAnthropic, upstream: FakeUpstream, model: str
+) -> None:
+    """Peers lose arguments on the way to Anthropic streams, more so the longer they are."""
+    tool: Any = {"name": "fill_form", "description": "Fill a form", "input_schema": BIG_SCHEMA}
+    async with ant.messages.stream(
+        model=model,
+        max_tokens=2000,
+        tools=[tool],
+        messages=[{"role": "user", "content": "Use fill_form with `" + "x" * 40 + "`"}],
+    ) as stream:
+        final = await stream.get_final_message()
+    call = final.content[-1]
+    assert call.type == "tool_use"
+    assert call.input == {f"field_{i:02d}": "x" * 40 for i in range(24)}
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "gpt-via-anthropic"])
+async def test_gateway_client_timeout_cancels_non_streamed_upstream(
+    gateway: str, upstream: FakeUpstream, model: str
+) -> None:
+    upstream.fault_next("slow:2000")
+    async with openai.AsyncOpenAI(
+        base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=0.3
+    ) as client:
+        with pytest.raises(openai.APITimeoutError):
+            await client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+    await upstream.wait_idle(seconds=3)
+    assert upstream.requests[-1].disconnected, "the upstream request must be cancelled with the client's"
+    assert upstream.active == 0
