@@ -48,10 +48,6 @@ def create_app(config: Config) -> Quart:
     return app
 
 
-def _client_format() -> object:
-    return client_format(request.path, (name for name, _ in request.scope["headers"]))
-
-
 def _register_error_handlers(app: Quart) -> None:
     @app.errorhandler(GatewayError)
     async def gateway_error(err: GatewayError) -> Response:

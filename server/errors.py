@@ -15,7 +15,7 @@ never itself become a stack trace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import orjson
 from interlingua.errors import (
@@ -108,8 +108,3 @@ def warning_headers(warnings: Iterable[str], limit: int = 20) -> list[tuple[str,
         safe = warning.encode("ascii", "replace").decode("ascii").replace("\r", " ").replace("\n", " ")
         out.append(("x-interlingua-warning", safe[:500]))
     return out
-
-
-def headers_of(scope: Mapping[str, object]) -> list[tuple[bytes, bytes]]:
-    raw = scope.get("headers")
-    return raw if isinstance(raw, list) else []
