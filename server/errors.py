@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable
 
 import orjson
+
 from interlingua.errors import (
     GatewayError,
     InternalError,
@@ -69,7 +70,8 @@ def error_body(err: GatewayError, fmt: Format) -> bytes:
 
 
 def _minimal(err: GatewayError, fmt: Format) -> dict[str, object]:
-    kind = "overloaded_error" if err.kind == "overloaded" else f"{err.kind}_error"
+    # Used only if render_error itself failed: a plausible type name, never "api_error_error".
+    kind = err.kind if err.kind.endswith("_error") else f"{err.kind}_error"
     if fmt is Format.ANTHROPIC_MESSAGES:
         return {"type": "error", "error": {"type": kind, "message": err.message}}
     return {"error": {"message": err.message, "type": kind, "param": err.param, "code": err.code}}

@@ -27,6 +27,7 @@ from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.config import Sockets
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
+
 from interlingua.server.config import Config
 
 __all__ = ["bound_socket", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
@@ -42,6 +43,9 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     # Hypercorn's own lines go through the root logging config (one format, no duplicates).
     hc.errorlog = logging.getLogger("hypercorn.error")
     hc.loglevel = config.server.log_level.upper()
+    # Hypercorn closes a keep-alive connection after 1,000 requests by default; LLM
+    # clients and load balancers keep long-lived pools, and the reconnect is wasted work.
+    hc.keep_alive_max_requests = 1_000_000
     return hc
 
 
