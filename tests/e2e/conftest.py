@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import anthropic
 import openai
 import pytest
+
 from interlingua.server.config import load_config_text
 from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
 from interlingua.server.testing import running_gateway

@@ -8,6 +8,7 @@ from typing import Any
 
 import anthropic
 import pytest
+
 from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.tokens import estimate_input_tokens
 

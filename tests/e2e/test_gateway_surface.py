@@ -10,6 +10,7 @@ import httpx
 import openai
 import orjson
 import pytest
+
 from interlingua.server.demo import FakeUpstream
 
 from .payloads import ANTHROPIC_TOOLS, CLIENT_KEY

@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from server_helpers import make_config
+
 from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
-from server_helpers import make_config
 
 
 @pytest.fixture

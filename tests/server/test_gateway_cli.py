@@ -13,8 +13,9 @@ from pathlib import Path
 
 import httpx
 import yaml
-from interlingua.server.demo import FakeUpstream, demo_config
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY
+
+from interlingua.server.demo import FakeUpstream, demo_config
 
 INTERLINGUA = Path(sys.executable).with_name("interlingua")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from interlingua.server.cli import check_config
 from interlingua.server.config import ConfigError, default_config, load_config_text
 from interlingua.translate import Format, Policy

@@ -10,10 +10,11 @@ import anthropic
 import httpx
 import openai
 import pytest
+from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
+
 from interlingua.server.config import Config
 from interlingua.server.demo import FakeUpstream
 from interlingua.server.testing import running_gateway
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
 OPENAI = "/v1/chat/completions"
 ANTHROPIC = "/v1/messages"

@@ -6,9 +6,10 @@ import anthropic
 import httpx
 import openai
 import orjson
+from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
+
 from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
 
 async def test_passthrough_openai_sdk_non_streamed(gateway: str, upstream: FakeUpstream) -> None:

@@ -8,9 +8,10 @@ import anthropic
 import httpx
 import openai
 import pytest
+from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
+
 from interlingua.server.demo import FakeUpstream
 from interlingua.server.testing import running_gateway
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
 KEY = "gw-key-123"
 

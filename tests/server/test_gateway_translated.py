@@ -10,9 +10,10 @@ import httpx
 import openai
 import orjson
 import pytest
+from server_helpers import make_config
+
 from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
-from server_helpers import make_config
 
 # Anthropic clients on an OpenAI-format upstream, and the other way round (see the demo config).
 TO_OPENAI = {"model": "claude-via-openai", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}

@@ -6,9 +6,10 @@ import socket
 
 import httpx
 import pytest
+from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
+
 from interlingua.server.demo import FakeUpstream
 from interlingua.server.testing import running_gateway
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
 pytestmark = pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 

@@ -9,6 +9,7 @@ owns that folder; it belongs in tests/server/ once that exists.)
 from __future__ import annotations
 
 import pytest
+
 from interlingua.server.tokens import IMAGE_TOKENS, estimate_input_tokens, estimate_text_tokens
 
 CALIBRATION = [  # (text, cl100k_base tokens)

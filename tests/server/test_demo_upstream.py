@@ -13,6 +13,7 @@ import anthropic
 import httpx
 import openai
 import pytest
+
 from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, parse_fault
 
 WEATHER_OPENAI = {
