@@ -38,7 +38,7 @@ from interlingua.convert.content import anthropic_file_source, check_images_allo
 from interlingua.convert.messages import anthropic_finish_messages
 from interlingua.convert.reasoning import anthropic_reasoning_pre, anthropic_redacted_from_ir, anthropic_thinking_from_ir, anthropic_thinking_limits, clamp_temperature
 from interlingua.convert.tools import anthropic_output_format, anthropic_tool_choice_fix, require_single_choice
-from interlingua.convert.usage import anthropic_stream_usage, anthropic_tool_use_stop, anthropic_usage_split, anthropic_usage_total
+from interlingua.convert.usage import anthropic_response_defaults, anthropic_stream_usage, anthropic_tool_use_stop, anthropic_usage_split, anthropic_usage_total
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -1443,6 +1443,7 @@ def _response_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[
     if ex:
         merge_extras(ex, out, FORMAT, path, None)
     anthropic_tool_use_stop(src, out, path, policy, warnings)
+    anthropic_response_defaults(src, out, path, policy, warnings)
     return out
 
 

@@ -15,7 +15,7 @@ from interlingua.convert.base import FieldPath, JSONObject
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
 
-__all__ = ["anthropic_stream_usage", "anthropic_tool_use_stop", "anthropic_usage_split", "anthropic_usage_total", "openai_response_defaults", "openai_usage_total"]
+__all__ = ["anthropic_response_defaults", "anthropic_stream_usage", "anthropic_tool_use_stop", "anthropic_usage_split", "anthropic_usage_total", "openai_response_defaults", "openai_usage_total"]
 
 _CACHE = ("cache_read_tokens", "cache_creation_tokens")
 
@@ -53,6 +53,12 @@ def anthropic_stream_usage(src: JSONObject, out: JSONObject, path: FieldPath, po
     asked to include it too (``stream_options.include_usage``)."""
     if out.get("stream") is True:
         out["stream_include_usage"] = True
+
+
+def anthropic_response_defaults(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post step (from IR): the Messages API always sends ``stop_sequence`` (``null`` when no
+    stop sequence ended the turn); clients that index the key must not break on a translation."""
+    out.setdefault("stop_sequence", None)
 
 
 def anthropic_tool_use_stop(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
