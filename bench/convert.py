@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+
 from interlingua.translate import Format, StreamTranslator, translate_request, translate_response
 
 OA, AN = Format.OPENAI_CHAT, Format.ANTHROPIC_MESSAGES

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+
 from interlingua.codegen.emit import Emitter, const_name, enum_consts, literal, type_fn
 from interlingua.codegen.rules_schema import (
     FieldRule,

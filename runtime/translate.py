@@ -40,6 +40,7 @@ from functools import cache
 from typing import Any, Protocol, cast
 
 import orjson
+
 from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
 from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
 

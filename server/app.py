@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 
+from quart import Quart, Response, request
+from werkzeug.exceptions import HTTPException
+
 from interlingua.errors import GatewayError, InternalError
 from interlingua.server.api import anthropic, health, models, openai
 from interlingua.server.config import Config
@@ -18,8 +21,6 @@ from interlingua.server.errors import client_format, from_http_status
 from interlingua.server.gateway import Gateway
 from interlingua.server.middleware import GatewayMiddleware
 from interlingua.server.proxy import error_response
-from quart import Quart, Response, request
-from werkzeug.exceptions import HTTPException
 
 __all__ = ["create_app"]
 

@@ -44,8 +44,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from interlingua.server._yaml import ConfigSyntaxError, Located, load_located
-from interlingua.translate import Format, Policy
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -55,6 +53,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from interlingua.server._yaml import ConfigSyntaxError, Located, load_located
+from interlingua.translate import Format, Policy
 
 __all__ = [
     "Config",

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
+
 from interlingua.errors import AuthenticationFailed, GatewayError, Overloaded
 from interlingua.server.errors import client_format, error_body, error_headers, error_status
 

@@ -19,6 +19,9 @@ from typing import Any
 
 import httpx
 import orjson
+from quart import Response, request
+from werkzeug.datastructures import Headers
+
 from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
 from interlingua.server.errors import error_body, error_headers, error_status, warning_headers
 from interlingua.server.gateway import Gateway
@@ -29,8 +32,6 @@ from interlingua.server.streaming import SSE_HEADERS, passthrough_stream, transl
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
 from interlingua.translate import Format, StreamTranslator, parse_error, translate_request, translate_response
 from interlingua.validation import validate
-from quart import Response, request
-from werkzeug.datastructures import Headers
 
 __all__ = ["error_response", "forward_plain", "generate", "read_json", "upstream_error_response"]
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import httpx
+
 from interlingua.errors import GatewayError, InternalError, UpstreamUnavailable
 from interlingua.server.upstream import TRANSPORT_ERRORS, classify
 from interlingua.translate import Format, StreamTranslator, render_stream_error

@@ -17,11 +17,12 @@ from contextlib import asynccontextmanager
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
+from quart import Quart
+
 from interlingua.server.app import create_app
 from interlingua.server.config import Config
 from interlingua.server.gateway import Gateway
 from interlingua.server.run import bound_socket, hypercorn_config
-from quart import Quart
 
 __all__ = ["running_app", "running_gateway"]
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+
 from interlingua.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable
 from interlingua.server.config import Config, ProviderConfig
 from interlingua.server.headers import UpstreamHeaders

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 
 import orjson
+
 from interlingua.server.demo.plan import Plan
 from interlingua.server.demo.render_anthropic import anthropic_json, anthropic_sse
 from interlingua.server.demo.render_openai import openai_json, openai_sse

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
 from interlingua.convert.base import FieldPath, JSONObject, bad_type, reject, render_path, warn
 
 if TYPE_CHECKING:

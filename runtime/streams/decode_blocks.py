@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+
 from interlingua.streams.errors import error_to_ir
 from interlingua.streams.events import Block, Extras, IRError, IRSink
 from interlingua.streams.spec import TypedBlocksSpec, WireBlock

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
 from interlingua.streams.errors import error_to_ir
 from interlingua.streams.events import IRError, IRSink
 from interlingua.streams.spec import ChunkedSpec

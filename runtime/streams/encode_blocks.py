@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
 from interlingua.streams.events import Block, Extras, StartInfo, Usage
 from interlingua.streams.spec import TypedBlocksSpec
 from interlingua.streams.state import EncoderBase

@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 import orjson
+
 from interlingua.streams.events import Block, Extras, StartInfo, Usage
 from interlingua.streams.spec import ChunkedSpec
 from interlingua.streams.state import EncoderBase

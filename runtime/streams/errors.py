@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import orjson
+
 from interlingua.errors import ErrorKind, GatewayError, UpstreamError
 from interlingua.streams.events import IRError
 from interlingua.streams.registry import load_spec

@@ -11,11 +11,12 @@ fake zero breaks Claude Code's context management.
 from __future__ import annotations
 
 import orjson
+from quart import Blueprint, Response
+
 from interlingua.server.gateway import Gateway
 from interlingua.server.proxy import forward_plain, generate, read_json
 from interlingua.server.rewrite import replace_model
 from interlingua.translate import Format
-from quart import Blueprint, Response
 
 __all__ = ["blueprint"]
 

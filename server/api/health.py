@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import orjson
-from interlingua.server.gateway import Gateway
 from quart import Blueprint, Response
+
+from interlingua.server.gateway import Gateway
 
 __all__ = ["blueprint"]
 

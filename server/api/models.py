@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from quart import Blueprint, Response, request
+
 from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.errors import client_format
 from interlingua.server.gateway import Gateway
 from interlingua.translate import Format
-from quart import Blueprint, Response, request
 
 __all__ = ["blueprint"]
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from quart import Blueprint, Response
+
 from interlingua.server.gateway import Gateway
 from interlingua.server.proxy import generate
 from interlingua.translate import Format
-from quart import Blueprint, Response
 
 __all__ = ["blueprint"]
 

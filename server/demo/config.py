@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+
 from interlingua.server.demo.upstream import FakeUpstream
 
 __all__ = ["DEMO_ROUTES", "DEMO_UPSTREAM_KEY", "demo_config", "demo_config_yaml"]

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
 from interlingua.server.tokens import estimate_input_tokens
 
 __all__ = ["Conversation", "Plan", "ToolCall", "make_plan", "split_words"]

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import orjson
+
 from interlingua.server.demo.plan import Conversation, input_tokens
 
 __all__ = ["BadRequest", "read_openai"]

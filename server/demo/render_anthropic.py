@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
 from interlingua.server.demo.plan import ARG_PIECE, Plan, split_words
 
 __all__ = ["STOP_REASONS", "anthropic_error", "anthropic_json", "anthropic_sse", "error_type"]

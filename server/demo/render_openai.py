@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
 from interlingua.server.demo.plan import ARG_PIECE, Plan, split_words
 
 __all__ = ["FINISH_REASONS", "openai_error", "openai_json", "openai_sse"]

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+
 from interlingua.server.demo.faults import Fault, parse_fault
 from interlingua.server.demo.plan import Conversation, make_plan
 from interlingua.server.demo.read_anthropic import read_anthropic, read_count_tokens

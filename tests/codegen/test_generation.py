@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from interlingua.codegen.manifest import MANIFEST_PATH, render_manifest
 from interlingua.codegen.models import bundle_folder, render_models
 

@@ -7,8 +7,9 @@ import inspect
 from types import ModuleType
 
 import pytest
-from interlingua.validation import model_for
 from pydantic import BaseModel, ValidationError
+
+from interlingua.validation import model_for
 
 PROVIDER_KINDS = {
     "openai_chat": {"request", "response", "stream_event", "error"},

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import orjson
 import pytest
+
 from interlingua.validation import model_for, validate
 
 loader = pytest.importorskip(

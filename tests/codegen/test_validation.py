@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from interlingua.errors import InvalidRequest
 from interlingua.validation import validate
 

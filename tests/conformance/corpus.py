@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from interlingua.translate import Format
 
 __all__ = [

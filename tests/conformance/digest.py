@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
 from interlingua.translate import Format
 
 __all__ = [

@@ -19,10 +19,10 @@ import anthropic.types as at
 import openai.types.chat as ot
 import pydantic
 from anthropic.lib.streaming._messages import accumulate_event
-from interlingua.translate import Format
 from openai.lib.streaming.chat import ChatCompletionStreamState
 
 from conformance.sse import parse_sse
+from interlingua.translate import Format
 
 __all__ = [
     "StreamVerdict",

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
 from interlingua.translate import Format
 
 __all__ = ["assert_same", "differences", "normalise"]

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from interlingua.errors import GatewayError
-from interlingua.translate import Format, StreamTranslator, Translated, translate_request, translate_response
 
 from conformance.sse import sse_json
+from interlingua.errors import GatewayError
+from interlingua.translate import Format, StreamTranslator, Translated, translate_request, translate_response
 
 __all__ = ["announced", "body_or_skip", "error_outcome", "outcome", "request", "response", "scrub", "stream"]
 

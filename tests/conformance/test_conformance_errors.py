@@ -6,14 +6,14 @@ from typing import Any, get_args
 
 import orjson
 import pytest
-from interlingua.errors import ErrorKind, GatewayError, InvalidRequest, RateLimited, UpstreamError
-from interlingua.translate import Format, parse_error, render_error, render_stream_error
 from syrupy.assertion import SnapshotAssertion
 
 from conformance import run
 from conformance.corpus import FORMATS, Case, cases, error_status
 from conformance.judges import judge_error
 from conformance.sse import parse_sse
+from interlingua.errors import ErrorKind, GatewayError, InvalidRequest, RateLimited, UpstreamError
+from interlingua.translate import Format, parse_error, render_error, render_stream_error
 
 ERROR_CASES = [pytest.param(c, id=f"{c.fmt.value}-{c.name}") for c in cases("response.json") if c.is_error]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from interlingua.translate import Format, translate_response
 from syrupy.assertion import SnapshotAssertion
 
 from conformance import run
@@ -13,6 +12,7 @@ from conformance.corpus import Case, cross_params, same_params
 from conformance.digest import assert_kept, response_digest
 from conformance.judges import judge_response
 from conformance.normalise import assert_same
+from interlingua.translate import Format, translate_response
 
 
 def _successes(params: list[Any]) -> list[Any]:

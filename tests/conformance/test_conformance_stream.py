@@ -8,8 +8,6 @@ the same text, thinking, tool calls, stop reason and usage.
 from __future__ import annotations
 
 import pytest
-from interlingua.errors import UpstreamTimeout
-from interlingua.translate import Format, StreamTranslator
 from syrupy.assertion import SnapshotAssertion
 
 from conformance import run
@@ -17,6 +15,8 @@ from conformance.corpus import Case, cross_params, same_params
 from conformance.digest import Digest, assert_kept, assert_usage_kept, response_digest
 from conformance.judges import judge_stream
 from conformance.sse import feed_in_pieces, parse_sse
+from interlingua.errors import UpstreamTimeout
+from interlingua.translate import Format, StreamTranslator
 
 CROSS = cross_params("stream.sse")
 SAME = same_params("stream.sse")

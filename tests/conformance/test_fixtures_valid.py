@@ -18,11 +18,11 @@ from typing import Any
 
 import orjson
 import pytest
-from interlingua.translate import Format
 
 from conformance.corpus import FIXTURES, FORMATS, Case, cases, error_status
 from conformance.judges import judge_error, judge_response, judge_stream
 from conformance.sse import parse_sse
+from interlingua.translate import Format
 
 MIN_CASES_PER_FORMAT = 22
 FILES = ("request.json", "response.json", "stream.sse")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from interlingua.errors import GatewayError, InvalidRequest, RateLimited
 from interlingua.translate import Format, parse_error, render_error, translate_request, translate_response
 

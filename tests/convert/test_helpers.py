@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from interlingua.convert.base import leftover, merge_extras, render_path
 from interlingua.convert.content import collapse_text, data_url_to_source, json_to_object, source_to_data_url
 from interlingua.convert.messages import anthropic_finish_messages, openai_split_messages

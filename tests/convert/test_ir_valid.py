@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from interlingua.generated.models import ir
 from interlingua.translate import DEFAULT_POLICY, Format, converter
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from interlingua.errors import ConversionError
 from interlingua.translate import Format, Policy, translate_request, translate_response
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from interlingua.codegen.render import render_converters, render_module, rule_files
 from interlingua.codegen.rules_schema import RuleError, load_rules
 

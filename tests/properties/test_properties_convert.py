@@ -19,9 +19,9 @@ from conformance.judges import judge_request, judge_response, judge_stream
 from conformance.normalise import assert_same
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from interlingua.errors import InvalidRequest
 from interlingua.translate import Format, StreamTranslator, translate_request, translate_response
-
 from properties.encode import anthropic_stream, openai_stream
 from properties.strategies import (
     anthropic_requests,

@@ -26,6 +26,7 @@ import orjson
 import yaml
 from conformance.corpus import REPO_ROOT
 from conformance.sse import chunks_to_sse
+
 from interlingua.translate import Format
 
 __all__ = ["RECORDINGS", "Item", "load_items"]

@@ -19,8 +19,8 @@ from conformance.corpus import FORMATS
 from conformance.digest import Digest, assert_kept, assert_usage_kept, request_digest, response_digest
 from conformance.judges import judge_error, judge_request, judge_response, judge_stream
 from conformance.normalise import assert_same
-from interlingua.translate import Format, parse_error, render_error, translate_request
 
+from interlingua.translate import Format, parse_error, render_error, translate_request
 from recordings.loader import RECORDINGS, Item, load_items
 
 ITEMS = load_items()

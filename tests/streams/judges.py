@@ -19,10 +19,11 @@ import orjson
 import pydantic
 from anthropic._streaming import SSEDecoder as AnthropicSSEDecoder
 from anthropic.lib.streaming._messages import accumulate_event
-from interlingua.streams import StreamTranslator
 from openai._streaming import SSEDecoder as OpenAISSEDecoder
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+from interlingua.streams import StreamTranslator
 
 _EVENT = pydantic.TypeAdapter(at.RawMessageStreamEvent)
 

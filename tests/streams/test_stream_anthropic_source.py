@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from interlingua.errors import UpstreamUnavailable
 from interlingua.streams import StreamTranslator
 

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 import yaml
+
 from interlingua.codegen.render_stream import load_rules, render_streams
 from interlingua.streams import EventCollector
 from interlingua.streams.decode_chunked import ChunkedDecoder

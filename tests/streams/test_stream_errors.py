@@ -11,6 +11,7 @@ import anthropic
 import openai
 import orjson
 import pytest
+
 from interlingua.errors import (
     GatewayError,
     InvalidRequest,

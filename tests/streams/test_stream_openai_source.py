@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from interlingua.errors import UpstreamTimeout
 from interlingua.streams import StreamTranslator
 from interlingua.translate import Policy

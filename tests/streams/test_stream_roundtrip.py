@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from interlingua.generated.models.ir import IRStreamEvent
 from interlingua.streams import EventCollector, make_decoder
 from interlingua.streams.sse import SSEParser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from interlingua.streams.sse import EventTooLarge, SSEParser, frame
 
 from .judges import ANTHROPIC, OPENAI, StreamErrorEvent, anthropic_final, translate
