@@ -1,7 +1,8 @@
 """The README's curl examples, run against ``interlingua serve --demo`` in a subprocess.
 
-The examples live in ``readme_examples.md`` (ready to paste into the README);
-this test runs every ``sh`` block with curl and checks the output.
+The examples are read from README.md, between the ``curl-examples`` markers, so
+what a newcomer pastes is what is tested; every ``sh`` block is run with curl and
+its output checked.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-EXAMPLES = Path(__file__).with_name("readme_examples.md")
+README = Path(__file__).resolve().parents[2] / "README.md"
 # Heading -> substrings the example's output must contain.
 EXPECT: dict[str, list[str]] = {
     "Start the gateway with its built-in fake upstream": [],
@@ -64,7 +65,9 @@ EXPECT: dict[str, list[str]] = {
 
 
 def _examples() -> list[tuple[str, str]]:
-    text = EXAMPLES.read_text(encoding="utf-8")
+    readme = README.read_text(encoding="utf-8")
+    start, end = readme.index("<!-- curl-examples:start -->"), readme.index("<!-- curl-examples:end -->")
+    text = readme[start:end]
     found = re.findall(r"^### (.+?)\n\n```sh\n(.*?)```", text, flags=re.S | re.M)
     return [(title.strip(), script) for title, script in found]
 
@@ -111,7 +114,7 @@ def demo_port() -> Iterator[int]:
 
 def test_readme_examples_all_have_expectations() -> None:
     titles = [title for title, _ in _examples()]
-    assert titles == list(EXPECT), "readme_examples.md and EXPECT disagree"
+    assert titles == list(EXPECT), "README.md curl examples and EXPECT disagree"
 
 
 @pytest.mark.parametrize(("title", "script"), _examples(), ids=[t for t, _ in _examples()])
