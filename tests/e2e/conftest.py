@@ -15,18 +15,10 @@ import openai
 import pytest
 
 from interlingua.server.config import load_config_text
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
+from interlingua.server.demo import FakeUpstream, demo_config_yaml
 from interlingua.server.testing import running_gateway
 
 from .payloads import CLIENT_KEY, READ_MS
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[FakeUpstream]:
-    up = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
-    await up.start()
-    yield up
-    await up.stop()
 
 
 @pytest.fixture

@@ -13,16 +13,8 @@ import httpx
 import pytest
 from server_helpers import make_config
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.demo import FakeUpstream
 from interlingua.server.testing import running_gateway
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[FakeUpstream]:
-    up = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
-    await up.start()
-    yield up
-    await up.stop()
 
 
 @pytest.fixture
