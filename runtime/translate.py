@@ -103,8 +103,13 @@ class UpstreamFormatError(UpstreamError):
 
 @dataclass(slots=True)
 class Translated:
+    """A converted body. ``model`` and ``stream`` are the request's IR values: formats that
+    carry them in the URL rather than the body (Gemini, Bedrock) need them to build it."""
+
     body: JSONObject
     warnings: list[str] = field(default_factory=list)
+    model: str | None = None
+    stream: bool = False
 
 
 def _client_input_error(what: str, exc: Exception) -> GatewayError:
@@ -123,20 +128,33 @@ def _upstream_output_error(what: str, exc: Exception) -> GatewayError:
 
 
 def translate_request(
-    body: JSONObject, *, source: Format, target: Format, policy: Policy = DEFAULT_POLICY
+    body: JSONObject,
+    *,
+    source: Format,
+    target: Format,
+    policy: Policy = DEFAULT_POLICY,
+    model: str | None = None,
+    stream: bool | None = None,
 ) -> Translated:
+    """``model`` / ``stream``, when given, are what the client said outside the body
+    (Gemini's URL: ``/v1beta/models/{model}:streamGenerateContent``); they override the IR's."""
     src, dst = converter(source), converter(target)
     warnings: list[str] = []
     if type(body) is not dict:
         raise InvalidRequest("the request body must be a JSON object")
     try:
-        out = dst.request_from_ir(src.request_to_ir(body, policy, warnings), policy, warnings)
+        ir = src.request_to_ir(body, policy, warnings)
+        if model is not None:
+            ir["model"] = model
+        if stream is not None:
+            ir["stream"] = stream
+        out = dst.request_from_ir(ir, policy, warnings)
     except Exception as exc:
         error = _client_input_error("request", exc)
         if error is exc:
             raise
         raise error from exc
-    return Translated(out, warnings)
+    return Translated(out, warnings, model=ir.get("model"), stream=ir.get("stream") is True)
 
 
 def translate_response(
