@@ -16,10 +16,16 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-FORMATS = ("openai_chat", "anthropic_messages")
+
+
+def _formats() -> tuple[str, ...]:
+    from interlingua.translate import Format
+
+    return tuple(fmt.value for fmt in Format)
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    formats = _formats()
     parser = argparse.ArgumentParser(prog="interlingua", description="LLM API gateway and translator")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -28,8 +34,8 @@ def _build_parser() -> argparse.ArgumentParser:
     codegen.add_argument("--root", default=None, help="repository root (default: found from the current directory)")
 
     convert = sub.add_parser("convert", help="convert a body read from stdin and print it")
-    convert.add_argument("--from", dest="source", required=True, choices=FORMATS)
-    convert.add_argument("--to", dest="target", required=True, choices=FORMATS)
+    convert.add_argument("--from", dest="source", required=True, choices=formats)
+    convert.add_argument("--to", dest="target", required=True, choices=formats)
     convert.add_argument("--kind", required=True, choices=("request", "response", "stream"))
 
     serve = sub.add_parser("serve", help="run the gateway (Quart on Hypercorn)")
