@@ -32,6 +32,7 @@ __all__ = ["HELPER_MODULES", "render_converters", "render_module", "rule_files"]
 # Hand-written helpers rules may name. Kinds by arity: value/pre/variant helpers
 # take (value, path, policy, warnings); post steps take (src, out, path, policy, warnings).
 HELPER_MODULES = (
+    "interlingua.convert.bedrock",
     "interlingua.convert.content",
     "interlingua.convert.messages",
     "interlingua.convert.reasoning",
@@ -131,11 +132,14 @@ def _extras_check(tree: dict[str, Any], known_name: str) -> tuple[str, str]:
 
 
 def _disc_line(mapping: ObjectRule | Variant, way: str, disc: tuple[str, str, str | None] | None) -> str:
-    """A variant writes its discriminator value (never the wire default, which is implied)."""
+    """A variant writes its discriminator value (never the wire default, which is implied).
+    In a key-discriminated union (wire name ``""``) it writes its member key, filled by the fields."""
     if not disc or not isinstance(mapping, Variant):
         return ""
     if way == "to_ir":
         return f"out[{disc[1]!r}] = {mapping.ir!r}"
+    if not disc[0]:
+        return f"out[{mapping.wire!r}] = {{}}"
     return f"out[{disc[0]!r}] = {mapping.wire!r}" if mapping.wire != disc[2] else ""
 
 
@@ -155,7 +159,7 @@ def _mapping_functions(
     consts: list[str] = []
     leftover = ""
     if mapping.extras:
-        tree = _known_tree(fields, [*mapping.ignore, *([disc[0]] if disc else [])])
+        tree = _known_tree(fields, [*mapping.ignore, *([disc[0]] if disc and disc[0] else [])])
         const, leftover = _extras_check(tree, known_name)
         consts.append(const)
     functions = []
@@ -191,9 +195,8 @@ def _union(ctx: _Context, env: jinja2.Environment, name: str, rule: UnionRule) -
     tables: dict[str, list[tuple[str, str]]] = {"to_ir": [], "from_ir": []}
     for i, variant in enumerate(rule.variants):
         base = f"{name}_{variant.wire}" if variant.wire == variant.ir else f"{name}_{variant.wire}_as_{variant.ir}"
-        consts, fns = _mapping_functions(
-            ctx, env, base, variant, f"types.{name}.variants[{i}] ({variant.wire})", (d.wire, d.ir, d.wire_default)
-        )
+        disc = ("" if d.by == "key" else d.wire, d.ir, d.wire_default)
+        consts, fns = _mapping_functions(ctx, env, base, variant, f"types.{name}.variants[{i}] ({variant.wire})", disc)
         functions.extend(consts + fns)
         for way, key in (("to_ir", variant.wire), ("from_ir", variant.ir)):
             if variant.direction in ("both", way):
@@ -211,6 +214,7 @@ def _union(ctx: _Context, env: jinja2.Environment, name: str, rule: UnionRule) -
             way=way,
             table=f"_{name.upper()}_{way.upper()}",
             disc_wire=literal(d.wire),
+            by_key=d.by == "key",
             disc_ir=literal(d.ir),
             disc_default=literal(d.wire_default) if d.wire_default else "",
             opaque=opaque if rule.opaque else "",

@@ -151,6 +151,10 @@ class Variant(_Mapping):
 
 
 class Discriminator(_Strict):
+    # "field": the wire value of key ``wire`` names the variant (Anthropic ``type``);
+    # "key": the variant is the one member key present (Bedrock/Smithy unions:
+    # ``{"text": "..."}``, ``{"image": {...}}``); ``wire`` is then unused.
+    by: Literal["field", "key"] = "field"
     wire: str = "type"
     ir: str = "type"
     # The wire value assumed when the discriminator is absent (never written back).
