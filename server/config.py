@@ -14,13 +14,22 @@ Reference (every key; defaults in brackets)::
       upstream_transport: aiohttp  # httpx API over aiohttp, or httpx's own (httpcore; slower) [aiohttp]
     providers:                   # upstreams
       - name: openai             # unique; models refer to it
-        format: openai_chat      # openai_chat | anthropic_messages
-        base_url: https://api.openai.com/v1   # as in the provider's SDK (OpenAI: with /v1; Anthropic: without)
+        format: openai_chat      # openai_chat | anthropic_messages | openai_responses | gemini | bedrock_converse
+        base_url: https://api.openai.com/v1   # as in the provider's SDK (OpenAI: with /v1; Anthropic and
+                                 # Gemini: without; Bedrock: optional [https://bedrock-runtime.{region}.amazonaws.com])
         api_key: ${OPENAI_API_KEY}            # sent upstream; optional (local servers) [none]
         headers: {OpenAI-Organization: org-1} # injected on every upstream request [none]
         timeouts: {connect_ms: 5000, read_ms: 60000}  # read = longest silence between bytes, streams too
         max_connections: 100     # connection pool size per worker [100]
-        dialect: {reasoning_field: reasoning_content} # OpenAI-compatible servers' reasoning field
+        dialect: openrouter      # openai_chat only: openai | azure | openrouter | deepseek | kimi | vllm | ollama,
+                                 # or {name: vllm, reasoning_field: reasoning_content, max_tokens_field: max_tokens}
+                                 # (the name's defaults, overridden) [openai]
+        azure: {api_version: 2024-10-21, deployment: null}  # dialect azure only; deployment [the upstream model]
+        aws:                     # bedrock_converse only; each key defaults to the standard AWS variable
+          region: us-east-1                   # [AWS_REGION, then AWS_DEFAULT_REGION]
+          access_key_id: ${MY_KEY_ID}         # [AWS_ACCESS_KEY_ID]
+          secret_access_key: ${MY_SECRET}     # [AWS_SECRET_ACCESS_KEY]
+          session_token: null                 # [AWS_SESSION_TOKEN, if set]
     models:                      # first matching name wins
       - name: claude-*           # exact name or glob (* ? [..])
         provider: anthropic
@@ -50,6 +59,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -58,6 +68,8 @@ from interlingua.server._yaml import ConfigSyntaxError, Located, load_located
 from interlingua.translate import Format, Policy
 
 __all__ = [
+    "AwsConfig",
+    "AzureConfig",
     "Config",
     "ConfigError",
     "Dialect",
@@ -107,26 +119,141 @@ class Timeouts(_Strict):
     read_ms: int = Field(60_000, gt=0)
 
 
+DialectName = Literal["openai", "azure", "openrouter", "deepseek", "kimi", "vllm", "ollama"]
+MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
+
+# Per OpenAI-compatible dialect: (reasoning text field, output limit field). OpenAI and
+# Azure take max_completion_tokens (reasoning models refuse max_tokens); the others read
+# the legacy max_tokens. OpenRouter and Ollama's /v1 stream reasoning as `reasoning`.
+_DIALECTS: dict[str, tuple[str, MaxTokensField]] = {
+    "openai": ("reasoning_content", "max_completion_tokens"),
+    "azure": ("reasoning_content", "max_completion_tokens"),
+    "openrouter": ("reasoning", "max_tokens"),
+    "deepseek": ("reasoning_content", "max_tokens"),
+    "kimi": ("reasoning_content", "max_tokens"),
+    "vllm": ("reasoning_content", "max_tokens"),
+    "ollama": ("reasoning", "max_tokens"),
+}
+
+
 class Dialect(_Strict):
-    reasoning_field: str = "reasoning_content"
+    """An OpenAI-compatible server's quirks (``dialect: NAME`` is short for ``{name: NAME}``)."""
+
+    name: DialectName = "openai"
+    reasoning_field: str | None = None  # [the dialect's]
+    max_tokens_field: MaxTokensField | None = None  # [the dialect's]
+
+    @property
+    def reasoning(self) -> str:
+        return self.reasoning_field if self.reasoning_field is not None else _DIALECTS[self.name][0]
+
+    @property
+    def max_tokens(self) -> MaxTokensField:
+        return self.max_tokens_field or _DIALECTS[self.name][1]
+
+
+class AzureConfig(_Strict):
+    api_version: str = Field("2024-10-21", min_length=1)
+    deployment: str | None = None  # [the route's upstream model]
+
+
+def _env(info: ValidationInfo) -> Mapping[str, str]:
+    context = info.context
+    env = context.get("env") if isinstance(context, dict) else None
+    return env if isinstance(env, Mapping) else os.environ
+
+
+class AwsConfig(_Strict):
+    """SigV4 credentials and region; unset keys come from the standard AWS variables."""
+
+    region: str = Field(min_length=1)
+    access_key_id: str = Field(min_length=1)
+    secret_access_key: SecretStr
+    session_token: SecretStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_env(cls, data: object, info: ValidationInfo) -> object:
+        if not isinstance(data, dict):
+            return data
+        env = _env(info)
+        out = dict(data)
+        for key, names in _AWS_ENV.items():
+            if out.get(key) in (None, ""):
+                found = next((env[n] for n in names if env.get(n)), None)
+                if found is not None:
+                    out[key] = found
+                elif key != "session_token":
+                    raise ValueError(f"{key}: not set (config, or {' / '.join(names)} in the environment)")
+        return out
+
+    @field_validator("secret_access_key")
+    @classmethod
+    def _not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("empty (is its environment variable set?)")
+        return value
+
+
+_AWS_ENV = {
+    "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    "access_key_id": ("AWS_ACCESS_KEY_ID",),
+    "secret_access_key": ("AWS_SECRET_ACCESS_KEY",),
+    "session_token": ("AWS_SESSION_TOKEN",),
+}
 
 
 class ProviderConfig(_Strict):
     name: str = Field(min_length=1)
     format: Format
-    base_url: str
+    base_url: str = ""  # required except for bedrock_converse (derived from aws.region)
     api_key: SecretStr | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeouts: Timeouts = Timeouts()
     max_connections: int = Field(100, ge=1)
     dialect: Dialect = Dialect()
+    azure: AzureConfig | None = None
+    aws: AwsConfig | None = None
+
+    @field_validator("dialect", mode="before")
+    @classmethod
+    def _dialect_name(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aws_default(cls, data: object) -> object:
+        # A Bedrock provider without an aws section still gets one (from the environment).
+        if isinstance(data, dict) and data.get("format") == "bedrock_converse" and data.get("aws") is None:
+            return {**data, "aws": {}}
+        return data
 
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        if not url.startswith(("http://", "https://")):
+        if url and not url.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _fits_format(self) -> ProviderConfig:
+        bedrock = self.format is Format.BEDROCK_CONVERSE
+        if not self.base_url and not bedrock:
+            raise _LocatedValueError(("base_url",), "required for this format")
+        if "dialect" in self.model_fields_set and self.format is not Format.OPENAI_CHAT:
+            raise _LocatedValueError(("dialect",), "only for format openai_chat (OpenAI-compatible servers)")
+        if self.azure is not None and self.dialect.name != "azure":
+            raise _LocatedValueError(("azure",), "only with dialect: azure")
+        if self.aws is not None and not bedrock:
+            raise _LocatedValueError(("aws",), "only for format bedrock_converse")
+        return self
+
+    @property
+    def url(self) -> str:
+        """The base URL, Bedrock's derived from the region when not configured."""
+        if self.base_url or self.aws is None:
+            return self.base_url
+        return f"https://bedrock-runtime.{self.aws.region}.amazonaws.com"
 
 
 class ModelRoute(_Strict):
@@ -151,7 +278,8 @@ class Policies(_Strict):
             thinking_budget_to_effort=tuple(sorted(self.thinking_budget_to_effort.items())),
             documents=self.documents,
             allow_images=self.allow_images,
-            reasoning_field=(dialect or Dialect()).reasoning_field,
+            reasoning_field=(dialect or Dialect()).reasoning,
+            openai_max_tokens_field=(dialect or Dialect()).max_tokens,
         )
 
 
@@ -196,7 +324,7 @@ def load_config_text(text: str, env: Mapping[str, str], *, source: str = "<confi
     if not isinstance(located.value, dict):
         raise ConfigError(f"{source}: the config must be a mapping (server, providers, models, policies)")
     try:
-        return Config.model_validate(located.value)
+        return Config.model_validate(located.value, context={"env": env})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, located, source)) from None
 
@@ -216,7 +344,8 @@ def _describe(exc: ValidationError, located: Located, source: str) -> str:
         message = error["msg"]
         cause = (error.get("ctx") or {}).get("error")
         if isinstance(cause, _LocatedValueError):
-            loc, message = cause.path, str(cause)
+            # The path is relative to the model whose validator raised it (Config: the root).
+            loc, message = (*loc, *cause.path), str(cause)
         elif message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
         line = located.line_of(loc)

@@ -2,16 +2,20 @@
 
 Both directions use allowlists, so hop-by-hop headers (``connection``,
 ``keep-alive``, ``transfer-encoding``, ``te``, ``upgrade``, ``proxy-*``) and
-sensitive ones (``authorization``, ``x-api-key``, ``cookie``, ``set-cookie``,
-``openai-organization``, ...) are stripped by construction, not by a list that
-must keep up.
+sensitive ones (``authorization``, ``x-api-key``, ``x-goog-api-key``, ``cookie``,
+``set-cookie``, ``openai-organization``, ...) are stripped by construction, not
+by a list that must keep up.
 
-Client -> upstream:
-  - The provider's key is injected (OpenAI-format: ``Authorization: Bearer``;
-    Anthropic: ``x-api-key``); the client's own credentials never go upstream.
+Client -> upstream (the per-format parts come from :mod:`interlingua.server.adapters`):
+  - The provider's key is injected: ``Authorization: Bearer`` (OpenAI chat and
+    Responses, OpenAI-compatible dialects), ``x-api-key`` (Anthropic),
+    ``x-goog-api-key`` (Gemini), ``api-key`` (Azure OpenAI); Bedrock requests
+    are SigV4-signed instead. The client's own credentials never go upstream
+    (nor does a Gemini client's ``?key=``: upstream URLs are built, not copied).
   - Same format only: ``anthropic-version`` and ``anthropic-beta`` (Anthropic),
-    ``openai-beta`` (OpenAI). Toward the other format they are dropped by
-    policy: their features arrive as body fields, which the translator maps.
+    ``openai-beta`` (OpenAI chat and Responses), ``x-goog-api-client`` (Gemini).
+    Toward another format they are dropped by policy: their features arrive as
+    body fields, which the translator maps.
   - Anthropic upstreams always get an ``anthropic-version`` (client's when same
     format, else ``2023-06-01``).
   - The provider's configured ``headers`` are added last and win.
@@ -26,17 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from interlingua.server.adapters import ANTHROPIC_VERSION, Adapter, adapter_for
 from interlingua.server.config import ProviderConfig
-from interlingua.translate import Format
 
 __all__ = ["ANTHROPIC_VERSION", "UpstreamHeaders", "response_headers"]
-
-ANTHROPIC_VERSION = "2023-06-01"
-
-_SAME_FORMAT_ONLY = {
-    Format.ANTHROPIC_MESSAGES: (b"anthropic-version", b"anthropic-beta"),
-    Format.OPENAI_CHAT: (b"openai-beta",),
-}
 
 _RESPONSE_EXACT = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
 _RESPONSE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
@@ -47,17 +44,16 @@ class UpstreamHeaders:
 
     __slots__ = ("_base", "_configured", "_forward")
 
-    def __init__(self, provider: ProviderConfig) -> None:
-        base = {"content-type": "application/json", "accept-encoding": "identity"}
-        if provider.format is Format.ANTHROPIC_MESSAGES:
-            base["anthropic-version"] = ANTHROPIC_VERSION
+    def __init__(self, provider: ProviderConfig, adapter: Adapter | None = None) -> None:
+        adapter = adapter or adapter_for(provider)
+        base = {"content-type": "application/json", "accept-encoding": "identity", **adapter.static_headers}
         key = provider.api_key.get_secret_value() if provider.api_key else None
-        if key and provider.format is Format.ANTHROPIC_MESSAGES:
-            base["x-api-key"] = key
-        elif key:
+        if key and adapter.key_header == "authorization":
             base["authorization"] = f"Bearer {key}"
+        elif key and adapter.key_header:
+            base[adapter.key_header] = key
         self._base = base
-        self._forward = _SAME_FORMAT_ONLY[provider.format]
+        self._forward = adapter.forward
         self._configured = {name.lower(): value for name, value in provider.headers.items()}
 
     def build(self, client_headers: Iterable[tuple[bytes, bytes]], same_format: bool) -> dict[str, str]:

@@ -7,9 +7,12 @@ too, when they are JSON). Different formats: the body goes through
 ``translate_response`` / :class:`~interlingua.translate.StreamTranslator`, and
 the client sees the model name it asked for.
 
-The passthrough path does only the checks needed to route (a JSON object with a
-string ``model``, a ``messages`` list); schema validation runs on the
-translated path, where the translator needs well-formed input anyway.
+Formats differ in where the model and stream flag live (Gemini: the URL) and in
+how upstreams are addressed; those differences are tables, not branches here:
+:mod:`interlingua.server.calls` (client side) and :mod:`interlingua.server.adapters`
+(upstream side). The passthrough path does only the checks needed to route;
+schema validation runs on the translated path, where the translator needs
+well-formed input anyway.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import orjson
 from quart import Response, request
 from werkzeug.datastructures import Headers
 
-from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
+from interlingua.errors import GatewayError, UpstreamError
+from interlingua.server.calls import ClientCall, read_call, translation_warnings
 from interlingua.server.errors import error_body, error_headers, error_status, warning_headers
 from interlingua.server.gateway import Gateway
 from interlingua.server.headers import response_headers
 from interlingua.server.rewrite import replace_model
 from interlingua.server.routing import Route
-from interlingua.server.streaming import SSE_HEADERS, passthrough_stream, translated_stream
+from interlingua.server.streaming import SSE_HEADERS, passthrough_stream, sse_to_json_array, translated_stream
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
 from interlingua.translate import Format, StreamTranslator, parse_error, translate_request, translate_response
 from interlingua.validation import validate
@@ -46,53 +50,49 @@ def error_response(err: GatewayError, fmt: Format) -> Response:
 
 async def read_json(fmt: Format) -> tuple[bytes, dict[str, Any]]:
     """The request body and its JSON object (400 naming the problem otherwise)."""
-    raw = await request.get_data(cache=False)
-    assert isinstance(raw, bytes)
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise InvalidRequest("the request body must be a JSON object")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise InvalidRequest("model: a non-empty string is required", param="model")
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        what = "missing" if messages is None else "must be an array"
-        raise InvalidRequest(f"messages: {what}", param="messages")
-    stream = body.get("stream")
-    if stream is not None and not isinstance(stream, bool):
-        raise InvalidRequest("stream: must be a boolean", param="stream")
-    return raw, body
+    call = await read_call(fmt)
+    return call.raw, call.body
 
 
-async def generate(gw: Gateway, fmt: Format) -> Response:
-    raw, body = await read_json(fmt)
-    route = gw.router.route(body["model"])
+async def generate(gw: Gateway, fmt: Format, call: ClientCall | None = None) -> Response:
+    """Serve one generation request of client format ``fmt`` (read from the request if not given)."""
+    if call is None:
+        call = await read_call(fmt)
+    route = gw.router.route(call.model)
     upstream = gw.upstream(route.provider.name)
     if upstream.format is fmt:
-        return await _passthrough(upstream, route, raw, body, fmt)
-    return await _translated(upstream, route, body, fmt)
+        return await _passthrough(upstream, route, call)
+    return await _translated(upstream, route, call)
 
 
-async def _passthrough(
-    upstream: Upstream, route: Route, raw: bytes, body: dict[str, Any], fmt: Format
-) -> Response:
-    payload = replace_model(raw, body, route.upstream_model)
-    resp = await upstream.send("generate", payload, request.scope["headers"], same_format=True)
+async def _passthrough(upstream: Upstream, route: Route, call: ClientCall) -> Response:
+    # Only the model may change; Gemini clients name it in the URL, which is rebuilt anyway.
+    payload = replace_model(call.raw, call.body, route.upstream_model) if call.model_in_body else call.raw
+    resp = await upstream.send(
+        "generate",
+        payload,
+        request.scope["headers"],
+        same_format=True,
+        model=route.upstream_model,
+        stream=call.stream,
+        sse=call.sse,
+    )
     if resp.status_code >= 400:
-        return await upstream_error_response(resp, upstream, fmt)
-    if body.get("stream") is True:
+        return await upstream_error_response(resp, upstream, call.fmt)
+    if call.stream:
         headers = SSE_HEADERS | dict(response_headers(resp.headers.raw))
-        headers["content-type"] = SSE_HEADERS["content-type"]
-        return _sse(passthrough_stream(resp, fmt, upstream.provider.name), headers)
+        if call.sse:
+            headers["content-type"] = SSE_HEADERS["content-type"]
+        stream = passthrough_stream(resp, call.fmt, upstream.provider.name, sse=call.sse)
+        return _sse(stream, headers)
     return await _relay_plain(resp, upstream)
 
 
-async def forward_plain(upstream: Upstream, op: str, payload: bytes, fmt: Format) -> Response:
+async def forward_plain(
+    upstream: Upstream, op: str, payload: bytes, fmt: Format, model: str = ""
+) -> Response:
     """A same-format, non-streamed call (e.g. count_tokens): the upstream's answer as is."""
-    resp = await upstream.send(op, payload, request.scope["headers"], same_format=True)
+    resp = await upstream.send(op, payload, request.scope["headers"], same_format=True, model=model)
     if resp.status_code >= 400:
         return await upstream_error_response(resp, upstream, fmt)
     return await _relay_plain(resp, upstream)
@@ -112,26 +112,31 @@ async def _read_all(resp: httpx.Response, upstream: Upstream) -> bytes:
         await resp.aclose()
 
 
-async def _translated(upstream: Upstream, route: Route, body: dict[str, Any], fmt: Format) -> Response:
+async def _translated(upstream: Upstream, route: Route, call: ClientCall) -> Response:
+    fmt, body = call.fmt, call.body
+    notes = translation_warnings(call, upstream.format)
     validate(fmt, "request", body)
-    out = translate_request(body, source=fmt, target=upstream.format, policy=route.policy)
-    upstream_body = out.body
-    upstream_body["model"] = route.upstream_model
-    stream = body.get("stream") is True
-    if stream and upstream.format is Format.OPENAI_CHAT:
-        # Usage arrives in OpenAI streams only when asked for; Anthropic clients always get it.
-        options = upstream_body.get("stream_options")
-        upstream_body["stream_options"] = {
-            **(options if isinstance(options, dict) else {}),
-            "include_usage": True,
-        }
+    out = translate_request(
+        body,
+        source=fmt,
+        target=upstream.format,
+        policy=route.policy,
+        model=route.upstream_model,
+        stream=call.stream,
+    )
+    upstream_body = upstream.adapter.prepare(out.body, route.upstream_model, call.stream)
     resp = await upstream.send(
-        "generate", orjson.dumps(upstream_body), request.scope["headers"], same_format=False
+        "generate",
+        orjson.dumps(upstream_body),
+        request.scope["headers"],
+        same_format=False,
+        model=route.upstream_model,
+        stream=call.stream,
     )
     if resp.status_code >= 400:
         return await upstream_error_response(resp, upstream, fmt)
-    warnings = warning_headers(out.warnings)
-    if stream:
+    warnings = warning_headers([*notes, *out.warnings])
+    if call.stream:
         translator = StreamTranslator(
             source=upstream.format,
             target=fmt,
@@ -139,7 +144,10 @@ async def _translated(upstream: Upstream, route: Route, body: dict[str, Any], fm
             model=route.client_model,
             include_usage=_wants_usage(body, fmt),
         )
-        return _sse(translated_stream(resp, translator, upstream.provider.name), {**SSE_HEADERS}, warnings)
+        stream = translated_stream(resp, translator, upstream.provider.name)
+        if not call.sse:
+            return _sse(sse_to_json_array(stream), {**SSE_HEADERS, "content-type": "application/json"}, warnings)
+        return _sse(stream, {**SSE_HEADERS}, warnings)
     data = await _read_all(resp, upstream)
     try:
         answer = orjson.loads(data)
@@ -176,6 +184,7 @@ async def upstream_error_response(resp: httpx.Response, upstream: Upstream, fmt:
     same = upstream.format is fmt
     if same and resp.headers.get("content-type", "").startswith("application/json") and data.startswith(b"{"):
         return Response(data, status=resp.status_code, headers=Headers(response_headers(resp.headers.raw)))
+    data = upstream.adapter.error_body(data, resp.headers)
     retry_after = resp.headers.get("retry-after")
     try:
         err = parse_error(resp.status_code, data, source=upstream.format, retry_after=retry_after)

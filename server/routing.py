@@ -85,7 +85,7 @@ class Router:
         return [
             (
                 entry.name,
-                f"{provider.name} ({provider.format.value}, {provider.base_url})",
+                f"{provider.name} ({provider.format.value}, {provider.url})",
                 entry.upstream_model or "<as sent>",
             )
             for _, entry, provider, _ in self._entries

@@ -26,26 +26,17 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from interlingua.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable
+from interlingua.server.adapters import Adapter, adapter_for
 from interlingua.server.config import Config, ProviderConfig
 from interlingua.server.headers import UpstreamHeaders
-from interlingua.translate import Format
 
 __all__ = ["TRANSPORT_ERRORS", "Upstream", "Upstreams", "classify"]
 
 # What a failing upstream exchange raises, before classify() turns it into a GatewayError.
 TRANSPORT_ERRORS = (httpx.HTTPError, aiohttp.ClientError, asyncio.TimeoutError)
 
-# Path appended to base_url, per format and operation (the SDKs' conventions:
-# OpenAI base URLs end in /v1, Anthropic's do not).
-_PATHS = {
-    (Format.OPENAI_CHAT, "generate"): "/chat/completions",
-    (Format.ANTHROPIC_MESSAGES, "generate"): "/v1/messages",
-    (Format.ANTHROPIC_MESSAGES, "count_tokens"): "/v1/messages/count_tokens",
-}
-
-
 class Upstream:
-    """One provider: its pooled transport, its URLs and its header template.
+    """One provider: its pooled transport, its adapter (URLs, auth) and its header template.
 
     Requests go straight to the transport (``handle_async_request``) rather
     than through ``httpx.AsyncClient.send``: the client's cookie jar, auth and
@@ -57,12 +48,8 @@ class Upstream:
     def __init__(self, provider: ProviderConfig, transport: str = "aiohttp") -> None:
         self.provider = provider
         self.format = provider.format
-        self.headers = UpstreamHeaders(provider)
-        self.urls = {
-            op: httpx.URL(provider.base_url + path)
-            for (fmt, op), path in _PATHS.items()
-            if fmt is provider.format
-        }
+        self.adapter: Adapter = adapter_for(provider)
+        self.headers = UpstreamHeaders(provider, self.adapter)
         t = provider.timeouts
         connect, read = t.connect_ms / 1000, t.read_ms / 1000
         self._extensions = {"timeout": {"connect": connect, "read": read, "write": read, "pool": connect}}
@@ -76,19 +63,27 @@ class Upstream:
         )
 
     async def send(
-        self, op: str, body: bytes, client_headers: Iterable[tuple[bytes, bytes]], *, same_format: bool
+        self,
+        op: str,
+        body: bytes,
+        client_headers: Iterable[tuple[bytes, bytes]],
+        *,
+        same_format: bool,
+        model: str = "",
+        stream: bool = False,
+        sse: bool = True,
     ) -> httpx.Response:
         """POST ``body``; returns once the status and headers arrived (the body is streamed).
 
-        The caller must ``aclose()`` the response. Raises :class:`GatewayError` on failure.
+        ``model``/``stream``/``sse`` pick the URL where the format puts them there (Gemini,
+        Bedrock, Azure's deployment). The caller must ``aclose()`` the response. Raises
+        :class:`GatewayError` on failure.
         """
-        request = httpx.Request(
-            "POST",
-            self.urls[op],
-            headers=self.headers.build(client_headers, same_format),
-            content=body,
-            extensions=self._extensions,
-        )
+        url = self.adapter.url(op, model, stream, sse)
+        headers = self.headers.build(client_headers, same_format)
+        if self.adapter.signed:
+            self.adapter.sign(url, headers, body)
+        request = httpx.Request("POST", url, headers=headers, content=body, extensions=self._extensions)
         try:
             return await self._transport.handle_async_request(request)
         except TRANSPORT_ERRORS as exc:
