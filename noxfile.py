@@ -5,6 +5,7 @@
     nox -s generate -- --check   # fail and print the diff when generated/ is stale
     nox -s tests -- -k anthropic # pytest, extra args passed through
     nox -s conformance           # fixture conformance only
+    nox -s matrix                # rerun conformance, regenerate docs/compat-matrix.json + README matrix
     nox -s bench-convert         # microseconds per conversion
     nox -s bench                 # the gateway under load against a local fake upstream
 """
@@ -102,6 +103,13 @@ def check(session: nox.Session) -> None:
     _lint(session)
     _typecheck(session)
     _tests(session, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def matrix(session: nox.Session) -> None:
+    """The README compatibility matrix from the conformance results (`-- --render`: README only)."""
+    install(session)
+    session.run("python", "tests/conformance/matrix.py", *session.posargs)
 
 
 @nox.session(name="bench-convert", python=PYTHON)

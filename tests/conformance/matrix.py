@@ -1,0 +1,382 @@
+"""The compatibility matrix: generated from the fixture conformance results, never written by hand.
+
+    python tests/conformance/matrix.py            # run tests/conformance, write the JSON, render README
+    python tests/conformance/matrix.py --render   # only re-render README from the committed JSON
+    nox -s matrix                                 # the first, in a fresh venv
+
+How a cell is computed:
+
+1. :class:`Recorder`, a pytest plugin, runs with ``tests/conformance`` and keeps the outcome
+   of every test parametrized by a fixture ``case`` (and usually a ``target`` format).
+2. Each test is placed in a (client format, upstream format) pair. Request tests convert
+   client -> upstream, so the client is the fixture's format; response, stream and error
+   tests convert upstream -> client, so the upstream is the fixture's format. Tests with
+   only a ``case`` (same-format round trips) land on the diagonal.
+3. :data:`FEATURES` maps fixture cases (and a few tests that check one thing over every case)
+   to the features of the matrix; a test counts for every feature it matches.
+4. A cell is ``yes`` when every test counted for it passed, ``partial (p/n)`` when some did,
+   ``no (0/n)`` when none did, ``—`` when there are none. A strict xfail (a known bug) counts
+   as a failure; a skip because a documented policy refused the conversion counts as
+   ``refused`` (clear 400 instead of a translation); other skips are not counted.
+5. Conversions that warn that a documented policy dropped something are re-run here to
+   collect the warnings: the cell gets a ``†`` and the README lists them per pair.
+
+The results go to ``docs/compat-matrix.json`` (committed); the README section between the
+``compat-matrix`` markers is :func:`render` of that file, and ``test_matrix.py`` fails when
+they disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "docs" / "compat-matrix.json"
+README = ROOT / "README.md"
+START = "<!-- compat-matrix:start -->"
+END = "<!-- compat-matrix:end -->"
+# Modules whose parametrized tests are not about a conversion between two formats.
+NOT_COUNTED = ("test_fixtures_valid.py", "test_matrix.py")
+REFUSED = "refused by documented policy"
+MAX_FAILURES_KEPT = 12
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Which tests count for a feature: fixture cases (globs), restricted or widened by test name."""
+
+    name: str
+    cases: tuple[str, ...]
+    only_tests: str | None = None  # glob on the test function name (e.g. stream tests only)
+    skip_tests: str | None = None
+    every_case_tests: tuple[str, ...] = ()  # tests that check this feature on every case
+
+    def matches(self, test: str, case: str) -> bool:
+        if test in self.every_case_tests:
+            return True
+        if not any(fnmatch(case, pattern) for pattern in self.cases):
+            return False
+        if self.only_tests is not None and not fnmatch(test, self.only_tests):
+            return False
+        return self.skip_tests is None or not fnmatch(test, self.skip_tests)
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "text",
+        ("text_basic", "multi_turn", "unicode", "stop_sequence", "max_tokens", "sampling_params", "refusal"),
+    ),
+    Feature("system", ("system_prompt", "system_blocks", "claude_code")),
+    Feature("images", ("image_*", "tool_result_image")),
+    Feature("tools", ("tools_*", "tool_*", "unicode", "claude_code"), skip_tests="test_stream_*"),
+    Feature("streaming tools", ("tools_*", "tool_*", "unicode", "claude_code"), only_tests="test_stream_*"),
+    Feature("thinking", ("thinking*", "redacted_thinking")),
+    Feature("structured output", ("json_schema", "json_object")),
+    Feature(
+        "usage",
+        ("cache_usage",),
+        every_case_tests=(
+            "test_response_conversion_keeps_content_and_usage",
+            "test_response_cross_round_trip_keeps_content",
+            "test_stream_conversion_accumulates_with_target_sdk",
+        ),
+    ),
+    Feature(
+        "errors",
+        ("error_*",),
+        every_case_tests=(
+            "test_stream_truncated_upstream_ends_with_client_error",
+            "test_stream_fail_closes_blocks_and_reports_error",
+        ),
+    ),
+)
+
+
+# --- recording -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One conformance test in the matrix: its pair and fixture case."""
+
+    test: str
+    client: str
+    upstream: str
+    case: str
+
+
+def place(item: pytest.Item) -> Placed | None:
+    """Where a collected test belongs, or ``None`` when it is not about one case and pair."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or Path(str(item.fspath)).name in NOT_COUNTED:
+        return None
+    case, target = callspec.params.get("case"), callspec.params.get("target")
+    if case is None or not hasattr(case, "fmt"):
+        return None
+    test = getattr(item, "originalname", item.name)
+    source = case.fmt.value
+    other = target.value if target is not None else source
+    if test.startswith("test_request"):
+        return Placed(test, client=source, upstream=other, case=case.name)
+    return Placed(test, client=other, upstream=source, case=case.name)
+
+
+class Recorder:
+    """pytest plugin: the outcome of every placed test (``passed`` / ``failed`` / ``refused``)."""
+
+    def __init__(self) -> None:
+        self.placed: dict[str, Placed] = {}
+        self.outcomes: dict[str, str] = {}
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            found = place(item)
+            if found is not None:
+                self.placed[item.nodeid] = found
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.nodeid not in self.placed:
+            return
+        before = self.outcomes.get(report.nodeid)
+        if report.failed or hasattr(report, "wasxfail"):
+            self.outcomes[report.nodeid] = "failed"
+        elif report.skipped and before != "failed":
+            self.outcomes[report.nodeid] = "refused" if REFUSED in str(report.longrepr) else "skipped"
+        elif report.when == "call" and before is None:
+            self.outcomes[report.nodeid] = "passed"
+
+
+# --- aggregation -----------------------------------------------------------------------------
+
+
+def _empty_cell() -> JSON:
+    return {"passed": 0, "failed": 0, "refused": 0, "failures": [], "warnings": []}
+
+
+def aggregate(recorder: Recorder, formats: list[str], warnings: dict[tuple[str, str, str], set[str]]) -> JSON:
+    """The results document: one cell per (client, upstream, feature), in a stable order."""
+    cells: dict[tuple[str, str, str], JSON] = defaultdict(_empty_cell)
+    for nodeid, outcome in sorted(recorder.outcomes.items()):
+        if outcome == "skipped":
+            continue
+        placed = recorder.placed[nodeid]
+        for feature in FEATURES:
+            if feature.matches(placed.test, placed.case):
+                cell = cells[(placed.client, placed.upstream, feature.name)]
+                cell[outcome] += 1
+                if outcome == "failed":
+                    cell["failures"].append(nodeid)
+    rows = []
+    for client in formats:
+        for upstream in formats:
+            for feature in FEATURES:
+                cell = cells.get((client, upstream, feature.name)) or _empty_cell()
+                total_failures = len(cell["failures"])
+                cell["failures"] = cell["failures"][:MAX_FAILURES_KEPT]
+                cell["failures_total"] = total_failures
+                cell["warnings"] = sorted(warnings.get((client, upstream, feature.name), set()))
+                rows.append({"client": client, "upstream": upstream, "feature": feature.name, **cell})
+    return {
+        "generated_by": "nox -s matrix (tests/conformance/matrix.py)",
+        "formats": formats,
+        "features": [
+            {"name": f.name, "cases": list(f.cases), "only_tests": f.only_tests, "skip_tests": f.skip_tests,
+             "every_case_tests": list(f.every_case_tests)}
+            for f in FEATURES
+        ],
+        "cells": rows,
+    }
+
+
+def _dropped(case: Any, target: Any, kind: str) -> list[str]:
+    """The drop warnings of one conversion (none when it raises: the tests report that)."""
+    from interlingua.translate import translate_request, translate_response
+
+    convert = translate_request if kind == "request" else translate_response
+    try:
+        result = convert(case.json(f"{kind}.json"), source=case.fmt, target=target)
+    except Exception:  # a refusal or a bug, both already counted by the tests
+        return []
+    return [w for w in result.warnings if "dropped" in w]
+
+
+def collect_warnings(formats: list[str]) -> dict[tuple[str, str, str], set[str]]:
+    """Drops announced by the converters (``... dropped ...``), per (client, upstream, feature)."""
+    from conformance.corpus import cases  # tests/ is on sys.path (see main)
+    from interlingua.translate import Format
+
+    found: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for case in cases():
+        features = [f.name for f in FEATURES if f.only_tests is None and f.matches("", case.name)]
+        for target in (Format(f) for f in formats if f != case.fmt.value):
+            notes: list[tuple[str, str, list[str]]] = []
+            if case.has("request.json"):
+                notes.append((case.fmt.value, target.value, _dropped(case, target, "request")))
+            if case.has("response.json") and not case.is_error:
+                notes.append((target.value, case.fmt.value, _dropped(case, target, "response")))
+            for client, upstream, dropped in notes:
+                for name in features if dropped else ():
+                    found[(client, upstream, name)].update(dropped)
+    return found
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def cell_text(cell: JSON) -> str:
+    """``yes`` / ``partial (p/n)`` / ``no (0/n)`` / ``refused`` / ``—``, ``†`` when a policy drops data."""
+    passed, refused = cell["passed"], cell["refused"]
+    total = passed + cell["failed"] + refused
+    if total == 0:
+        text = "—"
+    elif passed == total:
+        text = "yes"
+    elif refused == total:
+        text = "refused"
+    else:
+        word = "no" if passed == 0 else "partial"
+        text = f"{word} ({passed}/{total}{f', {refused} refused' if refused else ''})"
+    return text + ("†" if cell["warnings"] else "")
+
+
+def _pair(client: str, upstream: str) -> str:
+    same = " (same format)" if client == upstream else ""
+    return f"`{client}` → `{upstream}`{same}"
+
+
+def _table(results: JSON) -> list[str]:
+    names = [f["name"] for f in results["features"]]
+    rows: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for cell in results["cells"]:
+        rows[(cell["client"], cell["upstream"])][cell["feature"]] = cell_text(cell)
+    lines = [
+        "| client → upstream | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for (client, upstream), row in rows.items():
+        lines.append(f"| {_pair(client, upstream)} | " + " | ".join(row[n] for n in names) + " |")
+    return lines
+
+
+def _definitions(results: JSON) -> list[str]:
+    lines = ["| feature | fixture cases | tests counted |", "|---|---|---|"]
+    for f in results["features"]:
+        cases = ", ".join(f"`{c}`" for c in f["cases"])
+        tests = "all" if f["only_tests"] is None else f"`{f['only_tests']}`"
+        if f["skip_tests"]:
+            tests += f" except `{f['skip_tests']}`"
+        if f["every_case_tests"]:
+            tests += "; on every case: " + ", ".join(f"`{t}`" for t in f["every_case_tests"])
+        lines.append(f"| {f['name']} | {cases} | {tests} |")
+    return lines
+
+
+def _drops(results: JSON) -> list[str]:
+    by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for cell in results["cells"]:
+        if cell["warnings"]:
+            notes = "; ".join(f"`{w}`" for w in cell["warnings"])
+            by_pair[(cell["client"], cell["upstream"])].append(f"  - {cell['feature']}: {notes}")
+    lines = []
+    for (client, upstream), items in by_pair.items():
+        lines += [f"- {_pair(client, upstream)}", *items]
+    return lines
+
+
+def _totals(results: JSON) -> str:
+    counted = {key: sum(c[key] for c in results["cells"]) for key in ("passed", "failed", "refused")}
+    return (
+        f"Counted test outcomes (a test counts once per feature it covers): {counted['passed']} passed, "
+        f"{counted['failed']} failed, {counted['refused']} refused by documented policy."
+    )
+
+
+def render(results: JSON) -> str:
+    """The README section (between the markers) for a results document."""
+    lines = [
+        "Generated from the fixture conformance tests by `nox -s matrix` "
+        "(`tests/conformance/matrix.py`, results in `docs/compat-matrix.json`); do not edit by hand.",
+        "Rows: the client's format → the upstream's format (a request converts client → upstream; "
+        "its response, stream and errors upstream → client).",
+        "",
+        *_table(results),
+        "",
+        "**yes**: every counted test passed; **partial (p/n)**: p of n passed; **no**: none did; "
+        "**refused**: the conversion is refused with a clear 400 by a documented policy; **—**: no fixture "
+        "covers it; **†**: a documented policy drops something here and says so in a warning "
+        "(`x-interlingua-warning`), listed below.",
+        "",
+        _totals(results),
+        "",
+        *_definitions(results),
+    ]
+    drops = _drops(results)
+    if drops:
+        lines += ["", "<details><summary>Documented drops (†), per pair and feature</summary>", "", *drops, "",
+                  "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def section(readme: str) -> str:
+    """The text between the markers of ``readme`` (``ValueError`` when they are missing)."""
+    start, end = readme.index(START) + len(START), readme.index(END)
+    return readme[start:end].strip("\n") + "\n"
+
+
+def replace_section(readme: str, body: str) -> str:
+    start, end = readme.index(START) + len(START), readme.index(END)
+    return readme[:start] + "\n" + body + readme[end:]
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def load() -> JSON:
+    value: JSON = orjson.loads(RESULTS.read_bytes())
+    return value
+
+
+def write_readme(results: JSON) -> None:
+    README.write_text(replace_section(README.read_text(encoding="utf-8"), render(results)), encoding="utf-8")
+
+
+def run_conformance(pytest_args: Iterable[str]) -> JSON:
+    """Run ``tests/conformance`` with the recorder; the results document."""
+    from interlingua.translate import Format
+
+    recorder = Recorder()
+    args = ["tests/conformance", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *pytest_args]
+    code = pytest.main(args, plugins=[recorder])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise SystemExit(f"pytest did not run the conformance tests through (exit code {int(code)})")
+    formats = [f.value for f in Format]
+    return aggregate(recorder, formats, collect_warnings(formats))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--render", action="store_true", help="only re-render README from the committed JSON")
+    args, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest (e.g. -x)
+    if not args.render:
+        results = run_conformance(pytest_args)
+        RESULTS.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+    write_readme(load())
+    print(f"README section rendered from {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "tests"))  # `conformance.*`, as pytest's rootdir conftest makes it
+    raise SystemExit(main())

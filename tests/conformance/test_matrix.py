@@ -1,0 +1,66 @@
+"""The README's compatibility matrix is the rendering of the committed results (no suite rerun)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance import matrix
+
+
+def _cell(passed: int = 0, failed: int = 0, refused: int = 0, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"passed": passed, "failed": failed, "refused": refused, "warnings": list(warnings)}
+
+
+def test_matrix_readme_section_is_the_rendering_of_the_committed_results() -> None:
+    readme = matrix.README.read_text(encoding="utf-8")
+    assert matrix.section(readme) == matrix.render(matrix.load()), (
+        "README's compatibility matrix is stale: run `python tests/conformance/matrix.py --render` "
+        "(or `nox -s matrix` to rerun the conformance tests too)"
+    )
+
+
+def test_matrix_results_hold_every_pair_and_feature() -> None:
+    results = matrix.load()
+    formats, features = results["formats"], [f["name"] for f in results["features"]]
+    cells = {(c["client"], c["upstream"], c["feature"]) for c in results["cells"]}
+    assert cells == {(a, b, f) for a in formats for b in formats for f in features}
+
+
+@pytest.mark.parametrize(
+    ("cell", "text"),
+    [
+        (_cell(), "—"),
+        (_cell(passed=4), "yes"),
+        (_cell(passed=3, failed=1), "partial (3/4)"),
+        (_cell(passed=2, failed=1, refused=1), "partial (2/4, 1 refused)"),
+        (_cell(failed=2), "no (0/2)"),
+        (_cell(refused=2), "refused"),
+        (_cell(passed=1, warnings=("top_k dropped: the target format has no counterpart",)), "yes†"),
+    ],
+)
+def test_matrix_cell_text_says_how_many_tests_passed(cell: dict[str, Any], text: str) -> None:
+    assert matrix.cell_text(cell) == text
+
+
+def test_matrix_stream_tests_of_tool_cases_count_as_streaming_tools_not_tools() -> None:
+    features = {f.name: f for f in matrix.FEATURES}
+    assert features["streaming tools"].matches("test_stream_conversion_matches_snapshot", "tools_parallel")
+    assert not features["tools"].matches("test_stream_conversion_matches_snapshot", "tools_parallel")
+    assert features["tools"].matches("test_request_conversion_keeps_content", "tool_choice_named")
+    assert not features["tools"].matches("test_request_conversion_keeps_content", "text_basic")
+
+
+def test_matrix_usage_counts_the_usage_checks_of_every_case() -> None:
+    usage = next(f for f in matrix.FEATURES if f.name == "usage")
+    assert usage.matches("test_response_conversion_keeps_content_and_usage", "text_basic")
+    assert usage.matches("test_request_conversion_matches_snapshot", "cache_usage")
+    assert not usage.matches("test_request_conversion_matches_snapshot", "text_basic")
+
+
+def test_matrix_replace_section_round_trips() -> None:
+    readme = f"# x\n\n{matrix.START}\nold\n{matrix.END}\n\n## after\n"
+    updated = matrix.replace_section(readme, "new table\n")
+    assert matrix.section(updated) == "new table\n"
+    assert updated.endswith(f"{matrix.END}\n\n## after\n")
