@@ -36,6 +36,8 @@ HELPER_MODULES = (
     "interlingua.convert.content",
     "interlingua.convert.messages",
     "interlingua.convert.reasoning",
+    "interlingua.convert.responses",
+    "interlingua.convert.responses_output",
     "interlingua.convert.tools",
     "interlingua.convert.usage",
 )

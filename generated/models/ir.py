@@ -112,6 +112,10 @@ class OpaqueTool(BaseModel):
     type: Literal["opaque"]
     format: str
     data: dict[str, Any]
+    required: bool | None = None
+    """
+    A tool the provider itself runs (OpenAI Responses web_search, file_search, ...): other formats reject the request (400) instead of dropping the tool.
+    """
 
 
 class Reasoning(BaseModel):

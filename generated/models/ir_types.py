@@ -97,6 +97,10 @@ class OpaqueTool(TypedDict, closed=True):
     type: Literal["opaque"]
     format: str
     data: dict[str, Any]
+    required: NotRequired[bool]
+    """
+    A tool the provider itself runs (OpenAI Responses web_search, file_search, ...): other formats reject the request (400) instead of dropping the tool.
+    """
 
 
 class Reasoning(TypedDict, closed=True):

@@ -140,6 +140,11 @@ def _merge(out: JSONObject, extra: JSONObject) -> None:
                     _merge(mine, theirs)
 
 
+# Extras that name server-side state (OpenAI Responses' stored conversations): dropping one
+# would silently answer a different conversation, so another format rejects it (400).
+STATEFUL_EXTRAS = frozenset({"previous_response_id", "conversation"})
+
+
 def merge_extras(extras: Any, out: JSONObject, fmt: str, path: FieldPath, warnings: list[str] | None) -> None:
     """Put back this format's verbatim extras (deeply, never overriding mapped fields);
     other formats' fields are dropped, with a warning when ``warnings`` is given."""
@@ -154,6 +159,8 @@ def merge_extras(extras: Any, out: JSONObject, fmt: str, path: FieldPath, warnin
             for key in fields:
                 if key in out:
                     continue  # the target spelled it its own way already
+                if key in STATEFUL_EXTRAS:
+                    raise reject(key, f"{key} refers to state kept by the {owner} upstream; {fmt} upstreams are stateless")
                 warn(warnings, f"{key} dropped: {owner} field with no {fmt} counterpart")
 
 
@@ -163,6 +170,8 @@ def opaque_from_ir(part: JSONObject, fmt: str, path: FieldPath, warnings: list[s
     if part.get("format") == fmt and type(data) is dict:
         return data
     kind = data.get("type") if type(data) is dict else None
+    if part.get("required"):  # a built-in tool only its provider runs: dropping it would change the answer
+        raise reject(path, f"{kind} tool is run by {part.get('format')} upstreams only; {fmt} cannot run it")
     warn(warnings, f"{kind or 'opaque'} content dropped: {part.get('format')} block with no {fmt} counterpart")
     return None
 

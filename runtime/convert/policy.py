@@ -19,6 +19,7 @@ class Format(StrEnum):
 
     OPENAI_CHAT = "openai_chat"
     ANTHROPIC_MESSAGES = "anthropic_messages"
+    OPENAI_RESPONSES = "openai_responses"
 
 
 DocumentPolicy = Literal["reject", "drop", "text"]
