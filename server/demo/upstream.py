@@ -1,9 +1,16 @@
 """FakeUpstream: a real HTTP server on 127.0.0.1 speaking OpenAI Chat
-Completions and Anthropic Messages, for demo mode, tests and benchmarks.
+Completions, Anthropic Messages, Gemini, OpenAI Responses and Bedrock
+Converse, for demo mode, tests and benchmarks.
 
 Routes: ``POST /v1/chat/completions``, ``GET /v1/models`` (OpenAI list, or
 Anthropic's shape when the request carries ``anthropic-version``),
-``POST /v1/messages``, ``POST /v1/messages/count_tokens``, ``GET /health``.
+``POST /v1/messages``, ``POST /v1/messages/count_tokens``, ``GET /health``;
+Gemini ``POST /v1beta/models/{model}:generateContent``,
+``:streamGenerateContent`` (``?alt=sse``: SSE, else a JSON array),
+``:countTokens``, ``GET /v1beta/models`` (key: ``x-goog-api-key`` or ``?key=``);
+``POST /v1/responses``; Bedrock ``POST /model/{modelId}/converse`` and
+``/converse-stream`` (binary event stream), which require a SigV4 signature
+by :data:`~interlingua.server.demo.sigv4.DEMO_AWS_ACCESS_KEY_ID`.
 The answers are deterministic (see :mod:`interlingua.server.demo.plan`), the
 fault controls are in :mod:`interlingua.server.demo.faults`.
 
@@ -26,20 +33,22 @@ from aiohttp import web
 from interlingua.server.demo.faults import Fault, parse_fault
 from interlingua.server.demo.plan import Conversation, make_plan
 from interlingua.server.demo.read_anthropic import read_anthropic, read_count_tokens
+from interlingua.server.demo.read_bedrock import read_bedrock
+from interlingua.server.demo.read_gemini import read_gemini, read_gemini_count_tokens
 from interlingua.server.demo.read_openai import BadRequest, read_openai
-from interlingua.server.demo.render_anthropic import (
-    anthropic_error,
-    anthropic_json,
-    anthropic_sse,
-    anthropic_stream_error,
-)
-from interlingua.server.demo.render_openai import openai_error, openai_json, openai_sse
+from interlingua.server.demo.read_responses import read_responses
+from interlingua.server.demo.render_anthropic import anthropic_json, anthropic_sse
+from interlingua.server.demo.render_bedrock import bedrock_json, bedrock_stream
+from interlingua.server.demo.render_gemini import gemini_chunks, gemini_json, gemini_models, gemini_sse
+from interlingua.server.demo.render_openai import openai_json, openai_sse
+from interlingua.server.demo.render_responses import responses_json, responses_sse
+from interlingua.server.demo.sigv4 import check_sigv4
+from interlingua.server.demo.wire import STREAM_CONTENT_TYPES, error_envelope, stream_error
 
 __all__ = ["DEMO_MODELS", "FakeUpstream", "ReceivedRequest"]
 
 JSON = dict[str, Any]
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-6", "claude-haiku-4-5")
-_RETRY_STATUSES = frozenset({429, 503, 529})
 
 
 @dataclass(slots=True)
@@ -91,6 +100,11 @@ class FakeUpstream:
         app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/health", self._health)
+        app.router.add_post("/v1beta/models/{model}:{method}", self._gemini)
+        app.router.add_post("/v1/models/{model}:{method}", self._gemini)  # google-genai 3.x default
+        app.router.add_get("/v1beta/models", self._gemini_models)
+        app.router.add_post("/v1/responses", self._responses)
+        app.router.add_post("/model/{model}/{method}", self._bedrock)
         # handler_cancellation: a client that goes away cancels the handler,
         # which is how disconnects are seen even while a stream is stalled.
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
@@ -123,6 +137,21 @@ class FakeUpstream:
     @property
     def anthropic_base_url(self) -> str:
         """The Anthropic SDK convention: the base URL without ``/v1``."""
+        return self.base_url
+
+    @property
+    def gemini_base_url(self) -> str:
+        """The google-genai convention: the root (the SDK appends ``/v1beta/models/...``)."""
+        return self.base_url
+
+    @property
+    def responses_base_url(self) -> str:
+        """The OpenAI SDK convention (``/v1``); the SDK appends ``/responses``."""
+        return f"{self.base_url}/v1"
+
+    @property
+    def bedrock_base_url(self) -> str:
+        """boto3's ``endpoint_url``: the root (it appends ``/model/{modelId}/converse``)."""
         return self.base_url
 
     @property
@@ -172,17 +201,27 @@ class FakeUpstream:
             self.requests.append(rec)
         return rec, parse_fault(spec)
 
-    def _authorized(self, request: web.Request) -> bool:
+    def _authorized(self, request: web.Request, rec: ReceivedRequest, fmt: str) -> str | None:
+        """None when the request may pass, else the provider's complaint."""
+        if fmt == "bedrock":
+            return check_sigv4(request.method, request.raw_path, rec.headers, rec.raw)
         if self.api_key is None:
-            return True
+            return None
         bearer = request.headers.get("authorization", "")
-        return self.api_key in (request.headers.get("x-api-key"), bearer.removeprefix("Bearer "))
+        keys: tuple[str | None, ...] = (request.headers.get("x-api-key"), bearer.removeprefix("Bearer "))
+        if fmt == "gemini":
+            keys = (request.headers.get("x-goog-api-key"), request.query.get("key"))
+        return None if self.api_key in keys else "Invalid API key (fake upstream)."
 
-    async def _serve(self, request: web.Request, fmt: str, answer: Callable[..., Any]) -> web.StreamResponse:
+    async def _serve(
+        self, request: web.Request, fmt: str, answer: Callable[..., Any], need_body: bool = True
+    ) -> web.StreamResponse:
         self.active += 1
         rec: ReceivedRequest | None = None
         try:
             rec, fault = await self._begin(request)
+            if not need_body and rec.body is None:
+                rec.body = {}
             response = await self._answer(request, rec, fault, fmt, answer)
             rec.completed = True
             return response
@@ -200,8 +239,9 @@ class FakeUpstream:
     ) -> web.StreamResponse:
         if fault.slow_ms:
             await asyncio.sleep(fault.slow_ms / 1000)
-        if not self._authorized(request):
-            return self._error(rec, fmt, 401, "Invalid API key (fake upstream).", fault)
+        complaint = self._authorized(request, rec, fmt)
+        if complaint is not None:
+            return self._error(rec, fmt, 403 if fmt == "bedrock" else 401, complaint, fault)
         if fault.status is not None:
             message = fault.message or f"Fake upstream fault: status {fault.status}."
             return self._error(rec, fmt, fault.status, message, fault)
@@ -226,29 +266,20 @@ class FakeUpstream:
         param: str | None = None,
     ) -> web.Response:
         rec.status = status
-        body = (
-            anthropic_error(status, message) if fmt == "anthropic" else openai_error(status, message, param)
-        )
-        headers = {"retry-after": fault.retry_after} if status in _RETRY_STATUSES else {}
-        if fmt == "anthropic":
-            headers["request-id"] = "req_demo"
-        else:
-            headers["x-request-id"] = "req_demo"
-        return web.Response(
-            status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
-        )
+        body, headers = error_envelope(fmt, status, message, param, fault.retry_after)
+        return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
     async def _respond(
         self, request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, result: Any
     ) -> web.StreamResponse:
-        if not isinstance(result, list):  # a JSON answer
+        if not isinstance(result, list):  # a JSON answer (a tuple: a JSON array)
             if fault.die_after == 0 or fault.stall_after == 0:
                 await self._cut(request, rec, fault, fmt, None)
             rec.status = 200
-            return web.Response(body=orjson.dumps(result), content_type="application/json")
-        resp = web.StreamResponse(
-            headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
-        )
+            data = list(result) if isinstance(result, tuple) else result
+            return web.Response(body=orjson.dumps(data), content_type="application/json")
+        kind = STREAM_CONTENT_TYPES.get(fmt, "text/event-stream; charset=utf-8")
+        resp = web.StreamResponse(headers={"content-type": kind, "cache-control": "no-cache"})
         cut = fault.cut_at()
         if cut == 0:
             await self._cut(request, rec, fault, fmt, None)
@@ -284,10 +315,7 @@ class FakeUpstream:
             raise asyncio.CancelledError  # nothing more to send; aiohttp logs nothing for it
         if resp is not None:
             message = fault.message or "Overloaded (fake upstream error-after)."
-            if fmt == "anthropic":
-                await resp.write(anthropic_stream_error(529, message))
-            else:
-                await resp.write(b"data: " + orjson.dumps(openai_error(500, message)) + b"\n\n")
+            await resp.write(stream_error(fmt, message, rec.events_sent))
 
     # -- routes -----------------------------------------------------------
     def _rid(self) -> str:
@@ -343,3 +371,41 @@ class FakeUpstream:
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
+
+    # -- Gemini, Responses, Bedrock -------------------------------------------
+    async def _gemini(self, request: web.Request) -> web.StreamResponse:
+        model, method = request.match_info["model"], request.match_info["method"]
+        sse = request.query.get("alt") == "sse"
+
+        def answer(body: JSON) -> Any:
+            if method == "countTokens":
+                return {"totalTokens": read_gemini_count_tokens(body, model)}
+            if method not in ("generateContent", "streamGenerateContent"):
+                raise BadRequest(f"Method {method!r} not found for models/{model}.")
+            plan, rid = make_plan(read_gemini(body, model)), self._rid()
+            if method == "generateContent":
+                return gemini_json(plan, model, rid)
+            return gemini_sse(plan, model, rid) if sse else tuple(gemini_chunks(plan, model, rid))
+
+        return await self._serve(request, "gemini", answer)
+
+    async def _gemini_models(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, "gemini", lambda _body: gemini_models(), need_body=False)
+
+    async def _responses(self, request: web.Request) -> web.StreamResponse:
+        def answer(body: JSON) -> Any:
+            plan, rid = make_plan(read_responses(body)), self._rid()
+            return responses_sse(plan, body, rid) if body.get("stream") else responses_json(plan, body, rid)
+
+        return await self._serve(request, "responses", answer)
+
+    async def _bedrock(self, request: web.Request) -> web.StreamResponse:
+        model, method = request.match_info["model"], request.match_info["method"]
+
+        def answer(body: JSON) -> Any:
+            if method not in ("converse", "converse-stream"):
+                raise BadRequest(f"Unknown operation {method!r}.")
+            plan, rid = make_plan(read_bedrock(body, model)), self._rid()
+            return bedrock_stream(plan, rid) if method == "converse-stream" else bedrock_json(plan, rid)
+
+        return await self._serve(request, "bedrock", answer)

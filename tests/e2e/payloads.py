@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
+
+import httpx
+from google import genai
+from google.genai import types
 
 CLIENT_KEY = "sk-client-secret-never-upstream"
 OPENAI_ROUTES = ["gpt-4o-mini", "gpt-via-anthropic"]
@@ -39,3 +45,14 @@ ECHO = "Hello from the demo upstream! You said: "
 def upstream_format(model: str) -> str:
     """The wire format of the upstream a demo model routes to."""
     return "anthropic_messages" if model in ("gpt-via-anthropic", "claude-sonnet-4-6") else "openai_chat"
+
+
+@contextlib.asynccontextmanager
+async def genai_client(base_url: str, api_key: str) -> AsyncIterator[genai.Client]:
+    """A google-genai client on httpx: its aiohttp path subclasses ClientSession,
+    which aiohttp warns about (and warnings are errors here)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        options = types.HttpOptions(base_url=base_url, api_version="v1beta", httpx_async_client=http)
+        client = genai.Client(api_key=api_key, http_options=options)
+        yield client
+        await client.aio.aclose()

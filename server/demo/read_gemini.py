@@ -1,0 +1,181 @@
+"""Reads (and checks, as strictly as Gemini does) a ``generateContent`` request.
+
+Checked: ``contents`` roles (``user``/``model``/``function``), part fields
+(an unknown part field is a 400, as Gemini's proto parser answers), every
+``functionResponse`` answering a ``functionCall`` of the previous model turn
+(same count, matching names and ids when ids are given), function
+declarations (``parameters`` or ``parametersJsonSchema``, not both).
+https://ai.google.dev/api/generate-content
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from interlingua.server.demo.plan import Conversation
+from interlingua.server.demo.read_openai import BadRequest
+
+__all__ = ["read_gemini", "read_gemini_count_tokens", "rough_tokens"]
+
+JSON = dict[str, Any]
+_PART_FIELDS = frozenset(
+    {
+        "text",
+        "inlineData",
+        "fileData",
+        "functionCall",
+        "functionResponse",
+        "thought",
+        "thoughtSignature",
+        "executableCode",
+        "codeExecutionResult",
+        "videoMetadata",
+        "partMetadata",
+        "mediaResolution",
+    }
+)
+
+
+def camel_keys(value: Any, keep: frozenset[str] = frozenset()) -> Any:
+    """Proto JSON takes field names in lowerCamelCase or as declared (snake_case), and
+    google-genai sends some snake_case (``thinking_config.include_thoughts``): the
+    fake reads everything as camelCase. Values under ``keep`` keys are user data."""
+    if isinstance(value, list):
+        return [camel_keys(v, keep) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        name = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key)
+        out[name] = item if name in keep else camel_keys(item, keep)
+    return out
+
+
+def rough_tokens(body: Any) -> int:
+    """The fake's input token count for formats without a dedicated estimate: 4 bytes a token."""
+    return max(1, len(orjson.dumps(body)) // 4)
+
+
+def _parts(content: Any, where: str) -> list[JSON]:
+    parts = content.get("parts") if isinstance(content, dict) else None
+    if not isinstance(parts, list) or not parts:
+        raise BadRequest(f"* GenerateContentRequest.{where}.parts: contents.parts must not be empty.", where)
+    for i, part in enumerate(parts):
+        if not isinstance(part, dict):
+            raise BadRequest(f"Invalid JSON payload received. {where}.parts[{i}] must be an object.", where)
+        unknown = sorted(set(part) - _PART_FIELDS)
+        if unknown:
+            raise BadRequest(
+                f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at '{where}.parts[{i}]': Cannot find field.",
+                f"{where}.parts[{i}]",
+            )
+    return parts
+
+
+def _check_responses(i: int, parts: list[JSON], calls: list[JSON]) -> None:
+    responses = [p["functionResponse"] for p in parts if "functionResponse" in p]
+    if not responses:
+        return
+    names = sorted(str(c.get("name")) for c in calls)
+    if len(responses) != len(calls) or sorted(str(r.get("name")) for r in responses) != names:
+        raise BadRequest(
+            f"Please ensure that the number of function response parts is equal to the number of "
+            f"function call parts of the function call turn (contents[{i}]).",
+            f"contents[{i}]",
+        )
+    ids = {c.get("id") for c in calls if c.get("id")}
+    for r in responses:
+        if ids and r.get("id") not in ids:
+            raise BadRequest(
+                f"contents[{i}]: functionResponse.id {r.get('id')!r} matches no functionCall id."
+            )
+
+
+def _user_turn(parts: list[JSON], conv: Conversation) -> None:
+    responses = [p["functionResponse"] for p in parts if "functionResponse" in p]
+    texts = [p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought")]
+    if responses:
+        last = responses[-1]
+        conv.tool_result = (str(last.get("name")), orjson.dumps(last.get("response")).decode())
+    if texts or not responses:
+        conv.last_user_text, conv.last_text_block = "\n".join(texts), (texts[-1] if texts else "")
+        conv.images_in_last_turn = sum(1 for p in parts if "inlineData" in p or "fileData" in p)
+        conv.turns += 1
+        if texts:
+            conv.tool_result = None
+
+
+def _read_contents(body: JSON, conv: Conversation) -> None:
+    contents = body.get("contents")
+    if not isinstance(contents, list) or not contents:
+        raise BadRequest("* GenerateContentRequest.contents: contents is not specified", "contents")
+    calls: list[JSON] = []
+    for i, content in enumerate(contents):
+        role = content.get("role", "user") if isinstance(content, dict) else None
+        if role not in ("user", "model", "function"):
+            raise BadRequest(f"Please use a valid role: user, model. (contents[{i}].role={role!r})")
+        parts = _parts(content, f"contents[{i}]")
+        if role == "model":
+            calls = [p["functionCall"] for p in parts if "functionCall" in p]
+            conv.tool_result = None
+            continue
+        _check_responses(i, parts, calls)
+        if any("functionResponse" in p for p in parts) and not calls:
+            raise BadRequest(
+                f"contents[{i}]: a functionResponse must follow a model turn with a functionCall."
+            )
+        calls = []
+        _user_turn(parts, conv)
+
+
+def _read_tools(body: JSON, conv: Conversation) -> None:
+    for i, tool in enumerate(body.get("tools") or []):
+        for j, decl in enumerate((tool or {}).get("functionDeclarations") or []):
+            where = f"tools[{i}].function_declarations[{j}]"
+            if not isinstance(decl, dict) or not decl.get("name"):
+                raise BadRequest(f"* GenerateContentRequest.{where}.name: Name cannot be empty.", where)
+            if "parameters" in decl and "parametersJsonSchema" in decl:
+                raise BadRequest(
+                    f"{where}: parameters and parametersJsonSchema are mutually exclusive.", where
+                )
+            conv.tools.append(
+                (decl["name"], decl.get("parametersJsonSchema") or decl.get("parameters") or {})
+            )
+    config = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
+    mode = str(config.get("mode", "AUTO")).upper()
+    conv.tools_disabled = mode == "NONE"
+    allowed = config.get("allowedFunctionNames") or []
+    if mode == "ANY" and len(allowed) == 1:
+        conv.forced_tool = allowed[0]
+
+
+_USER_DATA = frozenset(
+    {"args", "response", "parameters", "parametersJsonSchema", "responseSchema", "responseJsonSchema"}
+)
+
+
+def read_gemini(raw: JSON, model: str) -> Conversation:
+    body: JSON = camel_keys(raw, _USER_DATA)
+    conv = Conversation(model=model)
+    _read_contents(body, conv)
+    _read_tools(body, conv)
+    gen = body.get("generationConfig") or {}
+    thinking = gen.get("thinkingConfig") or {}
+    conv.thinking = bool(thinking.get("includeThoughts"))
+    limit = gen.get("maxOutputTokens")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise BadRequest("generationConfig.maxOutputTokens must be a positive integer.")
+    conv.max_tokens = limit
+    conv.stop = list(gen.get("stopSequences") or [])
+    conv.input_tokens = rough_tokens(raw)
+    return conv
+
+
+def read_gemini_count_tokens(body: JSON, model: str) -> int:
+    inner = body.get("generateContentRequest")
+    request = inner if isinstance(inner, dict) else body
+    read_gemini(request, model)
+    return rough_tokens(request)

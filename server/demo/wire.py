@@ -1,0 +1,58 @@
+"""Per-format error answers of the fake upstream: the HTTP error envelope (with
+the provider's request-id and retry headers) and the mid-stream error event.
+
+Formats: ``openai`` (Chat Completions), ``anthropic``, ``gemini``,
+``responses`` (OpenAI Responses; same HTTP envelope as Chat), ``bedrock``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from interlingua.server.demo.render_anthropic import anthropic_error, anthropic_stream_error
+from interlingua.server.demo.render_bedrock import bedrock_error, bedrock_exception_frame
+from interlingua.server.demo.render_gemini import gemini_error
+from interlingua.server.demo.render_openai import openai_error
+from interlingua.server.demo.render_responses import responses_stream_error
+
+__all__ = ["STREAM_CONTENT_TYPES", "error_envelope", "stream_error"]
+
+JSON = dict[str, Any]
+_RETRY_STATUSES = frozenset({429, 503, 529})
+STREAM_CONTENT_TYPES = {"bedrock": "application/vnd.amazon.eventstream"}
+_REQUEST_ID = {"anthropic": "request-id", "bedrock": "x-amzn-RequestId"}
+
+
+def error_envelope(
+    fmt: str, status: int, message: str, param: str | None, retry_after: str
+) -> tuple[bytes, dict[str, str]]:
+    """(JSON body, headers) of an error answer in format ``fmt``."""
+    headers: dict[str, str] = {}
+    body: JSON
+    if fmt == "anthropic":
+        body = anthropic_error(status, message)
+    elif fmt == "gemini":
+        body = gemini_error(status, message)
+    elif fmt == "bedrock":
+        body, headers = bedrock_error(status, message)
+    else:
+        body = openai_error(status, message, param)
+    if status in _RETRY_STATUSES:
+        headers["retry-after"] = retry_after
+    headers[_REQUEST_ID.get(fmt, "x-request-id")] = "req_demo"
+    return orjson.dumps(body), headers
+
+
+def stream_error(fmt: str, message: str, events_sent: int) -> bytes:
+    """The error event a provider sends in place of the rest of a stream."""
+    if fmt == "anthropic":
+        return anthropic_stream_error(529, message)
+    if fmt == "gemini":
+        return b"data: " + orjson.dumps(gemini_error(503, message)) + b"\r\n\r\n"
+    if fmt == "responses":
+        return responses_stream_error(message, events_sent)
+    if fmt == "bedrock":
+        return bedrock_exception_frame(503, message)
+    return b"data: " + orjson.dumps(openai_error(500, message)) + b"\n\n"
