@@ -47,6 +47,9 @@ class _Strict(BaseModel):
 
 class _Sse(_Strict):
     event_lines: bool
+    # "aws_eventstream": binary application/vnd.amazon.eventstream frames (Bedrock), decoded
+    # by interlingua.streams.eventstream before the typed-blocks decoder.
+    framing: Literal["sse", "aws_eventstream"] = "sse"
     done_sentinel: str | None = None
 
 

@@ -118,6 +118,8 @@ class TypedBlocksSpec:
     usage: UsageRule
     # wire stop reason -> the one to send when the turn holds tool calls
     stop_with_tool_calls: Mapping[str, str] = field(default_factory=dict)
+    # "sse", or "aws_eventstream" (Bedrock's binary frames; see streams/eventstream.py)
+    framing: str = "sse"
 
 
 StreamSpec = ChunkedSpec | TypedBlocksSpec

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Protocol
 from interlingua.errors import GatewayError, UpstreamError
 from interlingua.streams.decode_blocks import BlocksDecoder
 from interlingua.streams.decode_chunked import ChunkedDecoder
+from interlingua.streams.decode_items import ItemsDecoder
 from interlingua.streams.encode_blocks import BlocksEncoder
 from interlingua.streams.encode_chunked import ChunkedEncoder
+from interlingua.streams.encode_items import ItemsEncoder
 from interlingua.streams.events import IRSink
+from interlingua.streams.eventstream import ConverseEvents, EventStreamParser
 from interlingua.streams.registry import load_spec
-from interlingua.streams.spec import ChunkedSpec
+from interlingua.streams.spec import ChunkedSpec, ItemsSpec, TypedBlocksSpec
 from interlingua.streams.sse import EventTooLarge, SSEParser
 from interlingua.streams.state import EncoderBase
 
@@ -44,6 +47,10 @@ def make_decoder(source: str, sink: IRSink, policy: Policy | None = None) -> Dec
     spec = load_spec(source)
     if isinstance(spec, ChunkedSpec):
         return ChunkedDecoder(spec, sink, _reasoning_field(policy))
+    if isinstance(spec, ItemsSpec):
+        return ItemsDecoder(spec, sink)
+    if isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream":
+        return ConverseEvents(BlocksDecoder(spec, sink))
     return BlocksDecoder(spec, sink)
 
 
@@ -56,6 +63,8 @@ def make_encoder(
         return ChunkedEncoder(
             spec, reasoning_field=_reasoning_field(policy), model=model, include_usage=include_usage
         )
+    if isinstance(spec, ItemsSpec):
+        return ItemsEncoder(spec, model=model)
     return BlocksEncoder(spec, model=model)
 
 
@@ -77,7 +86,9 @@ class StreamTranslator:
         (``stream_options.include_usage``). ``model`` replaces the model name the client sees."""
         self._encoder = make_encoder(str(target), policy, model=model, include_usage=include_usage)
         self._decoder = make_decoder(str(source), self._encoder, policy)  # type: ignore[arg-type]
-        self._parser = SSEParser()
+        spec = load_spec(str(source))
+        framed = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"
+        self._parser: SSEParser | EventStreamParser = EventStreamParser() if framed else SSEParser()
 
     def feed(self, data: bytes) -> bytes:
         """Upstream bytes, split anywhere -> the client bytes of the events they completed."""
