@@ -1,7 +1,8 @@
 """Every error a client sees, in that client's own envelope and status.
 
 The client format is known from the route (``/v1/chat/completions`` is
-OpenAI, ``/v1/messages*`` is Anthropic); elsewhere (``/v1/models``, unknown
+OpenAI, ``/v1/messages*`` is Anthropic, ``/v1/responses*`` OpenAI Responses,
+``/v1beta/*`` Gemini); elsewhere (``/v1/models``, unknown
 routes) a request carrying ``anthropic-version`` or ``x-api-key`` is treated as
 an Anthropic client, anything else as an OpenAI client.
 
@@ -43,12 +44,31 @@ log = logging.getLogger("interlingua.server")
 _ANTHROPIC_HINTS = (b"anthropic-version", b"x-api-key")
 
 
+_PATH_FORMATS = (
+    ("/v1/messages", Format.ANTHROPIC_MESSAGES),
+    ("/v1/chat/", Format.OPENAI_CHAT),
+    ("/v1/responses", Format.OPENAI_RESPONSES),
+    ("/v1beta/", Format.GEMINI),
+)
+
+# Gemini's error "status" names, for the fallback envelope only.
+_GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
 def client_format(path: str, header_names: Iterable[bytes]) -> Format:
     """Which format a client speaks, from its path and (lower-case) header names."""
-    if path.startswith("/v1/messages"):
-        return Format.ANTHROPIC_MESSAGES
-    if path.startswith("/v1/chat/"):
-        return Format.OPENAI_CHAT
+    for prefix, fmt in _PATH_FORMATS:
+        if path.startswith(prefix):
+            return fmt
     if any(name in _ANTHROPIC_HINTS for name in header_names):
         return Format.ANTHROPIC_MESSAGES
     return Format.OPENAI_CHAT
@@ -74,6 +94,9 @@ def _minimal(err: GatewayError, fmt: Format) -> dict[str, object]:
     kind = err.kind if err.kind.endswith("_error") else f"{err.kind}_error"
     if fmt is Format.ANTHROPIC_MESSAGES:
         return {"type": "error", "error": {"type": kind, "message": err.message}}
+    if fmt is Format.GEMINI:
+        status = _GOOGLE_STATUS.get(err.status, "INTERNAL")
+        return {"error": {"code": err.status, "message": err.message, "status": status}}
     return {"error": {"message": err.message, "type": kind, "param": err.param, "code": err.code}}
 
 

@@ -4,7 +4,9 @@
   characters) or a new one; handlers read it from ``scope["interlingua.request_id"]``.
 - Inbound keys (``server.api_keys``): every route but ``/healthz`` and ``/readyz``
   needs one of them in ``Authorization: Bearer``, ``x-api-key`` or
-  ``x-goog-api-key``, compared in constant time; otherwise 401 in the client's format.
+  ``x-goog-api-key``, or (Gemini clients, ``/v1beta/*``) the ``key`` query
+  parameter, compared in constant time; otherwise 401 in the client's format.
+  The query key is never logged (there is no access log; errors do not echo URLs).
 - ``server.max_inflight``: API requests beyond it get 503 (529 for Anthropic
   clients) at once, instead of queueing without bound. A streamed response
   counts until its last byte.
@@ -19,6 +21,7 @@ import hmac
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
 
@@ -68,7 +71,7 @@ class GatewayMiddleware:
         if path in _OPEN_PATHS:
             await self.app(scope, receive, send_with_id)
             return
-        if self._keys and not self._authorized(headers):
+        if self._keys and not (self._authorized(headers) or self._query_key(path, scope["query_string"])):
             await _reject(
                 AuthenticationFailed("invalid or missing API key for this gateway"), scope, send_with_id
             )
@@ -86,6 +89,23 @@ class GatewayMiddleware:
         finally:
             self.inflight -= 1
 
+    def _query_key(self, path: str, query: bytes) -> bool:
+        # Gemini's SDKs and curl examples may pass the key as ?key=...
+        if not path.startswith("/v1beta/") or b"key=" not in query:
+            return False
+        return any(
+            self._matches(value.encode())
+            for name, value in parse_qsl(query.decode("latin-1"))
+            if name == "key"
+        )
+
+    def _matches(self, value: bytes) -> bool:
+        # Compare against every key, so timing does not tell which (or whether one) matched.
+        matched = False
+        for key in self._keys:
+            matched |= hmac.compare_digest(value, key)
+        return matched
+
     def _authorized(self, headers: Iterable[tuple[bytes, bytes]]) -> bool:
         for name, value in headers:
             if name not in _KEY_HEADERS:
@@ -95,11 +115,7 @@ class GatewayMiddleware:
                 if scheme.lower() != b"bearer":
                     continue
                 value = value.strip()
-            # Compare against every key, so timing does not tell which (or whether one) matched.
-            matched = False
-            for key in self._keys:
-                matched |= hmac.compare_digest(value, key)
-            if matched:
+            if self._matches(value):
                 return True
         return False
 

@@ -146,7 +146,9 @@ async def _translated(upstream: Upstream, route: Route, call: ClientCall) -> Res
         )
         stream = translated_stream(resp, translator, upstream.provider.name)
         if not call.sse:
-            return _sse(sse_to_json_array(stream), {**SSE_HEADERS, "content-type": "application/json"}, warnings)
+            return _sse(
+                sse_to_json_array(stream), {**SSE_HEADERS, "content-type": "application/json"}, warnings
+            )
         return _sse(stream, {**SSE_HEADERS}, warnings)
     data = await _read_all(resp, upstream)
     try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import ReadOnlyCredentials
+from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
+from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+from botocore.credentials import ReadOnlyCredentials  # type: ignore[import-untyped]
 
 from interlingua.server.config import AwsConfig
 
@@ -26,7 +26,9 @@ _UNSIGNED = frozenset({"accept-encoding", "user-agent", "content-length", "conne
 class Signer:
     def __init__(self, aws: AwsConfig) -> None:
         token = aws.session_token.get_secret_value() if aws.session_token else None
-        self._credentials = ReadOnlyCredentials(aws.access_key_id, aws.secret_access_key.get_secret_value(), token)
+        self._credentials = ReadOnlyCredentials(
+            aws.access_key_id, aws.secret_access_key.get_secret_value(), token
+        )
         self._auth = SigV4Auth(self._credentials, SERVICE, aws.region)
 
     def headers(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:

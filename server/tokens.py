@@ -1,4 +1,5 @@
-"""A local estimate of input tokens, for ``count_tokens`` toward non-Anthropic upstreams.
+"""A local estimate of input tokens, for ``count_tokens`` (Anthropic) and ``countTokens``
+(Gemini) toward upstreams of another format.
 
 Anthropic's ``POST /v1/messages/count_tokens`` has no OpenAI counterpart, yet
 Claude Code relies on it for auto-compaction, and a fake ``{"input_tokens": 0}``
@@ -62,7 +63,23 @@ DOCUMENT_TOKENS = 1600
 _IMAGE_TYPES = frozenset({"image", "image_url", "input_image"})
 _DOCUMENT_TYPES = frozenset({"document", "file", "input_file"})
 # Keys whose values are opaque to the model's input (ids, signatures, data).
-_SKIPPED_KEYS = frozenset({"type", "id", "tool_use_id", "tool_call_id", "signature", "data", "cache_control"})
+_SKIPPED_KEYS = frozenset(
+    {
+        "type",
+        "id",
+        "tool_use_id",
+        "tool_call_id",
+        "call_id",
+        "status",
+        "signature",
+        "data",
+        "cache_control",
+        "encrypted_content",
+        "thoughtSignature",
+    }
+)
+# Gemini parts carrying media: counted like images, or documents when not an image.
+_GEMINI_MEDIA = ("inlineData", "fileData")
 
 
 def _char_cost(code: int) -> float:
@@ -100,6 +117,10 @@ def _block_tokens(block: Any) -> int:
         return sum(_block_tokens(item) for item in block)
     if not isinstance(block, dict):
         return estimate_text_tokens(str(block)) if block is not None else 0
+    for media in _GEMINI_MEDIA:
+        if isinstance(block.get(media), dict):
+            mime = str(block[media].get("mimeType", ""))
+            return (IMAGE_TOKENS if mime.startswith("image/") else DOCUMENT_TOKENS) + BLOCK_OVERHEAD
     kind = block.get("type")
     if kind in _IMAGE_TYPES:
         return IMAGE_TOKENS + BLOCK_OVERHEAD
@@ -114,11 +135,14 @@ def _block_tokens(block: Any) -> int:
     for key, value in block.items():
         if key in _SKIPPED_KEYS:
             continue
-        if key in ("input", "arguments", "parameters", "input_schema") and not isinstance(value, str):
+        if key in _STRUCTURED and not isinstance(value, str):
             total += estimate_text_tokens(orjson.dumps(value).decode())
         else:
             total += _block_tokens(value)
     return total
+
+
+_STRUCTURED = frozenset({"input", "arguments", "parameters", "input_schema", "args", "response"})
 
 
 def _messages_tokens(messages: Iterable[Any]) -> int:
@@ -133,11 +157,11 @@ def _messages_tokens(messages: Iterable[Any]) -> int:
 def _tool_tokens(tool: Any) -> int:
     if not isinstance(tool, dict):
         return TOOL_OVERHEAD
-    # OpenAI nests the definition under "function"; Anthropic keeps it flat.
+    # OpenAI chat nests the definition under "function"; Anthropic and Responses keep it flat.
     spec = tool.get("function", tool)
     if not isinstance(spec, dict):
         return TOOL_OVERHEAD
-    schema = spec.get("input_schema", spec.get("parameters"))
+    schema = spec.get("input_schema", spec.get("parameters", spec.get("parametersJsonSchema")))
     text = str(spec.get("name", "")) + " " + str(spec.get("description", ""))
     if schema is not None:
         text += orjson.dumps(schema).decode()
@@ -147,21 +171,45 @@ def _tool_tokens(tool: Any) -> int:
 def estimate_input_tokens(body: dict[str, Any], fmt: str) -> int:
     """Estimated input tokens of a request ``body`` in wire format ``fmt``.
 
-    ``fmt`` is ``"anthropic_messages"`` or ``"openai_chat"`` (the config's
-    format names). Counts the system prompt, every message (text, tool calls,
-    tool results, images, documents) and the tool definitions. Never returns
-    less than 1 for a request with any content.
+    ``fmt`` is ``"anthropic_messages"``, ``"openai_chat"``, ``"openai_responses"`` or
+    ``"gemini"`` (the config's format names). Counts the system prompt
+    (``system``, ``instructions``, ``systemInstruction``), every message or input item
+    (text, tool calls, tool results, images, documents) and the tool definitions
+    (Gemini: each of ``functionDeclarations``). Never returns less than 1 for a request
+    with any content.
     """
-    if fmt not in ("anthropic_messages", "openai_chat"):
+    if fmt not in _FIELDS:
         raise ValueError(f"no token estimate for format {fmt!r}")
+    system_key, messages_key = _FIELDS[fmt]
     total = REQUEST_OVERHEAD
-    system = body.get("system")
+    system = body.get(system_key)
     if system:
         total += MESSAGE_OVERHEAD + _block_tokens(system)
-    messages = body.get("messages")
-    if isinstance(messages, list):
+    messages = body.get(messages_key)
+    if isinstance(messages, str):
+        total += MESSAGE_OVERHEAD + estimate_text_tokens(messages)
+    elif isinstance(messages, list):
         total += _messages_tokens(messages)
     tools = body.get("tools")
     if isinstance(tools, list):
-        total += sum(_tool_tokens(tool) for tool in tools)
+        total += sum(_tool_tokens(tool) for tool in _flat_tools(tools))
     return total
+
+
+# (system prompt field, conversation field) per format.
+_FIELDS = {
+    "anthropic_messages": ("system", "messages"),
+    "openai_chat": ("system", "messages"),
+    "openai_responses": ("instructions", "input"),
+    "gemini": ("systemInstruction", "contents"),
+}
+
+
+def _flat_tools(tools: list[Any]) -> Iterable[Any]:
+    """Tools, with Gemini's ``{"functionDeclarations": [...]}`` groups opened."""
+    for tool in tools:
+        declarations = tool.get("functionDeclarations") if isinstance(tool, dict) else None
+        if isinstance(declarations, list):
+            yield from declarations
+        else:
+            yield tool

@@ -35,6 +35,7 @@ __all__ = ["TRANSPORT_ERRORS", "Upstream", "Upstreams", "classify"]
 # What a failing upstream exchange raises, before classify() turns it into a GatewayError.
 TRANSPORT_ERRORS = (httpx.HTTPError, aiohttp.ClientError, asyncio.TimeoutError)
 
+
 class Upstream:
     """One provider: its pooled transport, its adapter (URLs, auth) and its header template.
 

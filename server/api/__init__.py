@@ -1,1 +1,1 @@
-"""HTTP surfaces, one blueprint per client API: OpenAI, Anthropic, models, health."""
+"""HTTP surfaces, one blueprint per client API: OpenAI chat, Anthropic, OpenAI Responses, Gemini, models, health."""

@@ -16,6 +16,7 @@ from quart import Blueprint, Response
 from interlingua.server.gateway import Gateway
 from interlingua.server.proxy import forward_plain, generate, read_json
 from interlingua.server.rewrite import replace_model
+from interlingua.server.tokens import estimate_input_tokens
 from interlingua.translate import Format
 
 __all__ = ["blueprint"]
@@ -39,8 +40,6 @@ def blueprint(gw: Gateway) -> Blueprint:
             return await forward_plain(
                 upstream, "count_tokens", replace_model(raw, body, route.upstream_model), _FMT
             )
-        from interlingua.server.tokens import estimate_input_tokens
-
         count = estimate_input_tokens(body, _FMT.value)
         return Response(
             orjson.dumps({"input_tokens": count}),

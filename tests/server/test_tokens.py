@@ -127,4 +127,4 @@ def test_tokens_tool_history_counts_arguments_and_results() -> None:
 
 def test_tokens_rejects_unknown_format() -> None:
     with pytest.raises(ValueError, match="no token estimate"):
-        estimate_input_tokens({}, "gemini")
+        estimate_input_tokens({}, "cohere_chat")
