@@ -13,10 +13,21 @@ client sends model     upstream (format)            upstream model
 ``demo-claude``        demo-anthropic               ``claude-sonnet-4-6``
 ``gpt-via-anthropic``  demo-anthropic               ``claude-sonnet-4-6`` (OpenAI clients: translated)
 ``gpt-*``, ``o1*`` ..  demo-openai                  same
+``gemini-2.5-flash``   demo-gemini (gemini)         same (passthrough for Gemini clients)
+``demo-gemini``        demo-gemini                  ``gemini-2.5-flash``
+``demo-responses``     demo-responses (responses)   ``gpt-5`` (openai_responses)
+``demo-bedrock``       demo-bedrock (bedrock)       ``anthropic.claude-sonnet-4-5-v1:0``
+``anthropic.*``        demo-bedrock                 same (Bedrock model ids)
+``gemini-*``           demo-gemini                  same
+``gpt-*``, ``o1*`` ..  demo-openai                  same
 ``claude-*``           demo-anthropic               same
 =====================  ===========================  ==========================
 
-The providers carry ``DEMO_UPSTREAM_KEY``; the fake upstream started by demo
+So any client format reaches any upstream format: ``demo-gpt`` (OpenAI chat),
+``demo-claude`` (Anthropic), ``demo-gemini``, ``demo-responses``, ``demo-bedrock``.
+
+The providers carry ``DEMO_UPSTREAM_KEY`` (Bedrock: the demo AWS credentials,
+which the fake checks as a SigV4 signature); the fake upstream started by demo
 mode requires it, so the demo also shows the gateway injecting upstream keys.
 """
 
@@ -26,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from interlingua.server.demo.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
 from interlingua.server.demo.upstream import FakeUpstream
 
 __all__ = ["DEMO_ROUTES", "DEMO_UPSTREAM_KEY", "demo_config", "demo_config_yaml"]
@@ -45,6 +57,17 @@ DEMO_ROUTES: tuple[tuple[str, str, str | None, str], ...] = (
         "claude-sonnet-4-6",
         "GPT name served by the Anthropic-format demo",
     ),
+    ("gemini-2.5-flash", "demo-gemini", None, "Gemini 2.5 Flash (demo)"),
+    ("demo-gemini", "demo-gemini", "gemini-2.5-flash", "Demo Gemini"),
+    ("demo-responses", "demo-responses", "gpt-5", "Demo model behind the OpenAI Responses API"),
+    (
+        "demo-bedrock",
+        "demo-bedrock",
+        "anthropic.claude-sonnet-4-5-v1:0",
+        "Demo model behind Bedrock Converse",
+    ),
+    ("anthropic.*", "demo-bedrock", None, "Any Bedrock model id (demo)"),
+    ("gemini-*", "demo-gemini", None, "Any Gemini name (demo)"),
     ("gpt-*", "demo-openai", None, "Any GPT name (demo)"),
     ("o[134]*", "demo-openai", None, "Any o-series name (demo)"),
     ("claude-*", "demo-anthropic", None, "Any Claude name (demo)"),
@@ -71,6 +94,31 @@ def demo_config(
                 "format": "anthropic_messages",
                 "base_url": upstream.anthropic_base_url,
                 "api_key": DEMO_UPSTREAM_KEY,
+                "timeouts": timeouts,
+            },
+            {
+                "name": "demo-gemini",
+                "format": "gemini",
+                "base_url": upstream.gemini_base_url,
+                "api_key": DEMO_UPSTREAM_KEY,
+                "timeouts": timeouts,
+            },
+            {
+                "name": "demo-responses",
+                "format": "openai_responses",
+                "base_url": upstream.responses_base_url,
+                "api_key": DEMO_UPSTREAM_KEY,
+                "timeouts": timeouts,
+            },
+            {
+                "name": "demo-bedrock",
+                "format": "bedrock_converse",
+                "base_url": upstream.bedrock_base_url,
+                "aws": {
+                    "region": "us-east-1",
+                    "access_key_id": DEMO_AWS_ACCESS_KEY_ID,
+                    "secret_access_key": DEMO_AWS_SECRET_ACCESS_KEY,
+                },
                 "timeouts": timeouts,
             },
         ],
