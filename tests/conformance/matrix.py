@@ -18,8 +18,10 @@ How a cell is computed:
    ``no (0/n)`` when none did, ``—`` when there are none. A strict xfail (a known bug) counts
    as a failure; a skip because a documented policy refused the conversion counts as
    ``refused`` (clear 400 instead of a translation); other skips are not counted.
-5. Conversions that warn that a documented policy dropped something are re-run here to
-   collect the warnings: the cell gets a ``†`` and the README lists them per pair.
+5. Every fixture is converted once more here to collect what documented policies say:
+   ``... dropped: ...`` warnings and refusals (a 400 ``ConversionError``). Such a cell gets
+   a ``†`` and the README lists the notes per pair. A request snapshot test that passes
+   because the snapshot *is* the refusal counts as ``refused``, not as ``passed``.
 
 The results go to ``docs/compat-matrix.json`` (committed); the README section between the
 ``compat-matrix`` markers is :func:`render` of that file, and ``test_matrix.py`` fails when
@@ -162,16 +164,25 @@ class Recorder:
 
 
 def _empty_cell() -> JSON:
-    return {"passed": 0, "failed": 0, "refused": 0, "failures": [], "warnings": []}
+    return {"passed": 0, "failed": 0, "refused": 0, "failures": [], "notes": []}
 
 
-def aggregate(recorder: Recorder, formats: list[str], warnings: dict[tuple[str, str, str], set[str]]) -> JSON:
+def _outcome(placed: Placed, outcome: str, notes: Notes) -> str:
+    """A passing request test of a refused conversion (its snapshot is the refusal) counts as refused."""
+    refused = (placed.client, placed.upstream, placed.case) in notes.refused
+    if outcome == "passed" and refused and placed.test.startswith("test_request"):
+        return "refused"
+    return outcome
+
+
+def aggregate(recorder: Recorder, formats: list[str], clients: list[str], notes: Notes) -> JSON:
     """The results document: one cell per (client, upstream, feature), in a stable order."""
     cells: dict[tuple[str, str, str], JSON] = defaultdict(_empty_cell)
-    for nodeid, outcome in sorted(recorder.outcomes.items()):
-        if outcome == "skipped":
+    for nodeid, recorded in sorted(recorder.outcomes.items()):
+        if recorded == "skipped":
             continue
         placed = recorder.placed[nodeid]
+        outcome = _outcome(placed, recorded, notes)
         for feature in FEATURES:
             if feature.matches(placed.test, placed.case):
                 cell = cells[(placed.client, placed.upstream, feature.name)]
@@ -186,11 +197,12 @@ def aggregate(recorder: Recorder, formats: list[str], warnings: dict[tuple[str, 
                 total_failures = len(cell["failures"])
                 cell["failures"] = cell["failures"][:MAX_FAILURES_KEPT]
                 cell["failures_total"] = total_failures
-                cell["warnings"] = sorted(warnings.get((client, upstream, feature.name), set()))
+                cell["notes"] = sorted(notes.by_cell.get((client, upstream, feature.name), set()))
                 rows.append({"client": client, "upstream": upstream, "feature": feature.name, **cell})
     return {
         "generated_by": "nox -s matrix (tests/conformance/matrix.py)",
         "formats": formats,
+        "client_surfaces": clients,
         "features": [
             {"name": f.name, "cases": list(f.cases), "only_tests": f.only_tests, "skip_tests": f.skip_tests,
              "every_case_tests": list(f.every_case_tests)}
@@ -200,36 +212,52 @@ def aggregate(recorder: Recorder, formats: list[str], warnings: dict[tuple[str, 
     }
 
 
-def _dropped(case: Any, target: Any, kind: str) -> list[str]:
-    """The drop warnings of one conversion (none when it raises: the tests report that)."""
+@dataclass
+class Notes:
+    """What the converters said while converting the fixtures: drops (warnings) and refusals."""
+
+    # (client, upstream, feature) -> "x dropped: ..." warnings and "refused: ..." messages
+    by_cell: dict[tuple[str, str, str], set[str]]
+    # (client, upstream, case) whose request conversion a documented policy refuses
+    refused: set[tuple[str, str, str]]
+
+
+def _convert(case: Any, target: Any, kind: str) -> tuple[list[str], str | None]:
+    """The drop warnings of one conversion, or the refusal (errors are the tests' business)."""
+    from interlingua.errors import ConversionError
     from interlingua.translate import translate_request, translate_response
 
     convert = translate_request if kind == "request" else translate_response
     try:
         result = convert(case.json(f"{kind}.json"), source=case.fmt, target=target)
-    except Exception:  # a refusal or a bug, both already counted by the tests
-        return []
-    return [w for w in result.warnings if "dropped" in w]
+    except ConversionError as err:
+        return [], f"refused: {err.message}"
+    except Exception:  # a bug: the tests report it
+        return [], None
+    return [w for w in result.warnings if "dropped" in w], None
 
 
-def collect_warnings(formats: list[str]) -> dict[tuple[str, str, str], set[str]]:
-    """Drops announced by the converters (``... dropped ...``), per (client, upstream, feature)."""
+def collect_notes(formats: list[str]) -> Notes:
+    """Convert every fixture to every other format and keep what a documented policy said."""
     from conformance.corpus import cases  # tests/ is on sys.path (see main)
     from interlingua.translate import Format
 
-    found: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    notes = Notes(defaultdict(set), set())
     for case in cases():
         features = [f.name for f in FEATURES if f.only_tests is None and f.matches("", case.name)]
         for target in (Format(f) for f in formats if f != case.fmt.value):
-            notes: list[tuple[str, str, list[str]]] = []
+            runs: list[tuple[str, str, tuple[list[str], str | None]]] = []
             if case.has("request.json"):
-                notes.append((case.fmt.value, target.value, _dropped(case, target, "request")))
+                runs.append((case.fmt.value, target.value, _convert(case, target, "request")))
             if case.has("response.json") and not case.is_error:
-                notes.append((target.value, case.fmt.value, _dropped(case, target, "response")))
-            for client, upstream, dropped in notes:
-                for name in features if dropped else ():
-                    found[(client, upstream, name)].update(dropped)
-    return found
+                runs.append((target.value, case.fmt.value, _convert(case, target, "response")))
+            for client, upstream, (dropped, refusal) in runs:
+                said = dropped + ([refusal] if refusal else [])
+                if refusal:
+                    notes.refused.add((client, upstream, case.name))
+                for name in features if said else ():
+                    notes.by_cell[(client, upstream, name)].update(said)
+    return notes
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -248,12 +276,16 @@ def cell_text(cell: JSON) -> str:
     else:
         word = "no" if passed == 0 else "partial"
         text = f"{word} ({passed}/{total}{f', {refused} refused' if refused else ''})"
-    return text + ("†" if cell["warnings"] else "")
+    return text + ("†" if cell["notes"] else "")
 
 
-def _pair(client: str, upstream: str) -> str:
-    same = " (same format)" if client == upstream else ""
-    return f"`{client}` → `{upstream}`{same}"
+def _pair(client: str, upstream: str, clients: list[str] | None = None) -> str:
+    label = f"`{client}` → `{upstream}`"
+    if client == upstream:
+        label += " (same format)"
+    if clients is not None and client not in clients:
+        label += " ‡"
+    return label
 
 
 def _table(results: JSON) -> list[str]:
@@ -266,7 +298,8 @@ def _table(results: JSON) -> list[str]:
         "|---|" + "---|" * len(names),
     ]
     for (client, upstream), row in rows.items():
-        lines.append(f"| {_pair(client, upstream)} | " + " | ".join(row[n] for n in names) + " |")
+        label = _pair(client, upstream, results.get("client_surfaces"))
+        lines.append(f"| {label} | " + " | ".join(row[n] for n in names) + " |")
     return lines
 
 
@@ -286,8 +319,8 @@ def _definitions(results: JSON) -> list[str]:
 def _drops(results: JSON) -> list[str]:
     by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
     for cell in results["cells"]:
-        if cell["warnings"]:
-            notes = "; ".join(f"`{w}`" for w in cell["warnings"])
+        if cell["notes"]:
+            notes = "; ".join(f"`{w}`" for w in cell["notes"])
             by_pair[(cell["client"], cell["upstream"])].append(f"  - {cell['feature']}: {notes}")
     lines = []
     for (client, upstream), items in by_pair.items():
@@ -316,7 +349,8 @@ def render(results: JSON) -> str:
         "**yes**: every counted test passed; **partial (p/n)**: p of n passed; **no**: none did; "
         "**refused**: the conversion is refused with a clear 400 by a documented policy; **—**: no fixture "
         "covers it; **†**: a documented policy drops something here and says so in a warning "
-        "(`x-interlingua-warning`), listed below.",
+        "(`x-interlingua-warning`), or refuses, listed below; **‡**: translator only, the gateway "
+        "serves no client surface in this format.",
         "",
         _totals(results),
         "",
@@ -324,7 +358,7 @@ def render(results: JSON) -> str:
     ]
     drops = _drops(results)
     if drops:
-        lines += ["", "<details><summary>Documented drops (†), per pair and feature</summary>", "", *drops, "",
+        lines += ["", "<details><summary>Documented drops and refusals (†), per pair and feature</summary>", "", *drops, "",
                   "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -362,7 +396,16 @@ def run_conformance(pytest_args: Iterable[str]) -> JSON:
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise SystemExit(f"pytest did not run the conformance tests through (exit code {int(code)})")
     formats = [f.value for f in Format]
-    return aggregate(recorder, formats, collect_warnings(formats))
+    return aggregate(recorder, formats, client_surfaces(formats), collect_notes(formats))
+
+
+def client_surfaces(formats: list[str]) -> list[str]:
+    """The formats the gateway serves to clients (the others are upstream-only there)."""
+    try:
+        from interlingua.server.calls import _CONVERSATION  # the client formats the gateway reads
+    except ImportError:
+        return formats
+    return [f for f in formats if f in {fmt.value for fmt in _CONVERSATION}]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from conformance import matrix
+from interlingua.translate import Format
 
 
-def _cell(passed: int = 0, failed: int = 0, refused: int = 0, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"passed": passed, "failed": failed, "refused": refused, "warnings": list(warnings)}
+def _cell(passed: int = 0, failed: int = 0, refused: int = 0, notes: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"passed": passed, "failed": failed, "refused": refused, "notes": list(notes)}
 
 
 def test_matrix_readme_section_is_the_rendering_of_the_committed_results() -> None:
@@ -37,7 +39,7 @@ def test_matrix_results_hold_every_pair_and_feature() -> None:
         (_cell(passed=2, failed=1, refused=1), "partial (2/4, 1 refused)"),
         (_cell(failed=2), "no (0/2)"),
         (_cell(refused=2), "refused"),
-        (_cell(passed=1, warnings=("top_k dropped: the target format has no counterpart",)), "yes†"),
+        (_cell(passed=1, notes=("top_k dropped: the target format has no counterpart",)), "yes†"),
     ],
 )
 def test_matrix_cell_text_says_how_many_tests_passed(cell: dict[str, Any], text: str) -> None:
@@ -64,3 +66,31 @@ def test_matrix_replace_section_round_trips() -> None:
     updated = matrix.replace_section(readme, "new table\n")
     assert matrix.section(updated) == "new table\n"
     assert updated.endswith(f"{matrix.END}\n\n## after\n")
+
+
+def _item(test: str, case: Any, target: Any = None, module: str = "test_conformance_x.py") -> Any:
+    params = {"case": case} if target is None else {"case": case, "target": target}
+    return SimpleNamespace(
+        callspec=SimpleNamespace(params=params), fspath=f"tests/conformance/{module}", originalname=test, name=test
+    )
+
+
+def test_matrix_places_requests_client_to_upstream_and_the_rest_upstream_to_client() -> None:
+    case = SimpleNamespace(fmt=Format.GEMINI, name="tools_single")
+    request = matrix.place(_item("test_request_conversion_keeps_content", case, Format.OPENAI_CHAT))
+    stream = matrix.place(_item("test_stream_conversion_is_incremental", case, Format.OPENAI_CHAT))
+    same = matrix.place(_item("test_request_same_format_round_trip_is_identity", case))
+    assert request == matrix.Placed("test_request_conversion_keeps_content", "gemini", "openai_chat", "tools_single")
+    assert stream == matrix.Placed("test_stream_conversion_is_incremental", "openai_chat", "gemini", "tools_single")
+    assert same is not None
+    assert (same.client, same.upstream) == ("gemini", "gemini")
+    assert matrix.place(_item("test_fixture_is_valid", case, module="test_fixtures_valid.py")) is None
+
+
+def test_matrix_a_passing_snapshot_of_a_refusal_counts_as_refused() -> None:
+    notes = matrix.Notes(by_cell={}, refused={("openai_chat", "gemini", "document")})
+    refused = matrix.Placed("test_request_conversion_matches_snapshot", "openai_chat", "gemini", "document")
+    other = matrix.Placed("test_request_conversion_matches_snapshot", "openai_chat", "gemini", "text_basic")
+    assert matrix._outcome(refused, "passed", notes) == "refused"
+    assert matrix._outcome(refused, "failed", notes) == "failed"
+    assert matrix._outcome(other, "passed", notes) == "passed"
