@@ -22,7 +22,7 @@ from quart import request
 from interlingua.errors import InvalidRequest
 from interlingua.translate import Format
 
-__all__ = ["ClientCall", "read_call", "translation_warnings"]
+__all__ = ["ClientCall", "merge_warnings", "read_call", "translation_warnings"]
 
 # Conversation field and the JSON types it may have, per client format.
 _CONVERSATION: dict[Format, tuple[str, tuple[type, ...], str]] = {
@@ -113,3 +113,12 @@ def translation_warnings(call: ClientCall, upstream: Format) -> list[str]:
     if body.get("store") is not False:
         return [f"store ignored: the gateway is stateless toward {upstream.value} upstreams"]
     return []
+
+
+def merge_warnings(call: ClientCall, notes: list[str], converter: list[str]) -> list[str]:
+    """The gateway's notes, then the converter's, minus the converter's generic note on
+    ``store`` (the gateway's own says what happened, and ``store: false``, which Codex
+    sends on every request, loses nothing and deserves no warning)."""
+    if call.fmt is Format.OPENAI_RESPONSES:
+        converter = [w for w in converter if not w.startswith("store dropped")]
+    return [*notes, *converter]

@@ -26,7 +26,7 @@ from quart import Response, request
 from werkzeug.datastructures import Headers
 
 from interlingua.errors import GatewayError, UpstreamError
-from interlingua.server.calls import ClientCall, read_call, translation_warnings
+from interlingua.server.calls import ClientCall, merge_warnings, read_call, translation_warnings
 from interlingua.server.errors import error_body, error_headers, error_status, warning_headers
 from interlingua.server.gateway import Gateway
 from interlingua.server.headers import response_headers
@@ -135,7 +135,7 @@ async def _translated(upstream: Upstream, route: Route, call: ClientCall) -> Res
     )
     if resp.status_code >= 400:
         return await upstream_error_response(resp, upstream, fmt)
-    warnings = warning_headers([*notes, *out.warnings])
+    warnings = warning_headers(merge_warnings(call, notes, out.warnings))
     if call.stream:
         translator = StreamTranslator(
             source=upstream.format,

@@ -1,0 +1,137 @@
+"""The OpenAI Responses client surface and upstream adapter, against the fake upstream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import openai
+import orjson
+import pytest
+from server_helpers import OPENAI_BODY, RESPONSES_BODY, formats_config
+
+from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.testing import running_gateway
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def client(upstream: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        running_gateway(formats_config(upstream)) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as c,
+    ):
+        yield c
+
+
+def _sdk(client: httpx.AsyncClient) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(
+        base_url=str(client.base_url).rstrip("/") + "/v1", api_key="x", http_client=client, max_retries=0
+    )
+
+
+async def test_responses_passthrough_keeps_state_fields(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    raw = orjson.dumps({**RESPONSES_BODY, "store": True})
+    resp = await client.post("/v1/responses", content=raw, headers={"openai-beta": "responses=v1"})
+    assert resp.status_code == 200, resp.text
+    seen = upstream.requests[-1]
+    assert seen.path == "/v1/responses"
+    assert seen.raw == raw
+    assert seen.headers["authorization"] == f"Bearer {DEMO_UPSTREAM_KEY}"
+    assert seen.headers["openai-beta"] == "responses=v1"
+    assert "x-interlingua-warning" not in resp.headers
+    # previous_response_id reaches a Responses upstream, which answers for it (here: unknown id).
+    raw = orjson.dumps({**RESPONSES_BODY, "previous_response_id": "resp_1"})
+    resp = await client.post("/v1/responses", content=raw)
+    assert upstream.requests[-1].raw == raw
+    assert resp.status_code == 400
+    assert "resp_1" in resp.json()["error"]["message"]
+
+
+async def test_responses_sdk_stream_passthrough(client: httpx.AsyncClient) -> None:
+    async with _sdk(client).responses.stream(model="gpt-5", input="hi", store=False) as stream:
+        final = await stream.get_final_response()
+    assert final.output_text
+    assert final.status == "completed"
+
+
+async def test_responses_client_translated_to_anthropic(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    resp = await client.post("/v1/responses", json={"model": "responses-via-anthropic", "input": "hi"})
+    assert resp.status_code == 200, resp.text
+    answer = resp.json()
+    assert answer["model"] == "responses-via-anthropic"
+    assert any(item["type"] == "message" for item in answer["output"])
+    # store defaults to true in the Responses API: ignored (stateless), and said so.
+    assert any("store ignored" in w for w in resp.headers.get_list("x-interlingua-warning"))
+    assert upstream.requests[-1].path == "/v1/messages"
+
+
+async def test_responses_store_false_gives_no_warning(client: httpx.AsyncClient) -> None:
+    resp = await client.post("/v1/responses", json={**RESPONSES_BODY, "model": "responses-via-anthropic"})
+    assert resp.status_code == 200, resp.text
+    assert not any("store" in w for w in resp.headers.get_list("x-interlingua-warning"))
+
+
+async def test_responses_previous_response_id_refused_when_stateless(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    before = len(upstream.requests)
+    body = {**RESPONSES_BODY, "model": "responses-via-anthropic", "previous_response_id": "resp_1"}
+    resp = await client.post("/v1/responses", json=body)
+    assert resp.status_code == 400
+    error = resp.json()["error"]
+    assert error["param"] == "previous_response_id"
+    assert "stateless" in error["message"] or "no conversation state" in error["message"]
+    assert len(upstream.requests) == before
+
+
+async def test_responses_sdk_stream_translated(client: httpx.AsyncClient) -> None:
+    sdk = _sdk(client)
+    async with sdk.responses.stream(model="responses-via-anthropic", input="hi", store=False) as stream:
+        final = await stream.get_final_response()
+    assert final.output_text
+    assert final.usage is not None
+    assert final.usage.output_tokens > 0
+
+
+async def test_openai_chat_client_to_responses_upstream(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    resp = await client.post("/v1/chat/completions", json={**OPENAI_BODY, "model": "gpt-5"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["choices"][0]["message"]["content"]
+    seen = upstream.requests[-1]
+    assert seen.path == "/v1/responses"
+    assert seen.body is not None
+    assert seen.body["model"] == "gpt-5"
+    assert "input" in seen.body
+
+
+async def test_anthropic_client_stream_to_responses_upstream(client: httpx.AsyncClient) -> None:
+    body = {
+        "model": "gpt-5",
+        "max_tokens": 64,
+        "stream": True,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    resp = await client.post("/v1/messages", json=body)
+    assert resp.status_code == 200
+    assert "event: message_stop" in resp.text
+
+
+async def test_responses_bad_input_is_a_400_in_openai_shape(client: httpx.AsyncClient) -> None:
+    resp = await client.post("/v1/responses", json={"model": "gpt-5", "input": 3})
+    assert resp.status_code == 400
+    assert resp.json()["error"]["param"] == "input"
+
+
+async def test_responses_upstream_error_relayed(client: httpx.AsyncClient, upstream: FakeUpstream) -> None:
+    upstream.fault_next("status:429")
+    resp = await client.post("/v1/chat/completions", json={**OPENAI_BODY, "model": "gpt-5"})
+    assert resp.status_code == 429
+    assert resp.headers["retry-after"] == "7"
