@@ -57,6 +57,11 @@ class Upstream:
         limits = httpx.Limits(
             max_connections=provider.max_connections, max_keepalive_connections=provider.max_connections
         )
+        # Signed requests (Bedrock) go over httpx's own transport: aiohttp (yarl) re-quotes
+        # URL paths, turning the model id's %3A back into ':', so the path on the wire would
+        # no longer be the one signed (boto3 sends %3A too).
+        if self.adapter.signed:
+            transport = "httpx"
         self._transport: httpx.AsyncBaseTransport = (
             AiohttpTransport(limits=limits, trust_env=False)
             if transport == "aiohttp"

@@ -15,8 +15,6 @@ from server_helpers import GEMINI_BODY, OPENAI_BODY, formats_config
 from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 async def client(upstream: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
