@@ -68,6 +68,7 @@ class ReceivedRequest:
     fault: str | None = None
     dropped: bool = False  # the fake upstream cut the connection (die-after)
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    raw_path: str = ""  # as on the wire (percent-encoding kept), for SigV4 and URL tests
 
 
 class FakeUpstream:
@@ -196,6 +197,7 @@ class FakeUpstream:
             body,
             raw,
             fault=spec,
+            raw_path=request.raw_path,
         )
         if self.record:
             self.requests.append(rec)

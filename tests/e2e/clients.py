@@ -1,0 +1,251 @@
+"""One driver per client format, each speaking through its official SDK, so the
+matrix tests (``test_matrix.py``) are the same code for every client x upstream
+pair: plain text, streamed text, a tool call (plain or streamed) and its result,
+and the SDK's own rate-limit error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anthropic
+import openai
+import orjson
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from .payloads import SCHEMA
+
+PROMPT = "What is the weather in Paris?"
+TOOL_NAME = "get_weather"
+TOOL_DESCRIPTION = "Current weather for a place"
+
+
+@dataclass(slots=True)
+class Call:
+    id: str
+    name: str
+    arguments: str  # JSON text as the client received it
+    deltas: int = 0  # argument pieces of a streamed call (Gemini upstreams send calls whole)
+
+
+class Driver(Protocol):
+    rate_limit_error: tuple[type[BaseException], ...]
+
+    async def text(self, model: str, prompt: str) -> tuple[str, int]: ...
+    async def stream_text(self, model: str, prompt: str) -> str: ...
+    async def tool_call(self, model: str, stream: bool) -> Call: ...
+    async def tool_result(self, model: str, call: Call, result: str) -> str: ...
+
+
+class OpenAIChatDriver:
+    rate_limit_error = (openai.RateLimitError,)
+
+    def __init__(self, client: openai.AsyncOpenAI) -> None:
+        self.c = client
+        self.tools: Any = [
+            {
+                "type": "function",
+                "function": {"name": TOOL_NAME, "description": TOOL_DESCRIPTION, "parameters": SCHEMA},
+            }
+        ]
+
+    async def text(self, model: str, prompt: str) -> tuple[str, int]:
+        out = await self.c.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": prompt}]
+        )
+        assert out.usage is not None
+        return out.choices[0].message.content or "", out.usage.completion_tokens
+
+    async def stream_text(self, model: str, prompt: str) -> str:
+        stream = await self.c.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": prompt}], stream=True
+        )
+        return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+
+    async def tool_call(self, model: str, stream: bool) -> Call:
+        messages: Any = [{"role": "user", "content": PROMPT}]
+        if not stream:
+            out = await self.c.chat.completions.create(model=model, messages=messages, tools=self.tools)
+            assert out.choices[0].finish_reason == "tool_calls"
+            call = (out.choices[0].message.tool_calls or [])[0]
+            assert call.type == "function"
+            return Call(call.id, call.function.name, call.function.arguments)
+        chunks = await self.c.chat.completions.create(
+            model=model, messages=messages, tools=self.tools, stream=True
+        )
+        ids, names, args = [], [], []
+        async for chunk in chunks:
+            for delta in (chunk.choices[0].delta.tool_calls or []) if chunk.choices else []:
+                ids += [delta.id] if delta.id else []
+                names += [delta.function.name] if delta.function and delta.function.name else []
+                args.append((delta.function.arguments or "") if delta.function else "")
+        return Call(ids[0], names[0], "".join(args), len([a for a in args if a]))
+
+    async def tool_result(self, model: str, call: Call, result: str) -> str:
+        messages: Any = [
+            {"role": "user", "content": PROMPT},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": call.arguments},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": call.id, "content": result},
+        ]
+        out = await self.c.chat.completions.create(model=model, messages=messages, tools=self.tools)
+        return out.choices[0].message.content or ""
+
+
+class AnthropicDriver:
+    rate_limit_error = (anthropic.RateLimitError,)
+
+    def __init__(self, client: anthropic.AsyncAnthropic) -> None:
+        self.c = client
+        self.tools: Any = [{"name": TOOL_NAME, "description": TOOL_DESCRIPTION, "input_schema": SCHEMA}]
+
+    async def text(self, model: str, prompt: str) -> tuple[str, int]:
+        out = await self.c.messages.create(
+            model=model, max_tokens=512, messages=[{"role": "user", "content": prompt}]
+        )
+        return "".join(b.text for b in out.content if b.type == "text"), out.usage.output_tokens
+
+    async def stream_text(self, model: str, prompt: str) -> str:
+        async with self.c.messages.stream(
+            model=model, max_tokens=512, messages=[{"role": "user", "content": prompt}]
+        ) as stream:
+            return "".join([t async for t in stream.text_stream])
+
+    async def tool_call(self, model: str, stream: bool) -> Call:
+        args: dict[str, Any] = {
+            "model": model,
+            "max_tokens": 512,
+            "messages": [{"role": "user", "content": PROMPT}],
+            "tools": self.tools,
+        }
+        pieces: list[str] = []
+        if not stream:
+            out = await self.c.messages.create(**args)
+        else:
+            async with self.c.messages.stream(**args) as events:
+                async for event in events:
+                    if event.type == "content_block_delta" and event.delta.type == "input_json_delta":
+                        pieces.append(event.delta.partial_json)
+                out = await events.get_final_message()
+            assert orjson.loads("".join(pieces))
+        assert out.stop_reason == "tool_use"
+        use = next(b for b in out.content if b.type == "tool_use")
+        return Call(use.id, use.name, orjson.dumps(use.input).decode(), len([p for p in pieces if p]))
+
+    async def tool_result(self, model: str, call: Call, result: str) -> str:
+        messages: Any = [
+            {"role": "user", "content": PROMPT},
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": call.id,
+                        "name": call.name,
+                        "input": orjson.loads(call.arguments),
+                    }
+                ],
+            },
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": result}]},
+        ]
+        out = await self.c.messages.create(model=model, max_tokens=512, messages=messages, tools=self.tools)
+        return "".join(b.text for b in out.content if b.type == "text")
+
+
+class GeminiDriver:
+    rate_limit_error = (genai_errors.ClientError,)
+
+    def __init__(self, client: genai.Client) -> None:
+        self.c = client.aio
+        declaration = types.FunctionDeclaration(
+            name=TOOL_NAME, description=TOOL_DESCRIPTION, parameters=SCHEMA
+        )
+        self.config = types.GenerateContentConfig(tools=[types.Tool(function_declarations=[declaration])])
+
+    async def text(self, model: str, prompt: str) -> tuple[str, int]:
+        out = await self.c.models.generate_content(model=model, contents=prompt)
+        assert out.usage_metadata is not None
+        return out.text or "", out.usage_metadata.candidates_token_count or 0
+
+    async def stream_text(self, model: str, prompt: str) -> str:
+        stream = await self.c.models.generate_content_stream(model=model, contents=prompt)
+        return "".join([c.text or "" async for c in stream])
+
+    async def tool_call(self, model: str, stream: bool) -> Call:
+        if stream:
+            chunks = await self.c.models.generate_content_stream(
+                model=model, contents=PROMPT, config=self.config
+            )
+            calls = [fc async for c in chunks for fc in (c.function_calls or [])]
+            # Gemini streams each call whole: one piece per call.
+        else:
+            out = await self.c.models.generate_content(model=model, contents=PROMPT, config=self.config)
+            calls = out.function_calls or []
+        call = calls[0]
+        return Call(call.id or "", call.name or "", orjson.dumps(call.args).decode())
+
+    async def tool_result(self, model: str, call: Call, result: str) -> str:
+        fc = types.FunctionCall(id=call.id or None, name=call.name, args=orjson.loads(call.arguments))
+        fr = types.FunctionResponse(id=call.id or None, name=call.name, response={"result": result})
+        contents = [
+            types.Content(role="user", parts=[types.Part(text=PROMPT)]),
+            types.Content(role="model", parts=[types.Part(function_call=fc)]),
+            types.Content(role="user", parts=[types.Part(function_response=fr)]),
+        ]
+        out = await self.c.models.generate_content(model=model, contents=contents, config=self.config)
+        return out.text or ""
+
+
+class ResponsesDriver:
+    rate_limit_error = (openai.RateLimitError,)
+
+    def __init__(self, client: openai.AsyncOpenAI) -> None:
+        self.c = client
+        self.tools: Any = [
+            {"type": "function", "name": TOOL_NAME, "description": TOOL_DESCRIPTION, "parameters": SCHEMA}
+        ]
+
+    async def text(self, model: str, prompt: str) -> tuple[str, int]:
+        out = await self.c.responses.create(model=model, input=prompt)
+        assert out.usage is not None
+        return out.output_text, out.usage.output_tokens
+
+    async def stream_text(self, model: str, prompt: str) -> str:
+        async with self.c.responses.stream(model=model, input=prompt) as stream:
+            deltas = [e.delta async for e in stream if e.type == "response.output_text.delta"]
+            final = await stream.get_final_response()
+        assert final.output_text == "".join(deltas)
+        return final.output_text
+
+    async def tool_call(self, model: str, stream: bool) -> Call:
+        deltas: list[str] = []
+        if not stream:
+            out = await self.c.responses.create(model=model, input=PROMPT, tools=self.tools)
+        else:
+            async with self.c.responses.stream(model=model, input=PROMPT, tools=self.tools) as events:
+                deltas = [e.delta async for e in events if e.type == "response.function_call_arguments.delta"]
+                out = await events.get_final_response()
+            assert "".join(deltas) == next(i for i in out.output if i.type == "function_call").arguments
+        call = next(item for item in out.output if item.type == "function_call")
+        return Call(call.call_id, call.name, call.arguments, len([d for d in deltas if d]))
+
+    async def tool_result(self, model: str, call: Call, result: str) -> str:
+        items: Any = [
+            {"role": "user", "content": PROMPT},
+            {"type": "function_call", "call_id": call.id, "name": call.name, "arguments": call.arguments},
+            {"type": "function_call_output", "call_id": call.id, "output": result},
+        ]
+        out = await self.c.responses.create(model=model, input=items, tools=self.tools)
+        return out.output_text
