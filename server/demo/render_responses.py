@@ -63,7 +63,7 @@ def _items(plan: Plan, rid: str, encrypted: bool) -> list[JSON]:
 def _usage(plan: Plan) -> JSON:
     return {
         "input_tokens": plan.input_tokens,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": plan.output_tokens,
         "output_tokens_details": {"reasoning_tokens": plan.reasoning_tokens},
         "total_tokens": plan.input_tokens + plan.output_tokens,
