@@ -94,7 +94,8 @@ async def _gemini_cli_turn(http: httpx.AsyncClient, model: str, contents: list[J
         genai_types.GenerateContentResponse.model_validate(chunk)
     assert chunks[-1]["candidates"][0]["finishReason"] == "STOP"
     assert chunks[-1]["usageMetadata"]["promptTokenCount"] > 0
-    return [part for c in chunks for part in c["candidates"][0].get("content", {}).get("parts", [])]
+    candidates = [c["candidates"][0] for c in chunks if c.get("candidates")]
+    return [part for c in candidates for part in c.get("content", {}).get("parts", [])]
 
 
 @pytest.mark.parametrize("upstream_format", list(UPSTREAM_ROUTES))
