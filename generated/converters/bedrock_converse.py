@@ -34,7 +34,7 @@ from interlingua.convert.base import (
 )
 from interlingua.convert.policy import DEFAULT_POLICY
 from interlingua.errors import GatewayError
-from interlingua.convert.bedrock import bedrock_document_from_ir, bedrock_document_to_ir, bedrock_error_type, bedrock_finish_messages, bedrock_fold_cache_points, bedrock_image_from_ir, bedrock_image_to_ir, bedrock_json_to_text, bedrock_reasoning_from_ir, bedrock_reasoning_to_ir, bedrock_redacted_from_ir, bedrock_response_defaults, bedrock_split_cache_points, bedrock_thinking_from_ir, bedrock_usage_split, bedrock_usage_total
+from interlingua.convert.bedrock import bedrock_document_from_ir, bedrock_document_to_ir, bedrock_error_type, bedrock_finish_messages, bedrock_fold_cache_points, bedrock_image_from_ir, bedrock_image_to_ir, bedrock_json_to_text, bedrock_output_format, bedrock_reasoning_from_ir, bedrock_reasoning_to_ir, bedrock_redacted_from_ir, bedrock_response_defaults, bedrock_split_cache_points, bedrock_thinking_from_ir, bedrock_tool_choice_none, bedrock_usage_split, bedrock_usage_total
 from interlingua.convert.content import json_to_object, object_to_json
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ TOOL_STATUS_TO_IR: Final[dict[Any, Any]] = {'success': False, 'error': True}
 TOOL_STATUS_FROM_IR: Final[dict[Any, Any]] = {False: 'success', True: 'error'}
 
 
-_REQUEST_KNOWN: Final[dict[str, Any]] = {'additionalModelRequestFields': {'thinking': {'type': None, 'budget_tokens': None}, 'reasoning_effort': None}, 'inferenceConfig': {'maxTokens': None, 'temperature': None, 'topP': None, 'stopSequences': None}, 'messages': None, 'modelId': None, 'system': None, 'toolConfig': {'tools': None, 'toolChoice': None}}
+_REQUEST_KNOWN: Final[dict[str, Any]] = {'additionalModelRequestFields': {'top_k': None, 'thinking': {'type': None, 'budget_tokens': None}, 'reasoning_effort': None}, 'inferenceConfig': {'maxTokens': None, 'temperature': None, 'topP': None, 'stopSequences': None}, 'messages': None, 'modelId': None, 'outputConfig': {'textFormat': None}, 'system': None, 'toolConfig': {'tools': None, 'toolChoice': None}}
 
 
 def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
@@ -169,6 +169,13 @@ def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
         if type(v) is not list:
             raise bad_type(path, 'inferenceConfig.stopSequences', 'an array')
         out['stop'] = v
+    # additionalModelRequestFields.top_k -> top_k
+    v = src.get('additionalModelRequestFields')
+    v = v.get('top_k') if type(v) is dict else None
+    if v is not None:
+        if type(v) is not int:
+            raise bad_type(path, 'additionalModelRequestFields.top_k', 'an integer')
+        out['top_k'] = v
     # toolConfig.tools -> tools
     v = src.get('toolConfig')
     v = v.get('tools') if type(v) is dict else None
@@ -193,6 +200,14 @@ def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
         v = _tool_choice_to_ir(v, p, policy, warnings)
         if v is not None:
             out['tool_choice'] = v
+    # outputConfig.textFormat -> response_format
+    v = src.get('outputConfig')
+    v = v.get('textFormat') if type(v) is dict else None
+    if v is not None:
+        p = (path, 'outputConfig.textFormat')
+        v = _output_format_to_ir(v, p, policy, warnings)
+        if v is not None:
+            out['response_format'] = v
     # additionalModelRequestFields.thinking.type -> reasoning.mode
     v = src.get('additionalModelRequestFields')
     v = v.get('thinking') if type(v) is dict else None
@@ -228,6 +243,7 @@ def _request_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[s
     """ConverseRequest body (modelId is the URL's; a body that carries it, as boto3 params do, is read). (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
+    src = bedrock_tool_choice_none(src, path, policy, warnings)
     out: dict[str, Any] = {}
     y: Any
     # system <- system
@@ -270,6 +286,10 @@ def _request_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[s
     v = src.get('stop')
     if v is not None:
         out.setdefault('inferenceConfig', {})['stopSequences'] = v
+    # additionalModelRequestFields.top_k <- top_k
+    v = src.get('top_k')
+    if v is not None:
+        out.setdefault('additionalModelRequestFields', {})['top_k'] = v
     # toolConfig.tools <- tools
     v = src.get('tools')
     if v is not None:
@@ -290,6 +310,15 @@ def _request_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[s
         v = _tool_choice_from_ir(v, p, policy, warnings)
         if v is not None:
             out.setdefault('toolConfig', {})['toolChoice'] = v
+    # outputConfig.textFormat <- response_format
+    v = src.get('response_format')
+    if v is not None:
+        p = (path, 'response_format')
+        v = _output_format_from_ir(v, p, policy, warnings)
+        if v is not None:
+            v = bedrock_output_format(v, p, policy, warnings)
+            if v is not None:
+                out.setdefault('outputConfig', {})['textFormat'] = v
     ex = src.get("extras")
     if ex:
         merge_extras(ex, out, FORMAT, path, warnings)
@@ -1069,6 +1098,73 @@ def _tool_choice_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: li
     if t == "opaque":
         return opaque_from_ir(src, FORMAT, path, warnings)
     return unmapped_part(src, FORMAT, path, warnings, False)
+
+
+def _output_format_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+    """outputConfig.textFormat (structured output); the schema travels as a JSON string. (wire -> IR)"""
+    if type(src) is not dict:
+        raise not_object(path)
+    out: dict[str, Any] = {}
+    # type -> type
+    v = src.get('type')
+    if v is None:
+        raise missing(path, 'type')
+    if type(v) is not str:
+        raise bad_type(path, 'type', 'a string')
+    out['type'] = v
+    # structure.jsonSchema.schema -> schema
+    v = src.get('structure')
+    v = v.get('jsonSchema') if type(v) is dict else None
+    v = v.get('schema') if type(v) is dict else None
+    if v is not None:
+        p = (path, 'structure.jsonSchema.schema')
+        v = json_to_object(v, p, policy, warnings)
+        if v is not None:
+            out['schema'] = v
+    # structure.jsonSchema.name -> name
+    v = src.get('structure')
+    v = v.get('jsonSchema') if type(v) is dict else None
+    v = v.get('name') if type(v) is dict else None
+    if v is not None:
+        if type(v) is not str:
+            raise bad_type(path, 'structure.jsonSchema.name', 'a string')
+        out['name'] = v
+    # structure.jsonSchema.description -> description
+    v = src.get('structure')
+    v = v.get('jsonSchema') if type(v) is dict else None
+    v = v.get('description') if type(v) is dict else None
+    if v is not None:
+        if type(v) is not str:
+            raise bad_type(path, 'structure.jsonSchema.description', 'a string')
+        out['description'] = v
+    return out
+
+
+def _output_format_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
+    """outputConfig.textFormat (structured output); the schema travels as a JSON string. (IR -> wire)"""
+    if type(src) is not dict:
+        raise not_object(path)
+    out: dict[str, Any] = {}
+    # type <- type
+    v = src.get('type')
+    if v is not None:
+        out['type'] = v
+    # structure.jsonSchema.schema <- schema
+    v = src.get('schema')
+    if v is not None:
+        p = (path, 'schema')
+        v = object_to_json(v, p, policy, warnings)
+        if v is not None:
+            out.setdefault('structure', {}).setdefault('jsonSchema', {})['schema'] = v
+    # structure.jsonSchema.name <- name
+    v = src.get('name')
+    if v is not None:
+        out.setdefault('structure', {}).setdefault('jsonSchema', {})['name'] = v
+    # structure.jsonSchema.description <- description
+    v = src.get('description')
+    if v is not None:
+        out.setdefault('structure', {}).setdefault('jsonSchema', {})['description'] = v
+    return out
 
 
 _RESPONSE_KNOWN: Final[dict[str, Any]] = {'output': {'message': {'role': None, 'content': None}}, 'stopReason': None, 'usage': None}

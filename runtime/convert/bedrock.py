@@ -28,12 +28,14 @@ __all__ = [
     "bedrock_image_from_ir",
     "bedrock_image_to_ir",
     "bedrock_json_to_text",
+    "bedrock_output_format",
     "bedrock_reasoning_from_ir",
     "bedrock_reasoning_to_ir",
     "bedrock_redacted_from_ir",
     "bedrock_response_defaults",
     "bedrock_split_cache_points",
     "bedrock_thinking_from_ir",
+    "bedrock_tool_choice_none",
     "bedrock_usage_split",
     "bedrock_usage_total",
 ]
@@ -69,6 +71,16 @@ def _cache_to_ir(block: JSONObject, part: JSONObject) -> JSONObject:
     return part
 
 
+def bedrock_tool_choice_none(ir: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
+    """Pre step (from IR): Bedrock has no ``none`` tool choice, so the tools are not sent
+    (the history's tools are still declared, see :func:`bedrock_finish_messages`)."""
+    choice = ir.get("tool_choice")
+    if type(choice) is not dict or choice.get("mode") != "none":
+        return ir
+    warn(warnings, "tools dropped: tool_choice none has no Bedrock counterpart, so no tools are offered")
+    return {k: v for k, v in ir.items() if k not in ("tool_choice", "tools")}
+
+
 def bedrock_fold_cache_points(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
     """Value helper (to IR): a ``cachePoint`` block marks the block before it (IR ``cache_control``)."""
     if type(value) is not list:
@@ -102,6 +114,9 @@ def _bytes_source(member: Any, types: dict[str, str], path: FieldPath, what: str
     fmt, source = member.get("format"), member.get("source")
     if type(source) is dict and type(source.get("text")) is str:
         return {"kind": "text", "media_type": "text/plain", "data": source["text"]}
+    s3 = source.get("s3Location") if type(source) is dict else None
+    if type(s3) is dict and type(s3.get("uri")) is str:  # an s3:// URL: only Bedrock can read it
+        return {"kind": "url", "url": s3["uri"]}
     if type(source) is not dict or type(source.get("bytes")) is not str:
         raise bad_value((path, what), "source", source)  # S3 locations name the caller's bucket
     return {"kind": "base64", "media_type": types.get(str(fmt), f"application/{fmt}"), "data": source["bytes"]}
@@ -120,6 +135,10 @@ def _to_bytes_block(part: JSONObject, key: str, path: FieldPath, warnings: list[
         return {"format": fmt, "source": {"bytes": source.get("data", "")}}
     if kind == "text" and key == "document":
         return {"format": "txt", "source": {"text": source.get("data", "")}}
+    url = source.get("url")
+    if kind == "url" and type(url) is str and url.startswith("s3://"):
+        fmt = url.rpartition(".")[2].lower().replace("jpg", "jpeg")
+        return {"format": fmt, "source": {"s3Location": {"uri": url}}}
     warn(warnings, f"{key} dropped: Bedrock takes {key} bytes ({kind} sources have no counterpart)")
     return None
 
@@ -193,18 +212,18 @@ def bedrock_redacted_from_ir(part: Any, path: FieldPath, policy: Policy, warning
 
 
 def bedrock_finish_messages(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
-    """Post step (from IR): leading system messages join ``system``; later ones become user text
-    (Bedrock has no system role in ``messages``); consecutive same-role turns merge; empty turns go."""
+    """Post step (from IR): system messages join ``system`` (Bedrock has no system role in
+    ``messages``; a later one is moved, with a warning); consecutive same-role turns merge;
+    empty turns go."""
     system = list(out.get("system") or [])
     merged: list[JSONObject] = []
     for message in out.get("messages", []):
         role = message.get("role")
-        if role == "system" and not merged:
+        if role == "system":
+            if merged:
+                warn(warnings, "system message moved to system: Bedrock has no system role in messages")
             system.extend(b for b in message.get("content") or [] if "text" in b or "cachePoint" in b)
             continue
-        if role == "system":
-            warn(warnings, "system message moved into a user turn: Bedrock takes system prompts only at the top")
-            message = {**message, "role": "user"}
         if not message.get("content"):
             continue
         if merged and merged[-1]["role"] == message["role"]:
@@ -217,8 +236,6 @@ def bedrock_finish_messages(src: JSONObject, out: JSONObject, path: FieldPath, p
     if system:
         out["system"] = system
     _tools_for_history(out, warnings)
-    if "top_k" in src:
-        warn(warnings, "top_k dropped: the target format has no counterpart")
 
 
 def _tools_for_history(out: JSONObject, warnings: list[str]) -> None:
@@ -290,6 +307,14 @@ def bedrock_response_defaults(src: JSONObject, out: JSONObject, path: FieldPath,
     out.setdefault("stopReason", "end_turn")
     out.setdefault("usage", {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0})
     out.setdefault("metrics", {"latencyMs": 0})
+
+
+def bedrock_output_format(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
+    """Value helper (from IR): Bedrock's textFormat is json_schema only (JSON mode has no counterpart)."""
+    if type(value) is dict and value.get("type") == "json_schema" and "structure" in value:
+        return value
+    warn(warnings, "response_format json_object dropped: Bedrock supports json_schema only")
+    return None
 
 
 def bedrock_error_type(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:

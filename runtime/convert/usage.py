@@ -59,6 +59,9 @@ def anthropic_response_defaults(src: JSONObject, out: JSONObject, path: FieldPat
     """Post step (from IR): the Messages API always sends ``stop_sequence`` (``null`` when no
     stop sequence ended the turn); clients that index the key must not break on a translation."""
     out.setdefault("stop_sequence", None)
+    # Sources without an id or model in the body (Bedrock: request id header, model in the URL).
+    out.setdefault("id", "msg_interlingua")
+    out.setdefault("model", "")
 
 
 def anthropic_tool_use_stop(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:

@@ -79,6 +79,10 @@ def stop_category(reason: str | None) -> str | None:
 
 
 def request_digest(fmt: Format, body: JSON) -> Digest:
+    if fmt is Format.BEDROCK_CONVERSE:
+        from conformance import judges_bedrock
+
+        return judges_bedrock.request_digest(body)
     digest = Digest()
     if fmt is Format.OPENAI_CHAT:
         for message in body.get("messages", []):
@@ -92,6 +96,10 @@ def request_digest(fmt: Format, body: JSON) -> Digest:
 
 
 def response_digest(fmt: Format, body: JSON) -> Digest:
+    if fmt is Format.BEDROCK_CONVERSE:
+        from conformance import judges_bedrock
+
+        return judges_bedrock.response_digest(body)
     digest = Digest()
     if fmt is Format.OPENAI_CHAT:
         choice = (body.get("choices") or [{}])[0]

@@ -21,6 +21,7 @@ import pydantic
 from anthropic.lib.streaming._messages import accumulate_event
 from openai.lib.streaming.chat import ChatCompletionStreamState
 
+from conformance import judges_bedrock
 from conformance.sse import parse_sse
 from interlingua.translate import Format
 
@@ -48,6 +49,8 @@ class StreamVerdict:
 
 def judge_response(target: Format, body: dict[str, Any]) -> dict[str, Any]:
     """Validate ``body`` with the target SDK's response type; return its dump (SDK view)."""
+    if target is Format.BEDROCK_CONVERSE:
+        return judges_bedrock.judge_response(body)
     if target is Format.OPENAI_CHAT:
         return ot.ChatCompletion.model_validate(body).model_dump(exclude_unset=True)
     message = at.Message.model_validate(body).model_dump(exclude_unset=True)
@@ -70,6 +73,8 @@ def assert_tool_use_stop(message: dict[str, Any]) -> None:
 
 def judge_error(target: Format, body: dict[str, Any]) -> None:
     """An error envelope in the target format (the shape each SDK's error path reads)."""
+    if target is Format.BEDROCK_CONVERSE:
+        return judges_bedrock.judge_error(body)
     if target is Format.ANTHROPIC_MESSAGES:
         if (
             body.get("error", {}).get("type") == "request_too_large"
@@ -195,6 +200,8 @@ class _BlockLifecycle:
 
 def judge_request(target: Format, body: dict[str, Any]) -> None:
     """The provider's documented request rules a converted request must satisfy."""
+    if target is Format.BEDROCK_CONVERSE:
+        return judges_bedrock.judge_request(body)
     assert isinstance(body.get("model"), str), "model is required"
     assert body.get("messages"), "messages must be non-empty"
     if target is Format.ANTHROPIC_MESSAGES:

@@ -9,13 +9,18 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from conformance import run
-from conformance.corpus import FORMATS, Case, cases, error_status
+from conformance.corpus import FORMATS, UPSTREAM_ONLY_STREAMS, Case, cases, error_status
 from conformance.judges import judge_error
 from conformance.sse import parse_sse
 from interlingua.errors import ErrorKind, GatewayError, InvalidRequest, RateLimited, UpstreamError
 from interlingua.translate import Format, parse_error, render_error, render_stream_error
 
 ERROR_CASES = [pytest.param(c, id=f"{c.fmt.value}-{c.name}") for c in cases("response.json") if c.is_error]
+
+
+def _message(body: dict[str, Any]) -> Any:
+    """The error message of an envelope (Bedrock's is ``{"message": ...}``, the others nest it in ``error``)."""
+    return body["error"]["message"] if "error" in body else body["message"]
 
 
 def _parsed(case: Case) -> GatewayError:
@@ -37,7 +42,7 @@ def test_error_parse_keeps_status_message_and_retry_after(case: Case) -> None:
     err = _parsed(case)
     assert isinstance(err, GatewayError)
     assert err.status == error_status(case)
-    assert err.message == case.json("response.json")["error"]["message"]
+    assert err.message == _message(case.json("response.json"))
     assert err.retry_after == case.meta.get("retry_after")
 
 
@@ -47,8 +52,8 @@ def test_error_render_is_the_client_envelope(case: Case, target: Format) -> None
     err = _parsed(case)
     body = render_error(err, target)
     judge_error(target, body)
-    assert body["error"]["message"] == err.message
-    upstream = case.json("response.json")["error"]
+    assert _message(body) == err.message
+    upstream = case.json("response.json").get("error")
     if target is case.fmt is Format.ANTHROPIC_MESSAGES:  # a closed set of types: the upstream's survives
         assert body["error"]["type"] == upstream["type"]
     if (
@@ -92,7 +97,7 @@ def test_error_render_every_kind(kind: Any, target: Format) -> None:
     err = UpstreamError("something specific went wrong", status=418, kind=kind)
     body = render_error(err, target)
     judge_error(target, body)
-    assert body["error"]["message"] == "something specific went wrong"
+    assert _message(body) == "something specific went wrong"
 
 
 @pytest.mark.parametrize(
@@ -102,6 +107,8 @@ def test_error_render_every_kind(kind: Any, target: Format) -> None:
 )
 @pytest.mark.parametrize("target", FORMATS)
 def test_error_render_stream_error_is_one_client_error_event(err: GatewayError, target: Format) -> None:
+    if target in UPSTREAM_ONLY_STREAMS:
+        pytest.skip(f"{target.value} clients do not stream through the gateway")
     events = parse_sse(render_stream_error(err, target))
     assert len(events) >= 1
     payload = events[0].json()

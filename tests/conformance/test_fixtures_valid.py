@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 import pytest
 
+from conformance import judges_bedrock
 from conformance.corpus import FIXTURES, FORMATS, Case, cases, error_status
 from conformance.judges import judge_error, judge_response, judge_stream
 from conformance.sse import parse_sse
@@ -64,6 +65,8 @@ def _validate(fmt: Format, kind: str, payload: Any) -> None:
 
 def _stream_payloads(case: Case) -> list[tuple[str | None, Any]]:
     """``(event name, parsed data)`` for every event but OpenAI's ``[DONE]`` sentinel."""
+    if case.fmt is Format.BEDROCK_CONVERSE:  # binary frames on the wire; the fixture holds them decoded
+        return [(None, event) for event in judges_bedrock.stream_lines(case.path / "stream.jsonl")]
     return [(ev.event, ev.json()) for ev in parse_sse(case.raw("stream.sse")) if ev.data != "[DONE]"]
 
 
@@ -73,6 +76,11 @@ def _is_stream_error(name: str | None, payload: Any) -> bool:
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
 def test_fixture_case_is_complete(case: Case) -> None:
+    if case.fmt is Format.BEDROCK_CONVERSE:
+        for name in ("request.json", "response.json", "stream.jsonl"):
+            assert case.has(name), f"{case} lacks {name}"
+        assert all(len(event) == 1 for event in judges_bedrock.stream_lines(case.path / "stream.jsonl"))
+        return
     for name in FILES:
         assert case.has(name), f"{case} lacks {name}"
     case.json("request.json")
@@ -112,6 +120,14 @@ def test_fixture_response_matches_sdk_types(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
 def test_fixture_stream_matches_sdk_types_and_response(case: Case) -> None:
+    if case.fmt is Format.BEDROCK_CONVERSE:  # botocore's EventStream reads the frames, as boto3 would
+        from streams.bedrock_frames import encode_jsonl
+
+        lines = (case.path / "stream.jsonl").read_text("utf-8").splitlines()
+        message, error = judges_bedrock.judge_stream(encode_jsonl(lines))
+        assert (error is not None) == case.is_error, error
+        assert case.is_error or message == judge_response(case.fmt, case.json("response.json"))
+        return
     verdict = judge_stream(case.fmt, case.raw("stream.sse"))
     if case.is_error:
         assert verdict.error is not None, "an error case's stream must end in the provider's error event"
@@ -188,6 +204,12 @@ def _argument_pieces(case: Case) -> dict[int, list[str]]:
     """Tool-call argument pieces per call (OpenAI ``tool_calls[].index``, Anthropic block index), in order."""
     pieces: dict[int, list[str]] = {}
     for _, payload in _stream_payloads(case):
+        if case.fmt is Format.BEDROCK_CONVERSE:
+            event = payload.get("contentBlockStart") or payload.get("contentBlockDelta") or {}
+            if "toolUse" in event.get("start", {}) or "toolUse" in event.get("delta", {}):
+                piece = event.get("delta", {}).get("toolUse", {}).get("input")
+                pieces.setdefault(event["contentBlockIndex"], []).extend([piece] if piece is not None else [])
+            continue
         if case.fmt is Format.OPENAI_CHAT:
             for choice in payload.get("choices") or []:
                 for call in choice["delta"].get("tool_calls") or []:
@@ -218,6 +240,10 @@ def test_fixture_error_case_has_status_meta(case: Case) -> None:
 def test_fixture_ids_look_like_the_providers(case: Case) -> None:
     body = case.json("response.json")
     if case.is_error:
+        return
+    if case.fmt is Format.BEDROCK_CONVERSE:  # no response id in the body (it is the x-amzn-RequestId header)
+        uses = [b["toolUse"] for b in body["output"]["message"]["content"] if "toolUse" in b]
+        assert all(u["toolUseId"].startswith("tooluse_") for u in uses)
         return
     if case.fmt is Format.OPENAI_CHAT:
         assert body["id"].startswith("chatcmpl-")
