@@ -224,7 +224,13 @@ class ResponsesDriver:
 
     async def stream_text(self, model: str, prompt: str) -> str:
         async with self.c.responses.stream(model=model, input=prompt) as stream:
-            deltas = [e.delta async for e in stream if e.type == "response.output_text.delta"]
+            deltas = []
+            async for e in stream:
+                if e.type == "error":  # the SDK hands stream errors over as events
+                    raise openai.OpenAIError(f"stream error event: {e.message}")
+                if e.type == "response.failed":
+                    raise openai.OpenAIError(f"response.failed: {e.response.error}")
+                deltas += [e.delta] if e.type == "response.output_text.delta" else []
             final = await stream.get_final_response()
         assert final.output_text == "".join(deltas)
         return final.output_text

@@ -99,3 +99,33 @@ async def test_matrix_upstream_429_is_the_sdks_rate_limit_error(
         await driver.text(model, "hi")
     assert getattr(info.value, "status_code", getattr(info.value, "code", None)) == 429
     assert "slow down please" in str(info.value)
+
+
+def _status(exc: BaseException) -> int | None:
+    return getattr(exc, "status_code", None) or getattr(exc, "code", None)
+
+
+# What each client format calls an upstream 503 (Anthropic's overloaded is 529).
+_SERVER_STATUSES = {503, 529}
+
+
+@pytest.mark.parametrize("status", [400, 503])
+async def test_matrix_upstream_error_reaches_the_client_as_its_sdk_error(
+    driver: Driver, model: str, upstream: FakeUpstream, status: int
+) -> None:
+    upstream.fault_next(f"status:{status},message:fake failure {status}")
+    with pytest.raises(Exception) as info:  # noqa: PT011  (the SDK's own class, checked below)
+        await driver.text(model, "hi")
+    assert type(info.value).__module__.split(".")[0] in ("openai", "anthropic", "google")
+    got = _status(info.value)
+    assert got == status or (status == 503 and got in _SERVER_STATUSES), (got, info.value)
+    assert f"fake failure {status}" in str(info.value)
+
+
+async def test_matrix_error_mid_stream_is_raised_by_the_sdk(
+    driver: Driver, model: str, upstream: FakeUpstream
+) -> None:
+    upstream.fault_next("error-after:4,message:exploded mid-stream")
+    with pytest.raises(Exception, match="exploded mid-stream") as info:
+        await driver.stream_text(model, "a long enough answer please")
+    assert type(info.value).__module__.split(".")[0] in ("openai", "anthropic", "google")
