@@ -3,8 +3,9 @@
 The client format is known from the route (``/v1/chat/completions`` is
 OpenAI, ``/v1/messages*`` is Anthropic, ``/v1/responses*`` OpenAI Responses,
 ``/v1beta/*`` Gemini); elsewhere (``/v1/models``, unknown
-routes) a request carrying ``anthropic-version`` or ``x-api-key`` is treated as
-an Anthropic client, anything else as an OpenAI client.
+routes) a request carrying ``x-goog-api-key`` or ``x-goog-api-client`` is treated
+as a Gemini client, one carrying ``anthropic-version`` or ``x-api-key`` as an
+Anthropic client, anything else as an OpenAI client.
 
 Status rules on top of :mod:`interlingua.errors`: an Anthropic client gets 529
 ``overloaded_error`` where an OpenAI client gets 503. Bodies come from the
@@ -41,7 +42,8 @@ __all__ = [
 
 log = logging.getLogger("interlingua.server")
 
-_ANTHROPIC_HINTS = (b"anthropic-version", b"x-api-key")
+_ANTHROPIC_HINTS = frozenset({b"anthropic-version", b"x-api-key"})
+_GEMINI_HINTS = frozenset({b"x-goog-api-key", b"x-goog-api-client"})
 
 
 _PATH_FORMATS = (
@@ -69,7 +71,12 @@ def client_format(path: str, header_names: Iterable[bytes]) -> Format:
     for prefix, fmt in _PATH_FORMATS:
         if path.startswith(prefix):
             return fmt
-    if any(name in _ANTHROPIC_HINTS for name in header_names):
+    if path.startswith("/v1/models/") and ":" in path:
+        return Format.GEMINI  # google-genai 3.x defaults to /v1/models/{model}:{method}
+    names = set(header_names)
+    if names & _GEMINI_HINTS:
+        return Format.GEMINI
+    if names & _ANTHROPIC_HINTS:
         return Format.ANTHROPIC_MESSAGES
     return Format.OPENAI_CHAT
 

@@ -91,7 +91,8 @@ class GatewayMiddleware:
 
     def _query_key(self, path: str, query: bytes) -> bool:
         # Gemini's SDKs and curl examples may pass the key as ?key=...
-        if not path.startswith("/v1beta/") or b"key=" not in query:
+        gemini = path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path)
+        if not gemini or b"key=" not in query:
             return False
         return any(
             self._matches(value.encode())

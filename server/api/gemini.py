@@ -1,5 +1,7 @@
 """The Gemini surface (v1beta): ``POST /v1beta/models/{model}:generateContent``,
 ``:streamGenerateContent`` and ``:countTokens``; ``GET /v1beta/models[/{model}]``.
+The same methods answer under ``/v1/models/`` (google-genai 3.x's default API version),
+and ``GET /v1/models`` answers in Gemini's shape to a Gemini client (see api/models.py).
 
 The model comes from the URL, the stream mode from the method. ``streamGenerateContent``
 answers in SSE with ``?alt=sse`` (what the google-genai SDK and Gemini CLI ask for) and
@@ -25,7 +27,7 @@ from interlingua.server.proxy import forward_plain, generate
 from interlingua.server.tokens import estimate_input_tokens
 from interlingua.translate import Format
 
-__all__ = ["blueprint"]
+__all__ = ["blueprint", "model_info", "model_list"]
 
 _FMT = Format.GEMINI
 _JSON = {"content-type": "application/json"}
@@ -36,6 +38,7 @@ def blueprint(gw: Gateway) -> Blueprint:
     bp = Blueprint("gemini", __name__)
 
     @bp.post("/v1beta/models/<path:target>")
+    @bp.post("/v1/models/<path:target>")  # google-genai 3.x defaults to api_version v1
     async def model_method(target: str) -> Response:
         model, _, method = target.rpartition(":")
         if not model:
@@ -51,20 +54,29 @@ def blueprint(gw: Gateway) -> Blueprint:
 
     @bp.get("/v1beta/models")
     async def list_models() -> Response:
-        models = [_model(model_id, display) for model_id, display in gw.router.listed()]
-        return Response(orjson.dumps({"models": models}), headers=_JSON)
+        return model_list(gw)
 
     @bp.get("/v1beta/models/<path:model>")
     async def get_model(model: str) -> Response:
-        model = model.removeprefix("models/")
-        try:
-            gw.router.route(model)
-        except InvalidRequest:
-            raise NotFound(f"model {model!r} is not served by this gateway", param="model") from None
-        display = dict(gw.router.listed()).get(model, model)
-        return Response(orjson.dumps(_model(model, display)), headers=_JSON)
+        return model_info(gw, model)
 
     return bp
+
+
+def model_list(gw: Gateway) -> Response:
+    """Gemini's list shape (also for ``GET /v1/models`` from a Gemini client)."""
+    models = [_model(model_id, display) for model_id, display in gw.router.listed()]
+    return Response(orjson.dumps({"models": models}), headers=_JSON)
+
+
+def model_info(gw: Gateway, model: str) -> Response:
+    model = model.removeprefix("models/")
+    try:
+        gw.router.route(model)
+    except InvalidRequest:
+        raise NotFound(f"model {model!r} is not served by this gateway", param="model") from None
+    display = dict(gw.router.listed()).get(model, model)
+    return Response(orjson.dumps(_model(model, display)), headers=_JSON)
 
 
 def _model(model_id: str, display: str) -> dict[str, Any]:

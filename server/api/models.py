@@ -1,7 +1,8 @@
 """``GET /v1/models`` and ``GET /v1/models/{id}`` in the caller's format.
 
-A request carrying ``anthropic-version`` or ``x-api-key`` gets Anthropic's
-shape (``type``, ``display_name``, ``created_at``; ``has_more``/``first_id``/
+A request carrying ``x-goog-api-key`` or ``x-goog-api-client`` (a Gemini SDK on
+API version v1) gets Gemini's ``{"models": [...]}`` shape. One carrying
+``anthropic-version`` or ``x-api-key`` gets Anthropic's shape (``type``, ``display_name``, ``created_at``; ``has_more``/``first_id``/
 ``last_id``); anything else gets OpenAI's ``{"object": "list", ...}``. The list
 shows the configured model names that are not globs; ``/v1/models/{id}``
 answers for any name the routing table accepts.
@@ -16,6 +17,7 @@ import orjson
 from quart import Blueprint, Response, request
 
 from interlingua.errors import InvalidRequest, NotFound
+from interlingua.server.api import gemini
 from interlingua.server.errors import client_format
 from interlingua.server.gateway import Gateway
 from interlingua.translate import Format
@@ -43,6 +45,8 @@ def blueprint(gw: Gateway) -> Blueprint:
     @bp.get("/v1/models")
     async def list_models() -> Response:
         fmt = _format()
+        if fmt is Format.GEMINI:
+            return gemini.model_list(gw)
         data = [_model(gw, fmt, model_id, display) for model_id, display in gw.router.listed()]
         if fmt is Format.ANTHROPIC_MESSAGES:
             first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
@@ -53,6 +57,8 @@ def blueprint(gw: Gateway) -> Blueprint:
 
     @bp.get("/v1/models/<path:model_id>")
     async def get_model(model_id: str) -> Response:
+        if _format() is Format.GEMINI:
+            return gemini.model_info(gw, model_id)
         try:
             gw.router.route(model_id)
         except InvalidRequest:

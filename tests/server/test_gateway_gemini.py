@@ -224,3 +224,32 @@ async def test_gemini_inbound_keys(upstream: FakeUpstream) -> None:
         # ?key= is a Gemini convention only; and the client's key never goes upstream.
         assert (await c.post("/v1/chat/completions?key=gw-key", json=OPENAI_BODY)).status_code == 401
         assert all("gw-key" not in r.query and "gw-key" not in str(r.headers) for r in upstream.requests)
+
+
+async def test_gemini_sdk_default_api_version_v1(client: httpx.AsyncClient) -> None:
+    """google-genai 3.x talks to /v1/models/...: same methods, Gemini-shaped model list."""
+    options = types.HttpOptions(base_url=str(client.base_url), httpx_async_client=client)
+    sdk = genai.Client(api_key="x", http_options=options)
+    answer = await sdk.aio.models.generate_content(model="gemini-via-openai", contents="hi")
+    assert answer.text
+    models = [m async for m in await sdk.aio.models.list()]
+    assert "models/gemini-2.5-flash" in [m.name for m in models]
+    got = await sdk.aio.models.get(model="gemini-2.5-flash")
+    assert got.name == "models/gemini-2.5-flash"
+    await sdk.aio.aclose()
+    # Without Gemini headers, /v1/models stays OpenAI's list.
+    assert (await client.get("/v1/models")).json()["object"] == "list"
+    missing = await client.post("/v1/models/nope:generateContent", json=GEMINI_BODY)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["status"] == "NOT_FOUND"
+
+
+async def test_gemini_count_tokens_nested_request_names_the_upstream_model(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    body = {"generateContentRequest": {"model": "models/gpt-via-gemini", **GEMINI_BODY}}
+    resp = await client.post("/v1beta/models/gpt-via-gemini:countTokens", json=body)
+    assert resp.status_code == 200, resp.text
+    seen = upstream.requests[-1].body
+    assert seen is not None
+    assert seen["generateContentRequest"]["model"] == "models/gemini-2.5-flash"
