@@ -368,6 +368,7 @@ _DEFAULT_ROUTES = (
     ("o3*", "openai"),
     ("o4*", "openai"),
     ("claude-*", "anthropic"),
+    ("gemini-*", "gemini"),
 )
 
 
@@ -383,6 +384,13 @@ def default_config(env: Mapping[str, str] | None = None) -> Config:
             "ANTHROPIC_API_KEY",
             "ANTHROPIC_BASE_URL",
             "https://api.anthropic.com",
+        ),
+        (
+            "gemini",
+            Format.GEMINI,
+            "GEMINI_API_KEY",
+            "GEMINI_BASE_URL",
+            "https://generativelanguage.googleapis.com",
         ),
     ):
         key, base_url = env.get(key_var) or None, env.get(url_var) or None

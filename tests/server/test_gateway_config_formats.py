@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from interlingua.server.adapters import adapter_for
-from interlingua.server.config import ConfigError, load_config_text
+from interlingua.server.config import ConfigError, default_config, load_config_text
 from interlingua.translate import Format
 
 PROVIDERS = """\
@@ -126,3 +126,11 @@ def test_config_base_url_required_except_bedrock() -> None:
     message = _error(PROVIDERS.replace("    base_url: https://openrouter.ai/api/v1\n", ""), AWS_ENV)
     assert "providers[4].base_url" in message
     assert "required" in message
+
+
+def test_default_config_serves_gemini_from_its_key() -> None:
+    config = default_config({"GEMINI_API_KEY": "g"})
+    assert [(p.name, p.format, p.base_url) for p in config.providers] == [
+        ("gemini", Format.GEMINI, "https://generativelanguage.googleapis.com")
+    ]
+    assert [(m.name, m.provider) for m in config.models] == [("gemini-*", "gemini")]
