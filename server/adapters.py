@@ -49,13 +49,13 @@ class Adapter:
     format: ClassVar[Format]
     paths: ClassVar[Mapping[str, str]] = {}
     # Header carrying the provider's key ("authorization" means "Bearer <key>"; None: signed).
-    key_header: ClassVar[str | None] = "authorization"
+    key_header: str | None = "authorization"
     # Client headers forwarded only to an upstream of the client's own format.
     forward: ClassVar[tuple[bytes, ...]] = ()
     static_headers: ClassVar[Mapping[str, str]] = {}
     # The URL depends on the model (Gemini, Bedrock; Azure's deployment may follow it).
     url_per_model: ClassVar[bool] = False
-    signed: ClassVar[bool] = False
+    signed: bool = False
 
     def __init__(self, provider: ProviderConfig) -> None:
         self.provider = provider
@@ -177,6 +177,9 @@ class BedrockConverse(Adapter):
         from interlingua.server.sigv4 import Signer
 
         assert provider.aws is not None  # the config gives every Bedrock provider one
+        if provider.api_key is not None:
+            # A Bedrock API key is a Bearer token, and then requests are not signed.
+            self.key_header, self.signed = "authorization", False
         self._signer = Signer(provider.aws)
 
     def build_url(self, op: str, model: str, stream: bool, sse: bool) -> str:

@@ -27,9 +27,9 @@ Reference (every key; defaults in brackets)::
         azure: {api_version: 2024-10-21, deployment: null}  # dialect azure only; deployment [the upstream model]
         aws:                     # bedrock_converse only; each key defaults to the standard AWS variable
           region: us-east-1                   # [AWS_REGION, then AWS_DEFAULT_REGION]
-          access_key_id: ${MY_KEY_ID}         # [AWS_ACCESS_KEY_ID]
-          secret_access_key: ${MY_SECRET}     # [AWS_SECRET_ACCESS_KEY]
-          session_token: null                 # [AWS_SESSION_TOKEN, if set]
+          access_key_id: ${MY_KEY_ID}         # [AWS_ACCESS_KEY_ID]     requests are SigV4-signed, unless
+          secret_access_key: ${MY_SECRET}     # [AWS_SECRET_ACCESS_KEY] the provider has an api_key (a
+          session_token: null                 # [AWS_SESSION_TOKEN]     Bedrock API key, sent as Bearer)
     models:                      # first matching name wins
       - name: claude-*           # exact name or glob (* ? [..])
         provider: anthropic
@@ -164,11 +164,12 @@ def _env(info: ValidationInfo) -> Mapping[str, str]:
 
 
 class AwsConfig(_Strict):
-    """SigV4 credentials and region; unset keys come from the standard AWS variables."""
+    """Region and SigV4 credentials; unset keys come from the standard AWS variables.
+    The credentials may be absent when the provider has an ``api_key`` (a Bedrock API key)."""
 
     region: str = Field(min_length=1)
-    access_key_id: str = Field(min_length=1)
-    secret_access_key: SecretStr
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
     session_token: SecretStr | None = None
 
     @model_validator(mode="before")
@@ -183,16 +184,15 @@ class AwsConfig(_Strict):
                 found = next((env[n] for n in names if env.get(n)), None)
                 if found is not None:
                     out[key] = found
-                elif key != "session_token":
-                    raise ValueError(f"{key}: not set (config, or {' / '.join(names)} in the environment)")
+                elif key == "region":
+                    raise ValueError(f"region: not set (config, or {' / '.join(names)} in the environment)")
         return out
 
-    @field_validator("secret_access_key")
-    @classmethod
-    def _not_empty(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value():
-            raise ValueError("empty (is its environment variable set?)")
-        return value
+    @property
+    def has_keys(self) -> bool:
+        return bool(
+            self.access_key_id and self.secret_access_key and self.secret_access_key.get_secret_value()
+        )
 
 
 _AWS_ENV = {
@@ -246,6 +246,12 @@ class ProviderConfig(_Strict):
             raise _LocatedValueError(("azure",), "only with dialect: azure")
         if self.aws is not None and not bedrock:
             raise _LocatedValueError(("aws",), "only for format bedrock_converse")
+        if bedrock and self.api_key is None and not (self.aws and self.aws.has_keys):
+            raise _LocatedValueError(
+                ("aws",),
+                "access_key_id and secret_access_key: not set (config, or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY in the environment), and no api_key (a Bedrock API key)",
+            )
         return self
 
     @property

@@ -26,9 +26,8 @@ _UNSIGNED = frozenset({"accept-encoding", "user-agent", "content-length", "conne
 class Signer:
     def __init__(self, aws: AwsConfig) -> None:
         token = aws.session_token.get_secret_value() if aws.session_token else None
-        self._credentials = ReadOnlyCredentials(
-            aws.access_key_id, aws.secret_access_key.get_secret_value(), token
-        )
+        secret = aws.secret_access_key.get_secret_value() if aws.secret_access_key else ""
+        self._credentials = ReadOnlyCredentials(aws.access_key_id, secret, token)
         self._auth = SigV4Auth(self._credentials, SERVICE, aws.region)
 
     def headers(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:

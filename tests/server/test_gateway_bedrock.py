@@ -14,7 +14,7 @@ import httpx
 import pytest
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, formats_config
 
-from interlingua.server.config import AwsConfig
+from interlingua.server.config import AwsConfig, Config
 from interlingua.server.demo import FakeUpstream
 from interlingua.server.sigv4 import Signer
 from interlingua.server.testing import running_gateway
@@ -170,3 +170,45 @@ def test_sigv4_signature_matches_the_documented_algorithm(monkeypatch: pytest.Mo
     assert out["authorization"] == (
         f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{scope}, SignedHeaders={signed}, Signature={signature}"
     )
+
+
+async def test_bedrock_api_key_is_sent_as_bearer_unsigned(upstream: FakeUpstream) -> None:
+    from aiohttp import web
+
+    seen: list[dict[str, str]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append({k.lower(): v for k, v in request.headers.items()})
+        return web.json_response(
+            {"message": "x"}, status=400, headers={"x-amzn-ErrorType": "ValidationException"}
+        )
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", record)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        config = Config.model_validate(
+            {
+                "providers": [
+                    {
+                        "name": "b",
+                        "format": "bedrock_converse",
+                        "base_url": f"http://127.0.0.1:{port}",
+                        "api_key": "bedrock-api-key",
+                        "aws": {"region": "us-east-1"},
+                    }
+                ],
+                "models": [{"name": "*", "provider": "b"}],
+            },
+            context={"env": {}},
+        )
+        async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=10) as c:
+            await c.post("/v1/chat/completions", json=OPENAI_BODY)
+        assert seen[-1]["authorization"] == "Bearer bedrock-api-key"
+        assert "x-amz-date" not in seen[-1]
+    finally:
+        await runner.cleanup()

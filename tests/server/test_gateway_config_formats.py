@@ -98,6 +98,14 @@ def test_config_aws_missing_credentials_named() -> None:
     assert "providers[2].aws" in message
     assert "AWS_ACCESS_KEY_ID" in message
     assert "line 9" in message
+    assert "aws: region: not set" in _error(PROVIDERS, {"GEMINI_API_KEY": "g"})
+    # A Bedrock API key replaces the SigV4 credentials (the region is still needed).
+    text = PROVIDERS.replace(
+        "    format: bedrock_converse\n", "    format: bedrock_converse\n    api_key: k\n"
+    )
+    bedrock = load_config_text(text, {"GEMINI_API_KEY": "g", "AWS_REGION": "us-east-2"}).providers[2]
+    assert bedrock.aws is not None
+    assert bedrock.aws.access_key_id is None
 
 
 def test_config_dialect_only_for_openai_chat() -> None:
