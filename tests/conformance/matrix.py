@@ -24,7 +24,7 @@ How a cell is computed:
    because the snapshot *is* the refusal counts as ``refused``, not as ``passed``.
 
 The results go to ``docs/compat-matrix.json`` (committed); the README section between the
-``compat-matrix`` markers is :func:`render` of that file, and ``test_matrix.py`` fails when
+``compat-matrix`` markers is :func:`render` of that file, and ``test_compat_matrix.py`` fails when
 they disagree.
 """
 
@@ -48,7 +48,7 @@ README = ROOT / "README.md"
 START = "<!-- compat-matrix:start -->"
 END = "<!-- compat-matrix:end -->"
 # Modules whose parametrized tests are not about a conversion between two formats.
-NOT_COUNTED = ("test_fixtures_valid.py", "test_matrix.py")
+NOT_COUNTED = ("test_fixtures_valid.py", "test_compat_matrix.py")
 REFUSED = "refused by documented policy"
 MAX_FAILURES_KEPT = 12
 
