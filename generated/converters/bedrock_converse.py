@@ -34,7 +34,7 @@ from interlingua.convert.base import (
 )
 from interlingua.convert.policy import DEFAULT_POLICY
 from interlingua.errors import GatewayError
-from interlingua.convert.bedrock import bedrock_document_from_ir, bedrock_document_to_ir, bedrock_error_type, bedrock_finish_messages, bedrock_fold_cache_points, bedrock_image_from_ir, bedrock_image_to_ir, bedrock_json_to_text, bedrock_output_format, bedrock_reasoning_from_ir, bedrock_reasoning_to_ir, bedrock_redacted_from_ir, bedrock_response_defaults, bedrock_split_cache_points, bedrock_thinking_from_ir, bedrock_tool_choice_none, bedrock_usage_split, bedrock_usage_total
+from interlingua.convert.bedrock import bedrock_document_from_ir, bedrock_document_to_ir, bedrock_error_type, bedrock_finish_messages, bedrock_fold_cache_points, bedrock_image_from_ir, bedrock_image_to_ir, bedrock_json_to_text, bedrock_nonempty, bedrock_output_format, bedrock_reasoning_from_ir, bedrock_reasoning_to_ir, bedrock_redacted_from_ir, bedrock_response_defaults, bedrock_split_cache_points, bedrock_thinking_from_ir, bedrock_tool_choice_none, bedrock_usage_split, bedrock_usage_total
 from interlingua.convert.content import json_to_object, object_to_json
 
 if TYPE_CHECKING:
@@ -908,6 +908,7 @@ def _tool_toolSpec_as_function_to_ir(src: Any, path: FieldPath, policy: Policy, 
     v = src.get('toolSpec')
     v = v.get('description') if type(v) is dict else None
     if v is not None:
+        p = (path, 'toolSpec.description')
         if type(v) is not str:
             raise bad_type(path, 'toolSpec.description', 'a string')
         out['description'] = v
@@ -949,7 +950,10 @@ def _tool_toolSpec_as_function_from_ir(src: Any, path: FieldPath, policy: Policy
     # toolSpec.description <- description
     v = src.get('description')
     if v is not None:
-        out.setdefault('toolSpec', {})['description'] = v
+        p = (path, 'description')
+        v = bedrock_nonempty(v, p, policy, warnings)
+        if v is not None:
+            out.setdefault('toolSpec', {})['description'] = v
     # toolSpec.inputSchema.json <- parameters
     v = src.get('parameters')
     if v is None:

@@ -28,6 +28,7 @@ __all__ = [
     "bedrock_image_from_ir",
     "bedrock_image_to_ir",
     "bedrock_json_to_text",
+    "bedrock_nonempty",
     "bedrock_output_format",
     "bedrock_reasoning_from_ir",
     "bedrock_reasoning_to_ir",
@@ -235,6 +236,10 @@ def bedrock_finish_messages(src: JSONObject, out: JSONObject, path: FieldPath, p
     out["messages"] = merged
     if system:
         out["system"] = system
+    config = out.get("toolConfig")
+    if config is not None and not config.get("tools"):  # a tool choice without tools is invalid
+        del out["toolConfig"]
+        warn(warnings, "tool_choice dropped: no tools to choose from")
     _tools_for_history(out, warnings)
 
 
@@ -270,11 +275,12 @@ def bedrock_reasoning_from_ir(src: JSONObject, out: JSONObject, path: FieldPath,
     if not _is_claude(model) and (model is not None or type(budget) is not int):
         fields["reasoning_effort"] = effort if type(effort) is str else budget_to_effort(policy, budget or 0)
         return
-    if type(budget) is not int:
-        budget = policy.effort_to_budget.get(str(effort)) or max(policy.effort_to_budget.values(), default=16000)
     config = out.setdefault("inferenceConfig", {})
-    max_tokens = config.setdefault("maxTokens", budget + policy.default_max_tokens)
-    if budget >= max_tokens:
+    if type(budget) is not int:  # turned on from an effort: room for the answer after the budget
+        budget = policy.effort_to_budget.get(str(effort)) or max(policy.effort_to_budget.values(), default=16000)
+        config.setdefault("maxTokens", budget + policy.default_max_tokens)
+    max_tokens = config.get("maxTokens")
+    if type(max_tokens) is int and budget >= max_tokens:
         budget = max_tokens - 1
         warn(warnings, "thinking budget_tokens lowered below max_tokens: Anthropic requires it")
     if budget < 1024:
@@ -315,6 +321,11 @@ def bedrock_output_format(value: Any, path: FieldPath, policy: Policy, warnings:
         return value
     warn(warnings, "response_format json_object dropped: Bedrock supports json_schema only")
     return None
+
+
+def bedrock_nonempty(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
+    """Value helper (from IR): Bedrock rejects empty strings where others allow them (descriptions)."""
+    return value if value != "" else None
 
 
 def bedrock_error_type(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:

@@ -98,6 +98,9 @@ def judge_stream(target: Format, raw: bytes, *, strict: bool = True) -> StreamVe
     """
     if target is Format.OPENAI_CHAT:
         return _judge_openai_stream(raw, strict)
+    if target is Format.BEDROCK_CONVERSE:  # as boto3 reads it (a source stream: no Bedrock encoder)
+        message, error = judges_bedrock.judge_stream(raw)
+        return StreamVerdict(message=message, error=error)
     return _judge_anthropic_stream(raw, strict)
 
 

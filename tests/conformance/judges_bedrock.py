@@ -147,8 +147,12 @@ def response_digest(body: JSON) -> Digest:
 
 def normalise(body: JSON) -> JSON:
     """Same-format round trip spelling: a ``json`` tool result is its JSON text; ``modelId``
-    (boto3's parameter, the URL's on the wire: fixtures carry it) is not in a converted body."""
+    (boto3's parameter, the URL's on the wire: fixtures carry it) is not in a converted body;
+    an empty ``system`` or ``inferenceConfig`` is absent."""
     body.pop("modelId", None)
+    for key in ("system", "inferenceConfig"):  # empty == absent
+        if body.get(key) in ([], {}):
+            del body[key]
     for message in body.get("messages", []):
         for block in message.get("content", []):
             for part in (block.get("toolResult") or {}).get("content", []):

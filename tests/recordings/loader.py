@@ -20,12 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import orjson
 import yaml
 from conformance.corpus import REPO_ROOT
 from conformance.sse import chunks_to_sse
+from streams.bedrock_frames import encode_jsonl
 
 from interlingua.translate import Format
 
@@ -76,6 +77,8 @@ def _format_of(uri: str) -> Format | None:
         return Format.ANTHROPIC_MESSAGES
     if url.path.rstrip("/").endswith("/chat/completions"):
         return Format.OPENAI_CHAT
+    if (url.hostname or "").startswith("bedrock-runtime.") and url.path.endswith(("/converse", "/converse-stream")):
+        return Format.BEDROCK_CONVERSE
     return None
 
 
@@ -89,6 +92,8 @@ def _cassette(rel: str, path: Path) -> Iterator[Item]:
         request_body = _body(request)
         if isinstance(request_body, bytes):
             request_body = orjson.loads(request_body)
+        if fmt is Format.BEDROCK_CONVERSE:  # the model id is in the URL; boto3's parameters name it modelId
+            request_body = {"modelId": unquote(urlparse(request["uri"]).path.split("/")[2]), **request_body}
         yield Item(rel, n, "request", fmt, request_body)
         status = int(response["status"]["code"])
         body = _body(response)
@@ -120,9 +125,14 @@ def _vercel(rel: str, path: Path) -> Iterator[Item]:
         fmt = Format.ANTHROPIC_MESSAGES
     elif "/openai/src/chat/" in rel:
         fmt = Format.OPENAI_CHAT
+    elif "/amazon-bedrock/" in rel:
+        fmt = Format.BEDROCK_CONVERSE
     else:
         return
-    if path.name.endswith(".chunks.txt"):
+    if path.name.endswith(".chunks.txt") and fmt is Format.BEDROCK_CONVERSE:
+        # decoded event-stream frames, one per line: framed again as the wire carries them
+        yield Item(rel, 0, "stream", fmt, encode_jsonl(path.read_text(encoding="utf-8").splitlines()))
+    elif path.name.endswith(".chunks.txt"):
         lines = path.read_text(encoding="utf-8").splitlines()
         raw = chunks_to_sse(lines, named=fmt is Format.ANTHROPIC_MESSAGES, done=fmt is Format.OPENAI_CHAT)
         yield Item(rel, 0, "stream", fmt, raw)
