@@ -75,15 +75,17 @@ class Feature:
         return self.skip_tests is None or not fnmatch(test, self.skip_tests)
 
 
+# Real agent clients' request shapes (system prompts and many tools), one per client format.
+AGENTS = ("claude_code", "codex", "gemini_cli")
 FEATURES: tuple[Feature, ...] = (
     Feature(
         "text",
         ("text_basic", "multi_turn", "unicode", "stop_sequence", "max_tokens", "sampling_params", "refusal"),
     ),
-    Feature("system", ("system_prompt", "system_blocks", "claude_code")),
+    Feature("system", ("system_prompt", "system_blocks", *AGENTS)),
     Feature("images", ("image_*", "tool_result_image")),
-    Feature("tools", ("tools_*", "tool_*", "unicode", "claude_code"), skip_tests="test_stream_*"),
-    Feature("streaming tools", ("tools_*", "tool_*", "unicode", "claude_code"), only_tests="test_stream_*"),
+    Feature("tools", ("tools_*", "tool_*", "unicode", *AGENTS), skip_tests="test_stream_*"),
+    Feature("streaming tools", ("tools_*", "tool_*", "unicode", *AGENTS), only_tests="test_stream_*"),
     Feature("thinking", ("thinking*", "redacted_thinking")),
     Feature("structured output", ("json_schema", "json_object")),
     Feature(
