@@ -59,12 +59,12 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from interlingua.server._yaml import ConfigSyntaxError, Located, load_located
+from interlingua.server.config_providers import AwsConfig, AzureConfig, Dialect
 from interlingua.translate import Format, Policy
 
 __all__ = [
@@ -117,90 +117,6 @@ class ServerConfig(_Strict):
 class Timeouts(_Strict):
     connect_ms: int = Field(5_000, gt=0)
     read_ms: int = Field(60_000, gt=0)
-
-
-DialectName = Literal["openai", "azure", "openrouter", "deepseek", "kimi", "vllm", "ollama"]
-MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
-
-# Per OpenAI-compatible dialect: (reasoning text field, output limit field). OpenAI and
-# Azure take max_completion_tokens (reasoning models refuse max_tokens); the others read
-# the legacy max_tokens. OpenRouter and Ollama's /v1 stream reasoning as `reasoning`.
-_DIALECTS: dict[str, tuple[str, MaxTokensField]] = {
-    "openai": ("reasoning_content", "max_completion_tokens"),
-    "azure": ("reasoning_content", "max_completion_tokens"),
-    "openrouter": ("reasoning", "max_tokens"),
-    "deepseek": ("reasoning_content", "max_tokens"),
-    "kimi": ("reasoning_content", "max_tokens"),
-    "vllm": ("reasoning_content", "max_tokens"),
-    "ollama": ("reasoning", "max_tokens"),
-}
-
-
-class Dialect(_Strict):
-    """An OpenAI-compatible server's quirks (``dialect: NAME`` is short for ``{name: NAME}``)."""
-
-    name: DialectName = "openai"
-    reasoning_field: str | None = None  # [the dialect's]
-    max_tokens_field: MaxTokensField | None = None  # [the dialect's]
-
-    @property
-    def reasoning(self) -> str:
-        return self.reasoning_field if self.reasoning_field is not None else _DIALECTS[self.name][0]
-
-    @property
-    def max_tokens(self) -> MaxTokensField:
-        return self.max_tokens_field or _DIALECTS[self.name][1]
-
-
-class AzureConfig(_Strict):
-    api_version: str = Field("2024-10-21", min_length=1)
-    deployment: str | None = None  # [the route's upstream model]
-
-
-def _env(info: ValidationInfo) -> Mapping[str, str]:
-    context = info.context
-    env = context.get("env") if isinstance(context, dict) else None
-    return env if isinstance(env, Mapping) else os.environ
-
-
-class AwsConfig(_Strict):
-    """Region and SigV4 credentials; unset keys come from the standard AWS variables.
-    The credentials may be absent when the provider has an ``api_key`` (a Bedrock API key)."""
-
-    region: str = Field(min_length=1)
-    access_key_id: str | None = None
-    secret_access_key: SecretStr | None = None
-    session_token: SecretStr | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_env(cls, data: object, info: ValidationInfo) -> object:
-        if not isinstance(data, dict):
-            return data
-        env = _env(info)
-        out = dict(data)
-        for key, names in _AWS_ENV.items():
-            if out.get(key) in (None, ""):
-                found = next((env[n] for n in names if env.get(n)), None)
-                if found is not None:
-                    out[key] = found
-                elif key == "region":
-                    raise ValueError(f"region: not set (config, or {' / '.join(names)} in the environment)")
-        return out
-
-    @property
-    def has_keys(self) -> bool:
-        return bool(
-            self.access_key_id and self.secret_access_key and self.secret_access_key.get_secret_value()
-        )
-
-
-_AWS_ENV = {
-    "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
-    "access_key_id": ("AWS_ACCESS_KEY_ID",),
-    "secret_access_key": ("AWS_SECRET_ACCESS_KEY",),
-    "session_token": ("AWS_SESSION_TOKEN",),
-}
 
 
 class ProviderConfig(_Strict):
