@@ -134,7 +134,7 @@ class AnthropicMessages(Adapter):
 
 class OpenAIResponses(Adapter):
     format = Format.OPENAI_RESPONSES
-    paths = {"generate": "/responses"}
+    paths = {"generate": "/responses", "count_tokens": "/responses/input_tokens"}
     forward = (b"openai-beta",)
 
 

@@ -133,3 +133,22 @@ async def test_responses_upstream_error_relayed(client: httpx.AsyncClient, upstr
     resp = await client.post("/v1/chat/completions", json={**OPENAI_BODY, "model": "gpt-5"})
     assert resp.status_code == 429
     assert resp.headers["retry-after"] == "7"
+
+
+async def test_responses_input_tokens_estimated_toward_other_formats(client: httpx.AsyncClient) -> None:
+    body = {"model": "responses-via-anthropic", "input": "hello " * 50, "instructions": "be brief"}
+    resp = await client.post("/v1/responses/input_tokens", json=body)
+    assert resp.status_code == 200
+    assert resp.json()["object"] == "response.input_tokens"
+    assert resp.json()["input_tokens"] > 50
+    assert "estimate" in resp.headers["x-interlingua-warning"]
+
+
+async def test_responses_input_tokens_forwarded_to_responses_upstream(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    # The fake upstream has no such route: its 404 coming back shows the call was forwarded.
+    resp = await client.post("/v1/responses/input_tokens", json={"model": "gpt-5", "input": "hi"})
+    assert resp.status_code == 404
+    assert "x-interlingua-warning" not in resp.headers
+    assert "error" in resp.json()
