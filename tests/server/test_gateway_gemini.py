@@ -221,6 +221,7 @@ async def test_gemini_inbound_keys(upstream: FakeUpstream) -> None:
         denied = await c.post(f"{path}?key=wrong", json=GEMINI_BODY)
         assert denied.status_code == 401
         assert denied.json()["error"]["status"] == "UNAUTHENTICATED"
+        assert denied.headers["x-request-id"].startswith("req_")
         # ?key= is a Gemini convention only; and the client's key never goes upstream.
         assert (await c.post("/v1/chat/completions?key=gw-key", json=OPENAI_BODY)).status_code == 401
         assert all("gw-key" not in r.query and "gw-key" not in str(r.headers) for r in upstream.requests)
