@@ -1,13 +1,14 @@
 """The compatibility matrix: generated from the fixture conformance results, never written by hand.
 
-    python tests/conformance/matrix.py            # run tests/conformance, write the JSON, render README
+    python tests/conformance/matrix.py            # run the fixture tests, write the JSON, render README
     python tests/conformance/matrix.py --render   # only re-render README from the committed JSON
     nox -s matrix                                 # the first, in a fresh venv
 
 How a cell is computed:
 
-1. :class:`Recorder`, a pytest plugin, runs with ``tests/conformance`` and keeps the outcome
-   of every test parametrized by a fixture ``case`` (and usually a ``target`` format).
+1. :class:`Recorder`, a pytest plugin, runs with the fixture tests (:data:`SUITES`) and keeps
+   the outcome of every test parametrized by a fixture ``case`` (and usually a ``target``
+   format).
 2. Each test is placed in a (client format, upstream format) pair. Request tests convert
    client -> upstream, so the client is the fixture's format; response, stream and error
    tests convert upstream -> client, so the upstream is the fixture's format. Tests with
@@ -51,6 +52,9 @@ END = "<!-- compat-matrix:end -->"
 NOT_COUNTED = ("test_fixtures_valid.py", "test_compat_matrix.py")
 REFUSED = "refused by documented policy"
 MAX_FAILURES_KEPT = 12
+# The fixture tests: the conformance suite, and Bedrock's fixture streams, which are binary
+# event streams and have their own module.
+SUITES = ("tests/conformance", "tests/streams/test_stream_bedrock.py")
 
 JSON = dict[str, Any]
 
@@ -84,8 +88,8 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature("system", ("system_prompt", "system_blocks", *AGENTS)),
     Feature("images", ("image_*", "tool_result_image")),
-    Feature("tools", ("tools_*", "tool_*", "unicode", *AGENTS), skip_tests="test_stream_*"),
-    Feature("streaming tools", ("tools_*", "tool_*", "unicode", *AGENTS), only_tests="test_stream_*"),
+    Feature("tools", ("tools_*", "tool_*", "unicode", *AGENTS), skip_tests="*stream*"),
+    Feature("streaming tools", ("tools_*", "tool_*", "unicode", *AGENTS), only_tests="*stream*"),
     Feature("thinking", ("thinking*", "redacted_thinking")),
     Feature("structured output", ("json_schema", "json_object")),
     Feature(
@@ -95,6 +99,7 @@ FEATURES: tuple[Feature, ...] = (
             "test_response_conversion_keeps_content_and_usage",
             "test_response_cross_round_trip_keeps_content",
             "test_stream_conversion_accumulates_with_target_sdk",
+            "test_fixture_stream_accumulates_to_the_response",
         ),
     ),
     Feature(
@@ -103,6 +108,7 @@ FEATURES: tuple[Feature, ...] = (
         every_case_tests=(
             "test_stream_truncated_upstream_ends_with_client_error",
             "test_stream_fail_closes_blocks_and_reports_error",
+            "test_fixture_stream_is_incremental_and_truncation_is_an_error",
         ),
     ),
 )
@@ -389,11 +395,12 @@ def write_readme(results: JSON) -> None:
 
 
 def run_conformance(pytest_args: Iterable[str]) -> JSON:
-    """Run ``tests/conformance`` with the recorder; the results document."""
+    """Run the fixture tests (:data:`SUITES`) with the recorder; the results document."""
     from interlingua.translate import Format
 
     recorder = Recorder()
-    args = ["tests/conformance", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *pytest_args]
+    suites = [str(ROOT / suite) for suite in SUITES if (ROOT / suite).exists()]
+    args = [*suites, "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *pytest_args]
     code = pytest.main(args, plugins=[recorder])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise SystemExit(f"pytest did not run the conformance tests through (exit code {int(code)})")
