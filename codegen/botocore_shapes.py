@@ -27,7 +27,7 @@ ROOTS = {
     "stream_event": "ConverseStreamOutput",
     "error": "ValidationException",
 }
-_SCALARS = {
+_SCALARS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "blob": {"type": "string", "contentEncoding": "base64"},
     "timestamp": {"type": "string"},
@@ -42,6 +42,7 @@ _SCALARS = {
 
 def _schema(shape: dict[str, Any]) -> dict[str, Any]:
     kind = shape["type"]
+    out: dict[str, Any]
     if kind in _SCALARS:
         out = dict(_SCALARS[kind])
         if "enum" in shape:
@@ -89,7 +90,7 @@ def convert(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
     defs["ToolUseType"]["enum"] = sorted({*defs["ToolUseType"].get("enum", []), "tool_use"})
     # Errors carry the type in the x-amzn-ErrorType header; a body may say it as __type.
     defs["ValidationException"]["properties"]["__type"] = {"type": "string"}
-    files = {"common.json": {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}}
+    files: dict[str, dict[str, Any]] = {"common.json": {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}}
     for kind, root in ROOTS.items():
         files[f"{kind}.json"] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
