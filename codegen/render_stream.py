@@ -15,6 +15,9 @@ that use it are shared runtime code (``interlingua.streams``), one per *style*:
     ``start`` fields, ``fields`` copied to the IR block, ``content`` fields that
     may already hold content, ``signed``), ``deltas`` (wire delta type -> IR kind
     and value field), ``output_aliases`` (IR types written as another wire type).
+    ``sse.framing: aws_eventstream`` (Bedrock ConverseStream): binary event-stream
+    frames, decoded by botocore in :mod:`interlingua.streams.eventstream`, whose adapter
+    reshapes Converse's events into these typed-block events (a decoder only).
 Both
     ``stop_reasons`` (``from_converters: true`` imports the request/response
     converters' tables; or inline ``to_ir``/``from_ir``; defaults for unknown

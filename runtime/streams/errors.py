@@ -21,7 +21,7 @@ import orjson
 from interlingua.errors import ErrorKind, GatewayError, UpstreamError
 from interlingua.streams.events import IRError
 from interlingua.streams.registry import load_spec
-from interlingua.streams.spec import StreamSpec, TypedBlocksSpec
+from interlingua.streams.spec import ItemsSpec, StreamSpec, TypedBlocksSpec
 from interlingua.streams.sse import frame
 
 __all__ = ["error_frame", "error_to_ir", "gateway_error", "render_stream_error"]
@@ -71,6 +71,11 @@ def gateway_error(error: IRError) -> GatewayError:
 def error_frame(body: Mapping[str, Any], target: str) -> bytes:
     """One SSE event carrying error ``body`` in ``target``'s framing."""
     spec = load_spec(target)
+    if isinstance(spec, ItemsSpec):  # Responses: a typed `error` event, not the envelope
+        inner = body.get("error") if isinstance(body.get("error"), Mapping) else body
+        event_body = {"type": "error", "code": inner.get("code") or inner.get("type"),
+                      "message": inner.get("message"), "param": inner.get("param"), "sequence_number": 0}
+        return frame(orjson.dumps(event_body), "error")
     event = spec.events.error if isinstance(spec, TypedBlocksSpec) else None
     return frame(orjson.dumps(body), event)
 

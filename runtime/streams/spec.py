@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ChunkedSpec", "EventNames", "StreamSpec", "TypedBlocksSpec", "UsageRule", "WireBlock"]
+__all__ = ["ChunkedSpec", "EventNames", "ItemsSpec", "StreamSpec", "TypedBlocksSpec", "UsageRule", "WireBlock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,4 +122,19 @@ class TypedBlocksSpec:
     framing: str = "sse"
 
 
-StreamSpec = ChunkedSpec | TypedBlocksSpec
+@dataclass(frozen=True, slots=True)
+class ItemsSpec:
+    """"Output items" style: typed events that add and finish output items and their
+    content parts (OpenAI Responses). Stop tables map ``incomplete_details.reason``."""
+
+    format: str
+    event_lines: bool
+    stop_to_ir: Mapping[str, str]
+    stop_from_ir: Mapping[str, str]
+    default_stop_to_ir: str
+    error_type_to_kind: Mapping[str, str]
+    error_kind_to_status: Mapping[str, int]
+    usage: UsageRule
+
+
+StreamSpec = ChunkedSpec | TypedBlocksSpec | ItemsSpec

@@ -88,7 +88,7 @@ def is_error_body(body: dict[str, Any]) -> bool:
     if body and set(body) <= {"message", "Message", "__type"}:
         return True
     return body.get("type") == "error" or (
-        "error" in body and "choices" not in body and "content" not in body
+        type(body.get("error")) is dict and "choices" not in body and "content" not in body and "output" not in body
     )
 
 

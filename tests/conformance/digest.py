@@ -79,6 +79,10 @@ def stop_category(reason: str | None) -> str | None:
 
 
 def request_digest(fmt: Format, body: JSON) -> Digest:
+    if fmt is Format.OPENAI_RESPONSES:
+        from conformance import judges_responses
+
+        return judges_responses.request_digest(body)
     if fmt is Format.BEDROCK_CONVERSE:
         from conformance import judges_bedrock
 
@@ -96,6 +100,10 @@ def request_digest(fmt: Format, body: JSON) -> Digest:
 
 
 def response_digest(fmt: Format, body: JSON) -> Digest:
+    if fmt is Format.OPENAI_RESPONSES:
+        from conformance import judges_responses
+
+        return judges_responses.response_digest(body)
     if fmt is Format.BEDROCK_CONVERSE:
         from conformance import judges_bedrock
 

@@ -38,6 +38,10 @@ JSON = dict[str, Any]
 def normalise(fmt: Format, body: JSON) -> JSON:
     """``body`` (a request or a response of ``fmt``) in canonical spelling; the input is not modified."""
     out: JSON = _drop_nulls(orjson.loads(orjson.dumps(body)))
+    if fmt is Format.OPENAI_RESPONSES:
+        from conformance import judges_responses
+
+        return judges_responses.normalise(out)
     if fmt is Format.BEDROCK_CONVERSE:
         from conformance import judges_bedrock
 

@@ -77,12 +77,13 @@ def stream(pieces: Iterable[bytes], source: Format, target: Format, **kwargs: An
 
 def scrub(value: Any, source: Format, target: Format) -> Any:
     """Replace invented timestamps (see module doc); ``value`` is a body, an outcome or an event list."""
-    if source is Format.OPENAI_CHAT or target is not Format.OPENAI_CHAT:
+    invented = {Format.OPENAI_CHAT: "created", Format.OPENAI_RESPONSES: "created_at"}.get(target)
+    if invented is None or source in (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES):  # they carry a timestamp
         return value
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if key == "created":
+            if key == invented:
                 assert isinstance(item, int), f"created must be a unix time, got {item!r}"
                 assert item > 1_600_000_000, f"created must be a unix time, got {item!r}"
                 item = "<created>"

@@ -29,7 +29,7 @@ MIN_CASES_PER_FORMAT = 22
 FILES = ("request.json", "response.json", "stream.sse")
 
 # Cases that exist in one format only (none today: each scenario has a native form in both).
-SINGLE_FORMAT_CASES: frozenset[str] = frozenset()
+SINGLE_FORMAT_CASES: frozenset[str] = frozenset({"codex"})  # what Codex CLI sends (Responses only)
 
 # Shapes of credentials that must never be committed. Opaque model blobs (thinking
 # signatures, redacted_thinking data) are standard base64 and cannot contain "-" or "_".
@@ -139,6 +139,10 @@ def test_fixture_stream_matches_sdk_types_and_response(case: Case) -> None:
         if not _stream_reports_usage(case.json("request.json")):
             expected.pop("usage", None)
         assert _openai_summary(verdict.message) == _openai_summary(expected)
+    elif case.fmt is Format.OPENAI_RESPONSES:
+        final = judge_response(case.fmt, verdict.message)
+        for key in ("id", "model", "status", "incomplete_details", "output", "usage"):
+            assert final.get(key) == expected.get(key), key
     else:
         assert _anthropic_summary(verdict.message) == _anthropic_summary(expected)
         assert _anthropic_tool_inputs(case) == {
@@ -210,7 +214,10 @@ def _argument_pieces(case: Case) -> dict[int, list[str]]:
                 piece = event.get("delta", {}).get("toolUse", {}).get("input")
                 pieces.setdefault(event["contentBlockIndex"], []).extend([piece] if piece is not None else [])
             continue
-        if case.fmt is Format.OPENAI_CHAT:
+        if case.fmt is Format.OPENAI_RESPONSES:
+            if payload.get("type") == "response.function_call_arguments.delta":
+                pieces.setdefault(payload["output_index"], []).append(payload["delta"])
+        elif case.fmt is Format.OPENAI_CHAT:
             for choice in payload.get("choices") or []:
                 for call in choice["delta"].get("tool_calls") or []:
                     pieces.setdefault(call["index"], []).append(
@@ -245,7 +252,12 @@ def test_fixture_ids_look_like_the_providers(case: Case) -> None:
         uses = [b["toolUse"] for b in body["output"]["message"]["content"] if "toolUse" in b]
         assert all(u["toolUseId"].startswith("tooluse_") for u in uses)
         return
-    if case.fmt is Format.OPENAI_CHAT:
+    if case.fmt is Format.OPENAI_RESPONSES:
+        assert body["id"].startswith("resp_")
+        prefixes = {"message": "msg_", "function_call": "fc_", "reasoning": "rs_"}
+        assert all(i["id"].startswith(prefixes.get(i["type"], "")) for i in body["output"])
+        assert all(i["call_id"].startswith("call_") for i in body["output"] if i["type"] == "function_call")
+    elif case.fmt is Format.OPENAI_CHAT:
         assert body["id"].startswith("chatcmpl-")
         calls = body["choices"][0]["message"].get("tool_calls") or []
         assert all(c["id"].startswith("call_") for c in calls)
