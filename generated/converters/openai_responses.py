@@ -1070,7 +1070,7 @@ def _response_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[
     return out
 
 
-_USAGE_KNOWN: Final[dict[str, Any]] = {'input_tokens': None, 'input_tokens_details': {'cached_tokens': None}, 'output_tokens': None, 'output_tokens_details': {'reasoning_tokens': None}, 'total_tokens': None}
+_USAGE_KNOWN: Final[dict[str, Any]] = {'input_tokens': None, 'input_tokens_details': {'cached_tokens': None, 'cache_write_tokens': None}, 'output_tokens': None, 'output_tokens_details': {'reasoning_tokens': None}, 'total_tokens': None}
 
 
 def _usage_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
@@ -1097,6 +1097,13 @@ def _usage_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str])
         if type(v) is not int:
             raise bad_type(path, 'input_tokens_details.cached_tokens', 'an integer')
         out['cache_read_tokens'] = v
+    # input_tokens_details.cache_write_tokens -> cache_creation_tokens
+    v = src.get('input_tokens_details')
+    v = v.get('cache_write_tokens') if type(v) is dict else None
+    if v is not None:
+        if type(v) is not int:
+            raise bad_type(path, 'input_tokens_details.cache_write_tokens', 'an integer')
+        out['cache_creation_tokens'] = v
     # output_tokens_details.reasoning_tokens -> reasoning_tokens
     v = src.get('output_tokens_details')
     v = v.get('reasoning_tokens') if type(v) is dict else None
@@ -1129,6 +1136,10 @@ def _usage_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
     v = src.get('cache_read_tokens')
     if v is not None:
         out.setdefault('input_tokens_details', {})['cached_tokens'] = v
+    # input_tokens_details.cache_write_tokens <- cache_creation_tokens
+    v = src.get('cache_creation_tokens')
+    if v is not None:
+        out.setdefault('input_tokens_details', {})['cache_write_tokens'] = v
     # output_tokens_details.reasoning_tokens <- reasoning_tokens
     v = src.get('reasoning_tokens')
     if v is not None:

@@ -264,7 +264,7 @@ def responses_reasoning_from_ir(part: Any, path: FieldPath, policy: Policy, warn
     Responses upstream issued goes back (it checks the id and encrypted content)."""
     ours = part.get("signature_format") == FORMAT
     extras = (part.get("extras") or {}).get(FORMAT) or {}
-    in_request = render_path(path).startswith("input")
+    in_request = render_path(path).startswith("messages")  # IR-side path: a request, not a response
     if in_request and not (ours and extras.get("id")):
         warn(warnings, "thinking dropped: it was not issued by an OpenAI Responses upstream")
         return None

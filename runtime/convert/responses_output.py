@@ -99,6 +99,8 @@ def responses_stop_to_ir(src: JSONObject, out: JSONObject, path: FieldPath, poli
         out["stop_reason"] = "error"
     elif any(p.get("type") == "tool_call" for p in out.get("content") or ()):
         out["stop_reason"] = "tool_use"
+    elif any(p.get("type") == "refusal" for p in out.get("content") or ()):
+        out["stop_reason"] = "refusal"  # a refusal completes the response; the part says it
     else:
         out["stop_reason"] = "end_turn"
 
@@ -106,6 +108,8 @@ def responses_stop_to_ir(src: JSONObject, out: JSONObject, path: FieldPath, poli
 def responses_stop_from_ir(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): IR stop_reason -> status (+ incomplete_details)."""
     reason = INCOMPLETE_FROM_IR.get(str(src.get("stop_reason")))
+    if src.get("stop_reason") == "refusal" and not _has_refusal(out.get("output")):
+        reason = "content_filter"  # e.g. Anthropic's refusal stop on plain text: a filtered answer
     if reason is not None:
         out["status"] = "incomplete"
         out["incomplete_details"] = {"reason": reason}
@@ -131,5 +135,11 @@ def responses_response_defaults(src: JSONObject, out: JSONObject, path: FieldPat
 def responses_usage_defaults(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): total_tokens and the details objects are required."""
     out["total_tokens"] = out.get("input_tokens", 0) + out.get("output_tokens", 0)
-    out.setdefault("input_tokens_details", {}).setdefault("cached_tokens", 0)
+    details = out.setdefault("input_tokens_details", {})
+    details.setdefault("cached_tokens", 0)
+    details.setdefault("cache_write_tokens", 0)
     out.setdefault("output_tokens_details", {}).setdefault("reasoning_tokens", 0)
+
+
+def _has_refusal(items: Any) -> bool:
+    return any(p.get("type") == "refusal" for i in items or () for p in i.get("content") or () if type(p) is dict)
