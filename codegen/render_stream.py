@@ -9,7 +9,14 @@ that use it are shared runtime code (``interlingua.streams``), one per *style*:
     ``deltas`` (IR kind text/thinking/refusal -> delta field), ``thinking_aliases``
     (more delta fields read as thinking), ``tool_calls`` (field names of a
     tool-call delta).
-``style: typed_blocks`` (Anthropic; later OpenAI Responses)
+``style: items`` (OpenAI Responses: output items holding content parts, each event typed)
+    no tables of its own beyond the shared ones; ``stop_reasons`` map
+    ``incomplete_details.reason`` (a completed response ends its turn or asks for tools).
+``style: parts`` (Gemini: each event a whole response chunk of whole parts)
+    ``parts``: field names of the chunk (candidates, content, parts, role, finish
+    reason, usage, id, model, error, prompt feedback) and of a part (text, thought
+    flag, signature, function call id/name/args); ``output_excludes_reasoning``.
+``style: typed_blocks`` (Anthropic)
     ``sse``, ``events`` (the wire name of each lifecycle event), ``message``
     (type/role of message_start), ``blocks`` (wire block type -> ``ir`` type,
     ``start`` fields, ``fields`` copied to the IR block, ``content`` fields that
@@ -41,7 +48,7 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = ["StreamRules", "load_rules", "render_streams"]
 
-_STYLES = ("chunked", "typed_blocks")
+_STYLES = ("chunked", "typed_blocks", "items", "parts")
 
 
 class _Strict(BaseModel):
@@ -149,11 +156,36 @@ class _OutputAliases(_Strict):
     deltas: dict[str, str] = {}
 
 
+class _Parts(_Strict):
+    """``style: parts`` (Gemini): where things live in a response chunk and its parts."""
+
+    candidates: str
+    content: str
+    parts: str
+    role_field: str
+    role: str
+    finish_reason: str
+    usage: str
+    id: str
+    model: str
+    error: str
+    feedback: str
+    block_reason: str
+    text: str
+    thought: str
+    signature: str
+    call: str
+    call_id: str
+    call_name: str
+    call_args: str
+    output_excludes_reasoning: bool = False
+
+
 class StreamRules(_Strict):
     """The schema of a ``<format>.stream.yaml`` file (both styles share it)."""
 
     format: str
-    style: Literal["chunked", "typed_blocks"]
+    style: Literal["chunked", "typed_blocks", "items", "parts"]
     sse: _Sse
     stop_reasons: _StopReasons
     errors: _Errors
@@ -168,6 +200,8 @@ class StreamRules(_Strict):
     message: _Message | None = None
     blocks: dict[str, _Block] = {}
     output_aliases: _OutputAliases = _OutputAliases()
+    # parts
+    parts: _Parts | None = None
 
 
 def load_rules(path: Path) -> StreamRules:
@@ -175,9 +209,10 @@ def load_rules(path: Path) -> StreamRules:
     expected = path.name.removesuffix(".stream.yaml")
     if rules.format != expected:
         raise ValueError(f"{path}: format {rules.format!r} must match the file name ({expected!r})")
-    needed = ("chunk", "tool_calls") if rules.style == "chunked" else ("events", "message")
+    needed = {"chunked": ("chunk", "tool_calls"), "typed_blocks": ("events", "message"), "items": (),
+              "parts": ("parts",)}[rules.style]
     missing = [name for name in needed if getattr(rules, name) is None]
-    if missing or rules.deltas is None:
+    if missing or (rules.deltas is None and rules.style not in ("items", "parts")):
         raise ValueError(f"{path}: style {rules.style} needs {', '.join([*missing, 'deltas'])}")
     if not rules.stop_reasons.from_converters and not (rules.stop_reasons.to_ir and rules.stop_reasons.from_ir):
         raise ValueError(f"{path}: stop_reasons needs to_ir and from_ir tables or from_converters: true")
