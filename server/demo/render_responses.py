@@ -24,14 +24,12 @@ JSON = dict[str, Any]
 CREATED = 1_700_000_000
 
 
-def _items(plan: Plan, rid: str, encrypted: bool) -> list[JSON]:
+def _items(plan: Plan, rid: str, encrypted: bool, summary: bool) -> list[JSON]:
     items: list[JSON] = []
     if plan.thinking:
-        reasoning: JSON = {
-            "type": "reasoning",
-            "id": f"rs_{rid}",
-            "summary": [{"type": "summary_text", "text": plan.thinking}],
-        }
+        # As OpenAI does: the summary only when reasoning.summary asks for one.
+        texts = [{"type": "summary_text", "text": plan.thinking}] if summary else []
+        reasoning: JSON = {"type": "reasoning", "id": f"rs_{rid}", "summary": texts}
         if encrypted:
             reasoning["encrypted_content"] = f"{ENCRYPTED_PREFIX}{rid}"
         items.append(reasoning)
@@ -83,7 +81,7 @@ def responses_json(plan: Plan, body: JSON, rid: str) -> JSON:
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
         "model": body["model"],
-        "output": _items(plan, rid, encrypted),
+        "output": _items(plan, rid, encrypted, bool((body.get("reasoning") or {}).get("summary"))),
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "previous_response_id": None,
         "reasoning": {"effort": (body.get("reasoning") or {}).get("effort"), "summary": None},
@@ -103,7 +101,9 @@ def _item_events(index: int, item: JSON) -> list[JSON]:
     """The events of one output item, from ``output_item.added`` to ``output_item.done``."""
     kind, iid = item["type"], item["id"]
     head: JSON = {"output_index": index, "item_id": iid}
-    if kind == "reasoning":
+    if kind == "reasoning" and not item["summary"]:
+        empty, middle = item, []
+    elif kind == "reasoning":
         empty = {**item, "summary": []}
         text = item["summary"][0]["text"]
         part = {"type": "summary_text", "text": ""}

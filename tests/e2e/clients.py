@@ -38,6 +38,7 @@ class Driver(Protocol):
     async def stream_text(self, model: str, prompt: str) -> str: ...
     async def tool_call(self, model: str, stream: bool) -> Call: ...
     async def tool_result(self, model: str, call: Call, result: str) -> str: ...
+    async def thinking(self, model: str, prompt: str) -> tuple[str, str]: ...
 
 
 class OpenAIChatDriver:
@@ -83,6 +84,14 @@ class OpenAIChatDriver:
                 names += [delta.function.name] if delta.function and delta.function.name else []
                 args.append((delta.function.arguments or "") if delta.function else "")
         return Call(ids[0], names[0], "".join(args), len([a for a in args if a]))
+
+    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
+        """(reasoning, text); reasoning in the ``reasoning_content`` field (DeepSeek/vLLM dialect)."""
+        out = await self.c.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": prompt}], reasoning_effort="low"
+        )
+        message = out.choices[0].message
+        return str((message.model_extra or {}).get("reasoning_content") or ""), message.content or ""
 
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         messages: Any = [
@@ -144,6 +153,16 @@ class AnthropicDriver:
         use = next(b for b in out.content if b.type == "tool_use")
         return Call(use.id, use.name, orjson.dumps(use.input).decode(), len([p for p in pieces if p]))
 
+    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
+        out = await self.c.messages.create(
+            model=model,
+            max_tokens=2048,
+            thinking={"type": "enabled", "budget_tokens": 1024},
+            messages=[{"role": "user", "content": prompt}],
+        )
+        thinking = "".join(b.thinking for b in out.content if b.type == "thinking")
+        return thinking, "".join(b.text for b in out.content if b.type == "text")
+
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         messages: Any = [
             {"role": "user", "content": PROMPT},
@@ -196,6 +215,16 @@ class GeminiDriver:
         call = calls[0]
         return Call(call.id or "", call.name or "", orjson.dumps(call.args).decode())
 
+    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
+        thinking = types.ThinkingConfig(include_thoughts=True, thinking_budget=1024)
+        config = types.GenerateContentConfig(thinking_config=thinking)
+        out = await self.c.models.generate_content(model=model, contents=prompt, config=config)
+        parts = (
+            out.candidates[0].content.parts if out.candidates and out.candidates[0].content else None
+        ) or []
+        thoughts = "".join(p.text or "" for p in parts if p.thought)
+        return thoughts, "".join(p.text or "" for p in parts if not p.thought)
+
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         fc = types.FunctionCall(id=call.id or None, name=call.name, args=orjson.loads(call.arguments))
         fr = types.FunctionResponse(id=call.id or None, name=call.name, response={"result": result})
@@ -246,6 +275,13 @@ class ResponsesDriver:
             assert "".join(deltas) == next(i for i in out.output if i.type == "function_call").arguments
         call = next(item for item in out.output if item.type == "function_call")
         return Call(call.call_id, call.name, call.arguments, len([d for d in deltas if d]))
+
+    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
+        out = await self.c.responses.create(
+            model=model, input=prompt, reasoning={"effort": "low", "summary": "auto"}
+        )
+        summaries = [s.text for item in out.output if item.type == "reasoning" for s in item.summary]
+        return "".join(summaries), out.output_text
 
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         items: Any = [

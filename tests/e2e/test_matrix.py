@@ -15,11 +15,18 @@ import anthropic
 import openai
 import orjson
 import pytest
+import pytest_asyncio
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.config import load_config_text
+from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
+from interlingua.server.testing import running_gateway
 
 from .clients import AnthropicDriver, Driver, GeminiDriver, OpenAIChatDriver, ResponsesDriver
-from .payloads import CLIENT_KEY, ECHO, genai_client
+from .payloads import CLIENT_KEY, ECHO, READ_MS, genai_client
+
+# One fake upstream and one gateway for the whole module (hundreds of cases; each
+# test gets a clean fake, see _clean_upstream), all on the module's event loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # The demo route of each upstream format (server/demo/config.py).
 UPSTREAM_ROUTES = {
@@ -32,9 +39,37 @@ UPSTREAM_ROUTES = {
 CLIENTS = ("openai_chat", "anthropic_messages", "gemini", "openai_responses")
 # Pairs known not to work yet: (client, upstream) -> the missing piece (xfail strict).
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
+_NO_SUMMARY = (
+    "IR -> openai_responses request: requested thinking becomes reasoning.effort only; without "
+    "reasoning.summary ('auto') OpenAI returns reasoning items with no summary text, so the client sees no thinking"
+)
+# Thinking asked for by the client but not shown: (client, upstream) -> the missing piece.
+THINKING_GAPS = {
+    (client, "openai_responses"): _NO_SUMMARY for client in CLIENTS if client != "openai_responses"
+}
 
 
-@pytest.fixture(params=CLIENTS)
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    up = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
+    await up.start()
+    yield up
+    await up.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
+    config = load_config_text(demo_config_yaml(upstream, read_ms=READ_MS), {})
+    async with running_gateway(config) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _clean_upstream(upstream: FakeUpstream) -> None:
+    upstream.reset()
+
+
+@pytest_asyncio.fixture(params=CLIENTS, loop_scope="module")
 async def driver(request: pytest.FixtureRequest, gateway: str) -> AsyncIterator[Driver]:
     kind = request.param
     if kind == "anthropic_messages":
@@ -99,6 +134,17 @@ async def test_matrix_upstream_429_is_the_sdks_rate_limit_error(
         await driver.text(model, "hi")
     assert getattr(info.value, "status_code", getattr(info.value, "code", None)) == 429
     assert "slow down please" in str(info.value)
+
+
+async def test_matrix_thinking_when_asked(
+    request: pytest.FixtureRequest, driver: Driver, model: str, upstream_format: str
+) -> None:
+    gap = THINKING_GAPS.get((request.node.callspec.params["driver"], upstream_format))
+    if gap:
+        request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
+    thinking, text = await driver.thinking(model, "think first")
+    assert thinking == "The user wrote 11 characters; I will answer briefly."
+    assert text == ECHO + "think first"
 
 
 def _status(exc: BaseException) -> int | None:
