@@ -6,7 +6,8 @@ notes describe: structure -> object (``required`` kept), list -> array, map ->
 blob -> base64 string, timestamp -> string, document -> any JSON. Members with a
 ``location`` (``modelId`` in the URI) are not in the body and are dropped.
 ``ToolUseBlock.type`` also accepts ``tool_use`` (real responses say so; the
-model's enum lists ``server_tool_use`` only).
+model's enum lists ``server_tool_use`` only), and ``ConverseResponse.metrics``
+is optional (recorded responses omit it).
 
 Run again when botocore's model changes, then ``interlingua codegen``:
 
@@ -88,6 +89,8 @@ def convert(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
     shapes = model["shapes"]
     defs = {name: _schema(shapes[name]) for name in _closure(shapes, list(ROOTS.values()))}
     defs["ToolUseType"]["enum"] = sorted({*defs["ToolUseType"].get("enum", []), "tool_use"})
+    # Recorded responses (vercel-ai's Bedrock fixtures) come without metrics.
+    defs["ConverseResponse"]["required"] = [r for r in defs["ConverseResponse"]["required"] if r != "metrics"]
     # Errors carry the type in the x-amzn-ErrorType header; a body may say it as __type.
     defs["ValidationException"]["properties"]["__type"] = {"type": "string"}
     files: dict[str, dict[str, Any]] = {"common.json": {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}}

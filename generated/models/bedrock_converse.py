@@ -1109,7 +1109,7 @@ class ConverseResponse(BaseModel):
         extra="allow",
     )
     additionalModelResponseFields: Document | None = None
-    metrics: ConverseMetrics
+    metrics: ConverseMetrics | None = None
     output: ConverseOutput
     performanceConfig: PerformanceConfiguration | None = None
     serviceTier: ServiceTier | None = None

@@ -37,10 +37,24 @@ def _bodies() -> list[Any]:
             params.append(pytest.param(fmt, item.kind, item.body, id=item.id))
         elif item.kind == "error" and item.body.lstrip().startswith(b"{"):
             params.append(pytest.param(fmt, "error", orjson.loads(item.body), id=item.id))
+        elif item.kind == "stream" and fmt == "bedrock_converse":
+            params.append(pytest.param(fmt, "stream_event", _bedrock_events(item.body), id=item.id))
         elif item.kind == "stream":
             events = [ev.json() for ev in sse.parse_sse(item.body) if ev.data != "[DONE]"]
             params.append(pytest.param(fmt, "stream_event", events, id=item.id))
     return params
+
+
+def _bedrock_events(raw: bytes) -> list[Any]:
+    """Binary event-stream frames as ConverseStreamOutput members (``{"<event type>": payload}``)."""
+    from botocore.eventstream import EventStreamBuffer
+
+    buffer = EventStreamBuffer()
+    buffer.add_data(raw)
+    return [
+        {str(m.headers.get(":event-type") or m.headers.get(":exception-type")): orjson.loads(m.payload)}
+        for m in buffer
+    ]
 
 
 BODIES = _bodies()
