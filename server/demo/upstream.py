@@ -43,7 +43,7 @@ from interlingua.server.demo.render_gemini import gemini_chunks, gemini_json, ge
 from interlingua.server.demo.render_openai import openai_json, openai_sse
 from interlingua.server.demo.render_responses import responses_json, responses_sse
 from interlingua.server.demo.sigv4 import check_sigv4
-from interlingua.server.demo.wire import STREAM_CONTENT_TYPES, error_envelope, stream_error
+from interlingua.server.demo.wire import STREAM_CONTENT_TYPES, error_envelope, model_list, stream_error
 
 __all__ = ["DEMO_MODELS", "FakeUpstream", "ReceivedRequest"]
 
@@ -350,25 +350,8 @@ class FakeUpstream:
         return await self._serve(request, "anthropic", lambda body: {"input_tokens": read_count_tokens(body)})
 
     async def _models(self, request: web.Request) -> web.Response:
-        if "anthropic-version" in request.headers:
-            data: list[JSON] = [
-                {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"}
-                for m in DEMO_MODELS
-            ]
-            body: JSON = {
-                "data": data,
-                "has_more": False,
-                "first_id": DEMO_MODELS[0],
-                "last_id": DEMO_MODELS[-1],
-            }
-        else:
-            body = {
-                "object": "list",
-                "data": [
-                    {"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "demo"}
-                    for m in DEMO_MODELS
-                ],
-            }
+        anthropic = "anthropic-version" in request.headers
+        body = model_list(DEMO_MODELS, anthropic)
         return web.Response(body=orjson.dumps(body), content_type="application/json")
 
     async def _health(self, request: web.Request) -> web.Response:

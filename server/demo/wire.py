@@ -1,5 +1,6 @@
-"""Per-format error answers of the fake upstream: the HTTP error envelope (with
-the provider's request-id and retry headers) and the mid-stream error event.
+"""Per-format answers of the fake upstream that are not model output: the HTTP
+error envelope (with the provider's request-id and retry headers), the
+mid-stream error event, and the OpenAI / Anthropic model lists.
 
 Formats: ``openai`` (Chat Completions), ``anthropic``, ``gemini``,
 ``responses`` (OpenAI Responses; same HTTP envelope as Chat), ``bedrock``.
@@ -17,7 +18,7 @@ from interlingua.server.demo.render_gemini import gemini_error
 from interlingua.server.demo.render_openai import openai_error
 from interlingua.server.demo.render_responses import responses_stream_error
 
-__all__ = ["STREAM_CONTENT_TYPES", "error_envelope", "stream_error"]
+__all__ = ["STREAM_CONTENT_TYPES", "error_envelope", "model_list", "stream_error"]
 
 JSON = dict[str, Any]
 _RETRY_STATUSES = frozenset({429, 503, 529})
@@ -56,3 +57,17 @@ def stream_error(fmt: str, message: str, events_sent: int) -> bytes:
     if fmt == "bedrock":
         return bedrock_exception_frame(503, message)
     return b"data: " + orjson.dumps(openai_error(500, message)) + b"\n\n"
+
+
+def model_list(models: tuple[str, ...], anthropic: bool) -> JSON:
+    """``GET /v1/models`` in Anthropic's shape (``anthropic-version`` sent) or OpenAI's."""
+    if anthropic:
+        data = [
+            {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"}
+            for m in models
+        ]
+        return {"data": data, "has_more": False, "first_id": models[0], "last_id": models[-1]}
+    return {
+        "object": "list",
+        "data": [{"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "demo"} for m in models],
+    }
