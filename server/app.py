@@ -15,7 +15,7 @@ from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
 
 from interlingua.errors import GatewayError, InternalError
-from interlingua.server.api import anthropic, gemini, health, models, openai, responses
+from interlingua.server.api import anthropic, bedrock, gemini, health, models, openai, responses
 from interlingua.server.config import Config
 from interlingua.server.errors import client_format, from_http_status
 from interlingua.server.gateway import Gateway
@@ -38,7 +38,7 @@ def create_app(config: Config) -> Quart:
     app.extensions["interlingua"] = gw
     app.before_serving(gw.start)
     app.after_serving(gw.stop)
-    for module in (openai, anthropic, responses, gemini, models, health):
+    for module in (openai, anthropic, responses, gemini, bedrock, models, health):
         app.register_blueprint(module.blueprint(gw))
     _register_error_handlers(app)
     app.asgi_app = GatewayMiddleware(  # type: ignore[method-assign]

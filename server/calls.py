@@ -30,9 +30,10 @@ _CONVERSATION: dict[Format, tuple[str, tuple[type, ...], str]] = {
     Format.ANTHROPIC_MESSAGES: ("messages", (list,), "must be an array"),
     Format.GEMINI: ("contents", (list,), "must be an array"),
     Format.OPENAI_RESPONSES: ("input", (str, list), "must be a string or an array"),
+    Format.BEDROCK_CONVERSE: ("messages", (list,), "must be an array"),
 }
 # Formats whose clients name the model in the URL, not the body.
-_MODEL_IN_URL = frozenset({Format.GEMINI})
+_MODEL_IN_URL = frozenset({Format.GEMINI, Format.BEDROCK_CONVERSE})
 
 
 @dataclass(slots=True)

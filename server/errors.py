@@ -2,7 +2,7 @@
 
 The client format is known from the route (``/v1/chat/completions`` is
 OpenAI, ``/v1/messages*`` is Anthropic, ``/v1/responses*`` OpenAI Responses,
-``/v1beta/*`` Gemini); elsewhere (``/v1/models``, unknown
+``/v1beta/*`` Gemini, ``/model/*`` Bedrock Converse); elsewhere (``/v1/models``, unknown
 routes) a request carrying ``x-goog-api-key`` or ``x-goog-api-client`` is treated
 as a Gemini client, one carrying ``anthropic-version`` or ``x-api-key`` as an
 Anthropic client, anything else as an OpenAI client.
@@ -51,6 +51,7 @@ _PATH_FORMATS = (
     ("/v1/chat/", Format.OPENAI_CHAT),
     ("/v1/responses", Format.OPENAI_RESPONSES),
     ("/v1beta/", Format.GEMINI),
+    ("/model/", Format.BEDROCK_CONVERSE),
 )
 
 # Gemini's error "status" names, for the fallback envelope only.
@@ -88,6 +89,14 @@ def error_status(err: GatewayError, fmt: Format) -> int:
     return err.status
 
 
+def _bedrock_type(err: GatewayError) -> str:
+    try:
+        kind = render_error(err, Format.BEDROCK_CONVERSE).get("__type")
+    except Exception:
+        kind = None
+    return kind if isinstance(kind, str) else "InternalServerException"
+
+
 def error_body(err: GatewayError, fmt: Format) -> bytes:
     try:
         return orjson.dumps(render_error(err, fmt))
@@ -107,8 +116,11 @@ def _minimal(err: GatewayError, fmt: Format) -> dict[str, object]:
     return {"error": {"message": err.message, "type": kind, "param": err.param, "code": err.code}}
 
 
-def error_headers(err: GatewayError) -> list[tuple[str, str]]:
+def error_headers(err: GatewayError, fmt: Format | None = None) -> list[tuple[str, str]]:
     headers = [("content-type", "application/json")]
+    if fmt is Format.BEDROCK_CONVERSE:
+        # Where AWS SDKs look for the error code first (the body's __type is the fallback).
+        headers.append(("x-amzn-errortype", _bedrock_type(err)))
     if err.retry_after:
         headers.append(("retry-after", err.retry_after))
     return headers

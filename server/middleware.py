@@ -124,7 +124,7 @@ class GatewayMiddleware:
 async def _reject(err: GatewayError, scope: Any, send: ASGISendCallable) -> None:
     fmt = client_format(scope["path"], (name for name, _ in scope["headers"]))
     body = error_body(err, fmt)
-    headers = [(k.encode(), v.encode()) for k, v in error_headers(err)]
+    headers = [(k.encode(), v.encode()) for k, v in error_headers(err, fmt)]
     headers.append((b"content-length", str(len(body)).encode()))
     await send(
         {

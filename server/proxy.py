@@ -45,7 +45,9 @@ _MAX_ERROR_BODY = 1 << 20
 
 
 def error_response(err: GatewayError, fmt: Format) -> Response:
-    return Response(error_body(err, fmt), status=error_status(err, fmt), headers=Headers(error_headers(err)))
+    return Response(
+        error_body(err, fmt), status=error_status(err, fmt), headers=Headers(error_headers(err, fmt))
+    )
 
 
 async def read_json(fmt: Format) -> tuple[bytes, dict[str, Any]]:

@@ -1,0 +1,51 @@
+"""The Bedrock Converse surface: ``POST /model/{modelId}/converse`` and ``/converse-stream``.
+
+For boto3's ``bedrock-runtime`` client pointed at the gateway (``endpoint_url``). The model
+id comes from the (percent-encoded) path. Clients sign with SigV4, which the gateway cannot
+check without their secret: with ``server.api_keys`` set, use a Bedrock API key (boto3 sends
+``AWS_BEARER_TOKEN_BEDROCK`` as ``Authorization: Bearer``), which the middleware checks.
+
+``converse`` works toward every upstream format. ``converse-stream`` is relayed to Bedrock
+upstreams only: the stream runtime decodes AWS event streams but does not encode them, so
+toward other formats it is refused with a clear 400 rather than answered in SSE.
+Errors come as Bedrock's ``{"__type", "message"}``, which botocore reads as the error code.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from quart import Blueprint, Response
+
+from interlingua.errors import InvalidRequest
+from interlingua.server.calls import read_call
+from interlingua.server.gateway import Gateway
+from interlingua.server.proxy import generate
+from interlingua.translate import Format
+
+__all__ = ["blueprint"]
+
+_FMT = Format.BEDROCK_CONVERSE
+
+
+def blueprint(gw: Gateway) -> Blueprint:
+    bp = Blueprint("bedrock", __name__)
+
+    @bp.post("/model/<path:model>/converse")
+    async def converse(model: str) -> Response:
+        return await generate(gw, _FMT, await read_call(_FMT, model=unquote(model), stream=False))
+
+    @bp.post("/model/<path:model>/converse-stream")
+    async def converse_stream(model: str) -> Response:
+        model = unquote(model)
+        route = gw.router.route(model)
+        upstream = route.provider.format
+        if upstream is not _FMT:
+            raise InvalidRequest(
+                f"converse-stream is relayed to Bedrock upstreams only; model {model!r} is served by a "
+                f"{upstream.value} upstream: use converse",
+                code="stream_not_supported",
+            )
+        return await generate(gw, _FMT, await read_call(_FMT, model=model, stream=True))
+
+    return bp
