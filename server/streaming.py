@@ -48,6 +48,8 @@ _TERMINAL_ANYWHERE = {
     ),
 }
 _TAIL = 256
+# Binary stream framings (Bedrock's AWS event stream), where no SSE error frame fits.
+_BINARY = frozenset({Format.BEDROCK_CONVERSE})
 
 
 def _ended_early() -> GatewayError:
@@ -97,12 +99,18 @@ async def passthrough_stream(
     except TRANSPORT_ERRORS as exc:
         err = classify(exc, provider)
         log.warning("upstream %s failed mid-stream: %s", provider, err.message)
+        if fmt in _BINARY:
+            # No text error frame fits a binary stream: cut the connection, which the
+            # client's event-stream reader reports, rather than end it cleanly.
+            raise err from None
         yield _stream_error(err, fmt, sse, started)
     finally:
         await response.aclose()
 
 
 def _stream_error(err: GatewayError, fmt: Format, sse: bool, started: bool) -> bytes:
+    if fmt in _BINARY:
+        return b""
     if sse:
         return render_stream_error(err, fmt)
     element = orjson.dumps(render_error(err, fmt))

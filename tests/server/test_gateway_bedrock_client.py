@@ -10,6 +10,7 @@ import boto3
 import botocore.exceptions
 import httpx
 import pytest
+import urllib3
 from botocore.config import Config as BotoConfig
 from server_helpers import formats_config
 
@@ -80,3 +81,19 @@ async def test_bedrock_client_errors_carry_the_error_type_header(gateway: str) -
     assert resp.status_code == 404
     assert resp.headers["x-amzn-errortype"] == "ResourceNotFoundException"
     assert resp.json()["__type"] == "ResourceNotFoundException"
+
+
+def _stream_events(url: str) -> list[Any]:
+    response = _client(url).converse_stream(
+        modelId="claude-via-bedrock", messages=[{"role": "user", "content": [{"text": "say hello"}]}]
+    )
+    return list(response["stream"])
+
+
+async def test_boto3_stream_cut_upstream_is_an_error_not_a_clean_end(
+    gateway: str, upstream: FakeUpstream
+) -> None:
+    upstream.fault_next("die-after:2")
+    # The connection is cut (no SSE error frame fits a binary stream): boto3 raises.
+    with pytest.raises(urllib3.exceptions.ProtocolError, match="ended prematurely"):
+        await asyncio.to_thread(_stream_events, gateway)
