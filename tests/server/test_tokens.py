@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from interlingua.server.tokens import IMAGE_TOKENS, estimate_input_tokens, estimate_text_tokens
+from interlingua.server.tokens import (
+    DOCUMENT_TOKENS,
+    IMAGE_TOKENS,
+    estimate_input_tokens,
+    estimate_text_tokens,
+)
 
 CALIBRATION = [  # (text, cl100k_base tokens)
     (
@@ -128,3 +133,45 @@ def test_tokens_tool_history_counts_arguments_and_results() -> None:
 def test_tokens_rejects_unknown_format() -> None:
     with pytest.raises(ValueError, match="no token estimate"):
         estimate_input_tokens({}, "cohere_chat")
+
+
+def test_tokens_gemini_and_responses_count_like_anthropic() -> None:
+    """The same conversation in three formats gets estimates within a few tokens."""
+    prose = "The quick brown fox jumps over the lazy dog. " * 20
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    anthropic = {
+        "system": "be brief",
+        "messages": [{"role": "user", "content": prose}],
+        "tools": [{"name": "weather", "description": "get weather", "input_schema": schema}],
+    }
+    gemini = {
+        "systemInstruction": {"parts": [{"text": "be brief"}]},
+        "contents": [{"role": "user", "parts": [{"text": prose}]}],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {"name": "weather", "description": "get weather", "parametersJsonSchema": schema}
+                ]
+            }
+        ],
+    }
+    responses = {
+        "instructions": "be brief",
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": prose}]}],
+        "tools": [
+            {"type": "function", "name": "weather", "description": "get weather", "parameters": schema}
+        ],
+    }
+    base = estimate_input_tokens(anthropic, "anthropic_messages")
+    for body, fmt in ((gemini, "gemini"), (responses, "openai_responses")):
+        assert abs(estimate_input_tokens(body, fmt) - base) <= 6, fmt
+    plain = estimate_input_tokens({"messages": [{"role": "user", "content": prose}]}, "anthropic_messages")
+    assert abs(estimate_input_tokens({"input": prose}, "openai_responses") - plain) <= 2
+
+
+def test_tokens_gemini_media_parts() -> None:
+    image = {"inlineData": {"mimeType": "image/png", "data": "iVBOR" * 1000}}
+    pdf = {"fileData": {"mimeType": "application/pdf", "fileUri": "gs://x/y.pdf"}}
+    body = {"contents": [{"role": "user", "parts": [image, pdf, {"text": "what is this"}]}]}
+    count = estimate_input_tokens(body, "gemini")
+    assert IMAGE_TOKENS + DOCUMENT_TOKENS < count < IMAGE_TOKENS + DOCUMENT_TOKENS + 30
