@@ -74,9 +74,6 @@ class Adapter:
     def build_url(self, op: str, model: str, stream: bool, sse: bool) -> str:
         return self.base + self.paths[op]
 
-    def supports(self, op: str) -> bool:
-        return op in self.paths
-
     def prepare(self, body: dict[str, Any], model: str, stream: bool) -> dict[str, Any]:
         """A translated body made ready to send: the upstream model and stream flag set."""
         body["model"] = model
