@@ -218,8 +218,10 @@ class ItemsDecoder:
         self._fail(error_to_ir({"error": {"type": body.get("code"), **body}}, self._spec))
 
     def _error(self, payload: dict[str, Any]) -> None:
-        body = {k: v for k, v in payload.items() if k not in ("type", "sequence_number")}
-        ir = error_to_ir({"error": {"type": body.get("code"), **body}}, self._spec)
+        # {type: error, code, message, param}, or (as recorded) the details nested under `error`
+        nested = payload.get("error")
+        body = nested if type(nested) is dict else {k: v for k, v in payload.items() if k not in ("type", "sequence_number")}
+        ir = error_to_ir({"error": {**body, "type": body.get("type") or body.get("code")}}, self._spec)
         ir.pop("raw", None)
         if type(payload.get("message")) is str:
             ir["raw"] = payload  # a Responses client gets the upstream's own error event

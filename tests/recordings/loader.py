@@ -77,8 +77,14 @@ def _format_of(uri: str) -> Format | None:
         return Format.ANTHROPIC_MESSAGES
     if url.path.rstrip("/").endswith("/chat/completions"):
         return Format.OPENAI_CHAT
+    if url.path.rstrip("/").endswith("/v1/responses"):
+        return Format.OPENAI_RESPONSES
     if (url.hostname or "").startswith("bedrock-runtime.") and url.path.endswith(("/converse", "/converse-stream")):
         return Format.BEDROCK_CONVERSE
+    if url.hostname == "generativelanguage.googleapis.com" and url.path.endswith(
+        (":generateContent", ":streamGenerateContent")
+    ):
+        return Format.GEMINI
     return None
 
 
@@ -94,11 +100,19 @@ def _cassette(rel: str, path: Path) -> Iterator[Item]:
             request_body = orjson.loads(request_body)
         if fmt is Format.BEDROCK_CONVERSE:  # the model id is in the URL; boto3's parameters name it modelId
             request_body = {"modelId": unquote(urlparse(request["uri"]).path.split("/")[2]), **request_body}
+        if fmt is Format.GEMINI:  # the model is in the URL; the body may name it too (GenerateContentRequest.model)
+            model = urlparse(request["uri"]).path.split("/models/", 1)[-1].split(":", 1)[0]
+            request_body = {"model": f"models/{model}", **request_body}
         yield Item(rel, n, "request", fmt, request_body)
         status = int(response["status"]["code"])
         body = _body(response)
         if status >= 400:
             yield Item(rel, n, "error", fmt, body if isinstance(body, bytes) else orjson.dumps(body), status)
+        elif isinstance(body, bytes) and fmt is Format.GEMINI and body.lstrip().startswith(b"["):
+            # streamGenerateContent without alt=sse answers one JSON array of chunks (llm-gemini
+            # asks for that); the gateway always asks upstreams for SSE, so it is replayed as SSE.
+            chunks = [orjson.dumps(chunk).decode() for chunk in orjson.loads(body)]
+            yield Item(rel, n, "stream", fmt, chunks_to_sse(chunks, named=False, done=False), status)
         elif isinstance(body, bytes):
             yield Item(rel, n, "stream", fmt, body, status)
         else:
@@ -125,8 +139,12 @@ def _vercel(rel: str, path: Path) -> Iterator[Item]:
         fmt = Format.ANTHROPIC_MESSAGES
     elif "/openai/src/chat/" in rel:
         fmt = Format.OPENAI_CHAT
+    elif "/openai/src/responses/" in rel:
+        fmt = Format.OPENAI_RESPONSES
     elif "/amazon-bedrock/" in rel:
         fmt = Format.BEDROCK_CONVERSE
+    elif "/packages/google/" in rel:
+        fmt = Format.GEMINI
     else:
         return
     if path.name.endswith(".chunks.txt") and fmt is Format.BEDROCK_CONVERSE:
@@ -134,12 +152,25 @@ def _vercel(rel: str, path: Path) -> Iterator[Item]:
         yield Item(rel, 0, "stream", fmt, encode_jsonl(path.read_text(encoding="utf-8").splitlines()))
     elif path.name.endswith(".chunks.txt"):
         lines = path.read_text(encoding="utf-8").splitlines()
-        raw = chunks_to_sse(lines, named=fmt is Format.ANTHROPIC_MESSAGES, done=fmt is Format.OPENAI_CHAT)
-        yield Item(rel, 0, "stream", fmt, raw)
+        named = fmt in (Format.ANTHROPIC_MESSAGES, Format.OPENAI_RESPONSES)
+        for n, stream in enumerate(_responses_split(lines) if fmt is Format.OPENAI_RESPONSES else [lines]):
+            yield Item(rel, n, "stream", fmt, chunks_to_sse(stream, named=named, done=fmt is Format.OPENAI_CHAT))
     elif path.suffix == ".json":
         body = orjson.loads(path.read_bytes())
-        if "error" in body and "content" not in body and "choices" not in body:
-            # vercel-ai did not record the status; OpenAI answers these parameter errors with 400
-            yield Item(rel, 0, "error", fmt, path.read_bytes(), 400)
+        if isinstance(body.get("error"), dict) and not {"content", "choices", "output"} & body.keys():
+            # vercel-ai did not record the status; OpenAI answers these parameter errors with 400;
+            # Gemini's google.rpc.Status body carries it (`code`)
+            code = body["error"].get("code") if isinstance(body["error"], dict) else None
+            yield Item(rel, 0, "error", fmt, path.read_bytes(), code if isinstance(code, int) else 400)
         else:
             yield Item(rel, 0, "response", fmt, body)
+
+
+def _responses_split(lines: list[str]) -> list[list[str]]:
+    """A vercel-ai Responses chunk file may hold several responses (one per agent step)."""
+    streams: list[list[str]] = []
+    for line in lines:
+        if not streams or line.startswith('{"type":"response.created"'):
+            streams.append([])
+        streams[-1].append(line)
+    return streams
