@@ -3,7 +3,9 @@
 Checked: ``messages`` (roles ``user``/``assistant``, content blocks of known
 types, no blank ``text``), every ``toolResult`` answering a ``toolUse`` of
 the previous assistant turn, ``toolConfig`` present whenever tool blocks are
-(Bedrock's ValidationException), ``inferenceConfig.maxTokens``. A violation
+(Bedrock's ValidationException), ``inferenceConfig.maxTokens``, and reasoning
+signatures (only the fake's own: another provider's signature is rejected, as
+Bedrock's Claude models reject a signature they did not issue). A violation
 raises :class:`BadRequest`, answered as a 400 ``ValidationException``.
 https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 """
@@ -17,6 +19,7 @@ import orjson
 from interlingua.server.demo.plan import Conversation
 from interlingua.server.demo.read_gemini import rough_tokens
 from interlingua.server.demo.read_openai import BadRequest
+from interlingua.server.demo.render_bedrock import SIGNATURE
 
 __all__ = ["read_bedrock"]
 
@@ -50,6 +53,13 @@ def _blocks(msg: JSON, i: int) -> list[JSON]:
                 "Add text to the text field, and try again."
             )
     return content
+
+
+def _check_reasoning(blocks: list[JSON], i: int) -> None:
+    for j, block in enumerate(blocks):
+        text = (block.get("reasoningContent") or {}).get("reasoningText")
+        if isinstance(text, dict) and text.get("signature") != SIGNATURE:
+            raise BadRequest(f"messages.{i}.content.{j}: Invalid `signature` in `reasoningContent` block.")
 
 
 def _result_text(result: JSON) -> str:
@@ -97,6 +107,7 @@ def _read_messages(body: JSON, conv: Conversation) -> bool:
         blocks = _blocks(msg, i)
         uses_tools |= any("toolUse" in b or "toolResult" in b for b in blocks)
         if role == "assistant":
+            _check_reasoning(blocks, i)
             pending = {b["toolUse"]["toolUseId"]: b["toolUse"]["name"] for b in blocks if "toolUse" in b}
             conv.tool_result = None
         else:

@@ -4,7 +4,10 @@ Checked: ``contents`` roles (``user``/``model``/``function``), part fields
 (an unknown part field is a 400, as Gemini's proto parser answers), every
 ``functionResponse`` answering a ``functionCall`` of the previous model turn
 (same count, matching names and ids when ids are given), function
-declarations (``parameters`` or ``parametersJsonSchema``, not both).
+declarations (``parameters`` or ``parametersJsonSchema``, not both), and
+``thoughtSignature`` values: only the fake's own or Gemini's documented
+``skip_thought_signature_validator`` (a signature from another provider is a
+400, as Gemini 3 answers an invalid one).
 https://ai.google.dev/api/generate-content
 """
 
@@ -17,6 +20,7 @@ import orjson
 
 from interlingua.server.demo.plan import Conversation
 from interlingua.server.demo.read_openai import BadRequest
+from interlingua.server.demo.render_gemini import GEMINI_SIGNATURE
 
 __all__ = ["read_gemini", "read_gemini_count_tokens", "rough_tokens"]
 
@@ -75,6 +79,20 @@ def _parts(content: Any, where: str) -> list[JSON]:
     return parts
 
 
+# The fake Gemini's own signature and Gemini's documented bypass.
+VALID_SIGNATURES = frozenset({GEMINI_SIGNATURE, "skip_thought_signature_validator"})
+
+
+def _check_signatures(parts: list[JSON], where: str) -> None:
+    for i, part in enumerate(parts):
+        signature = part.get("thoughtSignature")
+        if signature is not None and signature not in VALID_SIGNATURES:
+            raise BadRequest(
+                f"Unable to submit request because Thought signature is not valid ({where}.parts[{i}]).",
+                f"{where}.parts[{i}].thoughtSignature",
+            )
+
+
 def _check_responses(i: int, parts: list[JSON], calls: list[JSON]) -> None:
     responses = [p["functionResponse"] for p in parts if "functionResponse" in p]
     if not responses:
@@ -118,6 +136,7 @@ def _read_contents(body: JSON, conv: Conversation) -> None:
         if role not in ("user", "model", "function"):
             raise BadRequest(f"Please use a valid role: user, model. (contents[{i}].role={role!r})")
         parts = _parts(content, f"contents[{i}]")
+        _check_signatures(parts, f"contents[{i}]")
         if role == "model":
             calls = [p["functionCall"] for p in parts if "functionCall" in p]
             conv.tool_result = None
