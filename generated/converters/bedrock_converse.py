@@ -34,7 +34,7 @@ from interlingua.convert.base import (
 )
 from interlingua.convert.policy import DEFAULT_POLICY
 from interlingua.errors import GatewayError
-from interlingua.convert.bedrock import bedrock_document_from_ir, bedrock_document_to_ir, bedrock_error_type, bedrock_finish_messages, bedrock_fold_cache_points, bedrock_image_from_ir, bedrock_image_to_ir, bedrock_json_to_text, bedrock_nonempty, bedrock_output_format, bedrock_reasoning_from_ir, bedrock_reasoning_to_ir, bedrock_redacted_from_ir, bedrock_response_defaults, bedrock_split_cache_points, bedrock_thinking_from_ir, bedrock_tool_choice_none, bedrock_usage_split, bedrock_usage_total
+from interlingua.convert.bedrock import bedrock_document_from_ir, bedrock_document_to_ir, bedrock_error_type, bedrock_finish_messages, bedrock_fold_cache_points, bedrock_image_from_ir, bedrock_image_to_ir, bedrock_json_to_text, bedrock_nonempty, bedrock_output_format, bedrock_reasoning_from_ir, bedrock_reasoning_to_ir, bedrock_redacted_from_ir, bedrock_response_defaults, bedrock_split_cache_points, bedrock_temperature, bedrock_thinking_from_ir, bedrock_tool_choice_none, bedrock_usage_split, bedrock_usage_total
 from interlingua.convert.content import json_to_object, object_to_json
 
 if TYPE_CHECKING:
@@ -152,6 +152,7 @@ def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
     v = src.get('inferenceConfig')
     v = v.get('temperature') if type(v) is dict else None
     if v is not None:
+        p = (path, 'inferenceConfig.temperature')
         if type(v) not in (int, float):
             raise bad_type(path, 'inferenceConfig.temperature', 'a number')
         out['temperature'] = v
@@ -277,7 +278,10 @@ def _request_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[s
     # inferenceConfig.temperature <- temperature
     v = src.get('temperature')
     if v is not None:
-        out.setdefault('inferenceConfig', {})['temperature'] = v
+        p = (path, 'temperature')
+        v = bedrock_temperature(v, p, policy, warnings)
+        if v is not None:
+            out.setdefault('inferenceConfig', {})['temperature'] = v
     # inferenceConfig.topP <- top_p
     v = src.get('top_p')
     if v is not None:

@@ -35,6 +35,7 @@ __all__ = [
     "bedrock_redacted_from_ir",
     "bedrock_response_defaults",
     "bedrock_split_cache_points",
+    "bedrock_temperature",
     "bedrock_thinking_from_ir",
     "bedrock_tool_choice_none",
     "bedrock_usage_split",
@@ -321,6 +322,15 @@ def bedrock_output_format(value: Any, path: FieldPath, policy: Policy, warnings:
         return value
     warn(warnings, "response_format json_object dropped: Bedrock supports json_schema only")
     return None
+
+
+def bedrock_temperature(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
+    """Value helper (from IR): Bedrock's temperature is 0..1 (OpenAI allows 0..2)."""
+    if type(value) in (int, float) and not 0 <= value <= 1:
+        clamped = min(1, max(0, value))
+        warn(warnings, f"temperature {value} clamped to {clamped}: Bedrock accepts 0..1")
+        return clamped
+    return value
 
 
 def bedrock_nonempty(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
