@@ -33,7 +33,9 @@ from urllib.parse import quote
 
 import httpx
 import orjson
+from botocore.credentials import ReadOnlyCredentials
 
+from interlingua.aws_sigv4 import sign
 from interlingua.server.config import ProviderConfig
 from interlingua.translate import Format
 
@@ -161,7 +163,8 @@ class Gemini(Adapter):
 
 class BedrockConverse(Adapter):
     """Bedrock Converse: model id in the path (URL-encoded: ids contain ':' and ARNs '/'),
-    requests signed with SigV4, the error type in the ``x-amzn-ErrorType`` header."""
+    requests signed with SigV4 (:func:`interlingua.aws_sigv4.sign`, botocore's signer) or
+    sent with a Bedrock API key, the error type in the ``x-amzn-ErrorType`` header."""
 
     format = Format.BEDROCK_CONVERSE
     paths = {"generate": ""}
@@ -171,13 +174,17 @@ class BedrockConverse(Adapter):
 
     def __init__(self, provider: ProviderConfig) -> None:
         super().__init__(provider)
-        from interlingua.server.sigv4 import Signer
-
-        assert provider.aws is not None  # the config gives every Bedrock provider one
+        aws = provider.aws
+        assert aws is not None  # the config gives every Bedrock provider one
+        self._region = aws.region
+        self._credentials: ReadOnlyCredentials | None = None
         if provider.api_key is not None:
             # A Bedrock API key is a Bearer token, and then requests are not signed.
             self.key_header, self.signed = "authorization", False
-        self._signer = Signer(provider.aws)
+        elif aws.access_key_id and aws.secret_access_key:
+            token = aws.session_token.get_secret_value() if aws.session_token else None
+            secret = aws.secret_access_key.get_secret_value()
+            self._credentials = ReadOnlyCredentials(aws.access_key_id, secret, token)
 
     def build_url(self, op: str, model: str, stream: bool, sse: bool) -> str:
         return f"{self.base}/model/{quote(model, safe='')}/" + ("converse-stream" if stream else "converse")
@@ -188,7 +195,8 @@ class BedrockConverse(Adapter):
         return body
 
     def sign(self, url: httpx.URL, headers: dict[str, str], body: bytes) -> None:
-        headers.update(self._signer.headers("POST", str(url), headers, body))
+        assert self._credentials is not None  # signed only when the config had credentials
+        headers.update(sign("POST", str(url), headers, body, self._region, self._credentials))
 
     def error_body(self, data: bytes, headers: httpx.Headers) -> bytes:
         # "ThrottlingException:http://internal.amazon.com/..." -> "ThrottlingException", as __type.

@@ -63,8 +63,9 @@ def _env(info: ValidationInfo) -> Mapping[str, str]:
 
 
 class AwsConfig(_Strict):
-    """Region and SigV4 credentials; unset keys come from the standard AWS variables.
-    The credentials may be absent when the provider has an ``api_key`` (a Bedrock API key)."""
+    """Region and SigV4 credentials; unset keys come from the standard AWS variables, then
+    the shared credentials/config files (``AWS_PROFILE``; never instance metadata). The
+    credentials may be absent when the provider has an ``api_key`` (a Bedrock API key)."""
 
     region: str = Field(min_length=1)
     access_key_id: str | None = None
@@ -85,6 +86,17 @@ class AwsConfig(_Strict):
                     out[key] = found
                 elif key == "region":
                     raise ValueError(f"region: not set (config, or {' / '.join(names)} in the environment)")
+        if not (out.get("access_key_id") and out.get("secret_access_key")):
+            # As the AWS SDKs do, minus the network: the shared files (AWS_PROFILE) come next.
+            from interlingua.aws_sigv4 import resolve_credentials
+
+            found_creds = resolve_credentials(environ=env)
+            if found_creds is not None:
+                out["access_key_id"], out["secret_access_key"] = (
+                    found_creds.access_key,
+                    found_creds.secret_key,
+                )
+                out["session_token"] = found_creds.token
         return out
 
     @property

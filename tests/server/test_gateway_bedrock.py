@@ -14,9 +14,9 @@ import httpx
 import pytest
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, formats_config
 
-from interlingua.server.config import AwsConfig, Config
+from interlingua.server.adapters import adapter_for
+from interlingua.server.config import AwsConfig, Config, ProviderConfig
 from interlingua.server.demo import FakeUpstream
-from interlingua.server.sigv4 import Signer
 from interlingua.server.testing import running_gateway
 
 MODEL_ID = "anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -136,14 +136,23 @@ def test_sigv4_signature_matches_the_documented_algorithm(monkeypatch: pytest.Mo
     """Recomputed by hand (AWS SigV4 steps) at a fixed time, with temporary credentials."""
     fixed = datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: fixed)
-    aws = AwsConfig(
-        region="eu-west-3", access_key_id="AKIDEXAMPLE", secret_access_key="secret", session_token="tok"
+    aws = {
+        "region": "eu-west-3",
+        "access_key_id": "AKIDEXAMPLE",
+        "secret_access_key": "secret",
+        "session_token": "tok",
+    }
+    provider = ProviderConfig.model_validate({"name": "b", "format": "bedrock_converse", "aws": aws})
+    adapter = adapter_for(provider)
+    url = adapter.url("generate", MODEL_ID, False)
+    assert (
+        str(url)
+        == f"https://bedrock-runtime.eu-west-3.amazonaws.com/model/{quote(MODEL_ID, safe='')}/converse"
     )
-    url = f"https://bedrock-runtime.eu-west-3.amazonaws.com/model/{quote(MODEL_ID, safe='')}/converse"
     body = b'{"messages":[]}'
-    out = Signer(aws).headers(
-        "POST", url, {"content-type": "application/json", "accept-encoding": "identity"}, body
-    )
+    out = {"content-type": "application/json", "accept-encoding": "identity"}
+    adapter.sign(url, out, body)
+    url = str(url)
 
     amz_date, day = "20250102T030405Z", "20250102"
     payload = hashlib.sha256(body).hexdigest()
