@@ -39,6 +39,7 @@ class Driver(Protocol):
     async def tool_call(self, model: str, stream: bool) -> Call: ...
     async def tool_result(self, model: str, call: Call, result: str) -> str: ...
     async def thinking(self, model: str, prompt: str) -> tuple[str, str]: ...
+    async def switch_upstream(self, first: str, second: str, result: str) -> str: ...
 
 
 class OpenAIChatDriver:
@@ -92,6 +93,27 @@ class OpenAIChatDriver:
         )
         message = out.choices[0].message
         return str((message.model_extra or {}).get("reasoning_content") or ""), message.content or ""
+
+    async def switch_upstream(self, first: str, second: str, result: str) -> str:
+        """A thinking tool call from ``first``; its result and the answer from ``second``."""
+        out = await self.c.chat.completions.create(
+            model=first,
+            messages=[{"role": "user", "content": PROMPT}],
+            tools=self.tools,
+            reasoning_effort="low",
+        )
+        message = out.choices[0].message.model_dump(exclude_none=True)
+        message.pop("reasoning_content", None)  # DeepSeek-style: never sent back
+        call_id = message["tool_calls"][0]["id"]
+        messages: Any = [
+            {"role": "user", "content": PROMPT},
+            message,
+            {"role": "tool", "tool_call_id": call_id, "content": result},
+        ]
+        done = await self.c.chat.completions.create(
+            model=second, messages=messages, tools=self.tools, reasoning_effort="low"
+        )
+        return done.choices[0].message.content or ""
 
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         messages: Any = [
@@ -163,6 +185,22 @@ class AnthropicDriver:
         thinking = "".join(b.thinking for b in out.content if b.type == "thinking")
         return thinking, "".join(b.text for b in out.content if b.type == "text")
 
+    async def switch_upstream(self, first: str, second: str, result: str) -> str:
+        thinking: Any = {"type": "enabled", "budget_tokens": 1024}
+        messages: Any = [{"role": "user", "content": PROMPT}]
+        out = await self.c.messages.create(
+            model=first, max_tokens=2048, thinking=thinking, tools=self.tools, messages=messages
+        )
+        use = next(b for b in out.content if b.type == "tool_use")
+        messages += [
+            {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in out.content]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use.id, "content": result}]},
+        ]
+        done = await self.c.messages.create(
+            model=second, max_tokens=2048, thinking=thinking, tools=self.tools, messages=messages
+        )
+        return "".join(b.text for b in done.content if b.type == "text")
+
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         messages: Any = [
             {"role": "user", "content": PROMPT},
@@ -225,6 +263,20 @@ class GeminiDriver:
         thoughts = "".join(p.text or "" for p in parts if p.thought)
         return thoughts, "".join(p.text or "" for p in parts if not p.thought)
 
+    async def switch_upstream(self, first: str, second: str, result: str) -> str:
+        thinking = types.ThinkingConfig(include_thoughts=True, thinking_budget=1024)
+        config = self.config.model_copy(update={"thinking_config": thinking})
+        user = types.Content(role="user", parts=[types.Part(text=PROMPT)])
+        out = await self.c.models.generate_content(model=first, contents=[user], config=config)
+        assert out.candidates
+        assert out.candidates[0].content
+        said = out.candidates[0].content  # thought parts (with signatures) and the call, sent back whole
+        call = next(p.function_call for p in said.parts or [] if p.function_call)
+        answer = types.FunctionResponse(id=call.id, name=call.name, response={"result": result})
+        contents = [user, said, types.Content(role="user", parts=[types.Part(function_response=answer)])]
+        done = await self.c.models.generate_content(model=second, contents=contents, config=config)
+        return done.text or ""
+
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         fc = types.FunctionCall(id=call.id or None, name=call.name, args=orjson.loads(call.arguments))
         fr = types.FunctionResponse(id=call.id or None, name=call.name, response={"result": result})
@@ -282,6 +334,21 @@ class ResponsesDriver:
         )
         summaries = [s.text for item in out.output if item.type == "reasoning" for s in item.summary]
         return "".join(summaries), out.output_text
+
+    async def switch_upstream(self, first: str, second: str, result: str) -> str:
+        extra: Any = {
+            "tools": self.tools,
+            "reasoning": {"effort": "low", "summary": "auto"},
+            "include": ["reasoning.encrypted_content"],
+            "store": False,
+        }
+        items: Any = [{"role": "user", "content": PROMPT}]
+        out = await self.c.responses.create(model=first, input=items, **extra)
+        call = next(item for item in out.output if item.type == "function_call")
+        items += [item.model_dump(exclude_none=True) for item in out.output]  # reasoning items too
+        items.append({"type": "function_call_output", "call_id": call.call_id, "output": result})
+        done = await self.c.responses.create(model=second, input=items, **extra)
+        return done.output_text
 
     async def tool_result(self, model: str, call: Call, result: str) -> str:
         items: Any = [
