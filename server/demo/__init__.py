@@ -1,4 +1,5 @@
-"""Demo mode and test double: a fake LLM upstream speaking OpenAI and Anthropic.
+"""Demo mode and test double: a fake LLM upstream speaking OpenAI Chat, Anthropic
+Messages, Gemini, OpenAI Responses and Bedrock Converse.
 
 ``interlingua serve --demo`` runs :class:`FakeUpstream` beside the gateway with
 :func:`demo_config_yaml`; tests and benchmarks use it directly::
@@ -6,16 +7,23 @@
     up = FakeUpstream()
     await up.start(host="127.0.0.1", port=0)
     up.openai_base_url, up.anthropic_base_url, up.requests
+    up.gemini_base_url, up.responses_base_url, up.bedrock_base_url
     await up.stop()
+
+Bedrock requests must be SigV4-signed with :data:`DEMO_AWS_ACCESS_KEY_ID` /
+:data:`DEMO_AWS_SECRET_ACCESS_KEY` (region any, service ``bedrock``).
 
 Standalone: ``python -m interlingua.server.demo --port 18080``.
 """
 
 from interlingua.server.demo.config import DEMO_ROUTES, DEMO_UPSTREAM_KEY, demo_config, demo_config_yaml
 from interlingua.server.demo.faults import Fault, parse_fault
+from interlingua.server.demo.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
 from interlingua.server.demo.upstream import DEMO_MODELS, FakeUpstream, ReceivedRequest
 
 __all__ = [
+    "DEMO_AWS_ACCESS_KEY_ID",
+    "DEMO_AWS_SECRET_ACCESS_KEY",
     "DEMO_MODELS",
     "DEMO_ROUTES",
     "DEMO_UPSTREAM_KEY",

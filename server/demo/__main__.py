@@ -14,7 +14,11 @@ from interlingua.server.demo.upstream import FakeUpstream
 async def _run(args: argparse.Namespace) -> None:
     up = FakeUpstream(api_key=args.api_key, pace_ms=args.pace_ms, record=False)
     await up.start(host=args.host, port=args.port)
-    print(f"fake upstream: OpenAI {up.openai_base_url}  Anthropic {up.anthropic_base_url}", flush=True)
+    print(
+        f"fake upstream: OpenAI {up.openai_base_url}  Anthropic {up.anthropic_base_url}  "
+        f"Gemini {up.gemini_base_url}  Responses {up.responses_base_url}  Bedrock {up.bedrock_base_url}",
+        flush=True,
+    )
     if args.print_config:
         print(demo_config_yaml(up), flush=True)
     stop = asyncio.Event()

@@ -1,9 +1,11 @@
 """What the fake model answers: a format-neutral plan built from a request.
 
-The fake upstream reads an OpenAI Chat or Anthropic Messages request into a
-:class:`Conversation` (just what the answer depends on), decides a
+The fake upstream reads a request of any of its formats (``read_*`` modules:
+OpenAI Chat, Anthropic Messages, Gemini, OpenAI Responses, Bedrock Converse)
+into a :class:`Conversation` (just what the answer depends on), decides a
 deterministic :class:`Plan` (thinking, text, tool calls, stop reason, usage),
-and the format renderers turn the plan into wire JSON or SSE events.
+and the format renderers (``render_*``) turn the plan into wire JSON, SSE
+events or Bedrock's binary event-stream frames.
 
 The fake model's rules (documented for test writers and README readers):
 
@@ -17,7 +19,9 @@ The fake model's rules (documented for test writers and README readers):
 3. Else text: ``Hello from the demo upstream! You said: <last user text>``,
    plus ``I see N image(s).`` when the last user turn has images.
 4. Thinking is produced when requested (Anthropic ``thinking`` enabled or
-   adaptive; OpenAI ``reasoning_effort``), before the text or tool calls.
+   adaptive; OpenAI ``reasoning_effort``; Gemini ``thinkingConfig.includeThoughts``;
+   Responses ``reasoning`` (summary text only with ``reasoning.summary``);
+   Bedrock ``additionalModelRequestFields.thinking``), before the text or tool calls.
 5. ``max_tokens`` cuts the text at that many output tokens (stop reason
    ``max_tokens`` / ``length``); a stop sequence found in the text cuts it
    there (``stop_sequence`` / ``stop``).
