@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import httpx
 import openai
 import pytest
 from botocore.config import Config as BotoConfig
@@ -216,3 +217,46 @@ def test_fake_bedrock_frames_decode_in_botocore() -> None:
     assert first.headers[":event-type"] == "messageStart"
     assert first.payload == b'{"role":"assistant"}'
     assert second.headers[":exception-type"] == "throttlingException"
+
+
+async def test_fake_gemini_raw_wire_rules(upstream: FakeUpstream) -> None:
+    """What the SDKs do not show: the JSON-array stream without alt=sse, ?key= auth,
+    snake_case field names, unknown part fields and foreign thought signatures refused."""
+    base = f"{upstream.base_url}/v1beta/models/gemini-2.5-flash"
+    user = {"role": "user", "parts": [{"text": "hi"}]}
+    async with httpx.AsyncClient(timeout=5) as http:
+        array = await http.post(
+            f"{base}:streamGenerateContent?key={DEMO_UPSTREAM_KEY}", json={"contents": [user]}
+        )
+        assert array.status_code == 200
+        assert "".join(c["candidates"][0]["content"]["parts"][0]["text"] for c in array.json()) == ECHO + "hi"
+        snake = {"contents": [user], "generation_config": {"thinking_config": {"include_thoughts": True}}}
+        out = (await http.post(f"{base}:generateContent?key={DEMO_UPSTREAM_KEY}", json=snake)).json()
+        assert out["candidates"][0]["content"]["parts"][0]["thought"] is True
+        unknown = {"contents": [{"role": "user", "parts": [{"text": "hi", "cache_control": {}}]}]}
+        bad = await http.post(f"{base}:generateContent?key={DEMO_UPSTREAM_KEY}", json=unknown)
+        assert bad.status_code == 400
+        assert bad.json()["error"]["status"] == "INVALID_ARGUMENT"
+        call = {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "c2lnLWZyb20tZWxzZXdoZXJl"}
+        foreign = {"contents": [user, {"role": "model", "parts": [call]}, user]}
+        refused = await http.post(f"{base}:generateContent?key={DEMO_UPSTREAM_KEY}", json=foreign)
+        assert "Thought signature is not valid" in refused.json()["error"]["message"]
+        assert (
+            await http.post(f"{base}:generateContent?key=wrong", json={"contents": [user]})
+        ).status_code == 401
+
+
+def _foreign_reasoning(url: str) -> None:
+    reasoning = {"reasoningContent": {"reasoningText": {"text": "hm", "signature": "not-ours"}}}
+    messages: Any = [
+        {"role": "user", "content": [{"text": "a"}]},
+        {"role": "assistant", "content": [reasoning, {"text": "b"}]},
+        {"role": "user", "content": [{"text": "c"}]},
+    ]
+    client = _bedrock(url)
+    with pytest.raises(client.exceptions.ValidationException, match="signature"):
+        client.converse(modelId="demo-bedrock", messages=messages)
+
+
+async def test_fake_bedrock_refuses_a_reasoning_signature_it_did_not_issue(upstream: FakeUpstream) -> None:
+    await asyncio.to_thread(_foreign_reasoning, upstream.bedrock_base_url)
