@@ -62,6 +62,9 @@ class BlocksEncoder(EncoderBase):
         self._stop: tuple[str, str | None] | None = None
         self._saw_tool_call = False
         self._stop_extras: dict[str, Any] = {}
+        # Blocks signed by another format: their signature deltas are dropped (an opaque blob
+        # only goes back to the kind of upstream that issued it).
+        self._foreign_signed: set[int] = set()
 
     def start(self, info: StartInfo) -> None:
         if self._started or self.done:
@@ -94,6 +97,8 @@ class BlocksEncoder(EncoderBase):
         client = self._next_index
         self._next_index += 1
         self._saw_tool_call = self._saw_tool_call or block.get("type") == "tool_call"
+        if block.get("signature_format") not in (None, self.format):
+            self._foreign_signed.add(index)
         prefix = self._delta_event + b'{"type":' + self._delta_type + b',"index":' + str(client).encode()
         self._open[index] = (client, prefix + b',"delta":')
         block_start = self._spec.events.block_start
@@ -118,6 +123,8 @@ class BlocksEncoder(EncoderBase):
     def delta(self, index: int, kind: str, value: Any) -> None:
         entry = self._open.get(index)
         if entry is None or not value:
+            return
+        if kind == "signature" and index in self._foreign_signed:
             return
         if kind == "raw":
             if value.get("format") == self.format:
