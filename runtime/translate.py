@@ -207,7 +207,8 @@ def parse_error(
         kind=ir["kind"],
         param=ir.get("param") if type(ir.get("param")) is str else None,
         code=str(code) if code is not None else None,
-        retry_after=retry_after,
+        # Gemini says when to retry in the body (RetryInfo), not in a Retry-After header.
+        retry_after=retry_after if retry_after is not None else ir.get("retry_after"),
     )
     err.retryable = ir["kind"] in _RETRYABLE
     return err
@@ -220,6 +221,8 @@ def render_error(err: GatewayError, target: Format) -> JSONObject:
         ir["param"] = err.param
     if err.code is not None:
         ir["code"] = err.code
+    if err.retry_after is not None:
+        ir["retry_after"] = err.retry_after  # Gemini clients read it from RetryInfo
     if isinstance(err, UpstreamFormatError) and err.wire_type is not None:
         ir["type"], ir["type_format"] = err.wire_type, err.wire_format
     _, body = converter(target).error_from_ir(ir)

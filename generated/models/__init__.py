@@ -3,4 +3,4 @@
 One pydantic module per spec folder; import e.g. ``interlingua.generated.models.anthropic_messages``.
 """
 
-FORMATS: tuple[str, ...] = ("anthropic_messages", "ir", "openai_chat")
+FORMATS: tuple[str, ...] = ("anthropic_messages", "bedrock_converse", "gemini", "ir", "openai_chat", "openai_responses")

@@ -27,6 +27,7 @@ from interlingua.convert.base import FieldPath, JSONObject, bad_type, warn
 from interlingua.convert.policy import Policy
 
 __all__ = [
+    "camel_keys",
     "gemini_contents_finish",
     "gemini_model_name",
     "gemini_model_path",
@@ -89,6 +90,11 @@ _DATA_KEYS = frozenset(
 )
 
 
+def camel_keys(value: Any) -> Any:
+    """A copy of a request (or part of one) with the API's snake_case keys in camelCase."""
+    return _camel(value)
+
+
 def _camel(value: Any) -> Any:
     if type(value) is list:
         return [_camel(item) for item in value]
@@ -140,6 +146,9 @@ def gemini_request_in(body: Any, path: FieldPath, policy: Policy, warnings: list
     if type(body) is not dict:
         return body
     body = _camel(body)
+    system = body.get("systemInstruction")
+    if type(system) is dict and "role" in system:  # any role is ignored by Gemini: not worth a warning
+        body["systemInstruction"] = {k: v for k, v in system.items() if k != "role"}
     contents = body.get("contents")
     if type(contents) is list:
         _assign_ids(contents)

@@ -186,6 +186,7 @@ def gemini_response_stop(src: Any, out: JSONObject, path: FieldPath, policy: Pol
         out["stop_reason"] = "refusal"
         out.setdefault("content", [])
     out.setdefault("stop_reason", "end_turn")
+    out.setdefault("content", [])  # a blocked candidate has no content
 
 
 def gemini_usage_in(src: Any, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:

@@ -4,8 +4,9 @@ Tool schemas (documented policy, codegen/README.md): toward Gemini a function's
 JSON Schema goes out as ``parametersJsonSchema`` restricted to the keywords
 Gemini accepts. ``$ref`` is inlined from ``$defs``/``definitions`` (a cycle is a
 400), ``oneOf`` becomes ``anyOf``, ``const`` becomes a one-value ``enum``, and
-every other keyword (``additionalProperties``, ``propertyNames``, ``$comment``,
-``patternProperties``, ``$schema``, ...) is removed with one warning naming it.
+every other keyword (``propertyNames``, ``$comment``, ``patternProperties``,
+``$schema``, ``allOf``, ``not``, ...) is removed with one warning naming it.
+``additionalProperties`` is kept: ``parametersJsonSchema`` accepts it.
 From Gemini, the OpenAPI-style ``parameters`` (``type: "OBJECT"``) is read as
 JSON Schema with lower-case types.
 """
@@ -18,6 +19,7 @@ from interlingua.convert.base import FieldPath, JSONObject, bad_type, reject, wa
 from interlingua.convert.policy import Policy, effort_to_budget
 
 __all__ = [
+    "gemini_declaration_out",
     "gemini_format_in",
     "gemini_mime_from_ir",
     "gemini_mime_to_ir",
@@ -29,15 +31,18 @@ __all__ = [
     "gemini_tool_choice_to_ir",
 ]
 
+# What parametersJsonSchema accepts (https://ai.google.dev/api/caching#FunctionDeclaration,
+# and the recorded traffic: pydantic-ai's additionalProperties: false is answered 200).
 _SCHEMA_KEYS = frozenset(
     {
         "type", "format", "title", "description", "nullable", "enum", "items", "prefixItems", "minItems",
         "maxItems", "minimum", "maximum", "minLength", "maxLength", "pattern", "anyOf", "properties",
-        "required", "propertyOrdering", "default", "example", "minProperties", "maxProperties",
+        "additionalProperties", "required", "propertyOrdering", "default", "example", "minProperties",
+        "maxProperties",
     }
 )
 _NESTED_MAP = ("properties",)
-_NESTED_ONE = ("items",)
+_NESTED_ONE = ("items", "additionalProperties")
 _NESTED_LIST = ("anyOf", "prefixItems")
 
 
@@ -109,6 +114,14 @@ def gemini_schema_from_ir(value: Any, path: FieldPath, policy: Policy, warnings:
     return out
 
 
+def gemini_declaration_out(src: Any, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post (from IR): a Gemini client's OpenAPI-style ``parameters`` (kept in extras) goes back
+    as it was, instead of ``parametersJsonSchema`` (Gemini takes one of the two)."""
+    decl = out.get("functionDeclaration")
+    if type(decl) is dict and "parameters" in decl:
+        decl.pop("parametersJsonSchema", None)
+
+
 _MODES_IN = {"AUTO": "auto", "ANY": "required", "NONE": "none", "VALIDATED": "auto", "MODE_UNSPECIFIED": "auto"}
 _MODES_OUT = {"auto": "AUTO", "required": "ANY", "none": "NONE", "tool": "ANY"}
 
@@ -123,9 +136,7 @@ def gemini_tool_choice_to_ir(value: Any, path: FieldPath, policy: Policy, warnin
     names = value.get("allowedFunctionNames") or []
     if mode == "ANY" and type(names) is list and len(names) == 1:
         return {"mode": "tool", "name": str(names[0])}
-    if len(names) > 1:
-        warn(warnings, "allowedFunctionNames dropped: the IR names one forced tool at most")
-    return {"mode": _MODES_IN[mode]}
+    return {"mode": _MODES_IN[mode]}  # several allowed names stay in extras (Gemini only)
 
 
 def gemini_tool_choice_from_ir(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:

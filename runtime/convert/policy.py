@@ -20,6 +20,7 @@ class Format(StrEnum):
     OPENAI_CHAT = "openai_chat"
     ANTHROPIC_MESSAGES = "anthropic_messages"
     OPENAI_RESPONSES = "openai_responses"
+    GEMINI = "gemini"
     BEDROCK_CONVERSE = "bedrock_converse"
 
 

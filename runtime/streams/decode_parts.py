@@ -51,6 +51,8 @@ class PartsDecoder:
         self._open_index = -1
         self._calls = 0
         self._scope = ""
+        # A call whose arguments stream as pieces (Vertex partialArgs): its block and arguments.
+        self._partial: tuple[int, dict[str, Any]] | None = None
 
     def event(self, name: str | None, data: bytes) -> None:
         if self.done or not data:
@@ -142,6 +144,9 @@ class PartsDecoder:
 
     def _call(self, call: dict[str, Any], signature: Any) -> None:
         spec = self._spec
+        if self._partial is not None and ("partialArgs" in call or not call):
+            self._partial_args(call)
+            return
         self._close()
         index = self._allocate()
         call_id = call.get(spec.call_id_field)
@@ -149,10 +154,41 @@ class PartsDecoder:
             call_id = f"gcall-{self._scope}-{self._calls}" if self._scope else f"gcall-{self._calls}"
         self._calls += 1
         self._sink.block_start(index, {"type": "tool_call", "id": call_id, "name": str(call.get(spec.call_name_field) or "")})
+        if call.get("willContinue") and spec.call_args_field not in call:
+            self._partial = (index, {})
+            self._signature(index, signature)
+            return
         args = call.get(spec.call_args_field)
         self._sink.delta(index, "arguments", orjson.dumps(args if type(args) is dict else {}).decode())
         self._signature(index, signature)
         self._sink.block_stop(index)
+
+    def _partial_args(self, call: dict[str, Any]) -> None:
+        """One piece of streamed arguments: ``{jsonPath: "$.a.b", stringValue | numberValue |
+        boolValue | nullValue | ..., willContinue}``; strings continue across pieces. The call
+        ends with a piece without ``willContinue`` (Vertex sends ``functionCall: {}``)."""
+        assert self._partial is not None
+        args = self._partial[1]
+        for piece in call.get("partialArgs") or ():
+            if type(piece) is not dict or type(piece.get("jsonPath")) is not str:
+                continue
+            *parents, leaf = piece["jsonPath"].removeprefix("$.").split(".")
+            target = args
+            for key in parents:
+                target = target.setdefault(key, {})
+            if "stringValue" in piece:
+                target[leaf] = str(target.get(leaf, "")) + str(piece["stringValue"])
+            else:
+                target[leaf] = next((v for k, v in piece.items() if k.endswith("Value")), None)
+        if not call.get("willContinue"):
+            self._finish_partial()
+
+    def _finish_partial(self) -> None:
+        if self._partial is not None:
+            index, args = self._partial
+            self._partial = None
+            self._sink.delta(index, "arguments", orjson.dumps(args).decode())
+            self._sink.block_stop(index)
 
     def _signature(self, index: int, signature: Any) -> None:
         if signature and type(signature) is str and index >= 0:
@@ -164,6 +200,7 @@ class PartsDecoder:
         return index
 
     def _close(self) -> None:
+        self._finish_partial()
         if self._open_kind is not None:
             self._open_kind = None
             self._sink.block_stop(self._open_index)

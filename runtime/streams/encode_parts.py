@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jiter
 import orjson
 
 from interlingua.streams.events import Block, Extras, StartInfo, Usage
@@ -32,6 +33,21 @@ __all__ = ["PartsEncoder"]
 _PROMPT = "promptTokenCount"
 
 _dumps = orjson.dumps
+
+
+def _arguments(text: str) -> Any:
+    """A call's JSON arguments as an object; a stream cut inside them (max_tokens) keeps
+    what was complete (jiter's partial mode), since Gemini calls carry objects, not text."""
+    text = text.strip()
+    if not text:
+        return {}
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            return jiter.from_json(text.encode(), partial_mode=True)  # incomplete strings dropped, as the SDKs do
+        except ValueError:
+            return {}
 
 
 class _Call:
@@ -119,11 +135,7 @@ class PartsEncoder(EncoderBase):
         if call is None or self.done:
             return
         spec = self._spec
-        text = "".join(call.arguments).strip()
-        try:
-            args = orjson.loads(text) if text else {}
-        except orjson.JSONDecodeError:
-            args = {}
+        args = _arguments("".join(call.arguments))
         function: dict[str, Any] = {spec.call_name_field: call.name, spec.call_args_field: args if isinstance(args, dict) else {}}
         if call.id:  # made-up ids too: the client's functionResponse can name them
             function = {spec.call_id_field: call.id, **function}

@@ -34,6 +34,8 @@ def error_to_ir(body: Any, spec: StreamSpec) -> IRError:
     if not isinstance(inner, Mapping):
         inner = body if isinstance(body, Mapping) else {}
     wire_type, code, message = inner.get("type"), inner.get("code"), inner.get("message")
+    if wire_type is None:
+        wire_type = inner.get("status")  # Gemini (google.rpc.Status): the code name is `status`
     known = [name for name in (wire_type, code) if isinstance(name, str) and name in spec.error_type_to_kind]
     kind = spec.error_type_to_kind[known[0]] if known else "api_error"
     error: IRError = {

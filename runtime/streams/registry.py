@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from interlingua.streams.spec import ChunkedSpec, ItemsSpec, StreamSpec, TypedBlocksSpec
+from interlingua.streams.spec import ChunkedSpec, ItemsSpec, PartsSpec, StreamSpec, TypedBlocksSpec
 
 __all__ = ["load_spec"]
 
@@ -21,6 +21,6 @@ def load_spec(fmt: str) -> StreamSpec:
             raise
         raise ValueError(f"no stream rules for format {fmt!r} (codegen/rules/{fmt}.stream.yaml)") from exc
     spec = module.SPEC
-    if not isinstance(spec, ChunkedSpec | TypedBlocksSpec | ItemsSpec):
+    if not isinstance(spec, ChunkedSpec | TypedBlocksSpec | ItemsSpec | PartsSpec):
         raise TypeError(f"{module.__name__}.SPEC is not a stream spec")
     return spec

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ChunkedSpec", "EventNames", "ItemsSpec", "StreamSpec", "TypedBlocksSpec", "UsageRule", "WireBlock"]
+__all__ = ["ChunkedSpec", "EventNames", "ItemsSpec", "PartsSpec", "StreamSpec", "TypedBlocksSpec", "UsageRule", "WireBlock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,4 +137,42 @@ class ItemsSpec:
     usage: UsageRule
 
 
-StreamSpec = ChunkedSpec | TypedBlocksSpec | ItemsSpec
+@dataclass(frozen=True, slots=True)
+class PartsSpec:
+    """"Whole parts" style: every event is a full response object whose first candidate
+    holds whole parts (Gemini): text pieces, thought pieces, one whole function call
+    per part; finish reason and usage in the last event(s)."""
+
+    format: str
+    event_lines: bool
+    candidates_field: str
+    content_field: str
+    parts_field: str
+    role_field: str
+    role: str
+    finish_reason_field: str
+    usage_field: str
+    id_field: str
+    model_field: str
+    error_field: str
+    feedback_field: str
+    block_reason_field: str
+    text_key: str
+    thought_key: str
+    signature_key: str
+    call_key: str
+    call_id_field: str
+    call_name_field: str
+    call_args_field: str
+    # Thinking tokens counted outside the output count (Gemini thoughtsTokenCount).
+    output_excludes_reasoning: bool
+    stop_to_ir: Mapping[str, str]
+    stop_from_ir: Mapping[str, str]
+    default_stop_to_ir: str
+    default_stop_from_ir: str
+    error_type_to_kind: Mapping[str, str]
+    error_kind_to_status: Mapping[str, int]
+    usage: UsageRule
+
+
+StreamSpec = ChunkedSpec | TypedBlocksSpec | ItemsSpec | PartsSpec

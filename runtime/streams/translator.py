@@ -14,13 +14,15 @@ from interlingua.errors import GatewayError, UpstreamError
 from interlingua.streams.decode_blocks import BlocksDecoder
 from interlingua.streams.decode_chunked import ChunkedDecoder
 from interlingua.streams.decode_items import ItemsDecoder
+from interlingua.streams.decode_parts import PartsDecoder
 from interlingua.streams.encode_blocks import BlocksEncoder
 from interlingua.streams.encode_chunked import ChunkedEncoder
 from interlingua.streams.encode_items import ItemsEncoder
+from interlingua.streams.encode_parts import PartsEncoder
 from interlingua.streams.events import IRSink
 from interlingua.streams.eventstream import ConverseEvents, EventStreamParser
 from interlingua.streams.registry import load_spec
-from interlingua.streams.spec import ChunkedSpec, ItemsSpec, TypedBlocksSpec
+from interlingua.streams.spec import ChunkedSpec, ItemsSpec, PartsSpec, TypedBlocksSpec
 from interlingua.streams.sse import EventTooLarge, SSEParser
 from interlingua.streams.state import EncoderBase
 
@@ -49,6 +51,8 @@ def make_decoder(source: str, sink: IRSink, policy: Policy | None = None) -> Dec
         return ChunkedDecoder(spec, sink, _reasoning_field(policy))
     if isinstance(spec, ItemsSpec):
         return ItemsDecoder(spec, sink)
+    if isinstance(spec, PartsSpec):
+        return PartsDecoder(spec, sink)
     if isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream":
         return ConverseEvents(BlocksDecoder(spec, sink))
     return BlocksDecoder(spec, sink)
@@ -65,6 +69,8 @@ def make_encoder(
         )
     if isinstance(spec, ItemsSpec):
         return ItemsEncoder(spec, model=model)
+    if isinstance(spec, PartsSpec):
+        return PartsEncoder(spec, model=model)
     return BlocksEncoder(spec, model=model)
 
 

@@ -83,6 +83,10 @@ def request_digest(fmt: Format, body: JSON) -> Digest:
         from conformance import judges_responses
 
         return judges_responses.request_digest(body)
+    if fmt is Format.GEMINI:
+        from conformance import judges_gemini
+
+        return judges_gemini.request_digest(body)
     if fmt is Format.BEDROCK_CONVERSE:
         from conformance import judges_bedrock
 
@@ -104,6 +108,10 @@ def response_digest(fmt: Format, body: JSON) -> Digest:
         from conformance import judges_responses
 
         return judges_responses.response_digest(body)
+    if fmt is Format.GEMINI:
+        from conformance import judges_gemini
+
+        return judges_gemini.response_digest(body)
     if fmt is Format.BEDROCK_CONVERSE:
         from conformance import judges_bedrock
 

@@ -21,7 +21,7 @@ import pydantic
 from anthropic.lib.streaming._messages import accumulate_event
 from openai.lib.streaming.chat import ChatCompletionStreamState
 
-from conformance import judges_bedrock, judges_responses
+from conformance import judges_bedrock, judges_gemini, judges_responses
 from conformance.sse import parse_sse
 from interlingua.translate import Format
 
@@ -51,6 +51,8 @@ def judge_response(target: Format, body: dict[str, Any]) -> dict[str, Any]:
     """Validate ``body`` with the target SDK's response type; return its dump (SDK view)."""
     if target is Format.OPENAI_RESPONSES:
         return judges_responses.judge_response(body)
+    if target is Format.GEMINI:
+        return judges_gemini.judge_response(body)
     if target is Format.BEDROCK_CONVERSE:
         return judges_bedrock.judge_response(body)
     if target is Format.OPENAI_CHAT:
@@ -77,6 +79,8 @@ def judge_error(target: Format, body: dict[str, Any]) -> None:
     """An error envelope in the target format (the shape each SDK's error path reads)."""
     if target is Format.OPENAI_RESPONSES:
         return judges_responses.judge_error(body)
+    if target is Format.GEMINI:
+        return judges_gemini.judge_error(body)
     if target is Format.BEDROCK_CONVERSE:
         return judges_bedrock.judge_error(body)
     if target is Format.ANTHROPIC_MESSAGES:
@@ -102,11 +106,13 @@ def judge_stream(target: Format, raw: bytes, *, strict: bool = True) -> StreamVe
     """
     if target is Format.OPENAI_CHAT:
         return _judge_openai_stream(raw, strict)
-    if target is Format.OPENAI_RESPONSES:
-        return judges_responses.judge_stream(raw, strict)
     if target is Format.BEDROCK_CONVERSE:  # as boto3 reads it (a source stream: no Bedrock encoder)
         message, error = judges_bedrock.judge_stream(raw)
         return StreamVerdict(message=message, error=error)
+    if target is Format.OPENAI_RESPONSES:
+        return judges_responses.judge_stream(raw, strict)
+    if target is Format.GEMINI:
+        return judges_gemini.judge_stream(raw, strict)
     return _judge_anthropic_stream(raw, strict)
 
 
@@ -211,6 +217,8 @@ def judge_request(target: Format, body: dict[str, Any]) -> None:
     """The provider's documented request rules a converted request must satisfy."""
     if target is Format.OPENAI_RESPONSES:
         return judges_responses.judge_request(body)
+    if target is Format.GEMINI:
+        return judges_gemini.judge_request(body)
     if target is Format.BEDROCK_CONVERSE:
         return judges_bedrock.judge_request(body)
     assert isinstance(body.get("model"), str), "model is required"

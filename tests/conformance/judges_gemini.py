@@ -18,7 +18,7 @@ import orjson
 from google.genai import types as gt
 
 from conformance.sse import parse_sse
-from interlingua.convert.gemini import gemini_request_in
+from interlingua.convert.gemini import camel_keys, gemini_request_in
 from interlingua.convert.gemini_parts import gemini_response_in
 from interlingua.convert.policy import DEFAULT_POLICY
 
@@ -45,8 +45,9 @@ _STATUSES = frozenset(
 
 
 def judge_response(body: JSON) -> JSON:
-    response = gt.GenerateContentResponse.model_validate(body)
-    assert response.candidates is not None or response.prompt_feedback is not None, "no candidates"
+    # The SDK's own wire parser (it keeps up with fields newer than its types, e.g. serviceTier).
+    response = gt.GenerateContentResponse._from_response(response=body, kwargs={})
+    assert response.candidates is not None or response.prompt_feedback is not None or "responseId" in body, body
     for part in _parts(body):
         call = part.get("functionCall")
         if call is not None:
@@ -83,6 +84,28 @@ def _merge(parts: list[JSON], part: JSON) -> None:
         parts.append(dict(part))
 
 
+def _partial_call(parts: list[JSON], call: JSON) -> bool:
+    """Vertex's streamed function call arguments (``partialArgs``/``willContinue``), as
+    clients assemble them; True when ``call`` was such a piece."""
+    last = parts[-1].get("functionCall") if parts else None
+    if "partialArgs" not in call and call:
+        if call.get("willContinue"):
+            parts.append({"functionCall": {"name": call["name"], "args": {}, "_open": True}})
+            return True
+        return False
+    if not isinstance(last, dict) or not last.get("_open"):
+        return not call
+    for piece in call.get("partialArgs") or []:
+        key = piece["jsonPath"].removeprefix("$.")
+        if "stringValue" in piece:
+            last["args"][key] = last["args"].get(key, "") + piece["stringValue"]
+        else:
+            last["args"][key] = next(v for k, v in piece.items() if k.endswith("Value"))
+    if not call:
+        del last["_open"]
+    return True
+
+
 def judge_stream(raw: bytes, strict: bool) -> StreamVerdict:
     from conformance.judges import StreamVerdict
 
@@ -99,7 +122,10 @@ def judge_stream(raw: bytes, strict: bool) -> StreamVerdict:
             verdict.error = payload["error"]
             assert n == len(events) - 1, "nothing may follow a stream error"
             break
-        gt.GenerateContentResponse.model_validate(payload)
+        if strict:  # converter output: every key must be one google-genai knows
+            gt.GenerateContentResponse.model_validate(payload)
+        else:
+            gt.GenerateContentResponse._from_response(response=payload, kwargs={})
         assert not finish or not _parts(payload), "content after finishReason"
         for key in ("responseId", "modelVersion"):
             assert isinstance(payload.get(key), str), f"chunk {n} lacks {key}"
@@ -107,6 +133,8 @@ def judge_stream(raw: bytes, strict: bool) -> StreamVerdict:
         for part in _parts(payload):
             if "functionCall" in part:
                 assert isinstance(part["functionCall"].get("args", {}), dict), "functionCall.args is an object"
+                if not strict and _partial_call(parts, part["functionCall"]):
+                    continue
             _merge(parts, part)
         candidate = (payload.get("candidates") or [{}])[0]
         if candidate.get("finishReason"):
@@ -118,9 +146,9 @@ def judge_stream(raw: bytes, strict: bool) -> StreamVerdict:
             final["promptFeedback"] = payload["promptFeedback"]
     else:
         assert not strict or finish or final.get("promptFeedback"), "a Gemini stream ends with a finishReason"
-    if verdict.error is None and (parts or finish):
+    if parts or finish or final:  # what the client holds, also when an error cut the stream
         candidate = {**finish, "content": {"parts": parts, "role": "model"}} if parts else dict(finish)
-        message = {"candidates": [candidate], **final}
+        message = {"candidates": [candidate] if candidate else [], **final}
         judge_response(message)
         verdict.message = message
     return verdict
@@ -148,7 +176,7 @@ def judge_request(body: JSON) -> None:
         for decl in group.get("functionDeclarations") or []:
             schema = decl.get("parametersJsonSchema") or {}
             text = orjson.dumps(schema).decode()
-            for bad in ("additionalProperties", "$ref", "oneOf", "propertyNames", "$comment"):
+            for bad in ("$ref", "oneOf", "propertyNames", "$comment", "$schema"):
                 assert f'"{bad}"' not in text, f"{decl['name']}: Gemini rejects {bad}"
     if body.get("generationConfig"):
         gt.GenerationConfig.model_validate(body["generationConfig"])
@@ -225,13 +253,19 @@ def response_digest(body: JSON) -> Digest:
 
 
 def normalise(body: JSON) -> JSON:
-    """Same-format round trips: a response's ``totalTokenCount`` is recomputed, and function
+    """Same-format round trips: snake_case keys are read as camelCase (the API takes both),
+    an empty ``generationConfig`` is absent, a response's ``totalTokenCount`` is recomputed,
+    ``systemInstruction.role`` is dropped (Gemini ignores it), and function
     calls Gemini sent without an id come back with the id the gateway gave them
     (``gcall-...``, so the client's functionResponse can name the call)."""
-    out: JSON = orjson.loads(orjson.dumps(body))
+    out: JSON = camel_keys(orjson.loads(orjson.dumps(body)))
+    if out.get("generationConfig") == {}:
+        del out["generationConfig"]
     usage = out.get("usageMetadata")
     if isinstance(usage, dict):
         usage.pop("totalTokenCount", None)
+    if isinstance(out.get("systemInstruction"), dict):
+        out["systemInstruction"].pop("role", None)  # Gemini ignores it
     for part in _parts(out):
         call = part.get("functionCall")
         if isinstance(call, dict) and str(call.get("id", "")).startswith("gcall-"):

@@ -42,6 +42,10 @@ def normalise(fmt: Format, body: JSON) -> JSON:
         from conformance import judges_responses
 
         return judges_responses.normalise(out)
+    if fmt is Format.GEMINI:
+        from conformance import judges_gemini
+
+        return judges_gemini.normalise(out)
     if fmt is Format.BEDROCK_CONVERSE:
         from conformance import judges_bedrock
 

@@ -29,7 +29,8 @@ MIN_CASES_PER_FORMAT = 22
 FILES = ("request.json", "response.json", "stream.sse")
 
 # Cases that exist in one format only (none today: each scenario has a native form in both).
-SINGLE_FORMAT_CASES: frozenset[str] = frozenset({"codex"})  # what Codex CLI sends (Responses only)
+# What Codex CLI sends (Responses only); what Gemini CLI sends (Gemini only).
+SINGLE_FORMAT_CASES: frozenset[str] = frozenset({"codex", "gemini_cli"})
 
 # Shapes of credentials that must never be committed. Opaque model blobs (thinking
 # signatures, redacted_thinking data) are standard base64 and cannot contain "-" or "_".
@@ -139,6 +140,9 @@ def test_fixture_stream_matches_sdk_types_and_response(case: Case) -> None:
         if not _stream_reports_usage(case.json("request.json")):
             expected.pop("usage", None)
         assert _openai_summary(verdict.message) == _openai_summary(expected)
+    elif case.fmt is Format.GEMINI:
+        # google-genai yields chunks; accumulated (judges_gemini) they are the non-streaming body.
+        assert verdict.message == expected
     elif case.fmt is Format.OPENAI_RESPONSES:
         final = judge_response(case.fmt, verdict.message)
         for key in ("id", "model", "status", "incomplete_details", "output", "usage"):
@@ -208,6 +212,8 @@ def _argument_pieces(case: Case) -> dict[int, list[str]]:
     """Tool-call argument pieces per call (OpenAI ``tool_calls[].index``, Anthropic block index), in order."""
     pieces: dict[int, list[str]] = {}
     for _, payload in _stream_payloads(case):
+        if case.fmt is Format.GEMINI:
+            continue  # Gemini sends each functionCall whole (args an object), never in pieces
         if case.fmt is Format.BEDROCK_CONVERSE:
             event = payload.get("contentBlockStart") or payload.get("contentBlockDelta") or {}
             if "toolUse" in event.get("start", {}) or "toolUse" in event.get("delta", {}):
@@ -252,7 +258,10 @@ def test_fixture_ids_look_like_the_providers(case: Case) -> None:
         uses = [b["toolUse"] for b in body["output"]["message"]["content"] if "toolUse" in b]
         assert all(u["toolUseId"].startswith("tooluse_") for u in uses)
         return
-    if case.fmt is Format.OPENAI_RESPONSES:
+    if case.fmt is Format.GEMINI:
+        assert body["responseId"].isalnum()
+        assert body["modelVersion"].startswith("gemini-")
+    elif case.fmt is Format.OPENAI_RESPONSES:
         assert body["id"].startswith("resp_")
         prefixes = {"message": "msg_", "function_call": "fc_", "reasoning": "rs_"}
         assert all(i["id"].startswith(prefixes.get(i["type"], "")) for i in body["output"])
