@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NAMESPACE_SEP",
+    "join_namespace",
     "responses_collapse_output",
     "responses_file_from_ir",
     "responses_file_to_ir",
@@ -79,7 +80,7 @@ def _add_item(messages: list[JSONObject], item: JSONObject) -> None:
     elif kind in _USER_ITEMS:
         messages.append({"role": "tool", "content": [item]})
     else:  # function_call, reasoning, and items only Responses knows (carried opaque)
-        part = _namespaced_call(item) if kind == "function_call" else item
+        part = join_namespace(item) if kind == "function_call" else item
         last = messages[-1] if messages else None
         if last is not None and last.get("_group"):
             last["content"].append(part)
@@ -87,7 +88,8 @@ def _add_item(messages: list[JSONObject], item: JSONObject) -> None:
             messages.append({"role": "assistant", "_group": True, "content": [part]})
 
 
-def _namespaced_call(item: JSONObject) -> JSONObject:
+def join_namespace(item: JSONObject) -> JSONObject:
+    """Codex's ``{namespace: ns, name: fn}`` call -> a call of the flattened function ``ns__fn``."""
     namespace = item.get("namespace")
     if type(namespace) is not str:
         return item

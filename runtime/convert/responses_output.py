@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from interlingua.convert.base import FieldPath, JSONObject, bad_type
-from interlingua.convert.responses import split_namespace
+from interlingua.convert.responses import join_namespace, split_namespace
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -47,9 +47,8 @@ def responses_output_items_to_parts(value: Any, path: FieldPath, policy: Policy,
         if type(item) is dict and item.get("type") == "message":
             head = {"item_id": item.get("id")} if item.get("id") else {}
             parts.extend({**part, **head} for part in item.get("content") or ())
-        elif type(item) is dict and item.get("type") == "function_call" and type(item.get("namespace")) is str:
-            parts.append({**{k: v for k, v in item.items() if k != "namespace"},
-                          "name": f"{item['namespace']}__{item.get('name', '')}"})
+        elif type(item) is dict and item.get("type") == "function_call":
+            parts.append(join_namespace(item))
         else:
             parts.append(item)
     return parts

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from interlingua.convert.responses import NAMESPACE_SEP
+from interlingua.convert.responses import join_namespace
 from interlingua.streams.errors import error_to_ir
 from interlingua.streams.events import IRSink
 from interlingua.streams.spec import ItemsSpec
@@ -129,9 +129,7 @@ class ItemsDecoder:
         kind = item.get("type")
         if kind == "function_call":
             self._calls = True
-            name = str(item.get("name") or "")
-            if type(item.get("namespace")) is str:
-                name = f"{item['namespace']}{NAMESPACE_SEP}{name}"
+            name = str(join_namespace(item).get("name") or "")
             self._open((out, "item"), {"type": "tool_call", "id": str(item.get("call_id") or ""), "name": name})
             self._delta((out, "item"), "arguments", item.get("arguments"))
         elif kind == "reasoning":

@@ -74,7 +74,8 @@ def error_frame(body: Mapping[str, Any], target: str) -> bytes:
     """One SSE event carrying error ``body`` in ``target``'s framing."""
     spec = load_spec(target)
     if isinstance(spec, ItemsSpec):  # Responses: a typed `error` event, not the envelope
-        inner = body.get("error") if isinstance(body.get("error"), Mapping) else body
+        nested = body.get("error")
+        inner: Mapping[str, Any] = nested if isinstance(nested, Mapping) else body
         event_body = {"type": "error", "code": inner.get("code") or inner.get("type"),
                       "message": inner.get("message"), "param": inner.get("param"), "sequence_number": 0}
         return frame(orjson.dumps(event_body), "error")

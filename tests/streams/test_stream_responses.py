@@ -13,8 +13,8 @@ import pytest
 from interlingua.errors import UpstreamUnavailable
 from interlingua.streams import StreamTranslator
 from interlingua.streams.events import EventCollector
-from interlingua.streams.translator import make_decoder
 from interlingua.streams.sse import SSEParser
+from interlingua.streams.translator import make_decoder
 from interlingua.translate import Format
 
 R, CHAT, ANTHROPIC = Format.OPENAI_RESPONSES, Format.OPENAI_CHAT, Format.ANTHROPIC_MESSAGES
