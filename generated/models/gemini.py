@@ -30,12 +30,18 @@ class FileData(BaseModel):
 
 
 class FunctionCall(BaseModel):
+    """
+    name is absent on the continuation pieces of a streamed call (Vertex partialArgs / willContinue).
+    """
+
     model_config = ConfigDict(
         extra="allow",
     )
     id: str | None = None
-    name: str
+    name: str | None = None
     args: dict[str, Any] | None = None
+    partialArgs: list[dict[str, Any]] | None = None
+    willContinue: bool | None = None
 
 
 class FunctionCallingConfig(BaseModel):
@@ -284,7 +290,10 @@ class GenerateContentRequest(BaseModel):
     model: str | None = None
     contents: list[Content]
     systemInstruction: Content | None = None
-    tools: list[Tool] | None = None
+    tools: list[Tool] | Tool | None = None
+    """
+    Repeated field; Google's JSON parser also takes a single Tool object (recorded: pydantic-ai).
+    """
     toolConfig: ToolConfig | None = None
     safetySettings: list[SafetySetting] | None = None
     generationConfig: GenerationConfig | None = None

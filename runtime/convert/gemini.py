@@ -102,7 +102,7 @@ def _camel(value: Any) -> Any:
         return value
     out: JSONObject = {}
     for wire_key, item in value.items():
-        key = _CAMEL.get(wire_key, wire_key)
+        key: str = _CAMEL.get(wire_key) or wire_key
         out[key] = item if key in _DATA_KEYS else _camel(item)
     return out
 
@@ -254,7 +254,10 @@ def gemini_model_path(value: Any, path: FieldPath, policy: Policy, warnings: lis
 
 
 def gemini_tools_to_ir(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
-    """``[{functionDeclarations: [a, b]}, {googleSearch: {}}]`` -> one item per tool."""
+    """``[{functionDeclarations: [a, b]}, {googleSearch: {}}]`` -> one item per tool (a single
+    Tool object, which Google's JSON parser takes for a repeated field, is one group)."""
+    if type(value) is dict:
+        value = [value]
     if type(value) is not list:
         raise bad_type(path, "", "an array")
     flat: list[Any] = []

@@ -173,7 +173,8 @@ def gemini_response_in(body: Any, path: FieldPath, policy: Policy, warnings: lis
             n += 1
         new_parts.append(part)
     first: JSONObject = candidates[0]
-    candidate = {**first, "content": {**content, "parts": new_parts}}
+    old: JSONObject = content if type(content) is dict else {}
+    candidate = {**first, "content": {**old, "parts": new_parts}}
     return {**body, "candidates": [candidate, *candidates[1:]]}
 
 

@@ -37,6 +37,8 @@ from interlingua.streams.usage import usage_to_ir
 __all__ = ["PartsDecoder"]
 
 _BOOKKEEPING = re.compile(r"[^A-Za-z0-9]")
+# Candidate fields the IR events carry; the rest (safetyRatings, ...) rides on the stop's extras.
+_CANDIDATE_FIELDS = frozenset({"content", "finishReason", "index"})
 
 
 class PartsDecoder:
@@ -97,7 +99,9 @@ class PartsDecoder:
             return
         reason = candidate.get(spec.finish_reason_field) if type(candidate) is dict else None
         if reason and type(reason) is str:
-            self._stop(spec.stop_to_ir.get(reason, spec.default_stop_to_ir))
+            assert type(candidate) is dict
+            rest = {k: v for k, v in candidate.items() if k not in _CANDIDATE_FIELDS and v is not None}
+            self._stop(spec.stop_to_ir.get(reason, spec.default_stop_to_ir), {spec.format: {"candidate": rest}} if rest else None)
         elif not candidates:
             feedback = chunk.get(spec.feedback_field)
             if type(feedback) is dict and feedback.get(spec.block_reason_field):
@@ -205,12 +209,12 @@ class PartsDecoder:
             self._open_kind = None
             self._sink.block_stop(self._open_index)
 
-    def _stop(self, reason: str) -> None:
+    def _stop(self, reason: str, extras: dict[str, Any] | None = None) -> None:
         self._close()
         if reason == "end_turn" and self._calls:
             reason = "tool_use"
         self._stopped = True
-        self._sink.stop(reason, None)
+        self._sink.stop(reason, None, extras)
 
     def _fail(self, error: IRError) -> None:
         self._close()

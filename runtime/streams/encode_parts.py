@@ -72,6 +72,8 @@ class PartsEncoder(EncoderBase):
         self._calls: dict[int, _Call] = {}
         self._started = False
         self._stop: str | None = None
+        self._candidate_extras: dict[str, Any] = {}
+        self._ids: dict[str, Any] = {}
 
     def start(self, info: StartInfo) -> None:
         if self._started or self.done:
@@ -83,6 +85,7 @@ class PartsEncoder(EncoderBase):
         tail = b"]},\"index\":0}]," + _dumps(spec.id_field) + b":" + _dumps(info.get("id") or "interlingua")
         tail += b"," + _dumps(spec.model_field) + b":" + _dumps(self._model or info.get("model") or "")
         self._tail = tail + b"}\n\n"
+        self._ids = {spec.id_field: info.get("id") or "interlingua", spec.model_field: self._model or info.get("model") or ""}
         if "usage" in info:
             self.merge_usage(info["usage"])
         # A first chunk at once (clients see the stream is alive; tool calls are held until
@@ -153,6 +156,8 @@ class PartsEncoder(EncoderBase):
         self.close_blocks()
         spec = self._spec
         self._stop = spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir)
+        # A Gemini upstream's candidate fields (safetyRatings, citationMetadata, ...), for Gemini clients.
+        self._candidate_extras = dict((extras or {}).get(spec.format, {}).get("candidate", {}))
 
     def end(self) -> None:
         if self.done:
@@ -166,11 +171,14 @@ class PartsEncoder(EncoderBase):
         if spec.output_excludes_reasoning and isinstance(thoughts, int) and out_field in usage:
             usage[out_field] = max(0, usage[out_field] - thoughts)
         usage = {k: v for k, v in usage.items() if v}  # proto3 JSON omits zero counts
-        final = {spec.text_key: ""}
-        reason = b"," + _dumps(spec.finish_reason_field) + b":" + _dumps(self._stop or spec.default_stop_from_ir)
-        tail = self._tail.replace(b"]},\"index\":0}],", b"]}" + reason + b",\"index\":0}],", 1)
-        usage_bytes = b"," + _dumps(spec.usage_field) + b":" + _dumps(usage) + b"}\n\n"
-        self.out.append(self._head + _dumps(final) + tail[:-3] + usage_bytes)
+        candidate: dict[str, Any] = {
+            spec.content_field: {spec.role_field: spec.role, spec.parts_field: [{spec.text_key: ""}]},
+            spec.finish_reason_field: self._stop or spec.default_stop_from_ir,
+            **self._candidate_extras,
+            "index": 0,
+        }
+        final = {spec.candidates_field: [candidate], spec.usage_field: usage, **self._ids}
+        self.out.append(b"data: " + _dumps(final) + b"\n\n")
         self.done = True
 
     def close_blocks(self) -> None:

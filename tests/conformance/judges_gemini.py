@@ -261,6 +261,8 @@ def normalise(body: JSON) -> JSON:
     out: JSON = camel_keys(orjson.loads(orjson.dumps(body)))
     if out.get("generationConfig") == {}:
         del out["generationConfig"]
+    if isinstance(out.get("tools"), dict):  # a single Tool object is a one-group list
+        out["tools"] = [out["tools"]]
     usage = out.get("usageMetadata")
     if isinstance(usage, dict):
         usage.pop("totalTokenCount", None)
