@@ -228,3 +228,17 @@ async def test_matrix_error_mid_stream_is_raised_by_the_sdk(
     with pytest.raises(Exception, match="exploded mid-stream") as info:
         await driver.stream_text(model, "a long enough answer please")
     assert type(info.value).__module__.split(".")[0] in ("openai", "anthropic", "google")
+
+
+@pytest.mark.parametrize("upstream_format", list(UPSTREAM_ROUTES))
+async def test_count_tokens_from_gemini_and_anthropic_clients(gateway: str, upstream_format: str) -> None:
+    model = UPSTREAM_ROUTES[upstream_format]
+    async with genai_client(gateway, CLIENT_KEY) as gem:
+        counted = await gem.aio.models.count_tokens(model=model, contents="how many tokens is this?")
+    assert counted.total_tokens is not None
+    assert counted.total_tokens > 0
+    async with anthropic.AsyncAnthropic(base_url=gateway, api_key=CLIENT_KEY, max_retries=0) as ant:
+        tokens = await ant.messages.count_tokens(
+            model=model, messages=[{"role": "user", "content": "how many tokens is this?"}]
+        )
+    assert tokens.input_tokens > 0
