@@ -210,7 +210,10 @@ class ResponseStreamEvent(BaseModel):
         extra="allow",
     )
     type: str
-    sequence_number: int
+    sequence_number: int | None = None
+    """
+    Counts events from 0; older recordings lack it.
+    """
     response: Response | None = None
     output_index: int | None = None
     content_index: int | None = None
