@@ -38,7 +38,7 @@ class Driver(Protocol):
     async def stream_text(self, model: str, prompt: str) -> str: ...
     async def tool_call(self, model: str, stream: bool) -> Call: ...
     async def tool_result(self, model: str, call: Call, result: str) -> str: ...
-    async def thinking(self, model: str, prompt: str) -> tuple[str, str]: ...
+    async def thinking(self, model: str, prompt: str, stream: bool = False) -> tuple[str, str]: ...
     async def switch_upstream(self, first: str, second: str, result: str) -> str: ...
 
 
@@ -86,11 +86,17 @@ class OpenAIChatDriver:
                 args.append((delta.function.arguments or "") if delta.function else "")
         return Call(ids[0], names[0], "".join(args), len([a for a in args if a]))
 
-    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
+    async def thinking(self, model: str, prompt: str, stream: bool = False) -> tuple[str, str]:
         """(reasoning, text); reasoning in the ``reasoning_content`` field (DeepSeek/vLLM dialect)."""
-        out = await self.c.chat.completions.create(
-            model=model, messages=[{"role": "user", "content": prompt}], reasoning_effort="low"
-        )
+        messages: Any = [{"role": "user", "content": prompt}]
+        if stream:
+            chunks = await self.c.chat.completions.create(
+                model=model, messages=messages, reasoning_effort="low", stream=True
+            )
+            deltas = [c.choices[0].delta async for c in chunks if c.choices]
+            reasoning = "".join(str((d.model_extra or {}).get("reasoning_content") or "") for d in deltas)
+            return reasoning, "".join(d.content or "" for d in deltas)
+        out = await self.c.chat.completions.create(model=model, messages=messages, reasoning_effort="low")
         message = out.choices[0].message
         return str((message.model_extra or {}).get("reasoning_content") or ""), message.content or ""
 
@@ -175,13 +181,18 @@ class AnthropicDriver:
         use = next(b for b in out.content if b.type == "tool_use")
         return Call(use.id, use.name, orjson.dumps(use.input).decode(), len([p for p in pieces if p]))
 
-    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
-        out = await self.c.messages.create(
-            model=model,
-            max_tokens=2048,
-            thinking={"type": "enabled", "budget_tokens": 1024},
-            messages=[{"role": "user", "content": prompt}],
-        )
+    async def thinking(self, model: str, prompt: str, stream: bool = False) -> tuple[str, str]:
+        args: Any = {
+            "model": model,
+            "max_tokens": 2048,
+            "thinking": {"type": "enabled", "budget_tokens": 1024},
+            "messages": [{"role": "user", "content": prompt}],
+        }
+        if stream:
+            async with self.c.messages.stream(**args) as events:
+                out = await events.get_final_message()
+        else:
+            out = await self.c.messages.create(**args)
         thinking = "".join(b.thinking for b in out.content if b.type == "thinking")
         return thinking, "".join(b.text for b in out.content if b.type == "text")
 
@@ -253,13 +264,22 @@ class GeminiDriver:
         call = calls[0]
         return Call(call.id or "", call.name or "", orjson.dumps(call.args).decode())
 
-    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
+    async def thinking(self, model: str, prompt: str, stream: bool = False) -> tuple[str, str]:
         thinking = types.ThinkingConfig(include_thoughts=True, thinking_budget=1024)
         config = types.GenerateContentConfig(thinking_config=thinking)
-        out = await self.c.models.generate_content(model=model, contents=prompt, config=config)
-        parts = (
-            out.candidates[0].content.parts if out.candidates and out.candidates[0].content else None
-        ) or []
+        if stream:
+            chunks = await self.c.models.generate_content_stream(model=model, contents=prompt, config=config)
+            outs = [c async for c in chunks]
+        else:
+            outs = [await self.c.models.generate_content(model=model, contents=prompt, config=config)]
+        parts = [
+            p
+            for out in outs
+            for p in (
+                (out.candidates[0].content.parts if out.candidates and out.candidates[0].content else None)
+                or []
+            )
+        ]
         thoughts = "".join(p.text or "" for p in parts if p.thought)
         return thoughts, "".join(p.text or "" for p in parts if not p.thought)
 
@@ -328,10 +348,13 @@ class ResponsesDriver:
         call = next(item for item in out.output if item.type == "function_call")
         return Call(call.call_id, call.name, call.arguments, len([d for d in deltas if d]))
 
-    async def thinking(self, model: str, prompt: str) -> tuple[str, str]:
-        out = await self.c.responses.create(
-            model=model, input=prompt, reasoning={"effort": "low", "summary": "auto"}
-        )
+    async def thinking(self, model: str, prompt: str, stream: bool = False) -> tuple[str, str]:
+        reasoning: Any = {"effort": "low", "summary": "auto"}
+        if stream:
+            async with self.c.responses.stream(model=model, input=prompt, reasoning=reasoning) as events:
+                out = await events.get_final_response()
+        else:
+            out = await self.c.responses.create(model=model, input=prompt, reasoning=reasoning)
         summaries = [s.text for item in out.output if item.type == "reasoning" for s in item.summary]
         return "".join(summaries), out.output_text
 

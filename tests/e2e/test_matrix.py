@@ -140,13 +140,14 @@ async def test_matrix_upstream_429_is_the_sdks_rate_limit_error(
     assert "slow down please" in str(info.value)
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
 async def test_matrix_thinking_when_asked(
-    request: pytest.FixtureRequest, driver: Driver, model: str, upstream_format: str
+    request: pytest.FixtureRequest, driver: Driver, model: str, upstream_format: str, stream: bool
 ) -> None:
     gap = THINKING_GAPS.get((request.node.callspec.params["driver"], upstream_format))
     if gap:
         request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
-    thinking, text = await driver.thinking(model, "think first")
+    thinking, text = await driver.thinking(model, "think first", stream)
     assert thinking == "The user wrote 11 characters; I will answer briefly."
     assert text == ECHO + "think first"
 
