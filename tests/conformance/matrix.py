@@ -25,7 +25,7 @@ How a cell is computed:
    because the snapshot *is* the refusal counts as ``refused``, not as ``passed``.
 
 The results go to ``docs/compat-matrix.json`` (committed); the README section between the
-``compat-matrix`` markers is :func:`render` of that file, and ``test_compat_matrix.py`` fails when
+``compat-matrix`` markers is ``matrix_render.render`` of that file, and ``test_compat_matrix.py`` fails when
 they disagree.
 """
 
@@ -46,8 +46,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "compat-matrix.json"
 README = ROOT / "README.md"
-START = "<!-- compat-matrix:start -->"
-END = "<!-- compat-matrix:end -->"
 # Modules whose parametrized tests are not about a conversion between two formats.
 NOT_COUNTED = ("test_fixtures_valid.py", "test_compat_matrix.py")
 REFUSED = "refused by documented policy"
@@ -212,8 +210,13 @@ def aggregate(recorder: Recorder, formats: list[str], clients: list[str], notes:
         "formats": formats,
         "client_surfaces": clients,
         "features": [
-            {"name": f.name, "cases": list(f.cases), "only_tests": f.only_tests, "skip_tests": f.skip_tests,
-             "every_case_tests": list(f.every_case_tests)}
+            {
+                "name": f.name,
+                "cases": list(f.cases),
+                "only_tests": f.only_tests,
+                "skip_tests": f.skip_tests,
+                "every_case_tests": list(f.every_case_tests),
+            }
             for f in FEATURES
         ],
         "cells": rows,
@@ -268,120 +271,6 @@ def collect_notes(formats: list[str]) -> Notes:
     return notes
 
 
-# --- rendering -------------------------------------------------------------------------------
-
-
-def cell_text(cell: JSON) -> str:
-    """``yes`` / ``partial (p/n)`` / ``no (0/n)`` / ``refused`` / ``—``, ``†`` when a policy drops data."""
-    passed, refused = cell["passed"], cell["refused"]
-    total = passed + cell["failed"] + refused
-    if total == 0:
-        text = "—"
-    elif passed == total:
-        text = "yes"
-    elif refused == total:
-        text = "refused"
-    else:
-        word = "no" if passed == 0 else "partial"
-        text = f"{word} ({passed}/{total}{f', {refused} refused' if refused else ''})"
-    return text + ("†" if cell["notes"] else "")
-
-
-def _pair(client: str, upstream: str, clients: list[str] | None = None) -> str:
-    label = f"`{client}` → `{upstream}`"
-    if client == upstream:
-        label += " (same format)"
-    if clients is not None and client not in clients:
-        label += " ‡"
-    return label
-
-
-def _table(results: JSON) -> list[str]:
-    names = [f["name"] for f in results["features"]]
-    rows: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-    for cell in results["cells"]:
-        rows[(cell["client"], cell["upstream"])][cell["feature"]] = cell_text(cell)
-    lines = [
-        "| client → upstream | " + " | ".join(names) + " |",
-        "|---|" + "---|" * len(names),
-    ]
-    for (client, upstream), row in rows.items():
-        label = _pair(client, upstream, results.get("client_surfaces"))
-        lines.append(f"| {label} | " + " | ".join(row[n] for n in names) + " |")
-    return lines
-
-
-def _definitions(results: JSON) -> list[str]:
-    lines = ["| feature | fixture cases | tests counted |", "|---|---|---|"]
-    for f in results["features"]:
-        cases = ", ".join(f"`{c}`" for c in f["cases"])
-        tests = "all" if f["only_tests"] is None else f"`{f['only_tests']}`"
-        if f["skip_tests"]:
-            tests += f" except `{f['skip_tests']}`"
-        if f["every_case_tests"]:
-            tests += "; on every case: " + ", ".join(f"`{t}`" for t in f["every_case_tests"])
-        lines.append(f"| {f['name']} | {cases} | {tests} |")
-    return lines
-
-
-def _drops(results: JSON) -> list[str]:
-    by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for cell in results["cells"]:
-        if cell["notes"]:
-            notes = "; ".join(f"`{w}`" for w in cell["notes"])
-            by_pair[(cell["client"], cell["upstream"])].append(f"  - {cell['feature']}: {notes}")
-    lines = []
-    for (client, upstream), items in by_pair.items():
-        lines += [f"- {_pair(client, upstream)}", *items]
-    return lines
-
-
-def _totals(results: JSON) -> str:
-    counted = {key: sum(c[key] for c in results["cells"]) for key in ("passed", "failed", "refused")}
-    return (
-        f"Counted test outcomes (a test counts once per feature it covers): {counted['passed']} passed, "
-        f"{counted['failed']} failed, {counted['refused']} refused by documented policy."
-    )
-
-
-def render(results: JSON) -> str:
-    """The README section (between the markers) for a results document."""
-    lines = [
-        "Generated from the fixture conformance tests by `nox -s matrix` "
-        "(`tests/conformance/matrix.py`, results in `docs/compat-matrix.json`); do not edit by hand.",
-        "Rows: the client's format → the upstream's format (a request converts client → upstream; "
-        "its response, stream and errors upstream → client).",
-        "",
-        *_table(results),
-        "",
-        "**yes**: every counted test passed; **partial (p/n)**: p of n passed; **no**: none did; "
-        "**refused**: the conversion is refused with a clear 400 by a documented policy; **—**: no fixture "
-        "covers it; **†**: a documented policy drops something here and says so in a warning "
-        "(`x-interlingua-warning`), or refuses, listed below; **‡**: translator only, the gateway "
-        "serves no client surface in this format.",
-        "",
-        _totals(results),
-        "",
-        *_definitions(results),
-    ]
-    drops = _drops(results)
-    if drops:
-        lines += ["", "<details><summary>Documented drops and refusals (†), per pair and feature</summary>", "", *drops, "",
-                  "</details>"]
-    return "\n".join(lines) + "\n"
-
-
-def section(readme: str) -> str:
-    """The text between the markers of ``readme`` (``ValueError`` when they are missing)."""
-    start, end = readme.index(START) + len(START), readme.index(END)
-    return readme[start:end].strip("\n") + "\n"
-
-
-def replace_section(readme: str, body: str) -> str:
-    start, end = readme.index(START) + len(START), readme.index(END)
-    return readme[:start] + "\n" + body + readme[end:]
-
-
 # --- command line ----------------------------------------------------------------------------
 
 
@@ -391,6 +280,8 @@ def load() -> JSON:
 
 
 def write_readme(results: JSON) -> None:
+    from conformance.matrix_render import render, replace_section  # tests/ is on sys.path (see main)
+
     README.write_text(replace_section(README.read_text(encoding="utf-8"), render(results)), encoding="utf-8")
 
 

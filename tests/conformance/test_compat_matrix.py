@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance import matrix
+from conformance import matrix, matrix_render
 from interlingua.translate import Format
 
 
@@ -17,7 +17,7 @@ def _cell(passed: int = 0, failed: int = 0, refused: int = 0, notes: tuple[str, 
 
 def test_matrix_readme_section_is_the_rendering_of_the_committed_results() -> None:
     readme = matrix.README.read_text(encoding="utf-8")
-    assert matrix.section(readme) == matrix.render(matrix.load()), (
+    assert matrix_render.section(readme) == matrix_render.render(matrix.load()), (
         "README's compatibility matrix is stale: run `python tests/conformance/matrix.py --render` "
         "(or `nox -s matrix` to rerun the conformance tests too)"
     )
@@ -43,7 +43,7 @@ def test_matrix_results_hold_every_pair_and_feature() -> None:
     ],
 )
 def test_matrix_cell_text_says_how_many_tests_passed(cell: dict[str, Any], text: str) -> None:
-    assert matrix.cell_text(cell) == text
+    assert matrix_render.cell_text(cell) == text
 
 
 def test_matrix_stream_tests_of_tool_cases_count_as_streaming_tools_not_tools() -> None:
@@ -62,16 +62,19 @@ def test_matrix_usage_counts_the_usage_checks_of_every_case() -> None:
 
 
 def test_matrix_replace_section_round_trips() -> None:
-    readme = f"# x\n\n{matrix.START}\nold\n{matrix.END}\n\n## after\n"
-    updated = matrix.replace_section(readme, "new table\n")
-    assert matrix.section(updated) == "new table\n"
-    assert updated.endswith(f"{matrix.END}\n\n## after\n")
+    readme = f"# x\n\n{matrix_render.START}\nold\n{matrix_render.END}\n\n## after\n"
+    updated = matrix_render.replace_section(readme, "new table\n")
+    assert matrix_render.section(updated) == "new table\n"
+    assert updated.endswith(f"{matrix_render.END}\n\n## after\n")
 
 
 def _item(test: str, case: Any, target: Any = None, module: str = "test_conformance_x.py") -> Any:
     params = {"case": case} if target is None else {"case": case, "target": target}
     return SimpleNamespace(
-        callspec=SimpleNamespace(params=params), fspath=f"tests/conformance/{module}", originalname=test, name=test
+        callspec=SimpleNamespace(params=params),
+        fspath=f"tests/conformance/{module}",
+        originalname=test,
+        name=test,
     )
 
 
@@ -80,8 +83,12 @@ def test_matrix_places_requests_client_to_upstream_and_the_rest_upstream_to_clie
     request = matrix.place(_item("test_request_conversion_keeps_content", case, Format.OPENAI_CHAT))
     stream = matrix.place(_item("test_stream_conversion_is_incremental", case, Format.OPENAI_CHAT))
     same = matrix.place(_item("test_request_same_format_round_trip_is_identity", case))
-    assert request == matrix.Placed("test_request_conversion_keeps_content", "gemini", "openai_chat", "tools_single")
-    assert stream == matrix.Placed("test_stream_conversion_is_incremental", "openai_chat", "gemini", "tools_single")
+    assert request == matrix.Placed(
+        "test_request_conversion_keeps_content", "gemini", "openai_chat", "tools_single"
+    )
+    assert stream == matrix.Placed(
+        "test_stream_conversion_is_incremental", "openai_chat", "gemini", "tools_single"
+    )
     assert same is not None
     assert (same.client, same.upstream) == ("gemini", "gemini")
     assert matrix.place(_item("test_fixture_is_valid", case, module="test_fixtures_valid.py")) is None
@@ -94,3 +101,9 @@ def test_matrix_a_passing_snapshot_of_a_refusal_counts_as_refused() -> None:
     assert matrix._outcome(refused, "passed", notes) == "refused"
     assert matrix._outcome(refused, "failed", notes) == "failed"
     assert matrix._outcome(other, "passed", notes) == "passed"
+
+
+def test_matrix_legend_explains_the_translator_only_mark_only_when_used() -> None:
+    results = {"formats": ["a", "b"], "client_surfaces": ["a"]}
+    assert "‡" in matrix_render._legend(results)
+    assert "‡" not in matrix_render._legend({**results, "client_surfaces": ["a", "b"]})
