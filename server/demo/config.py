@@ -17,6 +17,8 @@ client sends model     upstream (format)            upstream model
 ``demo-gemini``        demo-gemini                  ``gemini-2.5-flash``
 ``demo-responses``     demo-responses (responses)   ``gpt-5`` (openai_responses)
 ``demo-bedrock``       demo-bedrock (bedrock)       ``anthropic.claude-sonnet-4-5-v1:0``
+``demo-azure``         demo-azure (openai_chat,     deployment ``gpt-4o-mini-prod``
+                       dialect azure)
 ``anthropic.*``        demo-bedrock                 same (Bedrock model ids)
 ``gemini-*``           demo-gemini                  same
 ``gpt-*``, ``o1*`` ..  demo-openai                  same
@@ -66,6 +68,7 @@ DEMO_ROUTES: tuple[tuple[str, str, str | None, str], ...] = (
         "anthropic.claude-sonnet-4-5-v1:0",
         "Demo model behind Bedrock Converse",
     ),
+    ("demo-azure", "demo-azure", "gpt-4o-mini-prod", "Demo Azure OpenAI deployment"),
     ("anthropic.*", "demo-bedrock", None, "Any Bedrock model id (demo)"),
     ("gemini-*", "demo-gemini", None, "Any Gemini name (demo)"),
     ("gpt-*", "demo-openai", None, "Any GPT name (demo)"),
@@ -107,6 +110,15 @@ def demo_config(
                 "name": "demo-responses",
                 "format": "openai_responses",
                 "base_url": upstream.responses_base_url,
+                "api_key": DEMO_UPSTREAM_KEY,
+                "timeouts": timeouts,
+            },
+            {
+                "name": "demo-azure",
+                "format": "openai_chat",
+                "dialect": "azure",
+                "azure": {"api_version": "2024-10-21"},
+                "base_url": upstream.base_url,
                 "api_key": DEMO_UPSTREAM_KEY,
                 "timeouts": timeouts,
             },

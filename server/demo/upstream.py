@@ -8,7 +8,9 @@ Anthropic's shape when the request carries ``anthropic-version``),
 Gemini ``POST /v1beta/models/{model}:generateContent``,
 ``:streamGenerateContent`` (``?alt=sse``: SSE, else a JSON array),
 ``:countTokens``, ``GET /v1beta/models`` (key: ``x-goog-api-key`` or ``?key=``);
-``POST /v1/responses``; Bedrock ``POST /model/{modelId}/converse`` and
+``POST /v1/responses``; Azure OpenAI
+``POST /openai/deployments/{deployment}/chat/completions?api-version=...``
+(key: ``api-key``); Bedrock ``POST /model/{modelId}/converse`` and
 ``/converse-stream`` (binary event stream), which require a SigV4 signature
 by :data:`~interlingua.server.demo.sigv4.DEMO_AWS_ACCESS_KEY_ID`.
 The answers are deterministic (see :mod:`interlingua.server.demo.plan`), the
@@ -30,18 +32,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from interlingua.server.demo.answers import azure_body, bedrock_answer, gemini_answer, responses_answer
 from interlingua.server.demo.faults import Fault, parse_fault
 from interlingua.server.demo.plan import Conversation, make_plan
 from interlingua.server.demo.read_anthropic import read_anthropic, read_count_tokens
-from interlingua.server.demo.read_bedrock import read_bedrock
-from interlingua.server.demo.read_gemini import read_gemini, read_gemini_count_tokens
 from interlingua.server.demo.read_openai import BadRequest, read_openai
-from interlingua.server.demo.read_responses import read_responses
 from interlingua.server.demo.render_anthropic import anthropic_json, anthropic_sse
-from interlingua.server.demo.render_bedrock import bedrock_json, bedrock_stream
-from interlingua.server.demo.render_gemini import gemini_chunks, gemini_json, gemini_models, gemini_sse
+from interlingua.server.demo.render_gemini import gemini_models
 from interlingua.server.demo.render_openai import openai_json, openai_sse
-from interlingua.server.demo.render_responses import responses_json, responses_sse
 from interlingua.server.demo.sigv4 import check_sigv4
 from interlingua.server.demo.wire import STREAM_CONTENT_TYPES, error_envelope, model_list, stream_error
 
@@ -105,6 +103,7 @@ class FakeUpstream:
         app.router.add_post("/v1/models/{model}:{method}", self._gemini)  # google-genai 3.x default
         app.router.add_get("/v1beta/models", self._gemini_models)
         app.router.add_post("/v1/responses", self._responses)
+        app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._azure)
         app.router.add_post("/model/{model}/{method}", self._bedrock)
         # handler_cancellation: a client that goes away cancels the handler,
         # which is how disconnects are seen even while a stream is stalled.
@@ -213,6 +212,8 @@ class FakeUpstream:
         keys: tuple[str | None, ...] = (request.headers.get("x-api-key"), bearer.removeprefix("Bearer "))
         if fmt == "gemini":
             keys = (request.headers.get("x-goog-api-key"), request.query.get("key"))
+        elif fmt == "azure":
+            keys = (request.headers.get("api-key"),)
         return None if self.api_key in keys else "Invalid API key (fake upstream)."
 
     async def _serve(
@@ -357,40 +358,27 @@ class FakeUpstream:
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
-    # -- Gemini, Responses, Bedrock -------------------------------------------
+    # -- Gemini, Responses, Azure, Bedrock (answers in answers.py) ---------------
     async def _gemini(self, request: web.Request) -> web.StreamResponse:
         model, method = request.match_info["model"], request.match_info["method"]
         sse = request.query.get("alt") == "sse"
-
-        def answer(body: JSON) -> Any:
-            if method == "countTokens":
-                return {"totalTokens": read_gemini_count_tokens(body, model)}
-            if method not in ("generateContent", "streamGenerateContent"):
-                raise BadRequest(f"Method {method!r} not found for models/{model}.")
-            plan, rid = make_plan(read_gemini(body, model)), self._rid()
-            if method == "generateContent":
-                return gemini_json(plan, model, rid)
-            return gemini_sse(plan, model, rid) if sse else tuple(gemini_chunks(plan, model, rid))
-
-        return await self._serve(request, "gemini", answer)
+        return await self._serve(
+            request, "gemini", lambda b: gemini_answer(b, model, method, sse, self._rid())
+        )
 
     async def _gemini_models(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(request, "gemini", lambda _body: gemini_models(), need_body=False)
 
     async def _responses(self, request: web.Request) -> web.StreamResponse:
-        def answer(body: JSON) -> Any:
-            plan, rid = make_plan(read_responses(body)), self._rid()
-            return responses_sse(plan, body, rid) if body.get("stream") else responses_json(plan, body, rid)
+        return await self._serve(request, "responses", lambda body: responses_answer(body, self._rid()))
 
-        return await self._serve(request, "responses", answer)
+    async def _azure(self, request: web.Request) -> web.StreamResponse:
+        """Azure OpenAI: the deployment names the model; ``api-version`` is required."""
+        deployment, version = request.match_info["deployment"], request.query.get("api-version")
+        return await self._serve(
+            request, "azure", lambda b: self._chat_answer(azure_body(b, deployment, version))
+        )
 
     async def _bedrock(self, request: web.Request) -> web.StreamResponse:
         model, method = request.match_info["model"], request.match_info["method"]
-
-        def answer(body: JSON) -> Any:
-            if method not in ("converse", "converse-stream"):
-                raise BadRequest(f"Unknown operation {method!r}.")
-            plan, rid = make_plan(read_bedrock(body, model)), self._rid()
-            return bedrock_stream(plan, rid) if method == "converse-stream" else bedrock_json(plan, rid)
-
-        return await self._serve(request, "bedrock", answer)
+        return await self._serve(request, "bedrock", lambda b: bedrock_answer(b, model, method, self._rid()))

@@ -1,7 +1,8 @@
 """Every client format x every upstream format, through the real gateway, judged
 by the official SDKs: OpenAI chat (openai), Anthropic (anthropic), Gemini
 (google-genai), OpenAI Responses (openai ``responses``) against the fake
-upstream's OpenAI chat, Anthropic, Gemini, Responses and Bedrock Converse.
+upstream's OpenAI chat, Anthropic, Gemini, Responses and Bedrock Converse (and
+Azure OpenAI, the OpenAI chat dialect with its own URL, query and key header).
 
 The matrix is data: :data:`UPSTREAM_ROUTES` (a demo model name per upstream
 format) x :data:`CLIENTS` (a driver per client format, ``clients.py``).
@@ -39,6 +40,7 @@ UPSTREAM_ROUTES = {
     "gemini": "demo-gemini",
     "openai_responses": "demo-responses",
     "bedrock_converse": "demo-bedrock",
+    "openai_chat_azure": "demo-azure",  # a dialect, not a format: deployment URL, api-version, api-key
 }
 CLIENTS = ("openai_chat", "anthropic_messages", "gemini", "openai_responses")
 # Pairs known not to work yet: (client, upstream) -> the missing piece (xfail strict).
