@@ -260,3 +260,21 @@ def _foreign_reasoning(url: str) -> None:
 
 async def test_fake_bedrock_refuses_a_reasoning_signature_it_did_not_issue(upstream: FakeUpstream) -> None:
     await asyncio.to_thread(_foreign_reasoning, upstream.bedrock_base_url)
+
+
+async def test_fake_azure_parses_in_the_openai_azure_client(upstream: FakeUpstream) -> None:
+    async with openai.AsyncAzureOpenAI(
+        azure_endpoint=upstream.base_url, api_key=DEMO_UPSTREAM_KEY, api_version="2024-10-21", max_retries=0
+    ) as client:
+        out = await client.chat.completions.create(
+            model="prod-4o", messages=[{"role": "user", "content": "hi"}]
+        )
+        assert out.choices[0].message.content == ECHO + "hi"
+        assert upstream.requests[-1].path == "/openai/deployments/prod-4o/chat/completions"
+    async with openai.AsyncAzureOpenAI(
+        azure_endpoint=upstream.base_url, api_key="wrong", api_version="2024-10-21", max_retries=0
+    ) as client:
+        with pytest.raises(openai.AuthenticationError):
+            await client.chat.completions.create(
+                model="prod-4o", messages=[{"role": "user", "content": "hi"}]
+            )
