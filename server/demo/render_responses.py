@@ -149,7 +149,8 @@ def _item_events(index: int, item: JSON) -> list[JSON]:
 
 def _frame(event: JSON, seq: int) -> bytes:
     event["sequence_number"] = seq
-    return b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+    kind: str = event["type"]
+    return b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
 
 
 def responses_sse(plan: Plan, body: JSON, rid: str) -> list[bytes]:
