@@ -103,8 +103,10 @@ class ItemsDecoder:
         if not self._started:
             self._created({})
 
-    def _open(self, key: Any, block: dict[str, Any]) -> int:
+    def _open(self, key: Any, block: dict[str, Any], item_id: Any = None) -> int:
         self._ensure_started()
+        if type(item_id) is str and item_id:  # a Responses client gets the upstream's item ids back
+            block["extras"] = {self._spec.format: {"id": item_id}}
         index = self._blocks[key] = self._next
         self._next += 1
         self._sink.block_start(index, block)
@@ -130,10 +132,11 @@ class ItemsDecoder:
         if kind == "function_call":
             self._calls = True
             name = str(join_namespace(item).get("name") or "")
-            self._open((out, "item"), {"type": "tool_call", "id": str(item.get("call_id") or ""), "name": name})
+            self._open((out, "item"), {"type": "tool_call", "id": str(item.get("call_id") or ""), "name": name},
+                       item.get("id"))
             self._delta((out, "item"), "arguments", item.get("arguments"))
         elif kind == "reasoning":
-            self._open((out, "item"), {"type": "thinking", "signature_format": self._spec.format})
+            self._open((out, "item"), {"type": "thinking", "signature_format": self._spec.format}, item.get("id"))
             self._summaries[out] = 0
 
     def _item_done(self, payload: dict[str, Any]) -> None:
@@ -156,12 +159,13 @@ class ItemsDecoder:
         part = payload.get("part")
         kind = part.get("type") if type(part) is dict else None
         key = (payload.get("output_index"), payload.get("content_index"))
+        item_id = payload.get("item_id")
         if kind == "output_text":
-            self._open(key, {"type": "text"})
+            self._open(key, {"type": "text"}, item_id)
             self._delta(key, "text", part.get("text"))  # type: ignore[union-attr]
         elif kind == "refusal":
             self._refusal = True
-            self._open(key, {"type": "refusal"})
+            self._open(key, {"type": "refusal"}, item_id)
             self._delta(key, "refusal", part.get("refusal"))  # type: ignore[union-attr]
 
     def _part_done(self, payload: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ Output rules (what the openai SDK's ``ResponseStreamState`` and Codex rely on):
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -66,6 +67,7 @@ class ItemsEncoder(EncoderBase):
         self._stop = "end_turn"
         self._refused = False  # a refusal part was written
         self._started = False
+        self._tail = ""
 
     # -- framing ----------------------------------------------------------------------------
 
@@ -81,7 +83,9 @@ class ItemsEncoder(EncoderBase):
         if self._started:
             return
         self._started = True
-        rid = str(info.get("id") or "resp_interlingua")
+        rid = str(info.get("id") or f"resp_{secrets.token_hex(12)}")
+        # Item ids must be unique across a conversation (clients send them back): derived from the response id
+        self._tail = rid.removeprefix("resp_").removeprefix("resp-")[-24:]
         extras = (info.get("extras") or {}).get(self.format) or {}
         self._response = {
             "id": rid if rid.startswith("resp") else f"resp_{rid}",
@@ -118,9 +122,16 @@ class ItemsEncoder(EncoderBase):
         if message is not None:
             self._done_item(self._output.index(message), message)
 
-    def _message_part(self, index: int, kind: str) -> None:
+    def _item_id(self, block: Block, prefix: str) -> str:
+        given = ((block.get("extras") or {}).get(self.format) or {}).get("id")
+        return given if type(given) is str and given else f"{prefix}_{self._tail}_{len(self._output)}"
+
+    def _message_part(self, index: int, kind: str, block: Block) -> None:
+        given = ((block.get("extras") or {}).get(self.format) or {}).get("id")
+        if self._message is not None and type(given) is str and given != self._message["id"]:
+            self._close_message()  # the upstream started another message item
         if self._message is None:
-            item: dict[str, Any] = {"id": f"msg_{len(self._output)}", "type": "message", "status": "in_progress",
+            item: dict[str, Any] = {"id": self._item_id(block, "msg"), "type": "message", "status": "in_progress",
                     "role": "assistant", "content": []}
             self._add_item(item)
             self._message = item
@@ -148,14 +159,14 @@ class ItemsEncoder(EncoderBase):
         kind = block.get("type")
         if kind in ("text", "refusal"):
             self._refused = self._refused or kind == "refusal"
-            self._message_part(index, kind)
+            self._message_part(index, kind, block)
         elif kind == "thinking":
-            item = {"id": f"rs_{len(self._output)}", "type": "reasoning", "summary": []}
+            item = {"id": self._item_id(block, "rs"), "type": "reasoning", "summary": []}
             state = _Open("thinking", item, self._add_item(item))
             state.summary = block.get("signature_format") == self.format  # signature deltas are ours
             self._open[index] = state
         elif kind == "tool_call":
-            item = unsplit_call({"id": f"fc_{len(self._output)}", "type": "function_call", "status": "in_progress",
+            item = unsplit_call({"id": self._item_id(block, "fc"), "type": "function_call", "status": "in_progress",
                                  "call_id": str(block.get("id") or ""), "name": str(block.get("name") or ""),
                                  "arguments": ""})
             self._open[index] = _Open("tool_call", item, self._add_item(item))

@@ -58,7 +58,8 @@ def test_stream_responses_codex_decodes_to_ir_with_namespace_and_signature() -> 
     assert kinds[0] == "start"
     assert kinds[-2:] == ["stop", "end"]
     blocks = [e["block"] for e in events if e["type"] == "block_start"]
-    assert blocks[0] == {"type": "thinking", "signature_format": "openai_responses"}
+    assert blocks[0] == {"type": "thinking", "signature_format": "openai_responses",
+                         "extras": {"openai_responses": {"id": "rs_0c0d3x1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6"}}}
     assert blocks[1]["name"] == "multi_agent_v1__wait_agent"
     signature = "".join(e["value"] for e in events if e["type"] == "delta" and e["kind"] == "signature")
     assert signature.startswith("gAAAAA")
@@ -98,6 +99,18 @@ def test_stream_responses_sdk_stream_accumulates_translated_streams(source: Form
         assert final.incomplete_details.reason == "max_output_tokens"
     if case == "tools_parallel":
         assert len([i for i in final.output if i.type == "function_call"]) == 2
+
+
+def test_stream_responses_item_ids_are_unique_per_response_and_kept_from_a_responses_upstream() -> None:
+    chat = _events(_translate((FIXTURES / "openai_chat/tools_parallel/stream.sse").read_bytes(), CHAT, R))
+    ids = [d["item"]["id"] for _, d in chat if d["type"] == "response.output_item.added"]
+    assert len(set(ids)) == len(ids) == 2
+    assert all(i.startswith("fc_") and len(i) > 10 for i in ids)  # derived from the response id
+    raw = (FIXTURES / "openai_responses/codex/stream.sse").read_bytes()
+    same = _events(_translate(raw, R, R))
+    upstream = _events(raw)
+    assert [d["item"]["id"] for _, d in same if d["type"] == "response.output_item.done"] == [
+        d["item"]["id"] for _, d in upstream if d["type"] == "response.output_item.done"]
 
 
 def test_stream_responses_sequence_numbers_and_item_lifecycle() -> None:
