@@ -51,6 +51,7 @@ class ItemsDecoder:
             "response.refusal.delta": self._refusal_delta,
             "response.function_call_arguments.delta": self._arguments_delta,
             "response.reasoning_summary_text.delta": self._summary_delta,
+            "response.reasoning_text.delta": self._summary_delta,  # raw reasoning (open-weight models)
             "response.created": self._created,
             "response.output_item.added": self._item_added,
             "response.output_item.done": self._item_done,

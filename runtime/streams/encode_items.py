@@ -42,7 +42,7 @@ _FAILED_CODE = {"rate_limit": "rate_limit_exceeded", "invalid_request": "invalid
 class _Open:
     """One open IR block: the item (and part) it writes into."""
 
-    __slots__ = ("content_index", "item", "kind", "output_index", "summary", "text")
+    __slots__ = ("content_index", "item", "kind", "ours", "output_index", "text")
 
     def __init__(self, kind: str, item: dict[str, Any], output_index: int, content_index: int = 0) -> None:
         self.kind = kind
@@ -50,7 +50,7 @@ class _Open:
         self.output_index = output_index
         self.content_index = content_index
         self.text: list[str] = []
-        self.summary = False
+        self.ours = False  # thinking signed by this format: its signature is the encrypted_content
 
 
 class ItemsEncoder(EncoderBase):
@@ -163,7 +163,7 @@ class ItemsEncoder(EncoderBase):
         elif kind == "thinking":
             item = {"id": self._item_id(block, "rs"), "type": "reasoning", "summary": []}
             state = _Open("thinking", item, self._add_item(item))
-            state.summary = block.get("signature_format") == self.format  # signature deltas are ours
+            state.ours = block.get("signature_format") == self.format
             self._open[index] = state
         elif kind == "tool_call":
             item = unsplit_call({"id": self._item_id(block, "fc"), "type": "function_call", "status": "in_progress",
@@ -191,7 +191,7 @@ class ItemsEncoder(EncoderBase):
                            {**self._where(state), "part": {"type": "summary_text", "text": ""}})
             state.text.append(value)
             self._emit("response.reasoning_summary_text.delta", {**self._where(state), "delta": value})
-        elif state.kind == "thinking" and kind == "signature" and state.summary:
+        elif state.kind == "thinking" and kind == "signature" and state.ours:
             state.item["encrypted_content"] = state.item.get("encrypted_content", "") + value
         elif state.kind == "tool_call" and kind == "arguments":
             state.text.append(value)
