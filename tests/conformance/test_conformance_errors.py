@@ -115,4 +115,4 @@ def test_error_render_stream_error_is_one_client_error_event(err: GatewayError, 
     judge_error(target, payload)
     if target is Format.ANTHROPIC_MESSAGES:
         assert events[0].event == "error"
-    assert (payload["error"] if "error" in payload else payload)["message"] == err.message
+    assert payload.get("error", payload)["message"] == err.message
