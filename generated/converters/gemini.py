@@ -39,7 +39,7 @@ from interlingua.errors import GatewayError
 from interlingua.convert.content import drop_unsupported, json_to_object, object_to_json
 from interlingua.convert.gemini import gemini_contents_finish, gemini_model_name, gemini_model_path, gemini_request_in, gemini_request_out, gemini_tools_from_ir, gemini_tools_to_ir
 from interlingua.convert.gemini_parts import gemini_error_in, gemini_error_out, gemini_media_from_ir, gemini_media_to_ir, gemini_response_in, gemini_response_out, gemini_response_stop, gemini_result_from_ir, gemini_result_to_ir, gemini_thought_from_ir, gemini_usage_in, gemini_usage_out
-from interlingua.convert.gemini_schema import gemini_declaration_out, gemini_format_in, gemini_mime_from_ir, gemini_mime_to_ir, gemini_schema_from_ir, gemini_schema_to_ir, gemini_thinking_from_ir, gemini_thinking_to_ir, gemini_tool_choice_from_ir, gemini_tool_choice_to_ir
+from interlingua.convert.gemini_schema import gemini_declaration_out, gemini_format_in, gemini_mime_from_ir, gemini_mime_to_ir, gemini_schema_from_ir, gemini_schema_to_ir, gemini_thinking_from_ir, gemini_thinking_to_ir, gemini_tool_choice_from_ir, gemini_tool_config_in
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -83,7 +83,7 @@ STOP_REASON_TO_IR: Final[dict[Any, Any]] = {'FINISH_REASON_UNSPECIFIED': 'end_tu
 STOP_REASON_FROM_IR: Final[dict[Any, Any]] = {'end_turn': 'STOP', 'stop_sequence': 'STOP', 'max_tokens': 'MAX_TOKENS', 'tool_use': 'STOP', 'content_filter': 'SAFETY', 'refusal': 'SAFETY', 'pause_turn': 'STOP', 'context_window_exceeded': 'MAX_TOKENS', 'error': 'OTHER'}
 
 
-_REQUEST_KNOWN: Final[dict[str, Any]] = {'contents': None, 'generationConfig': {'maxOutputTokens': None, 'temperature': None, 'topP': None, 'topK': None, 'stopSequences': None, 'candidateCount': None, 'thinkingConfig': None, 'responseMimeType': None, 'responseJsonSchema': None, 'responseSchema': None}, 'model': None, 'systemInstruction': {'parts': None}, 'toolConfig': {'functionCallingConfig': {'mode': None}}, 'tools': None}
+_REQUEST_KNOWN: Final[dict[str, Any]] = {'contents': None, 'generationConfig': {'maxOutputTokens': None, 'temperature': None, 'topP': None, 'topK': None, 'stopSequences': None, 'candidateCount': None, 'thinkingConfig': None, 'responseMimeType': None, 'responseJsonSchema': None, 'responseSchema': None}, 'model': None, 'systemInstruction': {'parts': None}, 'toolConfig': None, 'tools': None}
 
 
 def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
@@ -145,16 +145,6 @@ def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
                     items.append(y)
             v = items
             out['tools'] = v
-    # toolConfig.functionCallingConfig -> tool_choice
-    v = src.get('toolConfig')
-    v = v.get('functionCallingConfig') if type(v) is dict else None
-    if v is not None:
-        p = (path, 'toolConfig.functionCallingConfig')
-        v = gemini_tool_choice_to_ir(v, p, policy, warnings)
-        if v is not None:
-            if type(v) is not dict:
-                raise bad_type(path, 'toolConfig.functionCallingConfig', 'an object')
-            out['tool_choice'] = v
     # generationConfig.maxOutputTokens -> max_tokens
     v = src.get('generationConfig')
     v = v.get('maxOutputTokens') if type(v) is dict else None
@@ -236,6 +226,7 @@ def _request_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
     if ex:
         out["extras"] = {FORMAT: ex}
     gemini_format_in(src, out, path, policy, warnings)
+    gemini_tool_config_in(src, out, path, policy, warnings)
     return out
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "gemini_thinking_from_ir",
     "gemini_thinking_to_ir",
     "gemini_tool_choice_from_ir",
+    "gemini_tool_config_in",
     "gemini_tool_choice_to_ir",
 ]
 
@@ -137,6 +138,25 @@ def gemini_tool_choice_to_ir(value: Any, path: FieldPath, policy: Policy, warnin
     if mode == "ANY" and type(names) is list and len(names) == 1:
         return {"mode": "tool", "name": str(names[0])}
     return {"mode": _MODES_IN[mode]}  # several allowed names stay in extras (Gemini only)
+
+
+def gemini_tool_config_in(src: Any, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post (to IR): toolConfig -> IR tool_choice. Several allowed names have no IR form: the
+    config is kept verbatim for Gemini (extras), and other formats hear about it."""
+    config = src.get("toolConfig")
+    if config is None:
+        return
+    if type(config) is not dict:
+        raise bad_type(path, "toolConfig", "an object")
+    calling = config.get("functionCallingConfig")
+    if calling is not None:
+        out["tool_choice"] = gemini_tool_choice_to_ir(calling, (path, "toolConfig.functionCallingConfig"), policy, warnings)
+    names = calling.get("allowedFunctionNames") if type(calling) is dict else None
+    rest = {k: v for k, v in config.items() if k != "functionCallingConfig"}
+    if type(names) is list and len(names) > 1:
+        rest["functionCallingConfig"] = {"allowedFunctionNames": names}
+    if rest:
+        out.setdefault("extras", {}).setdefault("gemini", {})["toolConfig"] = rest
 
 
 def gemini_tool_choice_from_ir(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
