@@ -274,7 +274,7 @@ def responses_reasoning_from_ir(part: Any, path: FieldPath, policy: Policy, warn
     summary = extras.get("summary")
     if not (type(summary) is list and "\n\n".join(s.get("text", "") for s in summary) == text):
         summary = [{"type": "summary_text", "text": text}] if text else []
-    out: JSONObject = {"type": "reasoning", "id": extras.get("id") or "rs_interlingua", "summary": summary}
+    out: JSONObject = {"type": "reasoning", "id": extras.get("id") or "rs_interlingua", "summary": summary}  # see INVENTED
     out.update({k: v for k, v in extras.items() if k not in ("id", "summary")})
     if ours and part.get("signature"):
         out["encrypted_content"] = part["signature"]

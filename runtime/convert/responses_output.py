@@ -36,6 +36,7 @@ INCOMPLETE_TO_IR = {"max_output_tokens": "max_tokens", "content_filter": "conten
 INCOMPLETE_FROM_IR = {"max_tokens": "max_output_tokens", "context_window_exceeded": "max_output_tokens",
                       "content_filter": "content_filter"}
 _MESSAGE_PARTS = ("output_text", "refusal")
+INVENTED = "_interlingua"  # suffix of an item id to be derived from the response id
 
 
 def responses_output_items_to_parts(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
@@ -71,7 +72,7 @@ def responses_parts_to_output(value: Any, path: FieldPath, policy: Policy, warni
         if kind in ("input_text", "output_text", "refusal"):
             item_id = part.pop("item_id", None)
             if current is None or (item_id is not None and item_id != current["id"]):
-                current = {"id": item_id or f"msg_interlingua_{n}", "type": "message", "status": "completed",
+                current = {"id": item_id or f"msg{INVENTED}", "type": "message", "status": "completed",
                            "role": "assistant", "content": []}
                 items.append(current)
             if kind == "input_text":
@@ -129,6 +130,11 @@ def responses_response_defaults(src: JSONObject, out: JSONObject, path: FieldPat
     out.setdefault("parallel_tool_calls", True)
     out.setdefault("tool_choice", "auto")
     out.setdefault("tools", [])
+    # Invented item ids, unique per response: clients send them back with their history.
+    tail = str(out["id"]).removeprefix("resp_")[-24:]
+    for n, item in enumerate(out["output"]):
+        if type(item) is dict and str(item.get("id", "")).endswith(INVENTED):
+            item["id"] = f"{str(item['id']).split('_', 1)[0]}_{tail}_{n}"
 
 
 def responses_usage_defaults(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
