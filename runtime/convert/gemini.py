@@ -91,8 +91,22 @@ _DATA_KEYS = frozenset(
 
 
 def camel_keys(value: Any) -> Any:
-    """A copy of a request (or part of one) with the API's snake_case keys in camelCase."""
-    return _camel(value)
+    """The request (or part of one) with the API's snake_case keys in camelCase: a copy when
+    any key is snake_case, else the value itself (most clients send camelCase)."""
+    return _camel(value) if _has_snake(value) else value
+
+
+def _has_snake(value: Any) -> bool:
+    if type(value) is list:
+        return any(_has_snake(item) for item in value)
+    if type(value) is not dict:
+        return False
+    for key, item in value.items():
+        if key in _CAMEL:
+            return True
+        if key not in _DATA_KEYS and type(item) in (dict, list) and _has_snake(item):
+            return True
+    return False
 
 
 def _camel(value: Any) -> Any:
@@ -116,11 +130,24 @@ def synthetic_call_id(n: int, scope: str = "") -> str:
     return f"{SYNTHETIC_PREFIX}{scope}{n}"
 
 
-def _assign_ids(contents: list[Any]) -> None:
-    """Give id-less calls stable ids and id-less responses the id of their call (in place)."""
+def _needs_ids(contents: list[Any]) -> bool:
+    for content in contents:
+        for part in _parts(content):
+            for key in ("functionCall", "functionResponse"):
+                value = part.get(key) if type(part) is dict else None
+                if type(value) is dict and not value.get("id"):
+                    return True
+    return False
+
+
+def _assign_ids(contents: list[Any]) -> list[Any]:
+    """Id-less calls get stable ids, id-less responses the id of their call (contents and
+    parts are copied; the client's body is never edited)."""
+    copied = [{**c, "parts": [dict(p) if type(p) is dict else p for p in _parts(c)]} if type(c) is dict else c
+              for c in contents]
     pending: dict[str, list[str]] = {}
     n = 0
-    for content in contents:
+    for content in copied:
         for part in _parts(content):
             if type(part) is not dict:
                 continue
@@ -139,19 +166,20 @@ def _assign_ids(contents: list[Any]) -> None:
                 else:
                     fallback = synthetic_call_id(n, "r") if not waiting else waiting.pop(0)
                     part["functionResponse"] = {**result, "id": fallback}
+    return copied
 
 
 def gemini_request_in(body: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
-    """Pre (to IR): camelCase keys, function call ids (the body is copied, never edited)."""
+    """Pre (to IR): camelCase keys, function call ids (copied where changed, never edited)."""
     if type(body) is not dict:
         return body
-    body = _camel(body)
+    body = camel_keys(body)
     system = body.get("systemInstruction")
     if type(system) is dict and "role" in system:  # any role is ignored by Gemini: not worth a warning
-        body["systemInstruction"] = {k: v for k, v in system.items() if k != "role"}
+        body = {**body, "systemInstruction": {k: v for k, v in system.items() if k != "role"}}
     contents = body.get("contents")
-    if type(contents) is list:
-        _assign_ids(contents)
+    if type(contents) is list and _needs_ids(contents):
+        body = {**body, "contents": _assign_ids(contents)}
     return body
 
 

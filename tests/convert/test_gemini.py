@@ -264,3 +264,12 @@ def test_gemini_error_shape_and_retry_info() -> None:
 def test_gemini_error_status_names(status: int, name: str) -> None:
     err = parse_error(status, b'{"error": {"message": "m"}}', source=OA)
     assert render_error(err, GE)["error"] == {"code": status, "message": "m", "status": name}
+
+
+def test_gemini_request_conversion_never_edits_the_client_body() -> None:
+    body = _ge([{"role": "model", "parts": [{"functionCall": {"name": "w", "args": {}}}]},
+                {"role": "user", "parts": [{"functionResponse": {"name": "w", "response": {"output": "x"}}}]}],
+               systemInstruction={"role": "user", "parts": [{"text": "s"}]}, generation_config={"top_k": 3})
+    before = orjson.dumps(body)
+    translate_request(body, source=GE, target=AN, model="m")
+    assert orjson.dumps(body) == before
