@@ -4,7 +4,9 @@ Checked: ``contents`` roles (``user``/``model``/``function``), part fields
 (an unknown part field is a 400, as Gemini's proto parser answers), every
 ``functionResponse`` answering a ``functionCall`` of the previous model turn
 (same count, matching names and ids when ids are given), function
-declarations (``parameters`` or ``parametersJsonSchema``, not both), and
+declarations (``parameters`` or ``parametersJsonSchema``, not both; ``parameters``
+is Gemini's OpenAPI-subset Schema: JSON Schema keywords it lacks, such as
+``additionalProperties`` or ``$ref``, and list-valued ``type`` are refused), and
 ``thoughtSignature`` values: only the fake's own or Gemini's documented
 ``skip_thought_signature_validator`` (a signature from another provider is a
 400, as Gemini 3 answers an invalid one).
@@ -150,6 +152,54 @@ def _read_contents(body: JSON, conv: Conversation) -> None:
         _user_turn(parts, conv)
 
 
+_SCHEMA_FIELDS = frozenset(
+    [
+        "type",
+        "format",
+        "title",
+        "description",
+        "nullable",
+        "enum",
+        "maxItems",
+        "minItems",
+        "properties",
+        "required",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "example",
+        "anyOf",
+        "propertyOrdering",
+        "default",
+        "items",
+        "minimum",
+        "maximum",
+    ]
+)
+
+
+def _check_schema(schema: Any, where: str) -> None:
+    """``parameters`` must be a Gemini Schema (the proto parser's errors, as Gemini words them)."""
+    if not isinstance(schema, dict):
+        return
+    for key, value in schema.items():
+        if next(iter(camel_keys({key: None}))) not in _SCHEMA_FIELDS:
+            raise BadRequest(
+                f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}': Cannot find field."
+            )
+        if key == "type" and isinstance(value, list):
+            raise BadRequest(
+                f"Invalid JSON payload received. '{where}.type': Proto field is not repeating, cannot start list."
+            )
+    for name, sub in (schema.get("properties") or {}).items():
+        _check_schema(sub, f"{where}.properties[{name}].value")
+    _check_schema(schema.get("items"), f"{where}.items")
+    for i, sub in enumerate(schema.get("anyOf") or schema.get("any_of") or []):
+        _check_schema(sub, f"{where}.any_of[{i}]")
+
+
 def _read_tools(body: JSON, conv: Conversation) -> None:
     for i, tool in enumerate(body.get("tools") or []):
         for j, decl in enumerate((tool or {}).get("functionDeclarations") or []):
@@ -160,6 +210,7 @@ def _read_tools(body: JSON, conv: Conversation) -> None:
                 raise BadRequest(
                     f"{where}: parameters and parametersJsonSchema are mutually exclusive.", where
                 )
+            _check_schema(decl.get("parameters"), f"{where}.parameters")
             conv.tools.append(
                 (decl["name"], decl.get("parametersJsonSchema") or decl.get("parameters") or {})
             )

@@ -278,3 +278,31 @@ async def test_fake_azure_parses_in_the_openai_azure_client(upstream: FakeUpstre
             await client.chat.completions.create(
                 model="prod-4o", messages=[{"role": "user", "content": "hi"}]
             )
+
+
+@pytest.mark.parametrize(
+    ("schema", "complaint"),
+    [
+        ({"type": "object", "additionalProperties": False}, 'Unknown name "additionalProperties"'),
+        ({"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}}, 'Unknown name "$ref"'),
+        ({"type": "object", "properties": {"a": {"type": ["string", "null"]}}}, "not repeating"),
+    ],
+)
+async def test_fake_gemini_parameters_take_only_gemini_schema(
+    upstream: FakeUpstream, schema: dict[str, Any], complaint: str
+) -> None:
+    url = f"{upstream.base_url}/v1beta/models/gemini-2.5-flash:generateContent?key={DEMO_UPSTREAM_KEY}"
+    user = {"role": "user", "parts": [{"text": "hi"}]}
+    as_schema = {
+        "contents": [user],
+        "tools": [{"functionDeclarations": [{"name": "f", "parameters": schema}]}],
+    }
+    as_json_schema = {
+        "contents": [user],
+        "tools": [{"functionDeclarations": [{"name": "f", "parametersJsonSchema": schema}]}],
+    }
+    async with httpx.AsyncClient(timeout=5) as http:
+        refused = await http.post(url, json=as_schema)
+        assert refused.status_code == 400
+        assert complaint in refused.json()["error"]["message"]
+        assert (await http.post(url, json=as_json_schema)).status_code == 200
