@@ -28,8 +28,8 @@ __all__ = [
     "gemini_thinking_from_ir",
     "gemini_thinking_to_ir",
     "gemini_tool_choice_from_ir",
-    "gemini_tool_config_in",
     "gemini_tool_choice_to_ir",
+    "gemini_tool_config_in",
 ]
 
 # What parametersJsonSchema accepts (https://ai.google.dev/api/caching#FunctionDeclaration,
