@@ -33,9 +33,11 @@ __all__ = [
     "responses_input_to_messages",
     "responses_instructions",
     "responses_mark_builtin_tools",
+    "responses_mark_source",
     "responses_messages_to_input",
     "responses_output_to_parts",
     "responses_reasoning_from_ir",
+    "responses_reasoning_summary",
     "responses_reasoning_to_ir",
     "responses_system_to_text",
     "responses_tool_choice_collapse",
@@ -173,6 +175,23 @@ def responses_mark_builtin_tools(src: JSONObject, out: JSONObject, path: FieldPa
     for tool in out.get("tools") or ():
         if tool.get("type") == "opaque":
             tool["required"] = True
+
+
+def responses_mark_source(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post step (to IR): an (empty) extras entry marks a Responses client's request, which
+    merges back as nothing but tells :func:`responses_reasoning_summary` to leave it as sent."""
+    out.setdefault("extras", {}).setdefault("openai_responses", {})
+
+
+def responses_reasoning_summary(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post step (from IR): Responses returns reasoning text only as summaries, and only when
+    ``reasoning.summary`` asks for them. A client of another format that turned thinking on
+    expects to see it, so its request asks for ``auto``; a Responses client's is left as sent."""
+    if "openai_responses" in (src.get("extras") or {}):
+        return
+    reasoning = out.get("reasoning")
+    if type(reasoning) is dict and reasoning.get("effort") not in (None, "none"):
+        reasoning.setdefault("summary", "auto")
 
 
 def responses_tool_choice_collapse(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:

@@ -45,14 +45,6 @@ UPSTREAM_ROUTES = {
 CLIENTS = ("openai_chat", "anthropic_messages", "gemini", "openai_responses")
 # Pairs known not to work yet: (client, upstream) -> the missing piece (xfail strict).
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
-_NO_SUMMARY = (
-    "IR -> openai_responses request: requested thinking becomes reasoning.effort only; without "
-    "reasoning.summary ('auto') OpenAI returns reasoning items with no summary text, so the client sees no thinking"
-)
-# Thinking asked for by the client but not shown: (client, upstream) -> the missing piece.
-THINKING_GAPS = {
-    (client, "openai_responses"): _NO_SUMMARY for client in CLIENTS if client != "openai_responses"
-}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -146,9 +138,6 @@ async def test_matrix_upstream_429_is_the_sdks_rate_limit_error(
 async def test_matrix_thinking_when_asked(
     request: pytest.FixtureRequest, driver: Driver, model: str, upstream_format: str, stream: bool
 ) -> None:
-    gap = THINKING_GAPS.get((request.node.callspec.params["driver"], upstream_format))
-    if gap:
-        request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
     thinking, text = await driver.thinking(model, "think first", stream)
     assert thinking == "The user wrote 11 characters; I will answer briefly."
     assert text == ECHO + "think first"
