@@ -1,0 +1,179 @@
+"""Gateway features and the named points where they hook into a request.
+
+A feature is one module plus one config section: a :class:`Feature` subclass that
+overrides only the hooks it needs. :class:`Hooks` keeps, per point, the bound methods of
+the enabled features that override it, so a point no feature uses costs one empty loop,
+and a disabled feature costs nothing at all (it is not in the list).
+
+=================  =====================================  ===================================
+point              when                                   typical use
+=================  =====================================  ===================================
+request_start      after ingress: model and stream known  start a span, count in flight
+admit              before routing; may raise GatewayError key's model allow list, rate limits
+before_attempt     before each upstream call              pick a key, reserve, inject headers
+after_attempt      after each call's status/failure       cooldowns, attempt metrics
+response_headers   when the response starts               rate-limit headers, server-timing
+first_byte         first answer bytes reach the relay     time to first token (sync: hot path)
+complete           the answer ended (streams: last byte,  settle usage, metrics, access log
+                   client gone or upstream cut)
+=================  =====================================  ===================================
+
+``complete`` runs exactly once per request that passed ingress, whatever the outcome
+(errors and cancelled streams included), with ``ctx.outcome`` set. A hook that raises in
+``admit`` rejects the request with that error; exceptions elsewhere are logged and never
+reach the client (observability must not break requests).
+
+Features may also run background work (a batch writer, a cache sweeper): ``start`` when
+serving starts (inside the event loop), ``stop`` when it stops, after requests drained.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from interlingua.server.pipeline.context import Attempt, RequestContext
+
+__all__ = ["Feature", "Hooks"]
+
+log = logging.getLogger("interlingua.server")
+
+_POINTS = (
+    "request_start",
+    "admit",
+    "before_attempt",
+    "after_attempt",
+    "response_headers",
+    "first_byte",
+    "complete",
+)
+
+
+class Feature:
+    """Base class: every hook is a no-op; override what the feature needs."""
+
+    name: ClassVar[str] = "feature"
+
+    async def start(self) -> None:
+        """Serving started (in the serving event loop)."""
+
+    async def stop(self) -> None:
+        """Serving stops (requests have drained); flush what is buffered."""
+
+    async def request_start(self, ctx: RequestContext) -> None:
+        pass
+
+    async def admit(self, ctx: RequestContext) -> None:
+        """Raise a :class:`~interlingua.errors.GatewayError` to refuse the request."""
+
+    async def before_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
+        pass
+
+    async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
+        pass
+
+    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[str, str]]:
+        return ()
+
+    def first_byte(self, ctx: RequestContext) -> None:
+        pass
+
+    async def complete(self, ctx: RequestContext) -> None:
+        pass
+
+
+def _overrides(feature: Feature, point: str) -> bool:
+    return getattr(type(feature), point) is not getattr(Feature, point)
+
+
+class Hooks:
+    """The enabled features' hooks, per point, in the order the features were given."""
+
+    __slots__ = (
+        "_after_attempt",
+        "_before_attempt",
+        "_complete",
+        "_first_byte",
+        "_request_start",
+        "_response_headers",
+        "admit_hooks",
+        "features",
+    )
+
+    def __init__(self, features: Sequence[Feature] = ()) -> None:
+        self.features = tuple(features)
+
+        def bound(point: str) -> list[Callable[..., object]]:
+            return [getattr(f, point) for f in self.features if _overrides(f, point)]
+
+        self._request_start = bound("request_start")
+        self.admit_hooks: list[Callable[[RequestContext], Awaitable[None]]] = bound("admit")  # type: ignore[assignment]
+        self._before_attempt = bound("before_attempt")
+        self._after_attempt = bound("after_attempt")
+        self._response_headers = bound("response_headers")
+        self._first_byte = bound("first_byte")
+        self._complete = bound("complete")
+
+    def feature(self, name: str) -> Feature | None:
+        return next((f for f in self.features if f.name == name), None)
+
+    async def start(self) -> None:
+        for feature in self.features:
+            await feature.start()
+
+    async def stop(self) -> None:
+        for feature in reversed(self.features):
+            try:
+                await feature.stop()
+            except Exception:
+                log.exception("feature %s failed to stop cleanly", feature.name)
+
+    async def request_start(self, ctx: RequestContext) -> None:
+        for hook in self._request_start:
+            await _quietly(hook, ctx)
+
+    async def admit(self, ctx: RequestContext) -> None:
+        for hook in self.admit_hooks:
+            await hook(ctx)  # a GatewayError here refuses the request
+
+    async def before_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
+        for hook in self._before_attempt:
+            await _quietly(hook, ctx, attempt)
+
+    async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
+        for hook in self._after_attempt:
+            await _quietly(hook, ctx, attempt)
+
+    def response_headers(self, ctx: RequestContext) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for hook in self._response_headers:
+            try:
+                out.extend(hook(ctx))  # type: ignore[call-overload]
+            except Exception:
+                log.exception("response_headers hook failed (request %s)", ctx.request_id)
+        return out
+
+    def first_byte(self, ctx: RequestContext) -> None:
+        for hook in self._first_byte:
+            try:
+                hook(ctx)
+            except Exception:
+                log.exception("first_byte hook failed (request %s)", ctx.request_id)
+
+    async def complete(self, ctx: RequestContext) -> None:
+        for hook in self._complete:
+            await _quietly(hook, ctx)
+
+
+async def _quietly(hook: Callable[..., object], *args: object) -> None:
+    try:
+        result = hook(*args)
+        if result is not None:
+            await result  # type: ignore[misc]
+    except Exception:
+        log.exception("%s hook failed", getattr(hook, "__qualname__", hook))
+
+
+POINTS = _POINTS
