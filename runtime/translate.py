@@ -56,6 +56,7 @@ __all__ = [
     "parse_error",
     "render_error",
     "render_stream_error",
+    "response_summary",
     "translate_request",
     "translate_response",
 ]
@@ -110,6 +111,9 @@ class Translated:
     warnings: list[str] = field(default_factory=list)
     model: str | None = None
     stream: bool = False
+    # Responses only: the IR usage and stop reason the upstream reported (for accounting).
+    usage: dict[str, int] = field(default_factory=dict)
+    stop_reason: str | None = None
 
 
 def _client_input_error(what: str, exc: Exception) -> GatewayError:
@@ -177,7 +181,33 @@ def translate_response(
         out = dst.response_from_ir(ir, policy, warnings)
     except Exception as exc:
         raise _upstream_output_error("response", exc) from exc
-    return Translated(out, warnings)
+    return Translated(out, warnings, usage=_ir_usage(ir), stop_reason=_ir_stop_reason(ir))
+
+
+def response_summary(
+    body: Any, *, source: Format, policy: Policy = DEFAULT_POLICY
+) -> tuple[dict[str, int], str | None]:
+    """The IR usage and stop reason of an upstream response body, for a response relayed
+    unchanged (passthrough). Never raises: an unreadable body reports nothing."""
+    if type(body) is not dict:
+        return {}, None
+    try:
+        ir = converter(source).response_to_ir(body, policy, [])
+    except Exception:
+        return {}, None
+    return _ir_usage(ir), _ir_stop_reason(ir)
+
+
+def _ir_usage(ir: JSONObject) -> dict[str, int]:
+    usage = ir.get("usage")
+    if type(usage) is not dict:
+        return {}
+    return {k: v for k, v in usage.items() if type(v) is int}
+
+
+def _ir_stop_reason(ir: JSONObject) -> str | None:
+    reason = ir.get("stop_reason")
+    return reason if type(reason) is str else None
 
 
 def _error_text(body: bytes) -> str | None:

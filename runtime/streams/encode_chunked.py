@@ -120,6 +120,7 @@ class ChunkedEncoder(EncoderBase):
         self.merge_usage(usage)
 
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
+        self.stop_reason_seen = stop_reason
         if self._finished or self.done:
             return
         self.start({})

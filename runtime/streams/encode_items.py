@@ -234,6 +234,7 @@ class ItemsEncoder(EncoderBase):
         self.merge_usage(usage)
 
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
+        self.stop_reason_seen = stop_reason
         self._stop = stop_reason
 
     def close_blocks(self) -> None:

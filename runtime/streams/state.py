@@ -29,6 +29,7 @@ class EncoderBase:
     def __init__(self) -> None:
         self.out: list[bytes] = []
         self.usage_seen: Usage = {}
+        self.stop_reason_seen: str | None = None
         self.done = False
 
     def take(self) -> bytes:

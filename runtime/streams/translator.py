@@ -133,3 +133,13 @@ class StreamTranslator:
     def usage(self) -> Mapping[str, int]:
         """IR usage seen so far (input_tokens, output_tokens, cache_read_tokens, ...)."""
         return dict(self._encoder.usage_seen)
+
+    @property
+    def stop_reason(self) -> str | None:
+        """The IR stop reason, once the upstream said it."""
+        return self._encoder.stop_reason_seen
+
+    @property
+    def done(self) -> bool:
+        """The client stream has its terminal event (a proper end or an error event)."""
+        return self._encoder.done
