@@ -1,15 +1,18 @@
 """The Quart application: ``create_app(config)``.
 
-Blueprints per client surface (:mod:`interlingua.server.api`), the ASGI
-middleware for request ids, inbound keys and the in-flight limit, and error
-handlers so that *every* failure, including Quart's own 404/405/413 and bugs,
-reaches the client as a JSON error in its own format: never an HTML page or a
-stack trace.
+Blueprints per client surface (:mod:`interlingua.server.api`), the edge features (request
+ids, inbound authentication) wrapped around the ASGI app, and error handlers so that
+*every* failure, including Quart's own 404/405/413 and bugs, reaches the client as a JSON
+error in its own format: never an HTML page or a stack trace. The runtime state (config,
+router, upstream clients, feature hooks) is one swappable snapshot in a
+:class:`~interlingua.server.state.StateHolder` (``app.extensions["interlingua"]``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 
 from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
@@ -17,35 +20,48 @@ from werkzeug.exceptions import HTTPException
 from interlingua.errors import GatewayError, InternalError
 from interlingua.server.api import anthropic, bedrock, gemini, health, models, openai, responses
 from interlingua.server.config import Config
-from interlingua.server.errors import client_format, from_http_status
-from interlingua.server.gateway import Gateway
-from interlingua.server.middleware import GatewayMiddleware
-from interlingua.server.proxy import error_response
+from interlingua.server.errors import client_format, error_response, from_http_status
+from interlingua.server.features.auth import AuthMiddleware
+from interlingua.server.features.request_id import RequestIdMiddleware, request_id_of
+from interlingua.server.pipeline.account import AccountingGuard
+from interlingua.server.pipeline.hooks import Feature
+from interlingua.server.reload import ConfigReloader
+from interlingua.server.state import StateHolder, config_digest
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("interlingua.server")
 
 
-def create_app(config: Config) -> Quart:
-    """The gateway app for ``config`` (serve it with Hypercorn: :mod:`interlingua.server.run`)."""
+def create_app(
+    config: Config, *, config_path: str | Path | None = None, features: Sequence[Feature] = ()
+) -> Quart:
+    """The gateway app for ``config`` (serve it with Hypercorn: :mod:`interlingua.server.run`).
+
+    ``config_path``: the file ``config`` was loaded from; it is then watched and reloaded
+    on change or SIGHUP (:mod:`interlingua.server.reload`). ``features``: more pipeline
+    features, after the configured ones (tests use it to observe request contexts).
+    """
     app = Quart("interlingua")
     app.config.update(
         MAX_CONTENT_LENGTH=config.server.max_body_bytes,
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
-    gw = Gateway(config)
-    app.extensions["interlingua"] = gw
-    app.before_serving(gw.start)
-    app.after_serving(gw.stop)
+    digest = config_digest(Path(config_path).read_text(encoding="utf-8")) if config_path else None
+    holder = StateHolder(config, config_hash=digest, extra_features=features)
+    app.extensions["interlingua"] = holder
+    app.before_serving(holder.start)
+    if config_path is not None:
+        reloader = ConfigReloader(holder, config_path)
+        app.extensions["interlingua.reloader"] = reloader
+        app.before_serving(reloader.start)
+        app.after_serving(reloader.stop)
+    app.after_serving(holder.stop)
     for module in (openai, anthropic, responses, gemini, bedrock, models, health):
-        app.register_blueprint(module.blueprint(gw))
+        app.register_blueprint(module.blueprint(holder))
     _register_error_handlers(app)
-    app.asgi_app = GatewayMiddleware(  # type: ignore[method-assign]
-        app.asgi_app,
-        api_keys=[key.get_secret_value() for key in config.server.api_keys],
-        max_inflight=config.server.max_inflight,
-    )
+    edge = AuthMiddleware(AccountingGuard(app.asgi_app), holder)
+    app.asgi_app = RequestIdMiddleware(edge)  # type: ignore[method-assign]
     return app
 
 
@@ -55,7 +71,7 @@ def _register_error_handlers(app: Quart) -> None:
         if err.fault != "client":
             log.warning(
                 "request %s failed: %s %s (%s)",
-                request.scope.get("interlingua.request_id"),
+                request_id_of(request.scope),
                 err.status,
                 err.message,
                 err.provider or "gateway",
@@ -70,7 +86,7 @@ def _register_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def unexpected(err: Exception) -> Response:
-        log.exception("request %s: unhandled error", request.scope.get("interlingua.request_id"))
+        log.exception("request %s: unhandled error", request_id_of(request.scope))
         return error_response(InternalError("internal gateway error"), client_format(request.path, _names()))
 
 

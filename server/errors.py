@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 import orjson
+from quart import Response
+from werkzeug.datastructures import Headers
 
 from interlingua.errors import (
     GatewayError,
@@ -29,30 +32,22 @@ from interlingua.errors import (
     Overloaded,
     RequestTooLarge,
 )
+from interlingua.server.surfaces import surface_for, surface_of_path
 from interlingua.translate import Format, render_error
 
 __all__ = [
+    "UpstreamRefused",
     "client_format",
     "error_body",
     "error_headers",
+    "error_response",
     "error_status",
     "from_http_status",
+    "send_asgi_error",
     "warning_headers",
 ]
 
 log = logging.getLogger("interlingua.server")
-
-_ANTHROPIC_HINTS = frozenset({b"anthropic-version", b"x-api-key"})
-_GEMINI_HINTS = frozenset({b"x-goog-api-key", b"x-goog-api-client"})
-
-
-_PATH_FORMATS = (
-    ("/v1/messages", Format.ANTHROPIC_MESSAGES),
-    ("/v1/chat/", Format.OPENAI_CHAT),
-    ("/v1/responses", Format.OPENAI_RESPONSES),
-    ("/v1beta/", Format.GEMINI),
-    ("/model/", Format.BEDROCK_CONVERSE),
-)
 
 # Gemini's error "status" names, for the fallback envelope only.
 _GOOGLE_STATUS = {
@@ -67,25 +62,58 @@ _GOOGLE_STATUS = {
 }
 
 
+class UpstreamRefused(GatewayError):
+    """An upstream answered with an error status.
+
+    ``error`` is the upstream's error parsed (what clients of other formats see, what
+    retries and metrics classify); ``verbatim`` is the upstream's own JSON body, relayed
+    as is (redacted) to a client of the upstream's format, with ``headers``.
+    """
+
+    def __init__(
+        self,
+        error: GatewayError,
+        wire_format: Format,
+        verbatim: bytes | None = None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(
+            error.message,
+            status=error.status,
+            kind=error.kind,
+            param=error.param,
+            code=error.code,
+            retry_after=error.retry_after,
+            provider=error.provider,
+        )
+        self.error = error
+        self.fault = error.fault
+        self.retryable = error.retryable
+        self.wire_format = wire_format
+        self.verbatim = verbatim
+        self.headers = headers or []
+
+
+def error_response(err: GatewayError, fmt: Format, extra: list[tuple[str, str]] | None = None) -> Response:
+    """``err`` as an HTTP response in the envelope and status of client format ``fmt``."""
+    if isinstance(err, UpstreamRefused):
+        if err.verbatim is not None and err.wire_format is fmt:
+            headers = Headers([*err.headers, *(extra or [])])
+            return Response(err.verbatim, status=err.status, headers=headers)
+        err = err.error
+    headers = Headers([*error_headers(err, fmt), *(extra or [])])
+    return Response(error_body(err, fmt), status=error_status(err, fmt), headers=headers)
+
+
 def client_format(path: str, header_names: Iterable[bytes]) -> Format:
     """Which format a client speaks, from its path and (lower-case) header names."""
-    for prefix, fmt in _PATH_FORMATS:
-        if path.startswith(prefix):
-            return fmt
-    if path.startswith("/v1/models/") and ":" in path:
-        return Format.GEMINI  # google-genai 3.x defaults to /v1/models/{model}:{method}
-    names = set(header_names)
-    if names & _GEMINI_HINTS:
-        return Format.GEMINI
-    if names & _ANTHROPIC_HINTS:
-        return Format.ANTHROPIC_MESSAGES
-    return Format.OPENAI_CHAT
+    return surface_of_path(path, header_names).format
 
 
 def error_status(err: GatewayError, fmt: Format) -> int:
     # Only the gateway's own overload: an upstream's 503 keeps its status.
-    if fmt is Format.ANTHROPIC_MESSAGES and isinstance(err, Overloaded):
-        return 529
+    if isinstance(err, Overloaded):
+        return surface_for(fmt).overload_status
     return err.status
 
 
@@ -152,3 +180,14 @@ def warning_headers(warnings: Iterable[str], limit: int = 20) -> list[tuple[str,
         safe = warning.encode("ascii", "replace").decode("ascii").replace("\r", " ").replace("\n", " ")
         out.append(("x-interlingua-warning", safe[:500]))
     return out
+
+
+async def send_asgi_error(err: GatewayError, scope: Any, send: Any) -> None:
+    """Answer ``err`` at the ASGI edge (before Quart), in the client's envelope."""
+    fmt = client_format(scope["path"], (name for name, _ in scope["headers"]))
+    body = error_body(err, fmt)
+    headers = [(k.encode(), v.encode()) for k, v in error_headers(err, fmt)]
+    headers.append((b"content-length", str(len(body)).encode()))
+    start = {"type": "http.response.start", "status": error_status(err, fmt), "headers": headers, "trailers": False}
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})

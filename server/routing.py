@@ -1,7 +1,9 @@
-"""Which provider serves a model name, under which upstream name.
+"""Which upstream targets serve a model name, under which upstream names.
 
-``models[]`` entries are tried in order and the first whose name (or glob)
-matches wins. Allow and block lists are globs too. Lookups are memoised: the
+A :class:`Route` holds an *ordered* list of candidate :class:`Target` s (one today per
+model entry; balancing and failover order them), so the attempt stage never assumes a
+single upstream. ``models[]`` entries are tried in order and the first whose name (or
+glob) matches wins. Allow and block lists are globs too. Lookups are memoised: the
 set of model names clients send is small, and a hit costs one dict lookup on
 the hot path.
 """
@@ -16,17 +18,30 @@ from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.config import Config, ProviderConfig
 from interlingua.translate import Policy
 
-__all__ = ["Route", "Router"]
+__all__ = ["Route", "Router", "Target"]
 
 _CACHE_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """One upstream that can serve a route: a provider, the model name it is asked for,
+    and the translation policy for its format (dialects differ)."""
+
+    provider: ProviderConfig
+    upstream_model: str
+    policy: Policy
+
+    @property
+    def name(self) -> str:
+        """``provider/upstream-model``: how logs, metrics and headers name the target."""
+        return f"{self.provider.name}/{self.upstream_model}"
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     client_model: str
-    upstream_model: str
-    provider: ProviderConfig
-    policy: Policy
+    targets: tuple[Target, ...]
 
 
 def _glob(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -59,7 +74,7 @@ class Router:
             )
         for pattern, entry, provider, policy in self._entries:
             if pattern.match(model):
-                route = Route(model, entry.upstream_model or model, provider, policy)
+                route = Route(model, (Target(provider, entry.upstream_model or model, policy),))
                 if len(self._cache) < _CACHE_LIMIT:
                     self._cache[model] = route
                 return route

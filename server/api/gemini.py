@@ -21,20 +21,19 @@ import orjson
 from quart import Blueprint, Response, request
 
 from interlingua.errors import InvalidRequest, NotFound
-from interlingua.server.calls import read_call
-from interlingua.server.gateway import Gateway
-from interlingua.server.proxy import forward_plain, generate
-from interlingua.server.tokens import estimate_input_tokens
+from interlingua.server.pipeline.execute import count_tokens, generate
+from interlingua.server.state import StateHolder
+from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
 
 __all__ = ["blueprint", "model_info", "model_list"]
 
-_FMT = Format.GEMINI
+_SURFACE = surface_for(Format.GEMINI)
 _JSON = {"content-type": "application/json"}
 _METHODS = ["generateContent", "streamGenerateContent", "countTokens"]
 
 
-def blueprint(gw: Gateway) -> Blueprint:
+def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("gemini", __name__)
 
     @bp.post("/v1beta/models/<path:target>")
@@ -44,38 +43,39 @@ def blueprint(gw: Gateway) -> Blueprint:
         if not model:
             raise NotFound("expected /v1beta/models/{model}:{method}", code="route_not_found")
         if method == "generateContent":
-            return await generate(gw, _FMT, await read_call(_FMT, model=model, stream=False))
+            return await generate(holder, _SURFACE, model=model, stream=False)
         if method == "streamGenerateContent":
             sse = request.args.get("alt") == "sse"
-            return await generate(gw, _FMT, await read_call(_FMT, model=model, stream=True, sse=sse))
+            return await generate(holder, _SURFACE, model=model, stream=True, sse=sse)
         if method == "countTokens":
-            return await _count_tokens(gw, model)
+            return await count_tokens(holder, _SURFACE, model=model, stream=False)
         raise NotFound(f"method {method!r} is not served; this gateway serves {', '.join(_METHODS)}")
 
     @bp.get("/v1beta/models")
     async def list_models() -> Response:
-        return model_list(gw)
+        return model_list(holder)
 
     @bp.get("/v1beta/models/<path:model>")
     async def get_model(model: str) -> Response:
-        return model_info(gw, model)
+        return model_info(holder, model)
 
     return bp
 
 
-def model_list(gw: Gateway) -> Response:
+def model_list(holder: StateHolder) -> Response:
     """Gemini's list shape (also for ``GET /v1/models`` from a Gemini client)."""
-    models = [_model(model_id, display) for model_id, display in gw.router.listed()]
+    models = [_model(model_id, display) for model_id, display in holder.current.router.listed()]
     return Response(orjson.dumps({"models": models}), headers=_JSON)
 
 
-def model_info(gw: Gateway, model: str) -> Response:
+def model_info(holder: StateHolder, model: str) -> Response:
     model = model.removeprefix("models/")
+    router = holder.current.router
     try:
-        gw.router.route(model)
+        router.route(model)
     except InvalidRequest:
         raise NotFound(f"model {model!r} is not served by this gateway", param="model") from None
-    display = dict(gw.router.listed()).get(model, model)
+    display = dict(router.listed()).get(model, model)
     return Response(orjson.dumps(_model(model, display)), headers=_JSON)
 
 
@@ -87,25 +87,3 @@ def _model(model_id: str, display: str) -> dict[str, Any]:
         "displayName": display,
         "supportedGenerationMethods": _METHODS,
     }
-
-
-async def _count_tokens(gw: Gateway, model: str) -> Response:
-    call = await read_call(_FMT, model=model, stream=False, conversation=False)
-    route = gw.router.route(model)
-    upstream = gw.upstream(route.provider.name)
-    body = call.body
-    inner = body.get("generateContentRequest")
-    if inner is not None and not isinstance(inner, dict):
-        raise InvalidRequest("generateContentRequest: must be an object", param="generateContentRequest")
-    if upstream.format is _FMT:
-        payload = call.raw
-        if inner is not None and "model" in inner and route.upstream_model != model:
-            # The nested request names the model too; it must name the upstream's.
-            inner = {**inner, "model": f"models/{route.upstream_model}"}
-            payload = orjson.dumps({**body, "generateContentRequest": inner})
-        return await forward_plain(upstream, "count_tokens", payload, _FMT, model=route.upstream_model)
-    count = estimate_input_tokens(inner if inner is not None else body, _FMT.value)
-    return Response(
-        orjson.dumps({"totalTokens": count}),
-        headers={**_JSON, "x-interlingua-warning": "totalTokens is a local estimate"},
-    )

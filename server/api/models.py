@@ -19,7 +19,7 @@ from quart import Blueprint, Response, request
 from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.api import gemini
 from interlingua.server.errors import client_format
-from interlingua.server.gateway import Gateway
+from interlingua.server.state import StateHolder
 from interlingua.translate import Format
 
 __all__ = ["blueprint"]
@@ -27,27 +27,27 @@ __all__ = ["blueprint"]
 _JSON = {"content-type": "application/json"}
 
 
-def _model(gw: Gateway, fmt: Format, model_id: str, display: str) -> dict[str, Any]:
+def _model(holder: StateHolder, fmt: Format, model_id: str, display: str) -> dict[str, Any]:
     if fmt is Format.ANTHROPIC_MESSAGES:
-        created = datetime.fromtimestamp(gw.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        created = datetime.fromtimestamp(holder.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"type": "model", "id": model_id, "display_name": display, "created_at": created}
-    owner = gw.router.route(model_id).provider.name
-    return {"id": model_id, "object": "model", "created": gw.started_at, "owned_by": owner}
+    owner = holder.current.router.route(model_id).targets[0].provider.name
+    return {"id": model_id, "object": "model", "created": holder.started_at, "owned_by": owner}
 
 
 def _format() -> Format:
     return client_format(request.path, (name for name, _ in request.scope["headers"]))
 
 
-def blueprint(gw: Gateway) -> Blueprint:
+def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("models", __name__)
 
     @bp.get("/v1/models")
     async def list_models() -> Response:
         fmt = _format()
         if fmt is Format.GEMINI:
-            return gemini.model_list(gw)
-        data = [_model(gw, fmt, model_id, display) for model_id, display in gw.router.listed()]
+            return gemini.model_list(holder)
+        data = [_model(holder, fmt, model_id, display) for model_id, display in holder.current.router.listed()]
         if fmt is Format.ANTHROPIC_MESSAGES:
             first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
             body: dict[str, Any] = {"data": data, "has_more": False, "first_id": first, "last_id": last}
@@ -58,12 +58,13 @@ def blueprint(gw: Gateway) -> Blueprint:
     @bp.get("/v1/models/<path:model_id>")
     async def get_model(model_id: str) -> Response:
         if _format() is Format.GEMINI:
-            return gemini.model_info(gw, model_id)
+            return gemini.model_info(holder, model_id)
+        router = holder.current.router
         try:
-            gw.router.route(model_id)
+            router.route(model_id)
         except InvalidRequest:
             raise NotFound(f"model {model_id!r} is not served by this gateway", param="model") from None
-        display = dict(gw.router.listed()).get(model_id, model_id)
-        return Response(orjson.dumps(_model(gw, _format(), model_id, display)), headers=_JSON)
+        display = dict(router.listed()).get(model_id, model_id)
+        return Response(orjson.dumps(_model(holder, _format(), model_id, display)), headers=_JSON)
 
     return bp

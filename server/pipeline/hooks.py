@@ -8,8 +8,9 @@ and a disabled feature costs nothing at all (it is not in the list).
 =================  =====================================  ===================================
 point              when                                   typical use
 =================  =====================================  ===================================
-request_start      after ingress: model and stream known  start a span, count in flight
-admit              before routing; may raise GatewayError key's model allow list, rate limits
+request_start      the context exists (body not yet read) start a span, count requests
+admit              body read, before routing; may raise   in-flight and rate limits, the key's
+                   GatewayError                           model allow list
 before_attempt     before each upstream call              pick a key, reserve, inject headers
 after_attempt      after each call's status/failure       cooldowns, attempt metrics
 response_headers   when the response starts               rate-limit headers, server-timing
@@ -18,8 +19,8 @@ complete           the answer ended (streams: last byte,  settle usage, metrics,
                    client gone or upstream cut)
 =================  =====================================  ===================================
 
-``complete`` runs exactly once per request that passed ingress, whatever the outcome
-(errors and cancelled streams included), with ``ctx.outcome`` set. A hook that raises in
+``complete`` runs exactly once per request that had a ``request_start``, whatever the
+outcome (errors and cancelled streams included), with ``ctx.outcome`` set. A hook that raises in
 ``admit`` rejects the request with that error; exceptions elsewhere are logged and never
 reach the client (observability must not break requests).
 
@@ -39,17 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["Feature", "Hooks"]
 
 log = logging.getLogger("interlingua.server")
-
-_POINTS = (
-    "request_start",
-    "admit",
-    "before_attempt",
-    "after_attempt",
-    "response_headers",
-    "first_byte",
-    "complete",
-)
-
 
 class Feature:
     """Base class: every hook is a no-op; override what the feature needs."""
@@ -150,7 +140,7 @@ class Hooks:
         out: list[tuple[str, str]] = []
         for hook in self._response_headers:
             try:
-                out.extend(hook(ctx))  # type: ignore[call-overload]
+                out.extend(hook(ctx))  # type: ignore[arg-type]
             except Exception:
                 log.exception("response_headers hook failed (request %s)", ctx.request_id)
         return out
@@ -175,5 +165,3 @@ async def _quietly(hook: Callable[..., object], *args: object) -> None:
     except Exception:
         log.exception("%s hook failed", getattr(hook, "__qualname__", hook))
 
-
-POINTS = _POINTS

@@ -302,10 +302,10 @@ def run_conformance(pytest_args: Iterable[str]) -> JSON:
 def client_surfaces(formats: list[str]) -> list[str]:
     """The formats the gateway serves to clients (the others are upstream-only there)."""
     try:
-        from interlingua.server.calls import _CONVERSATION  # the client formats the gateway reads
+        from interlingua.server.surfaces import SURFACES  # the client formats the gateway reads
     except ImportError:
         return formats
-    return [f for f in formats if f in {fmt.value for fmt in _CONVERSATION}]
+    return [f for f in formats if f in {fmt.value for fmt in SURFACES}]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,8 @@ import pytest
 from server_helpers import GEMINI_BODY, formats_config
 
 from interlingua.server.demo import FakeUpstream
-from interlingua.server.streaming import passthrough_stream
 from interlingua.server.testing import running_gateway
+from interlingua.streams.tap import StreamTap
 from interlingua.translate import Format
 
 
@@ -76,41 +76,36 @@ async def test_bedrock_stream_cut_reaches_openai_client_as_error(
     assert "error" in _last_data(resp.text)
 
 
-class _Chunks(httpx.AsyncByteStream):
-    def __init__(self, *chunks: bytes) -> None:
-        self.chunks = chunks
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self.chunks:
-            yield chunk
-
-
-async def _relay(fmt: Format, *chunks: bytes, sse: bool = True) -> bytes:
-    response = httpx.Response(200, stream=_Chunks(*chunks))
-    return b"".join([c async for c in passthrough_stream(response, fmt, "p", sse=sse)])
+def _complete(fmt: Format, *chunks: bytes, sse: bool = True) -> bool:
+    tap = StreamTap(fmt, sse=sse)
+    for chunk in chunks:
+        tap.feed(chunk)
+    tap.finish()
+    return tap.complete
 
 
-async def test_passthrough_completion_markers_per_format() -> None:
-    # Gemini array streams are complete when the array closes; cut short, the array is closed with an error.
+def test_passthrough_completion_per_format() -> None:
+    """Passthrough streams are judged complete by the format's own decoder, not byte markers."""
+    # Gemini array streams are complete when the last element had a finish reason.
     whole = b'[{"candidates": []}\r\n,\r\n{"candidates": [{"finishReason": "STOP"}]}]'
-    assert await _relay(Format.GEMINI, whole[:20], whole[20:], sse=False) == whole
-    cut = await _relay(Format.GEMINI, whole[:20], sse=False)
-    assert orjson.loads(cut)[-1]["error"]["code"] == 502
+    assert _complete(Format.GEMINI, whole[:20], whole[20:], sse=False)
+    assert not _complete(Format.GEMINI, whole[:20], sse=False)
     # Gemini SSE: the finishReason may be far from the end (usage and ids follow it).
     last = (
         b'data: {"candidates": [{"finishReason": "STOP"}], "usageMetadata": {"x": "'
         + b"y" * 600
         + b'"}}\r\n\r\n'
     )
-    assert await _relay(Format.GEMINI, last) == last
-    assert b'"error"' in await _relay(Format.GEMINI, b'data: {"candidates": []}\r\n\r\n')
-    # Responses: the terminal event carries the whole response, the marker split across chunks.
-    done = (
-        b'event: response.completed\ndata: {"type":"response.completed","response":{"output":"' + b"z" * 900
-    )
-    done += b'"}}\n\n'
-    assert await _relay(Format.OPENAI_RESPONSES, done[:40], done[40:]) == done
-    truncated = await _relay(
+    assert _complete(Format.GEMINI, last)
+    assert not _complete(Format.GEMINI, b'data: {"candidates": []}\r\n\r\n')
+    # Responses: the terminal event carries the whole response, split across chunks.
+    done = b'event: response.completed\ndata: {"type":"response.completed","response":{"output":[' + b" " * 900
+    done += b"]}}\n\n"
+    assert _complete(Format.OPENAI_RESPONSES, done[:40], done[40:])
+    assert not _complete(
         Format.OPENAI_RESPONSES, b'event: response.created\ndata: {"type":"response.created"}\n\n'
     )
-    assert b"event: error" in truncated
+    # The quotes of generated text cannot fake a terminal event.
+    fake = b'data: {"choices":[{"index":0,"delta":{"content":"data: [DONE]"}}]}\n\n'
+    assert not _complete(Format.OPENAI_CHAT, fake)
+    assert _complete(Format.OPENAI_CHAT, fake, b"data: [DONE]\n\n")

@@ -103,14 +103,26 @@ async def test_streaming_upstream_error_event_passed_through(
     assert data.count(b"event: error") == 1
 
 
-async def test_streaming_truncated_without_terminal_event_is_reported(
+async def test_streaming_upstream_error_chunk_is_the_streams_end(
     client: httpx.AsyncClient, upstream: FakeUpstream
 ) -> None:
-    # error-after sends an OpenAI error chunk and ends the body cleanly, without [DONE].
+    # error-after sends an OpenAI error chunk and ends the body cleanly, without [DONE]: the
+    # upstream's own error is a proper end (the SDK raises on it), so no second error follows.
     upstream.fault_next("error-after:2")
     status, data = await _stream_text(client, "/v1/chat/completions", OPENAI_STREAM)
     assert status == 200
-    assert data.count(b'"error"') == 2
+    assert data.count(b'"error"') == 1
+    assert data.rstrip().endswith(b"}}")
+
+
+async def test_streaming_truncated_without_terminal_event_is_reported(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    upstream.fault_next("die-after:2")
+    status, data = await _stream_text(client, "/v1/chat/completions", OPENAI_STREAM)
+    assert status == 200
+    assert data.count(b'"error"') == 1
+    assert b"[DONE]" not in data
 
 
 @pytest.mark.parametrize(

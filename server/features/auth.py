@@ -1,0 +1,135 @@
+"""Inbound authentication at the ASGI edge: who is calling, as a typed :class:`Principal`.
+
+Clients present a key in their own convention: ``Authorization: Bearer`` (OpenAI SDKs,
+Bedrock API keys), ``x-api-key`` (Anthropic), ``x-goog-api-key`` (Gemini), or Gemini's
+``?key=`` query parameter (on Gemini paths only). Each presented value is offered to the
+chain of :class:`Authenticator` s in order (static ``server.api_keys`` first; issued
+virtual keys join the chain); the first that recognises it yields the principal, which
+the pipeline reads with :func:`principal_of`. With no authenticator configured every
+request is the anonymous principal. Otherwise a request without a recognised key gets
+401 in its client's envelope, before its body is read: an unauthenticated client never
+makes the gateway read or parse a body.
+
+``/healthz`` and ``/readyz`` are open; surfaces with their own credentials (admin API,
+metrics, dashboard) are listed in ``open_prefixes`` by the features that add them. Keys
+are compared in constant time and never logged (there is no access log of URLs; errors
+do not echo them).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qsl
+
+from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, Scope
+
+from interlingua.errors import AuthenticationFailed, Overloaded
+from interlingua.server.config import Config
+from interlingua.server.errors import send_asgi_error
+from interlingua.server.pipeline.context import ANONYMOUS, Principal
+from interlingua.server.services import Services
+from interlingua.server.surfaces import accepts_query_key
+
+if TYPE_CHECKING:
+    from interlingua.server.state import StateHolder
+
+__all__ = ["AuthMiddleware", "Authenticator", "StaticKeys", "build_authenticators", "principal_of"]
+
+_SCOPE_KEY = "interlingua.principal"
+_KEY_HEADERS = (b"authorization", b"x-api-key", b"x-goog-api-key")
+_OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+def principal_of(scope: Any) -> Principal:
+    found = scope.get(_SCOPE_KEY)
+    return found if isinstance(found, Principal) else ANONYMOUS
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, credential: bytes) -> Principal | None:
+        """The principal ``credential`` belongs to, or None when this authenticator does not know it."""
+        ...
+
+
+class StaticKeys:
+    """``server.api_keys``: named ``static-key-1``, ``static-key-2``, ... by position."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = [key.encode() for key in keys]
+        self._principals = [Principal("static_key", f"static-key-{i + 1}") for i in range(len(keys))]
+
+    async def authenticate(self, credential: bytes) -> Principal | None:
+        # Compare against every key, so timing does not tell which (or whether one) matched.
+        found = None
+        for key, principal in zip(self._keys, self._principals, strict=True):
+            if hmac.compare_digest(credential, key):
+                found = principal
+        return found
+
+
+def build_authenticators(config: Config, services: Services) -> list[Authenticator]:
+    """The chain for one config snapshot, in the order keys are tried."""
+    chain: list[Authenticator] = []
+    keys = [key.get_secret_value() for key in config.server.api_keys]
+    if keys:
+        chain.append(StaticKeys(keys))
+    return chain
+
+
+def presented_keys(scope: Any) -> list[bytes]:
+    """Every value the request presents as a key, in the clients' conventions."""
+    found: list[bytes] = []
+    for name, value in scope["headers"]:
+        if name not in _KEY_HEADERS:
+            continue
+        if name == b"authorization":
+            scheme, _, value = value.partition(b" ")
+            if scheme.lower() != b"bearer":
+                continue
+            value = value.strip()
+        if value:
+            found.append(value)
+    query: bytes = scope["query_string"]
+    if b"key=" in query and accepts_query_key(scope["path"]):
+        found.extend(v.encode() for n, v in parse_qsl(query.decode("latin-1")) if n == "key" and v)
+    return found
+
+
+class AuthMiddleware:
+    """The chain comes from the current state snapshot, so a reload changes keys at once."""
+
+    def __init__(self, app: ASGIFramework, holder: StateHolder, open_prefixes: Iterable[str] = ()) -> None:
+        self.app = app
+        self._holder = holder
+        self._open_prefixes = tuple(open_prefixes)
+
+    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        if scope["type"] != "http" or self._open(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if not self._holder.ready:
+            await send_asgi_error(Overloaded("the gateway is starting or stopping"), scope, send)
+            return
+        chain = self._holder.current.authenticators
+        if chain:
+            principal = await _authenticate(chain, scope)
+            if principal is None:
+                err = AuthenticationFailed("invalid or missing API key for this gateway")
+                await send_asgi_error(err, scope, send)
+                return
+            scope[_SCOPE_KEY] = principal  # type: ignore[literal-required]
+        await self.app(scope, receive, send)
+
+    def _open(self, path: str) -> bool:
+        return path in _OPEN_PATHS or (bool(self._open_prefixes) and path.startswith(self._open_prefixes))
+
+
+async def _authenticate(chain: Sequence[Authenticator], scope: Scope) -> Principal | None:
+    for credential in presented_keys(scope):
+        for authenticator in chain:
+            principal = await authenticator.authenticate(credential)
+            if principal is not None:
+                return principal
+    return None

@@ -1,0 +1,53 @@
+"""``x-request-id`` on every response: the client's (if printable ASCII, at most 128
+characters) or a new ``req_<24 hex>``. Handlers and the pipeline read it with
+:func:`request_id_of`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
+
+__all__ = ["RequestIdMiddleware", "request_id_of"]
+
+_SCOPE_KEY = "interlingua.request_id"
+
+
+def request_id_of(scope: MutableMapping[str, Any] | Any) -> str:
+    value = scope.get(_SCOPE_KEY)
+    return value if isinstance(value, str) else ""
+
+
+def _new_request_id() -> bytes:
+    return b"req_" + os.urandom(12).hex().encode()
+
+
+def _client_request_id(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
+    for name, value in headers:
+        if name == b"x-request-id":
+            if 0 < len(value) <= 128 and value.isascii() and all(32 < c < 127 for c in value):
+                return value
+            return None
+    return None
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIFramework) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _client_request_id(scope["headers"]) or _new_request_id()
+        scope[_SCOPE_KEY] = request_id.decode()  # type: ignore[literal-required]
+
+        async def send_with_id(event: ASGISendEvent) -> None:
+            if event["type"] == "http.response.start":
+                event["headers"] = [*event["headers"], (b"x-request-id", request_id)]
+            await send(event)
+
+        await self.app(scope, receive, send_with_id)

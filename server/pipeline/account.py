@@ -1,0 +1,70 @@
+"""The account stage: close a request's books exactly once, whatever happened.
+
+Sets the outcome, status and last-byte time on the context, then runs the features'
+``complete`` hooks (settle limits, metrics, logs). Called by the execute stage for plain
+answers and errors, and by the stream relays when a stream ends (done, cut by the
+upstream, or abandoned by the client).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from interlingua.errors import GatewayError
+from interlingua.server.pipeline.context import Outcome, RequestContext
+
+__all__ = ["CONTEXTS_KEY", "UPSTREAM_RESPONSE_KEY", "AccountingGuard", "account", "outcome_of"]
+
+# The scope key listing a request's contexts, and the extras key of an unread upstream answer.
+CONTEXTS_KEY = "interlingua.contexts"
+UPSTREAM_RESPONSE_KEY = "pipeline.upstream_response"
+
+
+def outcome_of(err: GatewayError) -> Outcome:
+    if err.fault == "client":
+        return Outcome.CLIENT_ERROR
+    if err.fault == "upstream":
+        return Outcome.UPSTREAM_ERROR
+    return Outcome.GATEWAY_ERROR
+
+
+async def account(
+    ctx: RequestContext, outcome: Outcome, status: int | None = None, error: GatewayError | None = None
+) -> None:
+    if ctx.outcome is not None:
+        return  # already accounted
+    ctx.outcome = outcome
+    ctx.status = status if status is not None else (error.status if error is not None else ctx.status)
+    ctx.error = error
+    if ctx.timings.last_byte is None:
+        ctx.timings.last_byte = time.perf_counter()
+    await ctx.state.hooks.complete(ctx)
+
+
+class AccountingGuard:
+    """ASGI safety net: every request context is accounted, even when no stage got to it.
+
+    A stream's generator accounts its request when it ends; but if the client leaves
+    before the response body was ever iterated, the generator never runs and its
+    ``finally`` never happens. When the ASGI call ends (normally or cancelled), any
+    context still open is accounted as cancelled and its upstream response closed.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            for ctx in scope.get(CONTEXTS_KEY, ()):
+                if ctx.outcome is None:
+                    await _abandon(ctx)
+
+
+async def _abandon(ctx: RequestContext) -> None:
+    pending = ctx.extras.pop(UPSTREAM_RESPONSE_KEY, None)
+    if pending is not None:
+        await pending.aclose()
+    await account(ctx, Outcome.CANCELLED, 499)

@@ -1,0 +1,149 @@
+"""The attempt stage: the one function that calls an upstream and classifies its answer.
+
+Every upstream call of the gateway (generation, count tokens; passthrough or translated;
+plain or stream) goes through :func:`attempt`, so retries, failover, key rotation,
+cooldowns and per-attempt telemetry have exactly one place to wrap.
+
+Classification of the answer:
+
+- 2xx: the response is returned with its body unread (the relay stage streams it).
+- 3xx: the gateway does not follow upstream redirects (a redirect could point anywhere);
+  502 in the client's envelope.
+- 4xx/5xx: the error body is read (at most 1 MiB) and parsed into a
+  :class:`~interlingua.errors.GatewayError` (status, kind, retryable, retry-after kept);
+  a client of the upstream's own format gets the upstream's JSON body verbatim when it
+  arrived whole and is a JSON object. Upstream secrets are redacted from both.
+- transport failure (connect, timeout, reset): the classified gateway error (502/504).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+import httpx
+import orjson
+
+from interlingua.errors import GatewayError, UpstreamError
+from interlingua.server.errors import UpstreamRefused
+from interlingua.server.headers import response_headers
+from interlingua.server.pipeline.context import Attempt, AttemptOutcome, RequestContext
+from interlingua.server.routing import Target
+from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
+from interlingua.translate import parse_error
+
+__all__ = ["MAX_ERROR_BODY", "Outgoing", "attempt"]
+
+log = logging.getLogger("interlingua.server")
+
+MAX_ERROR_BODY = 1 << 20
+
+
+class Outgoing:
+    """What one attempt sends: the operation, the body bytes and where the URL's parts come from."""
+
+    __slots__ = ("model", "op", "payload", "same_format", "sse", "stream")
+
+    def __init__(
+        self, op: str, payload: bytes, *, same_format: bool, model: str, stream: bool = False, sse: bool = True
+    ) -> None:
+        self.op = op
+        self.payload = payload
+        self.same_format = same_format
+        self.model = model
+        self.stream = stream
+        self.sse = sse
+
+
+async def attempt(
+    ctx: RequestContext,
+    target: Target,
+    upstream: Upstream,
+    outgoing: Outgoing,
+    client_headers: Iterable[tuple[bytes, bytes]],
+) -> httpx.Response:
+    """Call ``upstream`` once; the 2xx response (body unread) or a raised GatewayError."""
+    current = Attempt(target, len(ctx.attempts) + 1)
+    ctx.attempts.append(current)
+    hooks = ctx.state.hooks
+    await hooks.before_attempt(ctx, current)
+    ctx.timings.upstream_sent = time.perf_counter()
+    try:
+        resp = await upstream.send(
+            outgoing.op,
+            outgoing.payload,
+            client_headers,
+            same_format=outgoing.same_format,
+            model=outgoing.model,
+            stream=outgoing.stream,
+            sse=outgoing.sse,
+        )
+        current.status = resp.status_code
+        if resp.status_code >= 300:
+            raise await _refusal(resp, upstream)
+    except GatewayError as err:
+        current.error, current.outcome, current.ended = err, AttemptOutcome.ERROR, time.perf_counter()
+        await hooks.after_attempt(ctx, current)
+        raise
+    current.outcome = AttemptOutcome.OK
+    ctx.upstream_format = upstream.format
+    await hooks.after_attempt(ctx, current)
+    return resp
+
+
+async def _refusal(resp: httpx.Response, upstream: Upstream) -> GatewayError:
+    """The error for a non-2xx answer (the response is closed here)."""
+    status = resp.status_code
+    if status < 400:
+        await resp.aclose()
+        return UpstreamError(
+            f"the upstream answered with a redirect (HTTP {status}), which the gateway does not follow",
+            status=502,
+            kind="api_error",
+            provider=upstream.provider.name,
+        )
+    try:
+        data, whole = await _read_limited(resp)
+    except TRANSPORT_ERRORS as exc:
+        return classify(exc, upstream.provider.name)
+    finally:
+        await resp.aclose()
+    redact = upstream.redactor
+    data = redact.data(data)
+    error = _parse(status, upstream.adapter.error_body(data, resp.headers), resp, upstream)
+    error.message = redact.text(error.message)
+    error.provider = upstream.provider.name
+    headers = [(name, redact.text(value)) for name, value in response_headers(resp.headers.raw)]
+    verbatim = data if whole and _json_object(resp, data) else None
+    return UpstreamRefused(error, upstream.format, verbatim, headers)
+
+
+def _parse(status: int, data: bytes, resp: httpx.Response, upstream: Upstream) -> GatewayError:
+    retry_after = resp.headers.get("retry-after")
+    try:
+        return parse_error(status, data, source=upstream.format, retry_after=retry_after)
+    except Exception:  # the error path must not fail: keep status and retry-after at least
+        log.exception("parse_error failed for an upstream HTTP %s", status)
+        return UpstreamError(f"the upstream answered HTTP {status}", status=status, retry_after=retry_after)
+
+
+def _json_object(resp: httpx.Response, data: bytes) -> bool:
+    """A whole JSON object, as a same-format client may be given verbatim."""
+    if not resp.headers.get("content-type", "").startswith("application/json"):
+        return False
+    try:
+        return type(orjson.loads(data)) is dict
+    except orjson.JSONDecodeError:
+        return False
+
+
+async def _read_limited(resp: httpx.Response) -> tuple[bytes, bool]:
+    """At most :data:`MAX_ERROR_BODY` bytes, and whether that was the whole body."""
+    data = bytearray()
+    async for chunk in resp.aiter_raw():
+        data += chunk
+        if len(data) > MAX_ERROR_BODY:
+            return bytes(data[:MAX_ERROR_BODY]), False
+    return bytes(data), True
+

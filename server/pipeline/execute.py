@@ -1,0 +1,101 @@
+"""One API request through the stages: ingress, authenticate, admit, route, attempt, relay, account.
+
+``docs/design/pipeline.md`` describes the stages, the context and the hook points. The
+blueprints in ``server/api/`` only say which surface and operation a route is and where
+the model and stream flag come from; everything else happens here, in the same order
+for every client format and operation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from quart import Response, request
+from werkzeug.datastructures import Headers
+
+from interlingua.errors import GatewayError
+from interlingua.server.errors import error_response, warning_headers
+from interlingua.server.features.auth import principal_of
+from interlingua.server.features.request_id import request_id_of
+from interlingua.server.pipeline.account import CONTEXTS_KEY, account, outcome_of
+from interlingua.server.pipeline.attempt import Outgoing, attempt
+from interlingua.server.pipeline.context import Operation, Outcome, RequestContext
+from interlingua.server.pipeline.ingress import ClientCall, read_call
+from interlingua.server.pipeline.prepare import count_tokens_payload, prepare_generate
+from interlingua.server.pipeline.relay import relay
+from interlingua.server.routing import Target
+from interlingua.server.state import StateHolder
+from interlingua.server.surfaces import ClientSurface
+from interlingua.server.tokens import estimate_for
+from interlingua.server.upstream import Upstream
+
+__all__ = ["count_tokens", "generate"]
+
+
+async def generate(holder: StateHolder, surface: ClientSurface, **read: Any) -> Response:
+    """Serve a generation call; ``read``: what the URL says (``model``, ``stream``, ``sse``)."""
+    return await _serve(holder, surface, "generate", read)
+
+
+async def count_tokens(holder: StateHolder, surface: ClientSurface, **read: Any) -> Response:
+    """Serve a count-tokens call: forwarded to an upstream of the client's format, else a
+    local estimate (said so in ``x-interlingua-warning``)."""
+    return await _serve(holder, surface, "count_tokens", {"conversation": False, **read})
+
+
+async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, read: dict[str, Any]) -> Response:
+    state = holder.acquire()
+    ctx = RequestContext(request_id_of(request.scope), surface, op, state)
+    scope: dict[str, Any] = request.scope  # type: ignore[assignment]
+    scope.setdefault(CONTEXTS_KEY, []).append(ctx)  # for the AccountingGuard
+    try:
+        await state.hooks.request_start(ctx)
+        try:
+            call = await read_call(surface, **read)
+            ctx.client_model, ctx.stream = call.model, call.stream
+            ctx.principal = principal_of(request.scope)
+            await state.hooks.admit(ctx)
+            ctx.route = state.router.route(call.model)
+            response, streaming = await _attempt_and_relay(ctx, call, op)
+        except GatewayError as err:
+            response = error_response(err, surface.format, _headers(ctx))
+            await account(ctx, outcome_of(err), response.status_code, err)
+            return response
+        response.headers.extend(Headers(_headers(ctx)))
+        if not streaming:
+            await account(ctx, Outcome.OK, response.status_code)
+        return response
+    finally:
+        holder.release(state)
+
+
+async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operation) -> tuple[Response, bool]:
+    assert ctx.route is not None
+    target = ctx.route.targets[0]
+    upstream = ctx.state.upstreams[target.provider.name]
+    if op == "count_tokens":
+        return await _count_tokens(ctx, call, target, upstream), False
+    prepared = prepare_generate(call, target, upstream)
+    ctx.warnings.extend(prepared.warnings)
+    resp = await attempt(ctx, target, upstream, prepared.outgoing, request.scope["headers"])
+    return await relay(ctx, call, target, upstream, resp, strip_usage_chunk=prepared.strip_usage_chunk)
+
+
+async def _count_tokens(ctx: RequestContext, call: ClientCall, target: Target, upstream: Upstream) -> Response:
+    if upstream.format is call.fmt:
+        payload = count_tokens_payload(call, target)
+        outgoing = Outgoing("count_tokens", payload, same_format=True, model=target.upstream_model)
+        resp = await attempt(ctx, target, upstream, outgoing, request.scope["headers"])
+        response, _ = await relay(ctx, call, target, upstream, resp)
+        ctx.usage.reported = False  # a count is not usage
+        return response
+    count, note = estimate_for(call.surface, call.body)
+    ctx.warnings.append(note)
+    body = call.surface.count_tokens_body
+    assert body is not None  # only surfaces with a count endpoint route here
+    return Response(orjson.dumps(body(count)), headers={"content-type": "application/json"})
+
+
+def _headers(ctx: RequestContext) -> list[tuple[str, str]]:
+    return [*warning_headers(ctx.warnings), *ctx.state.hooks.response_headers(ctx)]

@@ -1,0 +1,142 @@
+"""Ingress: read a client's call, with only the checks needed to route and relay it.
+
+The passthrough path must not pay for schema validation, so only what routing and
+relaying need is checked here, per the client's :class:`~interlingua.server.surfaces.ClientSurface`:
+a JSON object no deeper than :data:`MAX_JSON_DEPTH`, the model (in the body, or in the
+URL for Gemini and Bedrock) given once, the stream flag, and that the conversation field
+has the right JSON type. Full validation runs on the translated path.
+
+Why a depth limit: orjson parses up to 1,024 levels but serialises only 255, so a body
+between the two parsed, then failed wherever the gateway re-serialised it (a 500). One
+limit, checked before any work, turns that into a 400 in the client's envelope. Bodies
+shorter than 512 bytes cannot be that deep (each level takes two bytes) and skip the check.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from quart import request
+
+from interlingua.errors import InvalidRequest
+from interlingua.server.surfaces import ClientSurface
+from interlingua.translate import Format
+
+__all__ = ["MAX_JSON_DEPTH", "ClientCall", "check_depth", "read_call"]
+
+# orjson's serialisation limit: a deeper body could not be re-serialised anywhere.
+MAX_JSON_DEPTH = 255
+# Top-level keys whose duplicates would let the routed value differ from the forwarded one.
+_ROUTING_KEYS = (b'"model"', b'"stream"')
+
+
+@dataclass(slots=True)
+class ClientCall:
+    """One client request: its bytes, parsed body, model and stream mode."""
+
+    surface: ClientSurface
+    raw: bytes
+    body: dict[str, Any]
+    model: str
+    stream: bool
+    # Gemini streams without ?alt=sse are one JSON array rather than SSE.
+    sse: bool = True
+
+    @property
+    def fmt(self) -> Format:
+        return self.surface.format
+
+    @property
+    def model_in_body(self) -> bool:
+        return not self.surface.model_in_url
+
+
+def check_depth(raw: bytes, body: Any) -> None:
+    """400 when ``body`` (parsed from ``raw``) nests deeper than :data:`MAX_JSON_DEPTH`."""
+    if len(raw) < 2 * (MAX_JSON_DEPTH + 1):
+        return
+    try:
+        orjson.dumps(body)  # C speed; raises exactly when the nesting passes 255
+    except orjson.JSONEncodeError:
+        raise InvalidRequest(
+            f"the request body is nested more than {MAX_JSON_DEPTH} levels deep", code="json_too_deep"
+        ) from None
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    check_depth(raw, body)
+    return body
+
+
+def _check_routing_duplicates(raw: bytes) -> None:
+    """400 when ``model`` or ``stream`` appears twice at the top level.
+
+    orjson keeps the last value, an upstream parser may keep the first: the gateway would
+    route and authorise one model while the upstream serves another. Only bodies where
+    the key text occurs more than once (a tool schema with a ``model`` property, say) pay
+    for the second, pair-preserving parse.
+    """
+    if all(raw.count(key) < 2 for key in _ROUTING_KEYS):
+        return
+    top: list[list[tuple[str, Any]]] = []
+
+    def keep_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        top[:] = [pairs]  # objects close inner-first: the last one is the top level
+        return dict(pairs)
+
+    json.loads(raw, object_pairs_hook=keep_pairs)
+    names = [name for name, _ in top[0]] if top else []
+    for key in ("model", "stream"):
+        if names.count(key) > 1:
+            raise InvalidRequest(f"{key}: given more than once in the request body", param=key)
+
+
+async def read_call(
+    surface: ClientSurface,
+    *,
+    model: str | None = None,
+    stream: bool | None = None,
+    sse: bool = True,
+    conversation: bool = True,
+) -> ClientCall:
+    """The request as a :class:`ClientCall` (400 naming the problem otherwise).
+
+    ``model``/``stream``: given by the route when the format puts them in the URL.
+    ``conversation``: whether the conversation field is required (count endpoints vary).
+    """
+    raw = await request.get_data(cache=False)
+    assert isinstance(raw, bytes)
+    body = parse_body(raw)
+    if model is None or stream is None:
+        _check_routing_duplicates(raw)
+    if model is None:
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise InvalidRequest("model: a non-empty string is required", param="model")
+    if conversation:
+        _check_conversation(surface, body)
+    if stream is None:
+        flag = body.get("stream")
+        if flag is not None and not isinstance(flag, bool):
+            raise InvalidRequest("stream: must be a boolean", param="stream")
+        stream = flag is True
+    return ClientCall(surface, raw, body, model, stream, sse)
+
+
+def _check_conversation(surface: ClientSurface, body: dict[str, Any]) -> None:
+    key, types, expected = surface.conversation
+    value = body.get(key)
+    if value is None and surface.format is Format.OPENAI_RESPONSES and body.get("previous_response_id"):
+        return  # a continuation may send no new input
+    if not isinstance(value, types):
+        what = "missing" if value is None else expected
+        raise InvalidRequest(f"{key}: {what}", param=key)

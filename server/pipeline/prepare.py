@@ -1,0 +1,111 @@
+"""What one attempt sends to one target: the client's bytes (same format) or a translation.
+
+Same format: the client's bytes go upstream with only the model name changed (Gemini
+and Bedrock clients name it in the URL, which is rebuilt anyway). Another format: the
+body is validated, translated for the target's format and policy, and made ready by the
+target's adapter (model and stream flags where that format wants them).
+
+Also here, what applies only when translating for a client format: OpenAI Responses
+clients are stateful by default, and the gateway is stateless toward other upstream formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from interlingua.errors import InvalidRequest
+from interlingua.server.pipeline.attempt import Outgoing
+from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.rewrite import replace_model
+from interlingua.server.routing import Target
+from interlingua.server.upstream import Upstream
+from interlingua.translate import Format, translate_request
+from interlingua.validation import validate
+
+__all__ = ["Prepared", "count_tokens_payload", "prepare_generate"]
+
+
+@dataclass(slots=True)
+class Prepared:
+    outgoing: Outgoing
+    # Notes for x-interlingua-warning: the gateway's, then the converter's.
+    warnings: list[str] = field(default_factory=list)
+    # The gateway asked the upstream for stream usage the client did not ask for: the
+    # usage-only chunk is taken out of the relayed stream.
+    strip_usage_chunk: bool = False
+
+
+def prepare_generate(call: ClientCall, target: Target, upstream: Upstream) -> Prepared:
+    model = target.upstream_model
+    if upstream.format is call.fmt:
+        if call.stream and not call.surface.stream_usage_wanted(call.body):
+            return _asking_for_usage(call, model)
+        payload = replace_model(call.raw, call.body, model) if call.model_in_body else call.raw
+        return Prepared(
+            Outgoing("generate", payload, same_format=True, model=model, stream=call.stream, sse=call.sse)
+        )
+    notes = _translation_notes(call, upstream.format)
+    validate(call.fmt, "request", call.body)
+    out = translate_request(
+        call.body, source=call.fmt, target=upstream.format, policy=target.policy, model=model, stream=call.stream
+    )
+    body = upstream.adapter.prepare(out.body, model, call.stream)
+    try:
+        payload = orjson.dumps(body)
+    except orjson.JSONEncodeError as exc:  # ingress bounds the depth; translation may add a level or two
+        raise InvalidRequest(f"the translated request could not be serialised: {exc}") from None
+    outgoing = Outgoing("generate", payload, same_format=False, model=model, stream=call.stream)
+    return Prepared(outgoing, _merge_warnings(call, notes, out.warnings))
+
+
+def _asking_for_usage(call: ClientCall, model: str) -> Prepared:
+    """An OpenAI chat stream whose client did not ask for usage: the upstream is asked anyway
+    (``stream_options.include_usage``), since limits and metrics need the tokens of every
+    request; the extra usage chunk is removed before the client sees it."""
+    options = call.body.get("stream_options")
+    options = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+    payload = orjson.dumps({**call.body, "model": model, "stream_options": options})
+    outgoing = Outgoing("generate", payload, same_format=True, model=model, stream=True, sse=call.sse)
+    return Prepared(outgoing, strip_usage_chunk=True)
+
+
+def count_tokens_payload(call: ClientCall, target: Target) -> bytes:
+    """A same-format count-tokens body naming the upstream's model."""
+    model = target.upstream_model
+    if call.model_in_body:
+        return replace_model(call.raw, call.body, model)
+    inner = call.body.get("generateContentRequest")  # Gemini: the nested request names it too
+    if inner is not None and not isinstance(inner, dict):
+        raise InvalidRequest("generateContentRequest: must be an object", param="generateContentRequest")
+    if inner is not None and "model" in inner and model != call.model:
+        return orjson.dumps({**call.body, "generateContentRequest": {**inner, "model": f"models/{model}"}})
+    return call.raw
+
+
+def _translation_notes(call: ClientCall, upstream: Format) -> list[str]:
+    """Checks and warnings that apply only when ``call`` is translated for ``upstream``."""
+    if call.fmt is not Format.OPENAI_RESPONSES:
+        return []
+    body = call.body
+    if body.get("previous_response_id") is not None:
+        raise InvalidRequest(
+            "previous_response_id is not supported: this model is served by a "
+            f"{upstream.value} upstream and the gateway keeps no conversation state; "
+            "send the whole conversation in input (with store: false)",
+            param="previous_response_id",
+            code="unsupported_parameter",
+        )
+    if body.get("store") is not False:
+        return [f"store ignored: the gateway is stateless toward {upstream.value} upstreams"]
+    return []
+
+
+def _merge_warnings(call: ClientCall, notes: list[str], converter: list[str]) -> list[str]:
+    """The gateway's notes, then the converter's, minus the converter's generic note on
+    ``store`` (the gateway's own says what happened, and ``store: false``, which Codex
+    sends on every request, loses nothing and deserves no warning)."""
+    if call.fmt is Format.OPENAI_RESPONSES:
+        converter = [w for w in converter if not w.startswith("store dropped")]
+    return [*notes, *converter]

@@ -1,0 +1,276 @@
+"""The relay stage: an upstream's 2xx answer to the client, passthrough or translated,
+plain or streamed, with usage, stop reason and first-byte time put on the context.
+
+Streams are relayed as they arrive, never buffered whole. Each stream generator owns the
+upstream response: it closes it on every exit, including the client disconnecting (Quart
+cancels the handler task, the CancelledError arrives at the ``async for``, and the
+``finally`` closes the upstream connection, so nothing is left running upstream), and
+it accounts the request when the stream ends, with what was delivered.
+
+Passthrough streams are observed by a :class:`~interlingua.streams.tap.StreamTap` (the
+format's own decoder) for usage and completion. They are relayed up to the last complete
+SSE event: a partial event is held back until its end arrives, so when an upstream stops
+mid-event the gateway's "ended early" error event starts on a fresh line instead of being
+glued onto the unfinished one. A failure after the first byte cannot change the status,
+so it becomes the client format's stream error event, never a silent truncation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+from quart import Response
+from werkzeug.datastructures import Headers
+
+from interlingua.errors import GatewayError, InternalError, UpstreamError, UpstreamUnavailable
+from interlingua.server.headers import response_headers
+from interlingua.server.pipeline.account import UPSTREAM_RESPONSE_KEY, account, outcome_of
+from interlingua.server.pipeline.context import Outcome, RequestContext
+from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.routing import Target
+from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
+from interlingua.streams.sse import SSEParser
+from interlingua.streams.tap import StreamTap
+from interlingua.translate import (
+    StreamTranslator,
+    render_error,
+    render_stream_error,
+    response_summary,
+    translate_response,
+)
+
+__all__ = ["SSE_HEADERS", "relay"]
+
+log = logging.getLogger("interlingua.server")
+
+SSE_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no"}
+_EVENT_ENDS = (b"\n\n", b"\r\n\r\n", b"\r\r")
+
+
+async def relay(
+    ctx: RequestContext,
+    call: ClientCall,
+    target: Target,
+    upstream: Upstream,
+    resp: httpx.Response,
+    *,
+    strip_usage_chunk: bool = False,
+) -> tuple[Response, bool]:
+    """The client's response, and whether it is a stream (whose generator accounts the request).
+
+    ``strip_usage_chunk``: the gateway asked an OpenAI upstream for stream usage the client
+    did not ask for; the usage-only chunk is observed, then left out."""
+    same = upstream.format is call.fmt
+    if call.stream:
+        if same:
+            body = _passthrough_stream(ctx, call, upstream, resp, strip_usage_chunk)
+            headers = SSE_HEADERS | dict(_relayed_headers(resp, upstream))
+            if call.sse and not call.surface.binary_stream:
+                headers["content-type"] = SSE_HEADERS["content-type"]
+        else:
+            body = _translated_stream(ctx, call, target, upstream, resp)
+            headers = dict(SSE_HEADERS)
+            if not call.sse:
+                body, headers["content-type"] = _sse_to_json_array(body), "application/json"
+        ctx.extras[UPSTREAM_RESPONSE_KEY] = resp  # closed by the generator, or by the guard if it never runs
+        response = Response(body, status=200, headers=Headers(list(headers.items())))
+        response.timeout = None  # streams last as long as the upstream keeps sending
+        return response, True
+    data = await _read_all(resp, upstream)
+    _mark_first_byte(ctx)
+    if same:
+        if ctx.operation == "generate":
+            _observe_plain(ctx, data, call, target)
+        return Response(data, status=resp.status_code, headers=Headers(_relayed_headers(resp, upstream))), False
+    return _translated_plain(ctx, data, call, target, upstream), False
+
+
+def _relayed_headers(resp: httpx.Response, upstream: Upstream) -> list[tuple[str, str]]:
+    headers = response_headers(resp.headers.raw)
+    redact = upstream.redactor
+    return [(name, redact.text(value)) for name, value in headers] if redact else headers
+
+
+def _mark_first_byte(ctx: RequestContext) -> None:
+    if ctx.timings.first_byte is None:
+        ctx.timings.first_byte = time.perf_counter()
+        ctx.state.hooks.first_byte(ctx)
+
+
+async def _read_all(resp: httpx.Response, upstream: Upstream) -> bytes:
+    try:
+        return await resp.aread()
+    except TRANSPORT_ERRORS as exc:
+        raise classify(exc, upstream.provider.name) from None
+    finally:
+        await resp.aclose()
+
+
+def _observe_plain(ctx: RequestContext, data: bytes, call: ClientCall, target: Target) -> None:
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return  # relayed as is; nothing to account
+    usage, stop_reason = response_summary(body, source=call.fmt, policy=target.policy)
+    ctx.usage.update(usage)
+    ctx.finish_reason = stop_reason
+
+
+def _translated_plain(
+    ctx: RequestContext, data: bytes, call: ClientCall, target: Target, upstream: Upstream
+) -> Response:
+    try:
+        answer = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise UpstreamError("the upstream answered with a body that is not JSON", status=502) from None
+    result = translate_response(
+        answer, source=upstream.format, target=call.fmt, policy=target.policy, model=call.model
+    )
+    ctx.usage.update(result.usage)
+    ctx.finish_reason = result.stop_reason
+    ctx.warnings.extend(result.warnings)
+    return Response(orjson.dumps(result.body), status=200, headers={"content-type": "application/json"})
+
+
+async def _passthrough_stream(
+    ctx: RequestContext, call: ClientCall, upstream: Upstream, resp: httpx.Response, strip_usage: bool
+) -> AsyncIterator[bytes]:
+    ctx.extras.pop(UPSTREAM_RESPONSE_KEY, None)
+    tap = StreamTap(call.fmt, sse=call.sse)
+    held = b""  # an SSE event not yet complete (SSE clients only)
+    hold = call.sse and not call.surface.binary_stream
+    started = False
+    outcome: Outcome = Outcome.CANCELLED
+    error: GatewayError | None = None
+    try:
+        async for chunk in resp.aiter_raw():
+            tap.feed(chunk)
+            if hold:
+                chunk, held = _split_at_event_end(held + chunk)
+                if strip_usage and b'"usage"' in chunk:
+                    chunk = _without_usage_chunks(chunk)
+            if chunk:
+                started = started or bool(chunk.strip())
+                _mark_first_byte(ctx)
+                yield chunk
+        tap.finish()
+        if tap.complete:
+            if held:
+                yield held
+            outcome = Outcome.OK
+        else:
+            error = UpstreamUnavailable("the upstream stream ended before its final event")
+            outcome = Outcome.INCOMPLETE
+            yield _stream_error(error, call, started)
+    except TRANSPORT_ERRORS as exc:
+        failure = classify(exc, upstream.provider.name)
+        error, outcome = failure, Outcome.INCOMPLETE
+        log.warning("upstream %s failed mid-stream: %s", upstream.provider.name, failure.message)
+        if call.surface.binary_stream:
+            # No text error frame fits a binary stream: cut the connection, which the
+            # client's event-stream reader reports, rather than end it cleanly.
+            raise failure from None
+        yield _stream_error(failure, call, started)
+    finally:
+        await resp.aclose()
+        ctx.usage.update(tap.usage)
+        ctx.finish_reason = tap.stop_reason
+        await account(ctx, outcome, 200, error)
+
+
+def _split_at_event_end(data: bytes) -> tuple[bytes, bytes]:
+    """(complete SSE events, the unfinished rest)."""
+    end = max(data.rfind(mark) + len(mark) if data.rfind(mark) >= 0 else 0 for mark in _EVENT_ENDS)
+    return data[:end], data[end:]
+
+
+def _without_usage_chunks(events: bytes) -> bytes:
+    """OpenAI chat SSE events minus the usage-only chunk (``choices: []`` with a usage)."""
+    parts = events.split(b"\n\n")
+    kept = [part for part in parts if not _usage_only(part)]
+    return b"\n\n".join(kept) if len(kept) != len(parts) else events
+
+
+def _usage_only(event: bytes) -> bool:
+    if b'"usage"' not in event or b'"usage":null' in event:
+        return False
+    data = event.partition(b"data:")[2].strip()
+    try:
+        chunk = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return type(chunk) is dict and chunk.get("choices") == [] and type(chunk.get("usage")) is dict
+
+
+def _stream_error(err: GatewayError, call: ClientCall, started: bool) -> bytes:
+    if call.surface.binary_stream:
+        return b""
+    if call.sse:
+        return render_stream_error(err, call.fmt)
+    element = orjson.dumps(render_error(err, call.fmt))
+    return (b",\r\n" if started else b"[") + element + b"]"
+
+
+async def _translated_stream(
+    ctx: RequestContext, call: ClientCall, target: Target, upstream: Upstream, resp: httpx.Response
+) -> AsyncIterator[bytes]:
+    """Each upstream chunk translated as soon as it arrives."""
+    ctx.extras.pop(UPSTREAM_RESPONSE_KEY, None)
+    translator = StreamTranslator(
+        source=upstream.format,
+        target=call.fmt,
+        policy=target.policy,
+        model=call.model,
+        include_usage=call.surface.stream_usage_wanted(call.body),
+    )
+    outcome: Outcome = Outcome.CANCELLED
+    error: GatewayError | None = None
+    try:
+        try:
+            async for chunk in resp.aiter_raw():
+                out = translator.feed(chunk)
+                if out:
+                    _mark_first_byte(ctx)
+                    yield out
+            yield translator.finish()
+            outcome = Outcome.OK if translator.stop_reason is not None else Outcome.INCOMPLETE
+        except TRANSPORT_ERRORS as exc:
+            error = classify(exc, upstream.provider.name)
+            log.warning("upstream %s failed mid-stream: %s", upstream.provider.name, error.message)
+            outcome = Outcome.INCOMPLETE
+            yield translator.fail(error)
+        except GatewayError as err:
+            error, outcome = err, outcome_of(err)
+            yield translator.fail(err)
+        except Exception:
+            log.exception("stream translation failed (provider %s)", upstream.provider.name)
+            error, outcome = InternalError("the gateway failed to translate the upstream stream"), Outcome.GATEWAY_ERROR
+            yield translator.fail(error)
+    finally:
+        await resp.aclose()
+        ctx.usage.update(translator.usage)
+        ctx.finish_reason = translator.stop_reason
+        await account(ctx, outcome, 200, error)
+
+
+async def _sse_to_json_array(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """SSE frames (``data: {...}``) re-framed as the elements of one JSON array, as
+    Gemini's ``streamGenerateContent`` without ``?alt=sse`` sends them; still incremental."""
+    parser = SSEParser()
+    first = True
+    async for chunk in events:
+        out = bytearray()
+        for _, data in parser.feed(chunk):
+            out += (b"[" if first else b",\r\n") + data
+            first = False
+        if out:
+            yield bytes(out)
+    tail = bytearray()
+    for _, data in parser.finish():
+        tail += (b"[" if first else b",\r\n") + data
+        first = False
+    yield bytes(tail) + (b"[]" if first else b"]")
