@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 
 from interlingua.server.config import Config, ConfigError, default_config, load_config
@@ -53,9 +52,9 @@ def serve(*, config: str | None, host: str | None, port: int | None, workers: in
     overrides = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
     if overrides:
         cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update=overrides)})
-    logging.basicConfig(
-        level=cfg.server.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from interlingua.server.run import configure_logging
+
+    configure_logging(cfg)
     if demo:
         from interlingua.server.demo_mode import serve_demo
 
@@ -64,7 +63,7 @@ def serve(*, config: str | None, host: str | None, port: int | None, workers: in
 
     hc = hypercorn_config(cfg)
     if cfg.server.workers > 1:
-        return run_workers(cfg, hc)
+        return run_workers(cfg, hc, config)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        runner.run(serve_app(cfg, hc))
+        runner.run(serve_app(cfg, hc, config_path=config))
     return 0

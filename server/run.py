@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
@@ -30,7 +31,13 @@ from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
 from interlingua.server.config import Config
 
-__all__ = ["bound_socket", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
+__all__ = ["bound_socket", "configure_logging", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
+
+
+def configure_logging(config: Config) -> None:
+    logging.basicConfig(
+        level=config.server.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def hypercorn_config(config: Config) -> HypercornConfig:
@@ -63,23 +70,32 @@ async def serve_app(
     *,
     sockets: Sockets | None = None,
     shutdown_trigger: Callable[..., Awaitable[Any]] | None = None,
+    config_path: str | None = None,
 ) -> None:
-    """Serve in the current event loop until ``shutdown_trigger`` returns (default: SIGINT/SIGTERM)."""
+    """Serve in the current event loop until ``shutdown_trigger`` returns (default: SIGINT/SIGTERM).
+
+    ``config_path``: reload the config from there on change and on SIGHUP."""
     from interlingua.server.app import create_app
 
-    app = create_app(config)
+    app = create_app(config, config_path=config_path)
     await worker_serve(
         wrap_app(app, hc.wsgi_max_body_size, "asgi"), hc, sockets=sockets, shutdown_trigger=shutdown_trigger
     )
 
 
-def _worker(config: Config, hc: HypercornConfig, sockets: Sockets, shutdown_event: EventType) -> None:
+def _worker(
+    config: Config, hc: HypercornConfig, sockets: Sockets, shutdown_event: EventType, config_path: str | None
+) -> None:
+    # Spawned processes start with logging unconfigured: the parent's setup is not inherited.
+    configure_logging(config)
     trigger = partial(check_multiprocess_shutdown_event, shutdown_event, asyncio.sleep)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        runner.run(serve_app(config, hc, sockets=sockets, shutdown_trigger=trigger))
+        runner.run(
+            serve_app(config, hc, sockets=sockets, shutdown_trigger=trigger, config_path=config_path)
+        )
 
 
-def run_workers(config: Config, hc: HypercornConfig) -> int:
+def run_workers(config: Config, hc: HypercornConfig, config_path: str | None = None) -> int:
     """Run ``config.server.workers`` processes on one socket until SIGINT/SIGTERM; the worst exit code."""
     sockets = hc.create_sockets()
     ctx = get_context("spawn")
@@ -87,9 +103,14 @@ def run_workers(config: Config, hc: HypercornConfig) -> int:
     # Children inherit "ignore SIGINT": a terminal's Ctrl+C reaches the whole
     # process group, and only the parent should decide how to shut down.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A SIGHUP (reload) during a worker's start must not kill it: ignored until its
+    # reloader installs a handler.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     processes = [
         ctx.Process(
-            target=_worker, args=(config, hc, sockets, shutdown_event), name=f"interlingua-worker-{i}"
+            target=_worker,
+            args=(config, hc, sockets, shutdown_event, config_path),
+            name=f"interlingua-worker-{i}",
         )
         for i in range(config.server.workers)
     ]
@@ -100,8 +121,15 @@ def run_workers(config: Config, hc: HypercornConfig) -> int:
     def stop(*_: Any) -> None:
         shutdown_event.set()
 
+    def reload(*_: Any) -> None:
+        # Every worker reloads (each also watches the file itself).
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signal.SIGHUP)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
+    signal.signal(signal.SIGHUP, reload)
     # The first worker to exit (on shutdown, or by crashing) takes the others
     # down too: a half-sized gateway would hide the failure.
     wait([process.sentinel for process in processes])

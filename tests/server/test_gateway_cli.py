@@ -59,8 +59,13 @@ async def serving(
         yield url, proc
     finally:
         if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+            # SIGTERM first: a SIGKILLed parent would leave its --workers children running.
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
 
 
 async def test_cli_serve_sigterm_lets_streams_finish(upstream: FakeUpstream, tmp_path: Path) -> None:
