@@ -9,6 +9,11 @@ everything listens on 127.0.0.1, and the gateway is stopped by its PID.
 
     python bench/gateway/run.py                       # ~2 minutes
     python bench/gateway/run.py --duration 1 --conc 1,16 --scenarios s1,s2
+    python bench/gateway/run.py --baseline main~3     # before and after, in one run
+
+``--baseline REV``: the gateway as of git revision REV is installed into a temporary
+folder and measured side by side with the working tree's, cell by cell (same machine,
+same minute, the two alternating), so a change's cost is read from one run.
 
 Scenarios (client -> gateway -> upstream):
   s1  OpenAI chat      -> OpenAI upstream      (passthrough)
@@ -182,15 +187,32 @@ def _pinning() -> tuple[list[str], set[int] | None]:
     return ["taskset", "-c", str(cpus[-1])], {cpus[0]}
 
 
+def install_baseline(rev: str) -> dict[str, str]:
+    """The gateway as of ``rev``, installed (no dependencies) into a temporary folder; the
+    environment that makes ``python -m interlingua`` run it."""
+    root = Path(subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip())
+    tmp = Path(tempfile.mkdtemp(prefix="interlingua-baseline-"))
+    src = tmp / "src"
+    subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(src), rev], check=True)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp / "site"), str(src)],
+            check=True,
+        )
+    finally:
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(src)], check=True)
+    return {**os.environ, "PYTHONPATH": str(tmp / "site")}
+
+
 def start_gateway(
-    config_text: str, workers: int, pin: list[str]
+    config_text: str, workers: int, pin: list[str], env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
     port = _free_port()
     cfg = Path(tempfile.mkdtemp(prefix="interlingua-bench-")) / "config.yaml"
     cfg.write_text(config_text)
     cmd = [*pin, sys.executable, "-m", "interlingua", "serve", "--config", str(cfg), "--port", str(port)]
     cmd += ["--workers", str(workers)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -249,7 +271,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         os.sched_setaffinity(0, own_cpus)
     server = await serve()
     up_port = server.sockets[0].getsockname()[1]
-    proc, gw_port, _ = start_gateway(_config(up_port), args.workers, pin)
+    envs: dict[str, dict[str, str] | None] = {"current": None}
+    if args.baseline:
+        envs = {"baseline": install_baseline(args.baseline), **envs}
+    gateways = {build: start_gateway(_config(up_port), args.workers, pin, env)[:2] for build, env in envs.items()}
     rows: list[dict[str, Any]] = []
     floors: dict[tuple[str, bool, int], float] = {}
     try:
@@ -266,33 +291,41 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         for name in args.scenarios:
             base, stream = name.removesuffix("-stream"), name.endswith("-stream")
             fmt, model = SCENARIOS[base]
-            req = _request(fmt, model, stream, gw_port)
-            check = await _cell(gw_port, req, 1, argparse.Namespace(duration=5, max_requests=1))
-            problem = (
-                _check(fmt, stream, check.sample) if check.requests else f"no answer: {check.sample[:300]!r}"
-            )
-            if problem:
-                raise SystemExit(f"{name}: {problem}")
-            await run_load(
-                "127.0.0.1", gw_port, req, concurrency=16, duration=args.warmup, max_requests=10**6
-            )
+            for _, gw_port in gateways.values():
+                req = _request(fmt, model, stream, gw_port)
+                await _checked_warmup(name, fmt, stream, gw_port, req, args)
             for conc in args.conc:
-                before, busy = cpu_seconds(proc.pid), cpu_busy()
-                res = await _cell(gw_port, req, conc, args)
-                cpu = cpu_seconds(proc.pid) - before
-                floor = floors[(UPSTREAM_OF[model], stream, conc)]
-                rows.append(_row(name, conc, res, cpu, floor))
-                rows[-1]["cpu_busy_pct"] = busy_percent(busy, cpu_busy())
-                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-        rss = rss_mb(proc.pid)
+                # The builds alternate cell by cell, so machine noise hits both alike.
+                for build, (proc, gw_port) in gateways.items():
+                    req = _request(fmt, model, stream, gw_port)
+                    before, busy = cpu_seconds(proc.pid), cpu_busy()
+                    res = await _cell(gw_port, req, conc, args)
+                    cpu = cpu_seconds(proc.pid) - before
+                    floor = floors[(UPSTREAM_OF[model], stream, conc)]
+                    rows.append({"build": build, **_row(name, conc, res, cpu, floor)})
+                    rows[-1]["cpu_busy_pct"] = busy_percent(busy, cpu_busy())
+                    print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        rss = {build: round(rss_mb(proc.pid), 1) for build, (proc, _) in gateways.items()}
     finally:
-        stop_gateway(proc)
+        for proc, _ in gateways.values():
+            stop_gateway(proc)
         server.close()
-    return {"rows": rows, "rss_after_load_mb": round(rss, 1), "workers": args.workers, "pinned": bool(pin)}
+    return {"rows": rows, "rss_after_load_mb": rss["current"], "rss_mb": rss, "workers": args.workers, "pinned": bool(pin)}
+
+
+async def _checked_warmup(
+    name: str, fmt: str, stream: bool, port: int, req: bytes, args: argparse.Namespace
+) -> None:
+    check = await _cell(port, req, 1, argparse.Namespace(duration=5, max_requests=1))
+    problem = _check(fmt, stream, check.sample) if check.requests else f"no answer: {check.sample[:300]!r}"
+    if problem:
+        raise SystemExit(f"{name}: {problem}")
+    await run_load("127.0.0.1", port, req, concurrency=16, duration=args.warmup, max_requests=10**6)
 
 
 def table(result: dict[str, Any]) -> str:
     cols = [
+        "build",
         "scenario",
         "conc",
         "rps",
@@ -307,12 +340,12 @@ def table(result: dict[str, Any]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in result["rows"]:
         lines.append("| " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
-    lines.append(f"\nRSS after load: {result['rss_after_load_mb']} MB (workers: {result['workers']})")
+    lines.append(f"\nRSS after load (MB): {result['rss_mb']} (workers: {result['workers']})")
     return "\n".join(lines)
 
 
 def verdict(result: dict[str, Any]) -> list[str]:
-    rows = [r for r in result["rows"] if not r["scenario"].startswith("direct")]
+    rows = [r for r in result["rows"] if r.get("build") == "current"]
     out = []
     for r in rows:
         if r["conc"] == 16 and r["rps"] < TARGETS["rps_c16"]:
@@ -340,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=100_000, help="per cell")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--out", help="write the results JSON here")
+    parser.add_argument("--baseline", help="also measure the gateway as of this git revision, side by side")
     args = parser.parse_args(argv)
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     args.conc = [int(c) for c in args.conc.split(",")]
