@@ -7,6 +7,8 @@ Reports microseconds per conversion, best of several ``timeit`` repeats, for:
 - a typical response: text plus one tool call, with usage;
 - a stream: per upstream event (each event fed as it arrives, translator
   created and finished inside the timing, divided by the event count);
+- observing a passthrough stream (the relay's :class:`~interlingua.streams.tap.StreamTap`:
+  usage, stop reason and completion from the format's own decoder), per event;
 
 in both directions (OpenAI Chat -> Anthropic Messages and back), and prints a
 markdown table against the targets (< 100 µs per request, < 10 µs per stream
@@ -25,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from interlingua.streams.tap import StreamTap
 from interlingua.translate import Format, StreamTranslator, translate_request, translate_response
 
 OA, AN = Format.OPENAI_CHAT, Format.ANTHROPIC_MESSAGES
@@ -278,6 +281,19 @@ def _stream_run(events: list[bytes], source: Format, target: Format) -> Callable
     return run
 
 
+def _tap_run(events: list[bytes], fmt: Format) -> Callable[[], None]:
+    """Observing a passthrough stream (usage, stop reason, completion), as the relay does."""
+
+    def run() -> None:
+        tap = StreamTap(fmt)
+        for event in events:
+            tap.feed(event)
+        tap.finish()
+        assert tap.complete
+
+    return run
+
+
 def best_us(fn: Callable[[], object], *, repeat: int, per: int = 1) -> float:
     """Best-of-``repeat`` microseconds per call (divided by ``per`` events), ``number`` auto-ranged to ~0.2 s."""
     timer = timeit.Timer(fn)
@@ -330,6 +346,8 @@ def measurements(repeat: int) -> list[tuple[str, str, float, float]]:
     oa_stream, an_stream = openai_stream(), anthropic_stream()
     cases.append(("stream, per event", OA, AN, _stream_run(oa_stream, OA, AN), len(oa_stream), 10))
     cases.append(("stream, per event", AN, OA, _stream_run(an_stream, AN, OA), len(an_stream), 10))
+    cases.append(("passthrough tap, per event", OA, OA, _tap_run(oa_stream, OA), len(oa_stream), 10))
+    cases.append(("passthrough tap, per event", AN, AN, _tap_run(an_stream, AN), len(an_stream), 10))
     for name, source, target, fn, per, budget in cases:
         fn()  # a conversion that raises should fail loudly before it is timed
         rows.append((name, f"{source.value} -> {target.value}", best_us(fn, repeat=repeat, per=per), budget))

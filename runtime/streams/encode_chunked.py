@@ -120,7 +120,8 @@ class ChunkedEncoder(EncoderBase):
         self.merge_usage(usage)
 
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
-        self.stop_reason_seen = stop_reason
+        if self.stop_reason_seen is None:  # the first stop is the upstream's; end() may add a default
+            self.stop_reason_seen = stop_reason
         if self._finished or self.done:
             return
         self.start({})

@@ -234,7 +234,8 @@ class ItemsEncoder(EncoderBase):
         self.merge_usage(usage)
 
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
-        self.stop_reason_seen = stop_reason
+        if self.stop_reason_seen is None:  # the first stop is the upstream's; end() may add a default
+            self.stop_reason_seen = stop_reason
         self._stop = stop_reason
 
     def close_blocks(self) -> None:

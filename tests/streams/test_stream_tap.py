@@ -1,0 +1,55 @@
+"""The passthrough tap: usage, stop reason and completion of a stream, observed unchanged.
+
+It skips content-only events before parsing them; over every stream fixture of every
+format, skipping must not change what it reports, and what it reports must match what the
+full translator sees.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from interlingua.streams.tap import StreamTap
+from interlingua.translate import Format, StreamTranslator
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+STREAMS = sorted(
+    (fmt, path)
+    for fmt in Format
+    for path in (FIXTURES / fmt.value).glob("*/stream.*")
+    if path.suffix in (".sse", ".bin")
+)
+
+
+def _observe(fmt: Format, data: bytes, *, skip: bool, piece: int = 7) -> tuple[dict[str, int], str | None, bool]:
+    tap = StreamTap(fmt, skip_content=skip)
+    for start in range(0, len(data), piece):
+        tap.feed(data[start : start + piece])
+    tap.finish()
+    return dict(tap.usage), tap.stop_reason, tap.complete
+
+
+@pytest.mark.parametrize(("fmt", "path"), STREAMS, ids=[f"{f.value}/{p.parent.name}" for f, p in STREAMS])
+def test_tap_skipping_content_changes_nothing(fmt: Format, path: Path) -> None:
+    data = path.read_bytes()
+    assert _observe(fmt, data, skip=True) == _observe(fmt, data, skip=False)
+
+
+@pytest.mark.parametrize(("fmt", "path"), STREAMS, ids=[f"{f.value}/{p.parent.name}" for f, p in STREAMS])
+def test_tap_reports_what_the_translator_sees(fmt: Format, path: Path) -> None:
+    data = path.read_bytes()
+    usage, stop_reason, _ = _observe(fmt, data, skip=True)
+    other = Format.ANTHROPIC_MESSAGES if fmt is not Format.ANTHROPIC_MESSAGES else Format.OPENAI_CHAT
+    translator = StreamTranslator(source=fmt, target=other)
+    translator.feed(data)
+    translator.finish()
+    assert usage == dict(translator.usage)
+    assert stop_reason == translator.stop_reason
+
+
+def test_tap_cut_stream_is_incomplete() -> None:
+    data = (FIXTURES / "anthropic_messages" / "text_basic" / "stream.sse").read_bytes()
+    assert _observe(Format.ANTHROPIC_MESSAGES, data, skip=True)[2]
+    assert not _observe(Format.ANTHROPIC_MESSAGES, data[: len(data) // 2], skip=True)[2]
