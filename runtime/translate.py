@@ -188,14 +188,40 @@ def response_summary(
     body: Any, *, source: Format, policy: Policy = DEFAULT_POLICY
 ) -> tuple[dict[str, int], str | None]:
     """The IR usage and stop reason of an upstream response body, for a response relayed
-    unchanged (passthrough). Never raises: an unreadable body reports nothing."""
+    unchanged (passthrough). Read straight from where the format keeps them (the stream
+    rules' usage and stop tables); Responses and Gemini, whose stop reason depends on the
+    output items or parts (a function call means tool_use), go through their converters. Never raises: an unreadable body reports nothing."""
     if type(body) is not dict:
         return {}, None
-    try:
-        ir = converter(source).response_to_ir(body, policy, [])
-    except Exception:
-        return {}, None
-    return _ir_usage(ir), _ir_stop_reason(ir)
+    where = _SUMMARY_FIELDS.get(source)
+    if where is None:
+        try:
+            ir = converter(source).response_to_ir(body, policy, [])
+        except Exception:
+            return {}, None
+        return _ir_usage(ir), _ir_stop_reason(ir)
+    usage_key, stop_path = where
+    spec = load_spec(str(source))
+    wire_usage = body.get(usage_key)
+    usage = usage_to_ir(spec.usage, wire_usage) if isinstance(wire_usage, dict) else {}
+    reason: Any = body
+    for step in stop_path:
+        if type(reason) is dict and type(step) is str:
+            reason = reason.get(step)
+        elif type(reason) is list and type(step) is int and len(reason) > step:
+            reason = reason[step]
+        else:
+            return usage, None
+    stop = spec.stop_to_ir.get(reason, spec.default_stop_to_ir) if type(reason) is str else None
+    return usage, stop
+
+
+# Per format: the usage object's key and the path to the stop reason in a response body.
+_SUMMARY_FIELDS: dict[Format, tuple[str, tuple[str | int, ...]]] = {
+    Format.OPENAI_CHAT: ("usage", ("choices", 0, "finish_reason")),
+    Format.ANTHROPIC_MESSAGES: ("usage", ("stop_reason",)),
+    Format.BEDROCK_CONVERSE: ("usage", ("stopReason",)),
+}
 
 
 def _ir_usage(ir: JSONObject) -> dict[str, int]:
@@ -261,3 +287,5 @@ def render_error(err: GatewayError, target: Format) -> JSONObject:
 
 # The stream translator is shared runtime code (runtime/streams/), re-exported here.
 from interlingua.streams import StreamTranslator, render_stream_error  # noqa: E402
+from interlingua.streams.registry import load_spec  # noqa: E402
+from interlingua.streams.usage import usage_to_ir  # noqa: E402

@@ -2,8 +2,8 @@
 
 Same format: the client's bytes go upstream with only the model name changed (Gemini
 and Bedrock clients name it in the URL, which is rebuilt anyway). Another format: the
-body is validated, translated for the target's format and policy, and made ready by the
-target's adapter (model and stream flags where that format wants them).
+body is translated for the target's format and policy (and validated when that fails, for a
+precise message), and made ready by the target's adapter (model and stream flags where that format wants them).
 
 Also here, what applies only when translating for a client format: OpenAI Responses
 clients are stateful by default, and the gateway is stateless toward other upstream formats.
@@ -21,7 +21,7 @@ from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.rewrite import replace_model
 from interlingua.server.routing import Target
 from interlingua.server.upstream import Upstream
-from interlingua.translate import Format, translate_request
+from interlingua.translate import Format, Translated, translate_request
 from interlingua.validation import validate
 
 __all__ = ["Prepared", "count_tokens_payload", "prepare_generate"]
@@ -47,10 +47,7 @@ def prepare_generate(call: ClientCall, target: Target, upstream: Upstream) -> Pr
             Outgoing("generate", payload, same_format=True, model=model, stream=call.stream, sse=call.sse)
         )
     notes = _translation_notes(call, upstream.format)
-    validate(call.fmt, "request", call.body)
-    out = translate_request(
-        call.body, source=call.fmt, target=upstream.format, policy=target.policy, model=model, stream=call.stream
-    )
+    out = _translate(call, upstream.format, target)
     body = upstream.adapter.prepare(out.body, model, call.stream)
     try:
         payload = orjson.dumps(body)
@@ -69,6 +66,25 @@ def _asking_for_usage(call: ClientCall, model: str) -> Prepared:
     payload = orjson.dumps({**call.body, "model": model, "stream_options": options})
     outgoing = Outgoing("generate", payload, same_format=True, model=model, stream=True, sse=call.sse)
     return Prepared(outgoing, strip_usage_chunk=True)
+
+
+def _translate(call: ClientCall, upstream: Format, target: Target) -> Translated:
+    """The request in the target's format. The generated converters check what they read,
+    so the body is schema-validated only when a conversion fails: then the validator's
+    message, which names the offending field precisely, is the one the client gets (a
+    second validation of every request cost more than the conversion itself)."""
+    try:
+        return translate_request(
+            call.body,
+            source=call.fmt,
+            target=upstream,
+            policy=target.policy,
+            model=target.upstream_model,
+            stream=call.stream,
+        )
+    except InvalidRequest:
+        validate(call.fmt, "request", call.body)  # raises the more precise error, if there is one
+        raise
 
 
 def count_tokens_payload(call: ClientCall, target: Target) -> bytes:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from interlingua.streams.tap import StreamTap
-from interlingua.translate import Format, StreamTranslator
+from interlingua.translate import Format, StreamTranslator, response_summary, translate_response
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 STREAMS = sorted(
@@ -53,3 +54,15 @@ def test_tap_cut_stream_is_incomplete() -> None:
     data = (FIXTURES / "anthropic_messages" / "text_basic" / "stream.sse").read_bytes()
     assert _observe(Format.ANTHROPIC_MESSAGES, data, skip=True)[2]
     assert not _observe(Format.ANTHROPIC_MESSAGES, data[: len(data) // 2], skip=True)[2]
+
+
+RESPONSES = sorted((fmt, path) for fmt in Format for path in (FIXTURES / fmt.value).glob("*/response.json"))
+
+
+@pytest.mark.parametrize(("fmt", "path"), RESPONSES, ids=[f"{f.value}/{p.parent.name}" for f, p in RESPONSES])
+def test_response_summary_matches_the_converter(fmt: Format, path: Path) -> None:
+    """The passthrough shortcut reads the same usage and stop reason as a full conversion."""
+    body = orjson.loads(path.read_bytes())
+    other = Format.ANTHROPIC_MESSAGES if fmt is not Format.ANTHROPIC_MESSAGES else Format.OPENAI_CHAT
+    translated = translate_response(body, source=fmt, target=other)
+    assert response_summary(body, source=fmt) == (translated.usage, translated.stop_reason)
