@@ -22,6 +22,8 @@ def check_config(path: str) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
+    for message in config.deprecations:
+        print(f"warning: {message}", file=sys.stderr)
     print(f"{path}: OK ({len(config.providers)} providers, {len(config.models)} model routes)")
     print(routing_table(config))
     return 0
@@ -32,11 +34,11 @@ def routing_table(config: Config) -> str:
     rows += Router(config).table()
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
-    policies = config.policies
-    if policies.model_allowlist:
-        lines.append(f"allowed models: {', '.join(policies.model_allowlist)}")
-    if policies.model_blocklist:
-        lines.append(f"blocked models: {', '.join(policies.model_blocklist)}")
+    access = config.model_access
+    if access.allow:
+        lines.append(f"allowed models: {', '.join(access.allow)}")
+    if access.block:
+        lines.append(f"blocked models: {', '.join(access.block)}")
     if not config.models:
         lines.append("(no model routes: every model name gets 404)")
     return "\n".join(lines)

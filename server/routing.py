@@ -52,13 +52,13 @@ def _glob(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 class Router:
     def __init__(self, config: Config) -> None:
-        policies = {p.name: config.policies.to_policy(p.dialect) for p in config.providers}
+        policies = {p.name: config.translation.to_policy(p.dialect) for p in config.providers}
         self._entries = [
             (re.compile(fnmatch.translate(m.name)), m, config.provider(m.provider), policies[m.provider])
             for m in config.models
         ]
-        self._allow = _glob(config.policies.model_allowlist)
-        self._block = _glob(config.policies.model_blocklist)
+        self._allow = _glob(config.model_access.allow)
+        self._block = _glob(config.model_access.block)
         self._cache: dict[str, Route] = {}
 
     def route(self, model: str) -> Route:

@@ -29,7 +29,7 @@ DocumentPolicy = Literal["reject", "drop", "text"]
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """What to do where formats differ. Mirrors the config's ``policies`` section."""
+    """What to do where formats differ. Mirrors the config's ``translation`` section."""
 
     # Anthropic requires max_tokens; used when an OpenAI request has none.
     default_max_tokens: int = 4096

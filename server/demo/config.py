@@ -80,7 +80,7 @@ DEMO_ROUTES: tuple[tuple[str, str, str | None, str], ...] = (
 def demo_config(
     upstream: FakeUpstream, *, host: str = "127.0.0.1", port: int = 8080, read_ms: int = 30_000
 ) -> dict[str, Any]:
-    """The demo gateway config as a plain dict (the shape of server/config.py)."""
+    """The demo gateway config as a plain dict (the shape of docs/config.md)."""
     timeouts = {"connect_ms": 2_000, "read_ms": read_ms}
     return {
         "server": {"host": host, "port": port},

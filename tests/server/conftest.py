@@ -1,6 +1,6 @@
 """Gateway tests: the real app on Hypercorn, the fake upstream (a real aiohttp server), loopback only.
 
-``make_config(upstream, server=..., policies=..., providers=...)`` is the demo
+``make_config(upstream, server=..., translation=..., providers=...)`` is the demo
 config (see :mod:`interlingua.server.demo.config`) with sections overridden;
 ``gateway`` serves the plain demo config and yields its base URL.
 """

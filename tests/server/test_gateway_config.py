@@ -31,9 +31,9 @@ models:
     display_name: Claude Sonnet
   - name: gpt-*
     provider: openai
-policies: {allow_images: true, documents: reject, default_max_tokens: 4096,
-           thinking_budget_to_effort: {4000: low, 8000: medium, 1000000: high},
-           model_allowlist: [], model_blocklist: []}
+model_access: {allow: [], block: []}
+translation: {allow_images: true, documents: reject, default_max_tokens: 4096,
+              thinking_budget_to_effort: {4000: low, 8000: medium, 1000000: high}}
 """
 ENV = {"OPENAI_API_KEY": "sk-openai", "ANTHROPIC_API_KEY": "sk-ant"}
 
@@ -81,7 +81,7 @@ def test_config_every_problem_reported() -> None:
     text = GOOD.replace("read_ms: 60000", "read_ms: soon").replace("documents: reject", "documents: shred")
     message = _error(text)
     assert "providers[0].timeouts.read_ms" in message
-    assert "policies.documents" in message
+    assert "translation.documents" in message
 
 
 def test_config_unset_variable_without_default_is_named() -> None:
@@ -141,9 +141,9 @@ def test_config_empty_api_key_rejected() -> None:
     assert "server.api_keys" in _error("server: {api_keys: ['${KEY:-}']}\n", {})
 
 
-def test_config_policies_become_translator_policy() -> None:
+def test_config_translation_becomes_translator_policy() -> None:
     config = load_config_text(GOOD.replace("default_max_tokens: 4096", "default_max_tokens: 100"), ENV)
-    policy = config.policies.to_policy(config.providers[0].dialect)
+    policy = config.translation.to_policy(config.providers[0].dialect)
     assert isinstance(policy, Policy)
     assert policy.default_max_tokens == 100
     assert policy.thinking_budget_to_effort == ((4000, "low"), (8000, "medium"), (1_000_000, "high"))

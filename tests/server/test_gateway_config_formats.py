@@ -59,7 +59,7 @@ def test_config_new_formats_and_dialects_load() -> None:
     assert azure.azure.deployment == "gpt4o-prod"
     assert router.dialect.reasoning == "reasoning"
     assert router.dialect.max_tokens == "max_tokens"
-    policy = config.policies.to_policy(router.dialect)
+    policy = config.translation.to_policy(router.dialect)
     assert (policy.reasoning_field, policy.openai_max_tokens_field) == ("reasoning", "max_tokens")
     assert "AKIA1" in repr(bedrock.aws)  # the key id is not secret
     assert "'s'" not in repr(bedrock.aws)  # the secret is

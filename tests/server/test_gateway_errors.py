@@ -95,7 +95,7 @@ async def test_errors_unknown_model_sdk_exception(gateway: str) -> None:
 
 async def test_errors_blocked_and_not_allowed_models_400(upstream: FakeUpstream) -> None:
     config = make_config(
-        upstream, policies={"model_blocklist": ["gpt-4o"], "model_allowlist": ["gpt-*", "claude-*"]}
+        upstream, model_access={"block": ["gpt-4o"], "allow": ["gpt-*", "claude-*"]}
     )
     async with running_gateway(config) as url, httpx.AsyncClient(base_url=url) as client:
         assert_openai_error(await client.post(OPENAI, json={**OPENAI_BODY, "model": "gpt-4o"}), 400)

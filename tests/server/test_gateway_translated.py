@@ -46,7 +46,7 @@ async def test_translated_openai_client_anthropic_upstream(gateway: str, upstrea
     assert seen.path == "/v1/messages"
     assert seen.body is not None
     assert seen.body["model"] == "claude-sonnet-4-6"
-    assert seen.body["max_tokens"] == 4096  # policies.default_max_tokens
+    assert seen.body["max_tokens"] == 4096  # translation.default_max_tokens
     assert seen.headers["x-api-key"] == DEMO_UPSTREAM_KEY
     assert seen.headers["anthropic-version"] == "2023-06-01"
 

@@ -1,6 +1,5 @@
-"""Provider options of the config: OpenAI-compatible dialects, Azure OpenAI, AWS (Bedrock).
-
-Split from :mod:`interlingua.server.config` (which documents every key) to keep modules small.
+"""The ``providers`` section: upstreams, with their OpenAI-compatible dialects, Azure
+OpenAI and AWS (Bedrock) options. Every key is documented in ``docs/config.md``.
 """
 
 from __future__ import annotations
@@ -9,14 +8,20 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-__all__ = ["AwsConfig", "AzureConfig", "Dialect", "DialectName", "MaxTokensField"]
+from interlingua.server.config._base import LocatedValueError, Strict
+from interlingua.translate import Format
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+__all__ = [
+    "AwsConfig",
+    "AzureConfig",
+    "Dialect",
+    "DialectName",
+    "MaxTokensField",
+    "ProviderConfig",
+    "Timeouts",
+]
 
 DialectName = Literal["openai", "azure", "openrouter", "deepseek", "kimi", "vllm", "ollama"]
 MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
@@ -35,7 +40,7 @@ _DIALECTS: dict[str, tuple[str, MaxTokensField]] = {
 }
 
 
-class Dialect(_Strict):
+class Dialect(Strict):
     """An OpenAI-compatible server's quirks (``dialect: NAME`` is short for ``{name: NAME}``)."""
 
     name: DialectName = "openai"
@@ -51,7 +56,7 @@ class Dialect(_Strict):
         return self.max_tokens_field or _DIALECTS[self.name][1]
 
 
-class AzureConfig(_Strict):
+class AzureConfig(Strict):
     api_version: str = Field("2024-10-21", min_length=1)
     deployment: str | None = None  # [the route's upstream model]
 
@@ -62,7 +67,7 @@ def _env(info: ValidationInfo) -> Mapping[str, str]:
     return env if isinstance(env, Mapping) else os.environ
 
 
-class AwsConfig(_Strict):
+class AwsConfig(Strict):
     """Region and SigV4 credentials; unset keys come from the standard AWS variables, then
     the shared credentials/config files (``AWS_PROFILE``; never instance metadata). The
     credentials may be absent when the provider has an ``api_key`` (a Bedrock API key)."""
@@ -112,3 +117,67 @@ _AWS_ENV = {
     "secret_access_key": ("AWS_SECRET_ACCESS_KEY",),
     "session_token": ("AWS_SESSION_TOKEN",),
 }
+
+
+class Timeouts(Strict):
+    connect_ms: int = Field(5_000, gt=0)
+    read_ms: int = Field(60_000, gt=0)  # the longest silence between bytes, streams too
+
+
+class ProviderConfig(Strict):
+    name: str = Field(min_length=1)
+    format: Format
+    base_url: str = ""  # required except for bedrock_converse (derived from aws.region)
+    api_key: SecretStr | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeouts: Timeouts = Timeouts()
+    max_connections: int = Field(100, ge=1)
+    dialect: Dialect = Dialect()
+    azure: AzureConfig | None = None
+    aws: AwsConfig | None = None
+
+    @field_validator("dialect", mode="before")
+    @classmethod
+    def _dialect_name(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aws_default(cls, data: object) -> object:
+        # A Bedrock provider without an aws section still gets one (from the environment).
+        if isinstance(data, dict) and data.get("format") == "bedrock_converse" and data.get("aws") is None:
+            return {**data, "aws": {}}
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _fits_format(self) -> ProviderConfig:
+        bedrock = self.format is Format.BEDROCK_CONVERSE
+        if not self.base_url and not bedrock:
+            raise LocatedValueError(("base_url",), "required for this format")
+        if "dialect" in self.model_fields_set and self.format is not Format.OPENAI_CHAT:
+            raise LocatedValueError(("dialect",), "only for format openai_chat (OpenAI-compatible servers)")
+        if self.azure is not None and self.dialect.name != "azure":
+            raise LocatedValueError(("azure",), "only with dialect: azure")
+        if self.aws is not None and not bedrock:
+            raise LocatedValueError(("aws",), "only for format bedrock_converse")
+        if bedrock and self.api_key is None and not (self.aws and self.aws.has_keys):
+            raise LocatedValueError(
+                ("aws",),
+                "access_key_id and secret_access_key: not set (config, or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY in the environment), and no api_key (a Bedrock API key)",
+            )
+        return self
+
+    @property
+    def url(self) -> str:
+        """The base URL, Bedrock's derived from the region when not configured."""
+        if self.base_url or self.aws is None:
+            return self.base_url
+        return f"https://bedrock-runtime.{self.aws.region}.amazonaws.com"

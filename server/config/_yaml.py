@@ -4,7 +4,7 @@ PyYAML's ``safe_load`` forgets where each value came from, so config errors
 could only name a field. Here the document is composed into nodes first; each
 value is built from its node and its location (a tuple path such as
 ``("providers", 0, "base_url")``) is recorded with its 1-based line, so
-:mod:`interlingua.server.config` can say "providers[0].base_url (line 7)".
+:mod:`interlingua.server.config` can say "line 7: providers[0].base_url".
 
 Interpolation happens on string scalars *after* parsing, so a secret containing
 ``:`` or ``#`` can never change the document's structure.
@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-__all__ = ["ConfigSyntaxError", "Located", "load_located"]
+from interlingua.server.config._base import Path
 
-Path = tuple[str | int, ...]
+__all__ = ["ConfigSyntaxError", "Located", "load_located"]
 
 # ${NAME} or ${NAME:-default}; $${ escapes a literal "${".
 _VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -47,6 +47,12 @@ class Located:
             if not path:
                 return None
             path = path[:-1]
+
+    def alias(self, old: Path, new: Path) -> None:
+        """Values under ``old`` are also found under ``new`` (a renamed key keeps its lines)."""
+        for path, line in list(self.lines.items()):
+            if path[: len(old)] == old:
+                self.lines.setdefault((*new, *path[len(old) :]), line)
 
 
 def load_located(text: str, env: Mapping[str, str]) -> Located:

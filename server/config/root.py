@@ -1,0 +1,60 @@
+"""``Config``: the document, one attribute per top-level section, and the checks across sections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ModelWrapValidatorHandler, PrivateAttr, model_validator
+
+from interlingua.server.config._base import LocatedValueError, Strict
+from interlingua.server.config._migrate import migrate
+from interlingua.server.config.models import ModelAccess, ModelRoute
+from interlingua.server.config.providers import ProviderConfig
+from interlingua.server.config.server import ServerConfig
+from interlingua.server.config.translation import TranslationConfig
+
+__all__ = ["Config"]
+
+
+class Config(Strict):
+    # The sections, in the order docs/config.md documents them. A new section is one line
+    # here (name: its model = its default) plus its module; see the package docstring.
+    server: ServerConfig = ServerConfig()
+    providers: tuple[ProviderConfig, ...] = ()
+    models: tuple[ModelRoute, ...] = ()
+    model_access: ModelAccess = ModelAccess()
+    translation: TranslationConfig = TranslationConfig()
+
+    _deprecations: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _renamed_keys(cls, data: Any, handler: ModelWrapValidatorHandler[Config]) -> Config:
+        notes: list[str] = []
+        if isinstance(data, dict):
+            data, notes = migrate(data)
+        config = handler(data)
+        config._deprecations = tuple(notes)
+        return config
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        names = [p.name for p in self.providers]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise LocatedValueError(("providers", i, "name"), f"duplicate provider name {name!r}")
+        for i, route in enumerate(self.models):
+            if route.provider not in names:
+                known = ", ".join(names) or "none configured"
+                raise LocatedValueError(
+                    ("models", i, "provider"), f"unknown provider {route.provider!r} (providers: {known})"
+                )
+        return self
+
+    @property
+    def deprecations(self) -> tuple[str, ...]:
+        """One message per deprecated key the document used (it loaded; the key should be renamed)."""
+        return self._deprecations
+
+    def provider(self, name: str) -> ProviderConfig:
+        return next(p for p in self.providers if p.name == name)
