@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from interlingua.server.config._base import LocatedValueError, Path
 from interlingua.server.config._migrate import RENAMED, deprecation, dotted, renamed_in
+from interlingua.server.config._secrets import scrub, secret_values
 from interlingua.server.config._yaml import ConfigSyntaxError, Located, load_located
 from interlingua.server.config.root import Config
 
@@ -41,7 +42,7 @@ def load_config_text(text: str, env: Mapping[str, str], *, source: str = "<confi
     try:
         config = Config.model_validate(located.value, context={"env": env})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, located, source)) from None
+        raise ConfigError(scrub(_describe(exc, located, source), secret_values(located.value))) from None
     config._deprecations = tuple(
         f"{source}: {_where(located, old)}{deprecation(old, new)}" for old, new in renamed_in(located.value)
     )

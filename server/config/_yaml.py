@@ -59,12 +59,38 @@ def load_located(text: str, env: Mapping[str, str]) -> Located:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigSyntaxError(f"invalid YAML: {exc}") from None
+        raise ConfigSyntaxError(_syntax_message(exc)) from None
     lines: dict[Path, int] = {}
     if node is None:
         return Located({}, lines)
     builder = _Builder(env, lines)
     return Located(builder.build(node, ()), lines)
+
+
+def _syntax_message(exc: yaml.YAMLError) -> str:
+    """Where and what, never the text: PyYAML's own message quotes the offending line, which
+    may hold a key. Its ``problem`` and ``context`` phrases name token kinds and single
+    characters, but also tags and alias names, which are a value's text when a key starts
+    with ``!``, ``&`` or ``*``: quoted words are masked."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return "invalid YAML"
+    mark = exc.problem_mark
+    message = f"line {mark.line + 1}, column {mark.column + 1}: invalid YAML: {_masked(exc.problem)}"
+    if exc.context and exc.context_mark is not None:
+        message += f" ({_masked(exc.context)} at line {exc.context_mark.line + 1})"
+    return message
+
+
+# A quoted word in PyYAML's phrases: kept when it is a character ('\t') or a token kind ('<scalar>').
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _masked(phrase: str | None) -> str:
+    def mask(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return match.group(0) if len(word) <= 2 or (word[:1], word[-1:]) == ("<", ">") else "'...'"
+
+    return _QUOTED.sub(mask, phrase or "")
 
 
 class _Builder:
@@ -79,7 +105,7 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = self._constructor.construct_object(node)  # type: ignore[no-untyped-call]
+        value = self._scalar(node)
         if isinstance(value, str) and "$" in value:
             return self._interpolate(value, node.start_mark.line + 1)
         return value
@@ -90,7 +116,7 @@ class _Builder:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ConfigSyntaxError(f"line {line}: mapping keys must be plain scalars")
-            key = self._constructor.construct_object(key_node)  # type: ignore[no-untyped-call]
+            key = self._scalar(key_node)
             if isinstance(key, str) and "$" in key:
                 key = self._interpolate(key, line)
             if key in result:
@@ -99,6 +125,17 @@ class _Builder:
             # The key's own line is where a reader looks for an unknown or misspelt field.
             self._lines[(*path, key)] = line
         return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self._constructor.construct_object(node)  # type: ignore[no-untyped-call]
+        except yaml.YAMLError as exc:  # an unknown tag
+            raise ConfigSyntaxError(_syntax_message(exc)) from None
+        except (ValueError, TypeError, AttributeError):  # e.g. an impossible date, !!timestamp abc
+            mark = node.start_mark
+            raise ConfigSyntaxError(
+                f"line {mark.line + 1}, column {mark.column + 1}: invalid YAML value (quote it to make it a string)"
+            ) from None
 
     def _interpolate(self, text: str, line: int) -> str:
         def replace(match: re.Match[str]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
@@ -21,6 +22,7 @@ __all__ = [
     "MaxTokensField",
     "ProviderConfig",
     "Timeouts",
+    "check_base_url",
 ]
 
 DialectName = Literal["openai", "azure", "openrouter", "deepseek", "kimi", "vllm", "ollama"]
@@ -152,9 +154,7 @@ class ProviderConfig(Strict):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        if url and not url.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return url.rstrip("/")
+        return check_base_url(url)
 
     @model_validator(mode="after")
     def _fits_format(self) -> ProviderConfig:
@@ -181,3 +181,30 @@ class ProviderConfig(Strict):
         if self.base_url or self.aws is None:
             return self.base_url
         return f"https://bedrock-runtime.{self.aws.region}.amazonaws.com"
+
+
+def check_base_url(url: str) -> str:
+    """``url`` without a trailing slash, or a ``ValueError`` that never quotes it (it may hold a secret).
+
+    Credentials in the URL (``user:password@``) are refused: the gateway sends keys in the
+    format's own header, and such a URL would be printed and logged as the provider's address.
+    A query or fragment is refused too: the API path is appended to the base URL.
+    """
+    if not url:
+        return url
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (parsing the port validates it)
+    except ValueError:
+        raise ValueError("is not a valid URL") from None
+    if "@" in parts.netloc:
+        raise ValueError(
+            "must not contain credentials (user:password@...); put the key in api_key or headers"
+        )
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError("must not have a query or fragment (the API path is appended to it)")
+    if not parts.hostname:
+        raise ValueError("has no host")
+    return url.rstrip("/")
