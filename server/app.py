@@ -45,6 +45,7 @@ def create_app(
     app = Quart("interlingua")
     app.config.update(
         MAX_CONTENT_LENGTH=config.server.max_body_bytes,
+        BODY_TIMEOUT=config.server.body_timeout_ms / 1000,
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     digest = config_digest(Path(config_path).read_text(encoding="utf-8")) if config_path else None

@@ -53,6 +53,7 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     # Hypercorn closes a keep-alive connection after 1,000 requests by default; LLM
     # clients and load balancers keep long-lived pools, and the reconnect is wasted work.
     hc.keep_alive_max_requests = 1_000_000
+    hc.keep_alive_timeout = config.server.keep_alive_timeout_s
     return hc
 
 
