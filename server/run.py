@@ -29,6 +29,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.config import Sockets
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
+from interlingua.server import hypercorn_errors
 from interlingua.server.config import Config
 
 __all__ = ["bound_socket", "configure_logging", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
@@ -41,6 +42,7 @@ def configure_logging(config: Config) -> None:
 
 
 def hypercorn_config(config: Config) -> HypercornConfig:
+    hypercorn_errors.install()  # Hypercorn's own 400/431 answers get a JSON body
     hc = HypercornConfig()
     hc.bind = [f"{config.server.host}:{config.server.port}"]
     hc.graceful_timeout = config.server.shutdown_grace_ms / 1000
