@@ -33,7 +33,7 @@ log = logging.getLogger("interlingua.server")
 logging.getLogger("watchfiles.main").setLevel(logging.WARNING)
 
 # Settings the running listener was made with; a reload cannot change them.
-_RESTART_ONLY = ("host", "port", "workers", "tls")
+_RESTART_ONLY = ("host", "port", "workers", "tls", "keep_alive_timeout_s", "body_timeout_ms")
 
 
 class ConfigReloader:

@@ -56,6 +56,9 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     # clients and load balancers keep long-lived pools, and the reconnect is wasted work.
     hc.keep_alive_max_requests = 1_000_000
     hc.keep_alive_timeout = config.server.keep_alive_timeout_s
+    if config.server.tls is not None:
+        # Hypercorn's context: TLS 1.2+, ECDHE+AESGCM, ALPN h2 and http/1.1.
+        hc.certfile, hc.keyfile = config.server.tls.certfile, config.server.tls.keyfile
     return hc
 
 
@@ -141,7 +144,7 @@ def run_workers(config: Config, hc: HypercornConfig, config_path: str | None = N
     for process in processes:
         process.join()
         code = code or (process.exitcode or 0)
-    for sock in sockets.insecure_sockets:
+    for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
         sock.close()
     return code
 

@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from interlingua.server.config._base import Strict
+from interlingua.server.config._base import LocatedValueError, Strict
 
-__all__ = ["ServerConfig"]
+__all__ = ["ServerConfig", "TlsConfig"]
+
+
+class TlsConfig(Strict):
+    """Inbound TLS. Both files are read when the config loads, so a wrong path, a key that does
+    not match its certificate or an encrypted key is a config error, not a failed start."""
+
+    certfile: str = Field(min_length=1)  # PEM: the certificate, then its intermediates
+    keyfile: str = Field(min_length=1)  # PEM, unencrypted (readable by the service only)
+
+    @model_validator(mode="after")
+    def _loadable(self) -> TlsConfig:
+        for field in ("certfile", "keyfile"):
+            path = getattr(self, field)
+            try:
+                with open(path, "rb"):
+                    pass
+            except OSError as exc:
+                raise LocatedValueError((field,), f"cannot read {path}: {exc.strerror}") from None
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(
+                self.certfile, self.keyfile, password=_no_password
+            )
+        except _EncryptedKey:
+            raise LocatedValueError(("keyfile",), "is encrypted; give an unencrypted key") from None
+        except ssl.SSLError as exc:
+            raise LocatedValueError(
+                (), f"certfile and keyfile do not load as a certificate and its key ({exc.reason})"
+            ) from None
+        return self
+
+
+class _EncryptedKey(Exception):
+    pass
+
+
+def _no_password() -> str:
+    # Called only for an encrypted key; without it, OpenSSL would prompt on the terminal.
+    raise _EncryptedKey
 
 
 class ServerConfig(Strict):
@@ -28,6 +67,7 @@ class ServerConfig(Strict):
     api_keys: tuple[SecretStr, ...] = ()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    tls: TlsConfig | None = None  # [plain HTTP]
 
     @field_validator("api_keys")
     @classmethod

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import socket
+import ssl
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
+
+import httpx
+import yaml
 
 from interlingua.server.config import Config
 from interlingua.server.demo import FakeUpstream, demo_config
+
+INTERLINGUA = Path(sys.executable).with_name("interlingua")
 
 
 def make_config(upstream: FakeUpstream, *, read_ms: int = 5_000, **sections: Any) -> Config:
@@ -83,3 +97,63 @@ def formats_config(upstream: FakeUpstream, *, read_ms: int = 5_000, **sections: 
 
 GEMINI_BODY: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
 RESPONSES_BODY: dict[str, Any] = {"model": "gpt-5", "input": "hi", "store": False}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(
+    upstream: FakeUpstream,
+    tmp_path: Path,
+    *args: str,
+    grace_ms: int = 5000,
+    server: Mapping[str, Any] | None = None,
+    verify: ssl.SSLContext | None = None,
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """``interlingua serve`` on the demo config as a real process, until ready; yields (URL, process).
+
+    ``server``: keys merged into the config's server section; ``verify``: with ``server.tls``,
+    the context that trusts the gateway's certificate (the URL is then https)."""
+    port = free_port()
+    config = demo_config(upstream, port=port)
+    config["server"].update({"shutdown_grace_ms": grace_ms, **(server or {})})
+    path = tmp_path / "gateway.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = await asyncio.create_subprocess_exec(
+        str(INTERLINGUA),
+        "serve",
+        "--config",
+        str(path),
+        *args,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"{'https' if 'tls' in config['server'] else 'http'}://127.0.0.1:{port}"
+    try:
+        await _until_ready(url, verify or True)
+        yield url, proc
+    finally:
+        if proc.returncode is None:
+            # SIGTERM first: a SIGKILLed parent would leave its --workers children running.
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+async def _until_ready(url: str, verify: ssl.SSLContext | bool) -> None:
+    async with httpx.AsyncClient(base_url=url, verify=verify) as client:
+        for _ in range(200):
+            try:
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    raise AssertionError("the gateway did not become ready")

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
+from tls_helpers import self_signed
 
 from interlingua.server.config import Config, load_config_text
 
@@ -66,7 +67,9 @@ def test_config_reference_documents_no_unknown_key() -> None:
     assert {path for path in unknown if path[-2] not in FREE_FORM} == set()
 
 
-def test_config_reference_is_a_valid_config() -> None:
-    config = load_config_text(_reference(), ENV, source="docs/config.md")
+def test_config_reference_is_a_valid_config(tmp_path: Path) -> None:
+    certfile, keyfile = self_signed(tmp_path)  # the reference's TLS files, made here
+    text = _reference().replace("/etc/interlingua/tls/cert.pem", str(certfile))
+    config = load_config_text(text.replace("/etc/interlingua/tls/key.pem", str(keyfile)), ENV)
     assert config.deprecations == ()
     assert [p.name for p in config.providers] == ["openai", "azure", "bedrock"]

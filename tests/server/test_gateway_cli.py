@@ -3,69 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import yaml
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY
+from server_helpers import ANTHROPIC_BODY, INTERLINGUA, OPENAI_BODY, serving
 
-from interlingua.server.demo import FakeUpstream, demo_config
-
-INTERLINGUA = Path(sys.executable).with_name("interlingua")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@asynccontextmanager
-async def serving(
-    upstream: FakeUpstream, tmp_path: Path, *args: str, grace_ms: int = 5000
-) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    port = _free_port()
-    config = demo_config(upstream, port=port)
-    config["server"]["shutdown_grace_ms"] = grace_ms
-    path = tmp_path / "gateway.yaml"
-    path.write_text(yaml.safe_dump(config))
-    proc = await asyncio.create_subprocess_exec(
-        str(INTERLINGUA),
-        "serve",
-        "--config",
-        str(path),
-        *args,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(200):
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the gateway did not become ready")
-        yield url, proc
-    finally:
-        if proc.returncode is None:
-            # SIGTERM first: a SIGKILLed parent would leave its --workers children running.
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+from interlingua.server.demo import FakeUpstream
 
 
 async def test_cli_serve_sigterm_lets_streams_finish(upstream: FakeUpstream, tmp_path: Path) -> None:
