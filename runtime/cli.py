@@ -4,6 +4,7 @@
 - ``interlingua convert --from F --to T --kind request|response|stream``: stdin -> stdout.
 - ``interlingua serve [--config FILE] [--host H] [--port P] [--workers N] [--demo]``.
 - ``interlingua check-config FILE``: validate a config, print the routing table.
+- ``interlingua install --systemd [--root DIR]``: a default config and a systemd unit.
 
 Heavy imports happen inside each subcommand so ``interlingua convert`` stays fast.
 """
@@ -47,6 +48,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate a config and print what each model routes to")
     check.add_argument("file")
+
+    install = sub.add_parser("install", help="install the gateway as a service")
+    install.add_argument(
+        "--systemd", action="store_true", required=True,
+        help="write /etc/interlingua/config.yaml (kept if present) and a systemd unit",
+    )
+    install.add_argument("--root", default="/", help="write under this directory instead of / (staging)")
     return parser
 
 
@@ -93,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from interlingua.server.cli import check_config
 
         return check_config(args.file)
+    if args.command == "install":
+        from interlingua.server.cli import install_systemd
+
+        return install_systemd(args.root)
     raise AssertionError(args.command)
 
 

@@ -1,14 +1,15 @@
-"""``interlingua serve`` and ``interlingua check-config``, called from :mod:`interlingua.cli`."""
+"""``interlingua serve``, ``check-config`` and ``install``, called from :mod:`interlingua.cli`."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 from interlingua.server.config import Config, ConfigError, default_config, load_config
 from interlingua.server.routing import Router
 
-__all__ = ["check_config", "serve"]
+__all__ = ["check_config", "install_systemd", "serve"]
 
 
 def _load(path: str | None) -> Config:
@@ -68,4 +69,19 @@ def serve(*, config: str | None, host: str | None, port: int | None, workers: in
         return run_workers(cfg, hc, config)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         runner.run(serve_app(cfg, hc, config_path=config))
+    return 0
+
+
+def install_systemd(root: str) -> int:
+    """``interlingua install --systemd``: the config and unit files, then what to run next."""
+    from interlingua.server import install
+
+    try:
+        for line in install.install_systemd(Path(root)):
+            print(line)
+    except OSError as exc:
+        print(f"interlingua install: {exc}", file=sys.stderr)
+        return 1
+    if Path(root).resolve() == Path("/"):
+        print("next: systemctl daemon-reload && systemctl enable --now interlingua")
     return 0
