@@ -48,6 +48,9 @@ def _typecheck(session: nox.Session) -> None:
     """
     tree = Path(session.create_tmp()) / "typecheck-tree"
     shutil.rmtree(tree, ignore_errors=True)
+    # setuptools reuses build/ across installs: a module deleted from the source would
+    # still be copied into the tree and type-checked.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     session.run("python", "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tree), ".")
     session.run(
         "mypy", "--config-file", str(ROOT / "pyproject.toml"), "-p", "interlingua",
