@@ -1,6 +1,6 @@
 """``interlingua serve --demo``: the gateway plus a built-in fake upstream, routed to it.
 
-The fake upstream (:class:`interlingua.server.demo.FakeUpstream`) runs in the
+The fake upstream (:class:`interlingua.server.fake_upstream.FakeUpstream`) runs in the
 gateway's own event loop on a free loopback port; the config is the demo's
 (every demo model name routed to it), with the host, port and keys of the
 config the user gave. Demo mode runs one worker: it is for trying things out.
@@ -13,7 +13,7 @@ import logging
 import os
 
 from interlingua.server.config import Config, load_config_text
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
 from interlingua.server.run import hypercorn_config, loop_factory, serve_app
 
 __all__ = ["serve_demo"]

@@ -15,9 +15,9 @@ import asyncio
 
 import orjson
 
-from interlingua.server.demo.plan import Plan
-from interlingua.server.demo.render_anthropic import anthropic_json, anthropic_sse
-from interlingua.server.demo.render_openai import openai_json, openai_sse
+from interlingua.server.fake_upstream.anthropic_messages import anthropic_json, anthropic_sse
+from interlingua.server.fake_upstream.openai_chat import openai_json, openai_sse
+from interlingua.server.fake_upstream.plan import Plan
 
 TEXT = (
     "Hello! This is a fixed benchmark response from the mock upstream, "

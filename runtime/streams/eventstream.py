@@ -12,10 +12,18 @@ Bedrock's ConverseStream answers with binary frames, not SSE. Two pieces:
   a text or reasoning block has no start event (its first delta opens it), deltas
   are keyed by member (``{"text": ...}``, ``{"toolUse": {"input": ...}}``), and
   usage (``metadata``) follows ``messageStop``, so the stop is held until it arrives.
+
+The encoder (:func:`encode_frame`, :func:`encode_event`, :func:`encode_exception`) is what the
+fake upstream's Bedrock and the stream tests write frames with: one copy, beside the decoder
+that checks it. Frame layout: total length (u32 BE), headers length (u32 BE), CRC32 of those
+8 bytes, headers (name length u8, name, type 7 = string, value length u16, value), payload,
+CRC32 of everything before it.
 """
 
 from __future__ import annotations
 
+import struct
+import zlib
 from typing import Any
 
 import orjson
@@ -24,7 +32,14 @@ from botocore.eventstream import EventStreamBuffer, ParserError
 from interlingua.streams.decode_blocks import BlocksDecoder
 from interlingua.streams.sse import EventTooLarge
 
-__all__ = ["ConverseEvents", "EventStreamParser", "MalformedFrame"]
+__all__ = [
+    "ConverseEvents",
+    "EventStreamParser",
+    "MalformedFrame",
+    "encode_event",
+    "encode_exception",
+    "encode_frame",
+]
 
 
 class MalformedFrame(EventTooLarge):
@@ -187,3 +202,29 @@ _HANDLERS = {
     "messageStop": ConverseEvents._message_stop,
     "metadata": ConverseEvents._metadata,
 }
+
+
+def _encode_header(name: str, value: str) -> bytes:
+    raw_name, raw_value = name.encode(), value.encode()
+    return struct.pack("!B", len(raw_name)) + raw_name + struct.pack("!BH", 7, len(raw_value)) + raw_value
+
+
+def encode_frame(headers: dict[str, str], payload: bytes) -> bytes:
+    """One event-stream frame (string headers only, which is all Converse uses)."""
+    encoded = b"".join(_encode_header(k, v) for k, v in headers.items())
+    prelude = struct.pack("!II", 12 + len(encoded) + len(payload) + 4, len(encoded))
+    prelude += struct.pack("!I", zlib.crc32(prelude))
+    body = prelude + encoded + payload
+    return body + struct.pack("!I", zlib.crc32(body))
+
+
+def encode_event(event_type: str, payload: Any) -> bytes:
+    """An ``event`` frame with a JSON payload, as ConverseStream sends each event."""
+    headers = {":event-type": event_type, ":content-type": "application/json", ":message-type": "event"}
+    return encode_frame(headers, orjson.dumps(payload))
+
+
+def encode_exception(exception_type: str, message: str) -> bytes:
+    """An ``exception`` frame (``{"message": ...}``), as a stream failing midway sends."""
+    headers = {":exception-type": exception_type, ":content-type": "application/json", ":message-type": "exception"}
+    return encode_frame(headers, orjson.dumps({"message": message}))

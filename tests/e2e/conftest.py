@@ -15,7 +15,7 @@ import openai
 import pytest
 
 from interlingua.server.config import load_config_text
-from interlingua.server.demo import FakeUpstream, demo_config_yaml
+from interlingua.server.fake_upstream import FakeUpstream, demo_config_yaml
 from interlingua.server.testing import running_gateway
 
 from .payloads import CLIENT_KEY, READ_MS

@@ -9,7 +9,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.tokens import estimate_input_tokens
 
 from .payloads import ANTHROPIC_ROUTES, ANTHROPIC_TOOLS, CLIENT_KEY, ECHO, PNG_B64, upstream_format

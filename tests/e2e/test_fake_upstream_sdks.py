@@ -20,9 +20,10 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
-from interlingua.server.demo.render_bedrock import bedrock_exception_frame, event_frame
-from interlingua.server.demo.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream.bedrock_converse import bedrock_exception_frame
+from interlingua.server.fake_upstream.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
+from interlingua.streams.eventstream import encode_event
 
 from .payloads import ECHO, SCHEMA, genai_client
 
@@ -212,7 +213,7 @@ async def test_fake_bedrock_converse_parses_in_boto3(upstream: FakeUpstream) -> 
 
 def test_fake_bedrock_frames_decode_in_botocore() -> None:
     buffer = EventStreamBuffer()
-    buffer.add_data(event_frame("messageStart", {"role": "assistant"}) + bedrock_exception_frame(429, "slow"))
+    buffer.add_data(encode_event("messageStart", {"role": "assistant"}) + bedrock_exception_frame(429, "slow"))
     first, second = list(buffer)
     assert first.headers[":event-type"] == "messageStart"
     assert first.payload == b'{"role":"assistant"}'

@@ -11,7 +11,7 @@ import openai
 import orjson
 import pytest
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 
 from .payloads import ANTHROPIC_TOOLS, CLIENT_KEY
 

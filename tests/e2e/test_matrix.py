@@ -19,11 +19,11 @@ import pytest
 import pytest_asyncio
 
 from interlingua.server.config import load_config_text
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
-from interlingua.server.demo.read_responses import ENCRYPTED_PREFIX
-from interlingua.server.demo.render_anthropic import SIGNATURE as ANTHROPIC_SIGNATURE
-from interlingua.server.demo.render_bedrock import SIGNATURE as BEDROCK_SIGNATURE
-from interlingua.server.demo.render_gemini import GEMINI_SIGNATURE
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
+from interlingua.server.fake_upstream.anthropic_messages import SIGNATURE as ANTHROPIC_SIGNATURE
+from interlingua.server.fake_upstream.bedrock_converse import SIGNATURE as BEDROCK_SIGNATURE
+from interlingua.server.fake_upstream.gemini import GEMINI_SIGNATURE
+from interlingua.server.fake_upstream.openai_responses import ENCRYPTED_PREFIX
 from interlingua.server.testing import running_gateway
 
 from .clients import AnthropicDriver, Driver, GeminiDriver, OpenAIChatDriver, ResponsesDriver
@@ -33,7 +33,7 @@ from .payloads import CLIENT_KEY, ECHO, READ_MS, genai_client
 # test gets a clean fake, see _clean_upstream), all on the module's event loop.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# The demo route of each upstream format (server/demo/config.py).
+# The demo route of each upstream format (server/fake_upstream/config.py).
 UPSTREAM_ROUTES = {
     "openai_chat": "demo-gpt",
     "anthropic_messages": "demo-claude",

@@ -10,7 +10,7 @@ import openai
 import orjson
 import pytest
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.tokens import estimate_input_tokens
 
 from .payloads import CLIENT_KEY, ECHO, OPENAI_ROUTES, OPENAI_TOOLS, PNG_B64, upstream_format

@@ -1,7 +1,7 @@
 """Gateway tests: the real app on Hypercorn, the fake upstream (a real aiohttp server), loopback only.
 
 ``make_config(upstream, server=..., translation=..., providers=...)`` is the demo
-config (see :mod:`interlingua.server.demo.config`) with sections overridden;
+config (see :mod:`interlingua.server.fake_upstream.config`) with sections overridden;
 ``gateway`` serves the plain demo config and yields its base URL.
 """
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 from server_helpers import make_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 

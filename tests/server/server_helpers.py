@@ -17,13 +17,17 @@ import httpx
 import yaml
 
 from interlingua.server.config import Config
-from interlingua.server.demo import FakeUpstream, demo_config
+from interlingua.server.fake_upstream import FakeUpstream, demo_config
 
 INTERLINGUA = Path(sys.executable).with_name("interlingua")
 
 
 def make_config(upstream: FakeUpstream, *, read_ms: int = 5_000, **sections: Any) -> Config:
-    raw = demo_config(upstream, read_ms=read_ms)
+    """The demo config with ``sections`` merged over it (a dict updates the section's keys)."""
+    return _validated(demo_config(upstream, read_ms=read_ms), sections)
+
+
+def _validated(raw: dict[str, Any], sections: dict[str, Any]) -> Config:
     for name, value in sections.items():
         if isinstance(value, dict) and isinstance(raw.get(name), dict):
             raw[name] = {**raw[name], **value}
@@ -41,7 +45,7 @@ ANTHROPIC_BODY: dict[str, Any] = {
 
 
 def formats_config(upstream: FakeUpstream, *, read_ms: int = 5_000, **sections: Any) -> Config:
-    """The demo config plus Gemini, Responses and Bedrock providers on the same fake upstream.
+    """The demo config (its Gemini, Responses and Bedrock providers included) with more routes.
 
     Routes added (before the demo's): ``gemini-2.5-flash`` (Gemini, passthrough for Gemini
     clients), ``gpt-via-gemini`` (Gemini upstream, model ``gemini-2.5-flash``),
@@ -49,35 +53,13 @@ def formats_config(upstream: FakeUpstream, *, read_ms: int = 5_000, **sections: 
     ``gpt-5`` (Responses upstream), ``responses-via-anthropic`` (Anthropic upstream),
     ``claude-via-bedrock`` (Bedrock, model id with a ``:``).
     """
-    from interlingua.server.demo import DEMO_UPSTREAM_KEY
-    from interlingua.server.demo.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
-
     raw = demo_config(upstream, read_ms=read_ms)
-    timeouts = {"connect_ms": 2_000, "read_ms": read_ms}
-    raw["providers"] += [
-        {"name": "fake-gemini", "format": "gemini", "base_url": upstream.gemini_base_url},
-        {"name": "fake-responses", "format": "openai_responses", "base_url": upstream.responses_base_url},
-        {
-            "name": "fake-bedrock",
-            "format": "bedrock_converse",
-            "base_url": upstream.bedrock_base_url,
-            "aws": {
-                "region": "us-east-1",
-                "access_key_id": DEMO_AWS_ACCESS_KEY_ID,
-                "secret_access_key": DEMO_AWS_SECRET_ACCESS_KEY,
-            },
-        },
-    ]
-    for provider in raw["providers"]:
-        provider.setdefault("timeouts", timeouts)
-        if provider["format"] != "bedrock_converse":
-            provider.setdefault("api_key", DEMO_UPSTREAM_KEY)
     raw["models"] = [
-        {"name": "gemini-2.5-flash", "provider": "fake-gemini"},
-        {"name": "gpt-via-gemini", "provider": "fake-gemini", "upstream_model": "gemini-2.5-flash"},
+        {"name": "gemini-2.5-flash", "provider": "demo-gemini"},
+        {"name": "gpt-via-gemini", "provider": "demo-gemini", "upstream_model": "gemini-2.5-flash"},
         {"name": "gemini-via-openai", "provider": "demo-openai", "upstream_model": "gpt-4o-mini"},
         {"name": "gemini-via-anthropic", "provider": "demo-anthropic", "upstream_model": "claude-sonnet-4-6"},
-        {"name": "gpt-5", "provider": "fake-responses"},
+        {"name": "gpt-5", "provider": "demo-responses"},
         {
             "name": "responses-via-anthropic",
             "provider": "demo-anthropic",
@@ -85,14 +67,12 @@ def formats_config(upstream: FakeUpstream, *, read_ms: int = 5_000, **sections: 
         },
         {
             "name": "claude-via-bedrock",
-            "provider": "fake-bedrock",
+            "provider": "demo-bedrock",
             "upstream_model": "anthropic.claude-3-5-sonnet-20240620-v1:0",
         },
         *raw["models"],
     ]
-    for name, value in sections.items():
-        raw[name] = {**raw.get(name, {}), **value} if isinstance(value, dict) else value
-    return Config.model_validate(raw)
+    return _validated(raw, sections)
 
 
 GEMINI_BODY: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}

@@ -16,7 +16,7 @@ from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, formats_config
 
 from interlingua.server.adapters import adapter_for
 from interlingua.server.config import AwsConfig, Config, ProviderConfig
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 MODEL_ID = "anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -71,7 +71,7 @@ async def test_bedrock_model_id_is_url_encoded_on_the_wire(upstream: FakeUpstrea
     try:
         config = formats_config(upstream)
         providers = [
-            p.model_copy(update={"base_url": f"http://127.0.0.1:{port}"}) if p.name == "fake-bedrock" else p
+            p.model_copy(update={"base_url": f"http://127.0.0.1:{port}"}) if p.name == "demo-bedrock" else p
             for p in config.providers
         ]
         config = config.model_copy(update={"providers": tuple(providers)})
@@ -117,7 +117,7 @@ async def test_bedrock_wrong_credentials_relayed_as_403(upstream: FakeUpstream) 
         p.model_copy(
             update={"aws": AwsConfig(region="us-east-1", access_key_id="AKIAWRONG", secret_access_key="x")}
         )
-        if p.name == "fake-bedrock"
+        if p.name == "demo-bedrock"
         else p
         for p in config.providers
     ]

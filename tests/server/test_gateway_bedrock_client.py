@@ -14,7 +14,7 @@ import urllib3
 from botocore.config import Config as BotoConfig
 from server_helpers import formats_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from server_helpers import ANTHROPIC_BODY, INTERLINGUA, OPENAI_BODY, serving
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 
 
 async def test_cli_serve_sigterm_lets_streams_finish(upstream: FakeUpstream, tmp_path: Path) -> None:

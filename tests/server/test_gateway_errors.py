@@ -13,7 +13,7 @@ import pytest
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
 from interlingua.server.config import Config
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 OPENAI = "/v1/chat/completions"

@@ -12,7 +12,7 @@ from google import genai
 from google.genai import types
 from server_helpers import GEMINI_BODY, OPENAI_BODY, formats_config
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
 
 

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from server_helpers import formats_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 # One model per upstream format (see formats_config).

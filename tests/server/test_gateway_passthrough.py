@@ -8,7 +8,7 @@ import openai
 import orjson
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
 
 

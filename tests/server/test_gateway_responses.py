@@ -10,7 +10,7 @@ import orjson
 import pytest
 from server_helpers import OPENAI_BODY, RESPONSES_BODY, formats_config
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
 
 

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from server_helpers import GEMINI_BODY, formats_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 from interlingua.streams.tap import StreamTap
 from interlingua.translate import Format

@@ -10,7 +10,7 @@ import openai
 import pytest
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 OPENAI_STREAM = {**OPENAI_BODY, "stream": True}

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from server_helpers import make_config
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
 
 # Anthropic clients on an OpenAI-format upstream, and the other way round (see the demo config).

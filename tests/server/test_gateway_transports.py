@@ -8,7 +8,7 @@ import httpx
 import pytest
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, make_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 pytestmark = pytest.mark.parametrize("transport", ["aiohttp", "httpx"])

@@ -1,6 +1,6 @@
 """Bedrock ConverseStream as an upstream: binary event-stream frames to every client format.
 
-The frames come from the fixtures' ``stream.jsonl`` (encoded by ``bedrock_frames``, which
+The frames come from the fixtures' ``stream.jsonl`` (encoded by the runtime's frame encoder, which
 is itself checked byte for byte against real recorded frames) and from the recordings.
 Judges: the client SDKs' accumulators (``conformance.judges``) against what boto3's own
 reader (botocore ``EventStream``) makes of the same bytes.
@@ -26,10 +26,16 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from interlingua.errors import UpstreamTimeout
-from interlingua.streams.eventstream import EventStreamParser, MalformedFrame
+from interlingua.streams.eventstream import (
+    EventStreamParser,
+    MalformedFrame,
+    encode_event,
+    encode_exception,
+    encode_frame,
+)
 from interlingua.translate import Format, StreamTranslator
 
-from .bedrock_frames import encode_event, encode_exception, encode_jsonl, frame
+from .bedrock_frames import encode_jsonl
 
 BEDROCK = Format.BEDROCK_CONVERSE
 TARGETS = [f for f in FORMATS if f not in UPSTREAM_ONLY_STREAMS]
@@ -63,7 +69,7 @@ def test_frame_encoder_reproduces_recorded_frames_byte_for_byte(raw: bytes) -> N
     buffer.add_data(raw)
     messages = list(buffer)
     assert messages
-    assert b"".join(frame(dict(m.headers), m.payload) for m in messages) == raw
+    assert b"".join(encode_frame(dict(m.headers), m.payload) for m in messages) == raw
 
 
 @pytest.mark.parametrize("raw", _recorded_streams())

@@ -1,4 +1,4 @@
-"""``python -m interlingua.server.demo --port 18080``: run the fake upstream alone."""
+"""``python -m interlingua.server.fake_upstream --port 18080``: run the fake upstream alone."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import signal
 
-from interlingua.server.demo.config import demo_config_yaml
-from interlingua.server.demo.upstream import FakeUpstream
+from interlingua.server.fake_upstream.config import demo_config_yaml
+from interlingua.server.fake_upstream.server import FakeUpstream
 
 
 async def _run(args: argparse.Namespace) -> None:
@@ -32,7 +32,7 @@ async def _run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m interlingua.server.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m interlingua.server.fake_upstream", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--pace-ms", type=float, default=0.0, help="delay between stream events")

@@ -39,10 +39,10 @@ from typing import Any
 
 import yaml
 
-from interlingua.server.demo.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
-from interlingua.server.demo.upstream import FakeUpstream
+from interlingua.server.fake_upstream.server import FakeUpstream
+from interlingua.server.fake_upstream.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
 
-__all__ = ["DEMO_ROUTES", "DEMO_UPSTREAM_KEY", "demo_config", "demo_config_yaml"]
+__all__ = ["DEMO_ROUTES", "DEMO_UPSTREAM_KEY", "demo_config", "demo_config_yaml", "demo_provider"]
 
 DEMO_UPSTREAM_KEY = "demo-upstream-key"
 
@@ -77,69 +77,47 @@ DEMO_ROUTES: tuple[tuple[str, str, str | None, str], ...] = (
 )
 
 
+# (provider name, format, base URL property of FakeUpstream, extra settings)
+_PROVIDERS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("demo-openai", "openai_chat", "openai_base_url", {}),
+    ("demo-anthropic", "anthropic_messages", "anthropic_base_url", {}),
+    ("demo-gemini", "gemini", "gemini_base_url", {}),
+    ("demo-responses", "openai_responses", "responses_base_url", {}),
+    ("demo-azure", "openai_chat", "base_url", {"dialect": "azure", "azure": {"api_version": "2024-10-21"}}),
+    ("demo-bedrock", "bedrock_converse", "bedrock_base_url", {}),
+)
+
+
+def demo_provider(name: str, fmt: str, base_url: str, *, read_ms: int = 30_000) -> dict[str, Any]:
+    """One provider of the fake upstream with its credentials: the demo key, or for Bedrock
+    the demo AWS pair (the fake checks its SigV4 signature)."""
+    provider: dict[str, Any] = {"name": name, "format": fmt, "base_url": base_url}
+    if fmt == "bedrock_converse":
+        provider["aws"] = {
+            "region": "us-east-1",
+            "access_key_id": DEMO_AWS_ACCESS_KEY_ID,
+            "secret_access_key": DEMO_AWS_SECRET_ACCESS_KEY,
+        }
+    else:
+        provider["api_key"] = DEMO_UPSTREAM_KEY
+    provider["timeouts"] = {"connect_ms": 2_000, "read_ms": read_ms}
+    return provider
+
+
 def demo_config(
     upstream: FakeUpstream, *, host: str = "127.0.0.1", port: int = 8080, read_ms: int = 30_000
 ) -> dict[str, Any]:
     """The demo gateway config as a plain dict (the shape of docs/config.md)."""
-    timeouts = {"connect_ms": 2_000, "read_ms": read_ms}
-    return {
-        "server": {"host": host, "port": port},
-        "providers": [
-            {
-                "name": "demo-openai",
-                "format": "openai_chat",
-                "base_url": upstream.openai_base_url,
-                "api_key": DEMO_UPSTREAM_KEY,
-                "timeouts": timeouts,
-            },
-            {
-                "name": "demo-anthropic",
-                "format": "anthropic_messages",
-                "base_url": upstream.anthropic_base_url,
-                "api_key": DEMO_UPSTREAM_KEY,
-                "timeouts": timeouts,
-            },
-            {
-                "name": "demo-gemini",
-                "format": "gemini",
-                "base_url": upstream.gemini_base_url,
-                "api_key": DEMO_UPSTREAM_KEY,
-                "timeouts": timeouts,
-            },
-            {
-                "name": "demo-responses",
-                "format": "openai_responses",
-                "base_url": upstream.responses_base_url,
-                "api_key": DEMO_UPSTREAM_KEY,
-                "timeouts": timeouts,
-            },
-            {
-                "name": "demo-azure",
-                "format": "openai_chat",
-                "dialect": "azure",
-                "azure": {"api_version": "2024-10-21"},
-                "base_url": upstream.base_url,
-                "api_key": DEMO_UPSTREAM_KEY,
-                "timeouts": timeouts,
-            },
-            {
-                "name": "demo-bedrock",
-                "format": "bedrock_converse",
-                "base_url": upstream.bedrock_base_url,
-                "aws": {
-                    "region": "us-east-1",
-                    "access_key_id": DEMO_AWS_ACCESS_KEY_ID,
-                    "secret_access_key": DEMO_AWS_SECRET_ACCESS_KEY,
-                },
-                "timeouts": timeouts,
-            },
-        ],
-        "models": [
-            {"name": name, "provider": provider, "display_name": display}
-            | ({"upstream_model": target} if target else {})
-            for name, provider, target, display in DEMO_ROUTES
-        ],
-    }
+    providers = [
+        demo_provider(name, fmt, getattr(upstream, url), read_ms=read_ms) | extra
+        for name, fmt, url, extra in _PROVIDERS
+    ]
+    models = [
+        {"name": name, "provider": provider, "display_name": display}
+        | ({"upstream_model": target} if target else {})
+        for name, provider, target, display in DEMO_ROUTES
+    ]
+    return {"server": {"host": host, "port": port}, "providers": providers, "models": models}
 
 
 def demo_config_yaml(

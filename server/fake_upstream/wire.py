@@ -12,11 +12,11 @@ from typing import Any
 
 import orjson
 
-from interlingua.server.demo.render_anthropic import anthropic_error, anthropic_stream_error
-from interlingua.server.demo.render_bedrock import bedrock_error, bedrock_exception_frame
-from interlingua.server.demo.render_gemini import gemini_error
-from interlingua.server.demo.render_openai import openai_error
-from interlingua.server.demo.render_responses import responses_stream_error
+from interlingua.server.fake_upstream.anthropic_messages import anthropic_error, anthropic_stream_error
+from interlingua.server.fake_upstream.bedrock_converse import bedrock_error, bedrock_exception_frame
+from interlingua.server.fake_upstream.gemini import gemini_error
+from interlingua.server.fake_upstream.openai_chat import openai_error
+from interlingua.server.fake_upstream.openai_responses import responses_stream_error
 
 __all__ = ["STREAM_CONTENT_TYPES", "error_envelope", "model_list", "stream_error"]
 

@@ -1,4 +1,6 @@
-"""Reads (and checks, as strictly as OpenAI does) a Chat Completions request.
+"""OpenAI Chat Completions for the fake upstream: reading a request, rendering an answer.
+
+Reading. Reads (and checks, as strictly as OpenAI does) a Chat Completions request.
 
 The checks are the ones a translator is most likely to break: roles, tool
 messages answering an earlier ``tool_calls`` id, arguments being JSON text,
@@ -6,6 +8,14 @@ tool definitions, content part types. A violation raises :class:`BadRequest`
 with the offending field path, which the fake upstream returns as OpenAI's
 400 ``invalid_request_error``.
 https://platform.openai.com/docs/api-reference/chat/create
+
+Rendering. A plan as OpenAI Chat Completions wire output: a ``chat.completion`` JSON or
+``chat.completion.chunk`` SSE events ending in ``data: [DONE]``.
+https://platform.openai.com/docs/api-reference/chat/object
+https://platform.openai.com/docs/api-reference/chat-streaming
+
+Reasoning text goes in the ``reasoning_content`` field (the dialect of
+OpenAI-compatible servers such as DeepSeek and vLLM; OpenAI itself hides it).
 """
 
 from __future__ import annotations
@@ -15,21 +25,31 @@ from typing import Any
 
 import orjson
 
-from interlingua.server.demo.plan import Conversation, input_tokens
+from interlingua.server.fake_upstream.plan import (
+    ARG_PIECE,
+    BadRequest,
+    Conversation,
+    Plan,
+    input_tokens,
+    make_plan,
+    split_words,
+)
 
-__all__ = ["BadRequest", "read_openai"]
+__all__ = [
+    "FINISH_REASONS",
+    "azure_body",
+    "chat_answer",
+    "openai_error",
+    "openai_json",
+    "openai_sse",
+    "read_openai",
+]
 
 JSON = dict[str, Any]
+
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-
-
-class BadRequest(Exception):
-    def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
 
 
 def _text_of(content: Any, where: str) -> tuple[str, int, str]:
@@ -141,3 +161,119 @@ def read_openai(body: JSON) -> Conversation:
     conv.stop = [stop] if isinstance(stop, str) else list(stop or [])
     conv.input_tokens = input_tokens(body, "openai_chat")
     return conv
+
+
+FINISH_REASONS = {"end": "stop", "stop_sequence": "stop", "tool": "tool_calls", "max_tokens": "length"}
+CREATED = 1_700_000_000
+_ERROR_TYPES = {
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    403: ("permission_error", None),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+
+
+def _usage(plan: Plan) -> JSON:
+    return {
+        "prompt_tokens": plan.input_tokens,
+        "completion_tokens": plan.output_tokens,
+        "total_tokens": plan.input_tokens + plan.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": plan.reasoning_tokens,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+def openai_json(plan: Plan, model: str, rid: str) -> JSON:
+    message: JSON = {"role": "assistant", "content": plan.text or None, "refusal": None, "annotations": []}
+    if plan.thinking:
+        message["reasoning_content"] = plan.thinking
+    if plan.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": f"call_{rid}_{i}",
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            }
+            for i, c in enumerate(plan.tool_calls)
+        ]
+    return {
+        "id": f"chatcmpl-{rid}",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": model,
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": FINISH_REASONS[plan.stop]}
+        ],
+        "usage": _usage(plan),
+        "service_tier": "default",
+        "system_fingerprint": "fp_demo",
+    }
+
+
+def _deltas(plan: Plan, rid: str) -> list[JSON]:
+    deltas: list[JSON] = [{"role": "assistant", "content": "", "refusal": None}]
+    deltas += [{"reasoning_content": w} for w in split_words(plan.thinking)]
+    deltas += [{"content": w} for w in split_words(plan.text)]
+    for i, call in enumerate(plan.tool_calls):
+        head = {
+            "index": i,
+            "id": f"call_{rid}_{i}",
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
+        deltas.append({"tool_calls": [head]})
+        for at in range(0, len(call.arguments), ARG_PIECE):
+            piece = call.arguments[at : at + ARG_PIECE]
+            deltas.append({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+    return deltas
+
+
+def openai_sse(plan: Plan, model: str, rid: str, include_usage: bool) -> list[bytes]:
+    """Every event of the stream, each a complete ``data: ...\\n\\n`` frame."""
+    base: JSON = {
+        "id": f"chatcmpl-{rid}",
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": model,
+        "service_tier": "default",
+        "system_fingerprint": "fp_demo",
+    }
+    if include_usage:
+        base["usage"] = None
+    chunks: list[JSON] = [
+        {**base, "choices": [{"index": 0, "delta": d, "logprobs": None, "finish_reason": None}]}
+        for d in _deltas(plan, rid)
+    ]
+    finish = FINISH_REASONS[plan.stop]
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": finish}]})
+    if include_usage:
+        chunks.append({**base, "choices": [], "usage": _usage(plan)})
+    return [b"data: " + orjson.dumps(c) + b"\n\n" for c in chunks] + [b"data: [DONE]\n\n"]
+
+
+def openai_error(status: int, message: str, param: str | None = None) -> JSON:
+    kind, code = _ERROR_TYPES.get(status, ("server_error", None))
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def chat_answer(body: JSON, rid: str) -> Any:
+    """The answer to a Chat Completions request: a completion, or its SSE events."""
+    conv = read_openai(body)
+    plan = make_plan(conv)
+    if body.get("stream"):
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        return openai_sse(plan, conv.model, rid, include_usage)
+    return openai_json(plan, conv.model, rid)
+
+
+def azure_body(body: JSON, deployment: str, api_version: str | None) -> JSON:
+    """The Chat Completions body Azure serves: the deployment is the model."""
+    if not api_version:
+        raise BadRequest("Missing required query parameter: api-version.", "api-version")
+    return {**body, "model": body.get("model") or deployment}

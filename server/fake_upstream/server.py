@@ -12,9 +12,9 @@ Gemini ``POST /v1beta/models/{model}:generateContent``,
 ``POST /openai/deployments/{deployment}/chat/completions?api-version=...``
 (key: ``api-key``); Bedrock ``POST /model/{modelId}/converse`` and
 ``/converse-stream`` (binary event stream), which require a SigV4 signature
-by :data:`~interlingua.server.demo.sigv4.DEMO_AWS_ACCESS_KEY_ID`.
-The answers are deterministic (see :mod:`interlingua.server.demo.plan`), the
-fault controls are in :mod:`interlingua.server.demo.faults`.
+by :data:`~interlingua.server.fake_upstream.sigv4.DEMO_AWS_ACCESS_KEY_ID`.
+The answers are deterministic (see :mod:`interlingua.server.fake_upstream.plan`), the
+fault controls are in :mod:`interlingua.server.fake_upstream.faults`.
 
 Every request is recorded in :attr:`FakeUpstream.requests` (headers, body,
 what was sent, whether the client went away) so tests can assert what the
@@ -32,16 +32,20 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from interlingua.server.demo.answers import azure_body, bedrock_answer, gemini_answer, responses_answer
-from interlingua.server.demo.faults import Fault, parse_fault
-from interlingua.server.demo.plan import Conversation, make_plan
-from interlingua.server.demo.read_anthropic import read_anthropic, read_count_tokens
-from interlingua.server.demo.read_openai import BadRequest, read_openai
-from interlingua.server.demo.render_anthropic import anthropic_json, anthropic_sse
-from interlingua.server.demo.render_gemini import gemini_models
-from interlingua.server.demo.render_openai import openai_json, openai_sse
-from interlingua.server.demo.sigv4 import check_sigv4
-from interlingua.server.demo.wire import STREAM_CONTENT_TYPES, error_envelope, model_list, stream_error
+from interlingua.server.fake_upstream.anthropic_messages import messages_answer, read_count_tokens
+from interlingua.server.fake_upstream.bedrock_converse import bedrock_answer
+from interlingua.server.fake_upstream.faults import Fault, parse_fault
+from interlingua.server.fake_upstream.gemini import gemini_answer, gemini_models
+from interlingua.server.fake_upstream.openai_chat import azure_body, chat_answer
+from interlingua.server.fake_upstream.openai_responses import responses_answer
+from interlingua.server.fake_upstream.plan import BadRequest
+from interlingua.server.fake_upstream.sigv4 import check_sigv4
+from interlingua.server.fake_upstream.wire import (
+    STREAM_CONTENT_TYPES,
+    error_envelope,
+    model_list,
+    stream_error,
+)
 
 __all__ = ["DEMO_MODELS", "FakeUpstream", "ReceivedRequest"]
 
@@ -324,28 +328,11 @@ class FakeUpstream:
     def _rid(self) -> str:
         return f"demo{next(self._ids):06d}"
 
-    def _chat_answer(self, body: JSON) -> Any:
-        conv: Conversation = read_openai(body)
-        plan, rid = make_plan(conv), self._rid()
-        if body.get("stream"):
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return openai_sse(plan, conv.model, rid, include_usage)
-        return openai_json(plan, conv.model, rid)
-
-    def _messages_answer(self, body: JSON) -> Any:
-        conv = read_anthropic(body)
-        plan, rid = make_plan(conv), self._rid()
-        return (
-            anthropic_sse(plan, conv.model, rid)
-            if body.get("stream")
-            else anthropic_json(plan, conv.model, rid)
-        )
-
     async def _chat(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "openai", self._chat_answer)
+        return await self._serve(request, "openai", lambda body: chat_answer(body, self._rid()))
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "anthropic", self._messages_answer)
+        return await self._serve(request, "anthropic", lambda body: messages_answer(body, self._rid()))
 
     async def _count_tokens(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(request, "anthropic", lambda body: {"input_tokens": read_count_tokens(body)})
@@ -358,7 +345,7 @@ class FakeUpstream:
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
-    # -- Gemini, Responses, Azure, Bedrock (answers in answers.py) ---------------
+    # -- Gemini, Responses, Azure, Bedrock ------------------------------------
     async def _gemini(self, request: web.Request) -> web.StreamResponse:
         model, method = request.match_info["model"], request.match_info["method"]
         sse = request.query.get("alt") == "sse"
@@ -376,7 +363,7 @@ class FakeUpstream:
         """Azure OpenAI: the deployment names the model; ``api-version`` is required."""
         deployment, version = request.match_info["deployment"], request.query.get("api-version")
         return await self._serve(
-            request, "azure", lambda b: self._chat_answer(azure_body(b, deployment, version))
+            request, "azure", lambda b: chat_answer(azure_body(b, deployment, version), self._rid())
         )
 
     async def _bedrock(self, request: web.Request) -> web.StreamResponse:

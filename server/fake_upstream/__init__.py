@@ -13,13 +13,18 @@ Messages, Gemini, OpenAI Responses and Bedrock Converse.
 Bedrock requests must be SigV4-signed with :data:`DEMO_AWS_ACCESS_KEY_ID` /
 :data:`DEMO_AWS_SECRET_ACCESS_KEY` (region any, service ``bedrock``).
 
-Standalone: ``python -m interlingua.server.demo --port 18080``.
+Standalone: ``python -m interlingua.server.fake_upstream --port 18080``.
 """
 
-from interlingua.server.demo.config import DEMO_ROUTES, DEMO_UPSTREAM_KEY, demo_config, demo_config_yaml
-from interlingua.server.demo.faults import Fault, parse_fault
-from interlingua.server.demo.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
-from interlingua.server.demo.upstream import DEMO_MODELS, FakeUpstream, ReceivedRequest
+from interlingua.server.fake_upstream.config import (
+    DEMO_ROUTES,
+    DEMO_UPSTREAM_KEY,
+    demo_config,
+    demo_config_yaml,
+)
+from interlingua.server.fake_upstream.faults import Fault, parse_fault
+from interlingua.server.fake_upstream.server import DEMO_MODELS, FakeUpstream, ReceivedRequest
+from interlingua.server.fake_upstream.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
 
 __all__ = [
     "DEMO_AWS_ACCESS_KEY_ID",

@@ -1,10 +1,10 @@
 """What the fake model answers: a format-neutral plan built from a request.
 
-The fake upstream reads a request of any of its formats (``read_*`` modules:
+The fake upstream reads a request of any of its formats (``read_*`` functions of the format modules:
 OpenAI Chat, Anthropic Messages, Gemini, OpenAI Responses, Bedrock Converse)
 into a :class:`Conversation` (just what the answer depends on), decides a
 deterministic :class:`Plan` (thinking, text, tool calls, stop reason, usage),
-and the format renderers (``render_*``) turn the plan into wire JSON, SSE
+and the format renderers turn the plan into wire JSON, SSE
 events or Bedrock's binary event-stream frames.
 
 The fake model's rules (documented for test writers and README readers):
@@ -39,7 +39,17 @@ import orjson
 
 from interlingua.server.tokens import estimate_input_tokens
 
-__all__ = ["Conversation", "Plan", "ToolCall", "make_plan", "split_words"]
+__all__ = [
+    "ARG_PIECE",
+    "BadRequest",
+    "Conversation",
+    "Plan",
+    "ToolCall",
+    "input_tokens",
+    "make_plan",
+    "rough_tokens",
+    "split_words",
+]
 
 JSON = dict[str, Any]
 ARG_PIECE = 8
@@ -81,6 +91,15 @@ class Plan:
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+
+
+class BadRequest(Exception):
+    """A request the real API would refuse: answered 400 in the format's envelope, naming ``param``."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
 
 
 def split_words(text: str) -> list[str]:
@@ -174,3 +193,8 @@ def make_plan(conv: Conversation) -> Plan:
 
 def input_tokens(body: JSON, fmt: str) -> int:
     return estimate_input_tokens(body, fmt)
+
+
+def rough_tokens(body: Any) -> int:
+    """The fake's input token count for formats without a dedicated estimate: 4 bytes a token."""
+    return max(1, len(orjson.dumps(body)) // 4)

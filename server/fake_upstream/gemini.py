@@ -1,4 +1,6 @@
-"""Reads (and checks, as strictly as Gemini does) a ``generateContent`` request.
+"""Gemini for the fake upstream: reading a request, rendering an answer.
+
+Reading. Reads (and checks, as strictly as Gemini does) a ``generateContent`` request.
 
 Checked: ``contents`` roles (``user``/``model``/``function``), part fields
 (an unknown part field is a 400, as Gemini's proto parser answers), every
@@ -11,6 +13,15 @@ is Gemini's OpenAPI-subset Schema: JSON Schema keywords it lacks, such as
 ``skip_thought_signature_validator`` (a signature from another provider is a
 400, as Gemini 3 answers an invalid one).
 https://ai.google.dev/api/generate-content
+
+Rendering. A plan as Gemini wire output: a ``GenerateContentResponse`` JSON, or its
+``streamGenerateContent?alt=sse`` chunks (``data: {...}\r\n\r\n``; text
+in word pieces, each function call whole, the last chunk carrying
+``finishReason`` and ``usageMetadata``).
+https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
+
+Thought parts (``thought: true``) carry a ``thoughtSignature``; the first
+function call part carries one too, as Gemini 3 models send it.
 """
 
 from __future__ import annotations
@@ -20,13 +31,42 @@ from typing import Any
 
 import orjson
 
-from interlingua.server.demo.plan import Conversation
-from interlingua.server.demo.read_openai import BadRequest
-from interlingua.server.demo.render_gemini import GEMINI_SIGNATURE
+from interlingua.server.fake_upstream.plan import (
+    BadRequest,
+    Conversation,
+    Plan,
+    make_plan,
+    rough_tokens,
+    split_words,
+)
 
-__all__ = ["read_gemini", "read_gemini_count_tokens", "rough_tokens"]
+__all__ = [
+    "GEMINI_SIGNATURE",
+    "gemini_answer",
+    "gemini_chunks",
+    "gemini_error",
+    "gemini_json",
+    "gemini_models",
+    "gemini_sse",
+    "read_gemini",
+    "read_gemini_count_tokens",
+]
 
 JSON = dict[str, Any]
+GEMINI_SIGNATURE = "ZGVtby1nZW1pbmktc2lnbmF0dXJl"
+FINISH_REASONS = {"end": "STOP", "stop_sequence": "STOP", "tool": "STOP", "max_tokens": "MAX_TOKENS"}
+MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "demo-gemini")
+_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
 _PART_FIELDS = frozenset(
     {
         "text",
@@ -58,11 +98,6 @@ def camel_keys(value: Any, keep: frozenset[str] = frozenset()) -> Any:
         name = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key)
         out[name] = item if name in keep else camel_keys(item, keep)
     return out
-
-
-def rough_tokens(body: Any) -> int:
-    """The fake's input token count for formats without a dedicated estimate: 4 bytes a token."""
-    return max(1, len(orjson.dumps(body)) // 4)
 
 
 def _parts(content: Any, where: str) -> list[JSON]:
@@ -249,3 +284,103 @@ def read_gemini_count_tokens(body: JSON, model: str) -> int:
     request = inner if isinstance(inner, dict) else body
     read_gemini(request, model)
     return rough_tokens(request)
+
+
+def _call_parts(plan: Plan, rid: str) -> list[JSON]:
+    parts: list[JSON] = []
+    for i, call in enumerate(plan.tool_calls):
+        part: JSON = {
+            "functionCall": {"id": f"fc_{rid}_{i}", "name": call.name, "args": orjson.loads(call.arguments)}
+        }
+        if i == 0:
+            part["thoughtSignature"] = GEMINI_SIGNATURE
+        parts.append(part)
+    return parts
+
+
+def _usage(plan: Plan) -> JSON:
+    candidates = plan.output_tokens - plan.reasoning_tokens
+    usage: JSON = {
+        "promptTokenCount": plan.input_tokens,
+        "candidatesTokenCount": candidates,
+        "totalTokenCount": plan.input_tokens + plan.output_tokens,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": plan.input_tokens}],
+    }
+    if plan.reasoning_tokens:
+        usage["thoughtsTokenCount"] = plan.reasoning_tokens
+    return usage
+
+
+def _chunk(
+    parts: list[JSON], model: str, rid: str, finish: str | None = None, usage: JSON | None = None
+) -> JSON:
+    candidate: JSON = {"content": {"role": "model", "parts": parts}, "index": 0}
+    if finish:
+        candidate["finishReason"] = finish
+    out: JSON = {"candidates": [candidate], "modelVersion": model, "responseId": rid}
+    if usage:
+        out["usageMetadata"] = usage
+    return out
+
+
+def gemini_json(plan: Plan, model: str, rid: str) -> JSON:
+    parts: list[JSON] = []
+    if plan.thinking:
+        parts.append({"text": plan.thinking, "thought": True, "thoughtSignature": GEMINI_SIGNATURE})
+    if plan.text or not plan.tool_calls:
+        parts.append({"text": plan.text})
+    parts += _call_parts(plan, rid)
+    return _chunk(parts, model, rid, FINISH_REASONS[plan.stop], _usage(plan))
+
+
+def gemini_chunks(plan: Plan, model: str, rid: str) -> list[JSON]:
+    pieces: list[JSON] = [{"text": w, "thought": True} for w in split_words(plan.thinking)]
+    if pieces:
+        pieces[-1]["thoughtSignature"] = GEMINI_SIGNATURE
+    pieces += [{"text": w} for w in split_words(plan.text)]
+    pieces += _call_parts(plan, rid)
+    chunks = [_chunk([p], model, rid) for p in pieces]
+    if not chunks:
+        chunks = [_chunk([{"text": ""}], model, rid)]
+    last = chunks[-1]
+    last["candidates"][0]["finishReason"] = FINISH_REASONS[plan.stop]
+    last["usageMetadata"] = _usage(plan)
+    return chunks
+
+
+def gemini_sse(plan: Plan, model: str, rid: str) -> list[bytes]:
+    return [b"data: " + orjson.dumps(c) + b"\r\n\r\n" for c in gemini_chunks(plan, model, rid)]
+
+
+def gemini_error(status: int, message: str) -> JSON:
+    return {"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}}
+
+
+def gemini_models() -> JSON:
+    return {
+        "models": [
+            {
+                "name": f"models/{m}",
+                "version": "001",
+                "displayName": f"{m} (demo)",
+                "description": "Fake Gemini model of the Interlingua demo upstream.",
+                "inputTokenLimit": 1_048_576,
+                "outputTokenLimit": 65_536,
+                "supportedGenerationMethods": ["generateContent", "countTokens"],
+                "thinking": True,
+            }
+            for m in MODELS
+        ]
+    }
+
+
+def gemini_answer(body: JSON, model: str, method: str, sse: bool, rid: str) -> Any:
+    """``models/{model}:{method}``: JSON, SSE events, or (a stream without ``alt=sse``) a JSON array."""
+    if method == "countTokens":
+        return {"totalTokens": read_gemini_count_tokens(body, model)}
+    if method not in ("generateContent", "streamGenerateContent"):
+        raise BadRequest(f"Method {method!r} not found for models/{model}.")
+    plan = make_plan(read_gemini(body, model))
+    if method == "generateContent":
+        return gemini_json(plan, model, rid)
+    return gemini_sse(plan, model, rid) if sse else tuple(gemini_chunks(plan, model, rid))

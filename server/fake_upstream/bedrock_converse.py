@@ -1,4 +1,6 @@
-"""Reads (and checks, as strictly as Bedrock does) a Converse request.
+"""Bedrock Converse for the fake upstream: reading a request, rendering an answer.
+
+Reading. Reads (and checks, as strictly as Bedrock does) a Converse request.
 
 Checked: ``messages`` (roles ``user``/``assistant``, content blocks of known
 types, no blank ``text``), every ``toolResult`` answering a ``toolUse`` of
@@ -8,6 +10,15 @@ signatures (only the fake's own: another provider's signature is rejected, as
 Bedrock's Claude models reject a signature they did not issue). A violation
 raises :class:`BadRequest`, answered as a 400 ``ValidationException``.
 https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+
+Rendering. A plan as Bedrock Converse wire output: the Converse JSON, or ConverseStream's
+binary ``application/vnd.amazon.eventstream`` frames (``messageStart``,
+``contentBlockStart``/``Delta``/``Stop``, ``messageStop``, ``metadata``),
+and Bedrock's errors (``x-amzn-ErrorType`` header, ``{"message": ...}`` body;
+mid-stream an exception frame).
+https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
+
+The frames are encoded by :mod:`interlingua.streams.eventstream`, next to the decoder the gateway uses.
 """
 
 from __future__ import annotations
@@ -16,14 +27,28 @@ from typing import Any
 
 import orjson
 
-from interlingua.server.demo.plan import Conversation
-from interlingua.server.demo.read_gemini import rough_tokens
-from interlingua.server.demo.read_openai import BadRequest
-from interlingua.server.demo.render_bedrock import SIGNATURE
+from interlingua.server.fake_upstream.plan import (
+    ARG_PIECE,
+    BadRequest,
+    Conversation,
+    Plan,
+    make_plan,
+    rough_tokens,
+    split_words,
+)
+from interlingua.streams.eventstream import encode_event, encode_exception
 
-__all__ = ["read_bedrock"]
+__all__ = [
+    "bedrock_answer",
+    "bedrock_error",
+    "bedrock_exception_frame",
+    "bedrock_json",
+    "bedrock_stream",
+    "read_bedrock",
+]
 
 JSON = dict[str, Any]
+
 _BLOCKS = frozenset(
     {
         "text",
@@ -153,3 +178,106 @@ def read_bedrock(body: JSON, model: str) -> Conversation:
     conv.thinking = thinking.get("type") in ("enabled", "adaptive")
     conv.input_tokens = rough_tokens(body)
     return conv
+
+
+SIGNATURE = "ZGVtby1iZWRyb2NrLXNpZ25hdHVyZQ=="
+STOP_REASONS = {
+    "end": "end_turn",
+    "stop_sequence": "stop_sequence",
+    "tool": "tool_use",
+    "max_tokens": "max_tokens",
+}
+ERROR_TYPES = {
+    400: "ValidationException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    424: "ModelErrorException",
+    429: "ThrottlingException",
+    500: "InternalServerException",
+    503: "ServiceUnavailableException",
+}
+
+
+def bedrock_exception_frame(status: int, message: str) -> bytes:
+    kind = ERROR_TYPES.get(status, "InternalServerException")
+    kind = "modelStreamErrorException" if status >= 500 else kind[0].lower() + kind[1:]
+    return encode_exception(kind, message)
+
+
+def _content(plan: Plan, rid: str) -> list[JSON]:
+    blocks: list[JSON] = []
+    if plan.thinking:
+        blocks.append(
+            {"reasoningContent": {"reasoningText": {"text": plan.thinking, "signature": SIGNATURE}}}
+        )
+    if plan.text or not plan.tool_calls:
+        blocks.append({"text": plan.text})
+    for i, call in enumerate(plan.tool_calls):
+        use = {"toolUseId": f"tooluse_{rid}_{i}", "name": call.name, "input": orjson.loads(call.arguments)}
+        blocks.append({"toolUse": use})
+    return blocks
+
+
+def _usage(plan: Plan) -> JSON:
+    return {
+        "inputTokens": plan.input_tokens,
+        "outputTokens": plan.output_tokens,
+        "totalTokens": plan.input_tokens + plan.output_tokens,
+    }
+
+
+def bedrock_json(plan: Plan, rid: str) -> JSON:
+    return {
+        "output": {"message": {"role": "assistant", "content": _content(plan, rid)}},
+        "stopReason": STOP_REASONS[plan.stop],
+        "usage": _usage(plan),
+        "metrics": {"latencyMs": 1},
+    }
+
+
+def _block_events(index: int, block: JSON, plan: Plan) -> list[tuple[str, JSON]]:
+    at: JSON = {"contentBlockIndex": index}
+    events: list[tuple[str, JSON]] = []
+    if "reasoningContent" in block:
+        deltas: list[JSON] = [{"reasoningContent": {"text": w}} for w in split_words(plan.thinking)]
+        deltas.append({"reasoningContent": {"signature": SIGNATURE}})
+    elif "text" in block:
+        deltas = [{"text": w} for w in split_words(block["text"])]
+    else:
+        use = block["toolUse"]
+        events.append(
+            (
+                "contentBlockStart",
+                {**at, "start": {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"]}}},
+            )
+        )
+        args = orjson.dumps(use["input"]).decode()
+        deltas = [{"toolUse": {"input": args[i : i + ARG_PIECE]}} for i in range(0, len(args), ARG_PIECE)]
+    events += [("contentBlockDelta", {**at, "delta": d}) for d in deltas]
+    events.append(("contentBlockStop", at))
+    return events
+
+
+def bedrock_stream(plan: Plan, rid: str) -> list[bytes]:
+    events: list[tuple[str, JSON]] = [("messageStart", {"role": "assistant"})]
+    for index, block in enumerate(_content(plan, rid)):
+        events += _block_events(index, block, plan)
+    events.append(("messageStop", {"stopReason": STOP_REASONS[plan.stop]}))
+    events.append(("metadata", {"usage": _usage(plan), "metrics": {"latencyMs": 1}}))
+    return [encode_event(kind, {**payload, "p": "abcdef"}) for kind, payload in events]
+
+
+def bedrock_error(status: int, message: str) -> tuple[JSON, dict[str, str]]:
+    """(body, headers) of a Bedrock error answer."""
+    kind = ERROR_TYPES.get(status, "InternalServerException")
+    headers = {"x-amzn-ErrorType": f"{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/"}
+    return {"message": message}, headers
+
+
+def bedrock_answer(body: JSON, model: str, method: str, rid: str) -> Any:
+    """``/model/{model}/converse`` (JSON) or ``converse-stream`` (event-stream frames)."""
+    if method not in ("converse", "converse-stream"):
+        raise BadRequest(f"Unknown operation {method!r}.")
+    plan = make_plan(read_bedrock(body, model))
+    return bedrock_stream(plan, rid) if method == "converse-stream" else bedrock_json(plan, rid)

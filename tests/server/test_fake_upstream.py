@@ -14,7 +14,7 @@ import httpx
 import openai
 import pytest
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, parse_fault
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, parse_fault
 
 WEATHER_OPENAI = {
     "type": "function",
@@ -55,7 +55,7 @@ def _ant(up: FakeUpstream) -> anthropic.AsyncAnthropic:
     return anthropic.AsyncAnthropic(base_url=up.anthropic_base_url, api_key=DEMO_UPSTREAM_KEY, max_retries=0)
 
 
-async def test_demo_upstream_openai_text(up: FakeUpstream) -> None:
+async def test_fake_upstream_openai_text(up: FakeUpstream) -> None:
     async with _oai(up) as client:
         out = await client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "hi there"}]
@@ -68,7 +68,7 @@ async def test_demo_upstream_openai_text(up: FakeUpstream) -> None:
     assert up.requests[0].headers["authorization"] == f"Bearer {DEMO_UPSTREAM_KEY}"
 
 
-async def test_demo_upstream_openai_stream_tools(up: FakeUpstream) -> None:
+async def test_fake_upstream_openai_stream_tools(up: FakeUpstream) -> None:
     async with (
         _oai(up) as client,
         client.chat.completions.stream(
@@ -90,7 +90,7 @@ async def test_demo_upstream_openai_stream_tools(up: FakeUpstream) -> None:
     assert final.usage.completion_tokens > 0
 
 
-async def test_demo_upstream_openai_tool_result_and_reasoning(up: FakeUpstream) -> None:
+async def test_fake_upstream_openai_tool_result_and_reasoning(up: FakeUpstream) -> None:
     async with _oai(up) as client:
         out = await client.chat.completions.create(
             model="gpt-4o-mini",
@@ -119,7 +119,7 @@ async def test_demo_upstream_openai_tool_result_and_reasoning(up: FakeUpstream) 
     assert out.usage.completion_tokens_details.reasoning_tokens > 0
 
 
-async def test_demo_upstream_openai_rejects_orphan_tool_message(up: FakeUpstream) -> None:
+async def test_fake_upstream_openai_rejects_orphan_tool_message(up: FakeUpstream) -> None:
     async with _oai(up) as client:
         with pytest.raises(openai.BadRequestError, match="role 'tool'"):
             await client.chat.completions.create(
@@ -127,7 +127,7 @@ async def test_demo_upstream_openai_rejects_orphan_tool_message(up: FakeUpstream
             )
 
 
-async def test_demo_upstream_anthropic_stream_thinking_tools(up: FakeUpstream) -> None:
+async def test_fake_upstream_anthropic_stream_thinking_tools(up: FakeUpstream) -> None:
     async with (
         _ant(up) as client,
         client.messages.stream(
@@ -146,7 +146,7 @@ async def test_demo_upstream_anthropic_stream_thinking_tools(up: FakeUpstream) -
     assert final.usage.output_tokens > 1
 
 
-async def test_demo_upstream_anthropic_text_limits(up: FakeUpstream) -> None:
+async def test_fake_upstream_anthropic_text_limits(up: FakeUpstream) -> None:
     async with _ant(up) as client:
         cut = await client.messages.create(
             model="claude-sonnet-4-6", max_tokens=3, messages=[{"role": "user", "content": "one two three"}]
@@ -169,7 +169,7 @@ async def test_demo_upstream_anthropic_text_limits(up: FakeUpstream) -> None:
     assert count.input_tokens > 10
 
 
-async def test_demo_upstream_anthropic_requires_tool_results(up: FakeUpstream) -> None:
+async def test_fake_upstream_anthropic_requires_tool_results(up: FakeUpstream) -> None:
     async with _ant(up) as client:
         with pytest.raises(anthropic.BadRequestError, match="tool_result"):
             await client.messages.create(
@@ -186,7 +186,7 @@ async def test_demo_upstream_anthropic_requires_tool_results(up: FakeUpstream) -
             )
 
 
-async def test_demo_upstream_fault_status_429(up: FakeUpstream) -> None:
+async def test_fake_upstream_fault_status_429(up: FakeUpstream) -> None:
     up.fault_next("status:429,retry-after:3,message:slow down")
     async with _ant(up) as client:
         with pytest.raises(anthropic.RateLimitError, match="slow down") as info:
@@ -194,13 +194,13 @@ async def test_demo_upstream_fault_status_429(up: FakeUpstream) -> None:
     assert info.value.response.headers["retry-after"] == "3"
 
 
-async def test_demo_upstream_rejects_wrong_key(up: FakeUpstream) -> None:
+async def test_fake_upstream_rejects_wrong_key(up: FakeUpstream) -> None:
     async with openai.AsyncOpenAI(base_url=up.openai_base_url, api_key="wrong", max_retries=0) as client:
         with pytest.raises(openai.AuthenticationError):
             await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "q"}])
 
 
-async def test_demo_upstream_die_after_truncates(up: FakeUpstream) -> None:
+async def test_fake_upstream_die_after_truncates(up: FakeUpstream) -> None:
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "q"}]}
     headers = {"authorization": f"Bearer {DEMO_UPSTREAM_KEY}", "x-fake-fault": "die-after:2"}
 
@@ -219,7 +219,7 @@ async def test_demo_upstream_die_after_truncates(up: FakeUpstream) -> None:
     assert up.requests[0].dropped
 
 
-async def test_demo_upstream_sees_client_disconnect_during_stall(up: FakeUpstream) -> None:
+async def test_fake_upstream_sees_client_disconnect_during_stall(up: FakeUpstream) -> None:
     body = {"model": "m", "max_tokens": 50, "stream": True, "messages": [{"role": "user", "content": "q"}]}
     headers = {"x-api-key": DEMO_UPSTREAM_KEY, "x-fake-fault": "stall-after:3"}
     async with (
@@ -236,13 +236,13 @@ async def test_demo_upstream_sees_client_disconnect_during_stall(up: FakeUpstrea
     assert up.requests[0].events_sent == 3
 
 
-def test_demo_upstream_parse_fault_rejects_unknown() -> None:
+def test_fake_upstream_parse_fault_rejects_unknown() -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         parse_fault("explode:1")
     assert parse_fault("slow:20, die-after:3").cut_at() == 3
 
 
-async def test_demo_upstream_calls_the_named_tool_with_backquoted_argument(up: FakeUpstream) -> None:
+async def test_fake_upstream_calls_the_named_tool_with_backquoted_argument(up: FakeUpstream) -> None:
     bash = {
         "name": "Bash",
         "description": "Run a command",
