@@ -66,7 +66,7 @@ def resolve_credentials(
     return found.get_frozen_credentials() if found is not None else None
 
 
-def sign(
+def sign(  # noqa: PLR0913 -- the request (method, url, headers, body) and the signing identity; botocore's own split
     method: str,
     url: str,
     headers: Mapping[str, str],

@@ -71,7 +71,7 @@ class GatewayError(Exception):
     fault: Fault = "gateway"
     retryable: bool = False
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 -- keyword-only fields of the error envelope, not a parameter list
         self,
         message: str,
         *,

@@ -122,22 +122,10 @@ def _block_tokens(block: Any) -> int:
         return sum(_block_tokens(item) for item in block)
     if not isinstance(block, dict):
         return estimate_text_tokens(str(block)) if block is not None else 0
-    for media in _GEMINI_MEDIA:
-        if isinstance(block.get(media), dict):
-            mime = str(block[media].get("mimeType", ""))
-            return (IMAGE_TOKENS if mime.startswith("image/") else DOCUMENT_TOKENS) + BLOCK_OVERHEAD
-    kind = block.get("type")
-    if type(kind) is not str:
-        kind = None  # validated upstream of here; never let an odd value reach a set lookup
-    if kind in _IMAGE_TYPES:
-        return IMAGE_TOKENS + BLOCK_OVERHEAD
-    if kind in _DOCUMENT_TYPES:
-        source = block.get("source")
-        if isinstance(source, dict) and source.get("type") == "text":
-            return _block_tokens(source.get("data", "")) + BLOCK_OVERHEAD
-        return DOCUMENT_TOKENS + BLOCK_OVERHEAD
-    if kind == "redacted_thinking":
-        return 0
+    media = _media_tokens(block)
+    if media is not None:
+        return media
+    kind = _block_type(block)
     total = BLOCK_OVERHEAD if kind else 0
     for key, value in block.items():
         if key in _SKIPPED_KEYS:
@@ -150,6 +138,29 @@ def _block_tokens(block: Any) -> int:
 
 
 _STRUCTURED = frozenset({"input", "arguments", "parameters", "input_schema", "args", "response"})
+
+
+def _block_type(block: dict[str, Any]) -> str | None:
+    kind = block.get("type")
+    # validated upstream of here; never let an odd value reach a set lookup
+    return kind if type(kind) is str else None
+
+
+def _media_tokens(block: dict[str, Any]) -> int | None:
+    """A flat cost for an image or document block (and 0 for redacted thinking); None for the rest."""
+    for media in _GEMINI_MEDIA:
+        if isinstance(block.get(media), dict):
+            mime = str(block[media].get("mimeType", ""))
+            return (IMAGE_TOKENS if mime.startswith("image/") else DOCUMENT_TOKENS) + BLOCK_OVERHEAD
+    kind = _block_type(block)
+    if kind in _IMAGE_TYPES:
+        return IMAGE_TOKENS + BLOCK_OVERHEAD
+    if kind in _DOCUMENT_TYPES:
+        source = block.get("source")
+        if isinstance(source, dict) and source.get("type") == "text":
+            return _block_tokens(source.get("data", "")) + BLOCK_OVERHEAD
+        return DOCUMENT_TOKENS + BLOCK_OVERHEAD
+    return 0 if kind == "redacted_thinking" else None
 
 
 def _messages_tokens(messages: Iterable[Any]) -> int:
