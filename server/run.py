@@ -152,7 +152,7 @@ def run_workers(config: Config, hc: HypercornConfig, config_path: str | None = N
 def bound_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket (port 0: a free one), ready for Hypercorn."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(1024)
