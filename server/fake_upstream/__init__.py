@@ -10,6 +10,15 @@ Messages, Gemini, OpenAI Responses and Bedrock Converse.
     up.gemini_base_url, up.responses_base_url, up.bedrock_base_url
     await up.stop()
 
+Fault modes (resets, stalls, cut or garbage streams, HTML and huge errors, redirects,
+credential-echoing errors, ...) are chosen per request with one spec language, see
+:mod:`interlingua.server.fake_upstream.faults`; ``with up.faulty("die-after:2"): ...``.
+
+One module per upstream format (``openai_chat``, ``anthropic_messages``, ``gemini``,
+``openai_responses``, ``bedrock_converse``) reads a request and renders the answer; ``plan``
+decides the answer; ``server`` routes and records; ``respond`` sends answers and faults.
+Only demo mode (``server/demo_mode.py``), the tests and the bench import this package.
+
 Bedrock requests must be SigV4-signed with :data:`DEMO_AWS_ACCESS_KEY_ID` /
 :data:`DEMO_AWS_SECRET_ACCESS_KEY` (region any, service ``bedrock``).
 
@@ -23,7 +32,8 @@ from interlingua.server.fake_upstream.config import (
     demo_config_yaml,
 )
 from interlingua.server.fake_upstream.faults import Fault, parse_fault
-from interlingua.server.fake_upstream.server import DEMO_MODELS, FakeUpstream, ReceivedRequest
+from interlingua.server.fake_upstream.record import ReceivedRequest
+from interlingua.server.fake_upstream.server import DEMO_MODELS, FakeUpstream
 from interlingua.server.fake_upstream.sigv4 import DEMO_AWS_ACCESS_KEY_ID, DEMO_AWS_SECRET_ACCESS_KEY
 
 __all__ = [

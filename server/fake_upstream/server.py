@@ -14,7 +14,7 @@ Gemini ``POST /v1beta/models/{model}:generateContent``,
 ``/converse-stream`` (binary event stream), which require a SigV4 signature
 by :data:`~interlingua.server.fake_upstream.sigv4.DEMO_AWS_ACCESS_KEY_ID`.
 The answers are deterministic (see :mod:`interlingua.server.fake_upstream.plan`), the
-fault controls are in :mod:`interlingua.server.fake_upstream.faults`.
+fault controls are in :mod:`interlingua.server.fake_upstream.faults` (what they send: ``respond.py``).
 
 Every request is recorded in :attr:`FakeUpstream.requests` (headers, body,
 what was sent, whether the client went away) so tests can assert what the
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -39,38 +39,27 @@ from interlingua.server.fake_upstream.gemini import gemini_answer, gemini_models
 from interlingua.server.fake_upstream.openai_chat import azure_body, chat_answer
 from interlingua.server.fake_upstream.openai_responses import responses_answer
 from interlingua.server.fake_upstream.plan import BadRequest
-from interlingua.server.fake_upstream.sigv4 import check_sigv4
-from interlingua.server.fake_upstream.wire import (
-    STREAM_CONTENT_TYPES,
-    error_envelope,
-    model_list,
-    stream_error,
+from interlingua.server.fake_upstream.record import ReceivedRequest
+from interlingua.server.fake_upstream.respond import (
+    cut_before_headers,
+    error_response,
+    plain_response,
+    replaced_answer,
+    stream_response,
 )
+from interlingua.server.fake_upstream.sigv4 import check_sigv4
+from interlingua.server.fake_upstream.wire import model_list
 
 __all__ = ["DEMO_MODELS", "FakeUpstream", "ReceivedRequest"]
 
 JSON = dict[str, Any]
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-6", "claude-haiku-4-5")
+# A route's answer to a request body; ``plain``: as if no stream was asked (json-to-stream).
+Answer = Callable[[JSON, bool], Any]
 
 
-@dataclass(slots=True)
-class ReceivedRequest:
-    """One request as the fake upstream saw it, and what became of it."""
-
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]  # lower-case names
-    body: JSON | None
-    raw: bytes
-    status: int | None = None
-    events_sent: int = 0
-    completed: bool = False
-    disconnected: bool = False
-    fault: str | None = None
-    dropped: bool = False  # the fake upstream cut the connection (die-after)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    raw_path: str = ""  # as on the wire (percent-encoding kept), for SigV4 and URL tests
+def _plain(body: JSON, plain: bool) -> JSON:
+    return {**body, "stream": False} if plain else body
 
 
 class FakeUpstream:
@@ -170,6 +159,16 @@ class FakeUpstream:
         parse_fault(spec)
         self._next_faults.extend([spec] * times)
 
+    @contextmanager
+    def faulty(self, spec: str) -> Iterator[None]:
+        """Apply fault ``spec`` to every request inside the block (retries included)."""
+        parse_fault(spec)
+        self.default_fault = spec
+        try:
+            yield
+        finally:
+            self.default_fault = None
+
     def reset(self) -> None:
         self.requests.clear()
         self._next_faults.clear()
@@ -221,7 +220,7 @@ class FakeUpstream:
         return None if self.api_key in keys else "Invalid API key (fake upstream)."
 
     async def _serve(
-        self, request: web.Request, fmt: str, answer: Callable[..., Any], need_body: bool = True
+        self, request: web.Request, fmt: str, answer: Answer, need_body: bool = True
     ) -> web.StreamResponse:
         self.active += 1
         rec: ReceivedRequest | None = None
@@ -242,100 +241,47 @@ class FakeUpstream:
                 rec.done.set()
 
     async def _answer(
-        self, request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, answer: Callable[..., Any]
+        self, request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, answer: Answer
     ) -> web.StreamResponse:
         if fault.slow_ms:
             await asyncio.sleep(fault.slow_ms / 1000)
         complaint = self._authorized(request, rec, fmt)
         if complaint is not None:
-            return self._error(rec, fmt, 403 if fmt == "bedrock" else 401, complaint, fault)
-        if fault.status is not None:
-            message = fault.message or f"Fake upstream fault: status {fault.status}."
-            return self._error(rec, fmt, fault.status, message, fault)
-        if fault.raw_error is not None:
-            rec.status = fault.raw_error
-            return web.Response(status=fault.raw_error, text="upstream exploded (fake, not JSON)")
+            return error_response(rec, fmt, 403 if fmt == "bedrock" else 401, complaint, fault)
+        replaced = replaced_answer(rec, fault, fmt, self.base_url)
+        if replaced is not None:
+            return replaced
         if rec.body is None or not isinstance(rec.body, dict):
-            return self._error(rec, fmt, 400, "We could not parse the JSON body of your request.", fault)
+            return error_response(rec, fmt, 400, "We could not parse the JSON body of your request.", fault)
         try:
-            result = answer(rec.body)
+            result = answer(rec.body, False)
+            if fault.json_to_stream and isinstance(result, list):
+                result = answer(rec.body, True)
         except BadRequest as exc:
-            return self._error(rec, fmt, 400, exc.message, fault, exc.param)
-        return await self._respond(request, rec, fault, fmt, result)
-
-    def _error(
-        self,
-        rec: ReceivedRequest,
-        fmt: str,
-        status: int,
-        message: str,
-        fault: Fault,
-        param: str | None = None,
-    ) -> web.Response:
-        rec.status = status
-        body, headers = error_envelope(fmt, status, message, param, fault.retry_after)
-        return web.Response(status=status, body=body, content_type="application/json", headers=headers)
-
-    async def _respond(
-        self, request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, result: Any
-    ) -> web.StreamResponse:
-        if not isinstance(result, list):  # a JSON answer (a tuple: a JSON array)
-            if fault.die_after == 0 or fault.stall_after == 0:
-                await self._cut(request, rec, fault, fmt, None)
-            rec.status = 200
-            data = list(result) if isinstance(result, tuple) else result
-            return web.Response(body=orjson.dumps(data), content_type="application/json")
-        kind = STREAM_CONTENT_TYPES.get(fmt, "text/event-stream; charset=utf-8")
-        resp = web.StreamResponse(headers={"content-type": kind, "cache-control": "no-cache"})
-        cut = fault.cut_at()
-        if cut == 0:
-            await self._cut(request, rec, fault, fmt, None)
-        await resp.prepare(request)
-        rec.status = 200
-        pace = (fault.pace_ms if fault.pace_ms is not None else self.pace_ms) / 1000
-        for n, event in enumerate(result):
-            if n == cut:
-                await self._cut(request, rec, fault, fmt, resp)
-                break
-            if pace and n:
-                await asyncio.sleep(pace)
-            await resp.write(event)
-            rec.events_sent += 1
-        await resp.write_eof()
-        return resp
-
-    async def _cut(
-        self,
-        request: web.Request,
-        rec: ReceivedRequest,
-        fault: Fault,
-        fmt: str,
-        resp: web.StreamResponse | None,
-    ) -> None:
-        """Stall, die or send a stream error where the fault says (returns only for error-after)."""
-        if fault.stall_after is not None and fault.stall_after <= rec.events_sent:
-            await asyncio.Event().wait()  # until the client goes away (handler cancelled)
-        if fault.die_after is not None and fault.die_after <= rec.events_sent:
-            rec.dropped = True
-            if request.transport is not None:
-                request.transport.abort()
-            raise asyncio.CancelledError  # nothing more to send; aiohttp logs nothing for it
-        if resp is not None:
-            message = fault.message or "Overloaded (fake upstream error-after)."
-            await resp.write(stream_error(fmt, message, rec.events_sent))
+            return error_response(rec, fmt, 400, exc.message, fault, exc.param)
+        if isinstance(result, list):
+            pace = fault.pace_ms if fault.pace_ms is not None else self.pace_ms
+            return await stream_response(request, rec, fault, fmt, result, pace / 1000)
+        if fault.die_after == 0 or fault.stall_after == 0:
+            await cut_before_headers(request, rec, fault)
+        return plain_response(rec, fault, result)
 
     # -- routes -----------------------------------------------------------
     def _rid(self) -> str:
         return f"demo{next(self._ids):06d}"
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "openai", lambda body: chat_answer(body, self._rid()))
+        return await self._serve(
+            request, "openai", lambda b, plain: chat_answer(_plain(b, plain), self._rid())
+        )
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "anthropic", lambda body: messages_answer(body, self._rid()))
+        return await self._serve(
+            request, "anthropic", lambda b, plain: messages_answer(_plain(b, plain), self._rid())
+        )
 
     async def _count_tokens(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "anthropic", lambda body: {"input_tokens": read_count_tokens(body)})
+        return await self._serve(request, "anthropic", lambda b, _: {"input_tokens": read_count_tokens(b)})
 
     async def _models(self, request: web.Request) -> web.Response:
         anthropic = "anthropic-version" in request.headers
@@ -350,22 +296,34 @@ class FakeUpstream:
         model, method = request.match_info["model"], request.match_info["method"]
         sse = request.query.get("alt") == "sse"
         return await self._serve(
-            request, "gemini", lambda b: gemini_answer(b, model, method, sse, self._rid())
+            request,
+            "gemini",
+            lambda b, plain: gemini_answer(
+                b, model, "generateContent" if plain else method, sse, self._rid()
+            ),
         )
 
     async def _gemini_models(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "gemini", lambda _body: gemini_models(), need_body=False)
+        return await self._serve(request, "gemini", lambda _b, _: gemini_models(), need_body=False)
 
     async def _responses(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "responses", lambda body: responses_answer(body, self._rid()))
+        return await self._serve(
+            request, "responses", lambda b, plain: responses_answer(_plain(b, plain), self._rid())
+        )
 
     async def _azure(self, request: web.Request) -> web.StreamResponse:
         """Azure OpenAI: the deployment names the model; ``api-version`` is required."""
         deployment, version = request.match_info["deployment"], request.query.get("api-version")
         return await self._serve(
-            request, "azure", lambda b: chat_answer(azure_body(b, deployment, version), self._rid())
+            request,
+            "azure",
+            lambda b, plain: chat_answer(azure_body(_plain(b, plain), deployment, version), self._rid()),
         )
 
     async def _bedrock(self, request: web.Request) -> web.StreamResponse:
         model, method = request.match_info["model"], request.match_info["method"]
-        return await self._serve(request, "bedrock", lambda b: bedrock_answer(b, model, method, self._rid()))
+        return await self._serve(
+            request,
+            "bedrock",
+            lambda b, plain: bedrock_answer(b, model, "converse" if plain else method, self._rid()),
+        )
