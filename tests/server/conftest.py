@@ -18,6 +18,12 @@ from interlingua.server.testing import running_gateway
 
 
 @pytest.fixture
+def up(upstream: FakeUpstream) -> FakeUpstream:
+    """The suite's fake upstream (tests/conftest.py) under the short name its own tests use."""
+    return upstream
+
+
+@pytest.fixture
 async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
     async with running_gateway(make_config(upstream)) as url:
         yield url

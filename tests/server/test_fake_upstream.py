@@ -7,7 +7,6 @@ the gateway in between compare against a faithful upstream.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import anthropic
 import httpx
@@ -37,14 +36,6 @@ WEATHER_ANTHROPIC = {
         "required": ["location"],
     },
 }
-
-
-@pytest.fixture
-async def up() -> AsyncIterator[FakeUpstream]:
-    upstream = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
-    await upstream.start()
-    yield upstream
-    await upstream.stop()
 
 
 def _oai(up: FakeUpstream) -> openai.AsyncOpenAI:

@@ -4,8 +4,6 @@ documentation in ``server/fake_upstream/faults.py`` says. The gateway's handling
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import orjson
 import pytest
@@ -24,14 +22,6 @@ from interlingua.server.fake_upstream.faults import HUGE_ERROR_BYTES
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "q"}]}
 KEY = {"authorization": f"Bearer {DEMO_UPSTREAM_KEY}"}
-
-
-@pytest.fixture
-async def up() -> AsyncIterator[FakeUpstream]:
-    upstream = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
-    await upstream.start()
-    yield upstream
-    await upstream.stop()
 
 
 async def _chat(up: FakeUpstream, fault: str, *, stream: bool = False) -> httpx.Response:
