@@ -1,6 +1,6 @@
 """Anthropic Messages for the fake upstream: reading a request, rendering an answer.
 
-Reading. Reads (and checks, as strictly as Anthropic does) a Messages request.
+Reading: a Messages request is checked as strictly as Anthropic checks it.
 
 Checked: ``model``, ``max_tokens``, roles, block types and their required
 fields, every ``tool_use`` answered by a ``tool_result`` in the very next
@@ -9,7 +9,7 @@ the thinking budget. A violation raises :class:`BadRequest` with the field
 path, returned as Anthropic's 400 ``invalid_request_error``.
 https://docs.anthropic.com/en/api/messages
 
-Rendering. A plan as Anthropic Messages wire output: a ``message`` JSON or the full
+Rendering: a plan as Anthropic Messages wire output: a ``message`` JSON or the full
 event sequence (``message_start``, per block ``content_block_start`` /
 ``content_block_delta`` / ``content_block_stop``, ``message_delta``,
 ``message_stop``, with a ``ping`` after the start as the real API sends).

@@ -1,6 +1,6 @@
 """Bedrock Converse for the fake upstream: reading a request, rendering an answer.
 
-Reading. Reads (and checks, as strictly as Bedrock does) a Converse request.
+Reading: a Converse request is checked as strictly as Bedrock checks it.
 
 Checked: ``messages`` (roles ``user``/``assistant``, content blocks of known
 types, no blank ``text``), every ``toolResult`` answering a ``toolUse`` of
@@ -11,7 +11,7 @@ Bedrock's Claude models reject a signature they did not issue). A violation
 raises :class:`BadRequest`, answered as a 400 ``ValidationException``.
 https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 
-Rendering. A plan as Bedrock Converse wire output: the Converse JSON, or ConverseStream's
+Rendering: a plan as Bedrock Converse wire output: the Converse JSON, or ConverseStream's
 binary ``application/vnd.amazon.eventstream`` frames (``messageStart``,
 ``contentBlockStart``/``Delta``/``Stop``, ``messageStop``, ``metadata``),
 and Bedrock's errors (``x-amzn-ErrorType`` header, ``{"message": ...}`` body;

@@ -1,6 +1,6 @@
 """Gemini for the fake upstream: reading a request, rendering an answer.
 
-Reading. Reads (and checks, as strictly as Gemini does) a ``generateContent`` request.
+Reading: a ``generateContent`` request is checked as strictly as Gemini checks it.
 
 Checked: ``contents`` roles (``user``/``model``/``function``), part fields
 (an unknown part field is a 400, as Gemini's proto parser answers), every
@@ -14,7 +14,7 @@ is Gemini's OpenAPI-subset Schema: JSON Schema keywords it lacks, such as
 400, as Gemini 3 answers an invalid one).
 https://ai.google.dev/api/generate-content
 
-Rendering. A plan as Gemini wire output: a ``GenerateContentResponse`` JSON, or its
+Rendering: a plan as Gemini wire output: a ``GenerateContentResponse`` JSON, or its
 ``streamGenerateContent?alt=sse`` chunks (``data: {...}\r\n\r\n``; text
 in word pieces, each function call whole, the last chunk carrying
 ``finishReason`` and ``usageMetadata``).

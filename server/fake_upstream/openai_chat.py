@@ -1,6 +1,6 @@
 """OpenAI Chat Completions for the fake upstream: reading a request, rendering an answer.
 
-Reading. Reads (and checks, as strictly as OpenAI does) a Chat Completions request.
+Reading: a Chat Completions request is checked as strictly as OpenAI checks it.
 
 The checks are the ones a translator is most likely to break: roles, tool
 messages answering an earlier ``tool_calls`` id, arguments being JSON text,
@@ -9,7 +9,7 @@ with the offending field path, which the fake upstream returns as OpenAI's
 400 ``invalid_request_error``.
 https://platform.openai.com/docs/api-reference/chat/create
 
-Rendering. A plan as OpenAI Chat Completions wire output: a ``chat.completion`` JSON or
+Rendering: a plan as OpenAI Chat Completions wire output: a ``chat.completion`` JSON or
 ``chat.completion.chunk`` SSE events ending in ``data: [DONE]``.
 https://platform.openai.com/docs/api-reference/chat/object
 https://platform.openai.com/docs/api-reference/chat-streaming

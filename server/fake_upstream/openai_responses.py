@@ -1,6 +1,6 @@
 """OpenAI Responses for the fake upstream: reading a request, rendering an answer.
 
-Reading. Reads (and checks, as strictly as OpenAI does) a Responses API request.
+Reading: a Responses API request is checked as strictly as OpenAI checks it.
 
 Checked: ``model``, ``input`` (a string or items: messages with roles
 ``user``/``assistant``/``system``/``developer``, ``function_call``,
@@ -10,7 +10,7 @@ items whose ``encrypted_content`` this fake issued), function tools
 ``previous_response_id`` (the fake is stateless: always 400 not found).
 https://platform.openai.com/docs/api-reference/responses/create
 
-Rendering. A plan as OpenAI Responses wire output: a ``response`` object, or the typed
+Rendering: a plan as OpenAI Responses wire output: a ``response`` object, or the typed
 SSE events (``event: <type>`` + ``data:`` with a ``sequence_number``) from
 ``response.created`` to ``response.completed`` / ``response.incomplete``.
 https://platform.openai.com/docs/api-reference/responses/object
