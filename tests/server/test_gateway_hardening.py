@@ -13,7 +13,7 @@ import orjson
 import pytest
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, formats_config, make_config
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.pipeline.ingress import MAX_JSON_DEPTH
 from interlingua.server.testing import running_gateway
 

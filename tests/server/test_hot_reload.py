@@ -23,7 +23,7 @@ from server_helpers import ANTHROPIC_BODY, OPENAI_BODY
 from test_gateway_cli import serving
 
 from interlingua.server.config import load_config
-from interlingua.server.demo import FakeUpstream, demo_config
+from interlingua.server.fake_upstream import FakeUpstream, demo_config
 from interlingua.server.testing import running_gateway
 
 _NEW_MODEL = "brand-new-model"

@@ -17,7 +17,7 @@ import pytest
 from server_helpers import formats_config
 
 from interlingua.server.app import create_app
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.hooks import Feature
 from interlingua.server.testing import running_app
