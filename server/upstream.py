@@ -71,7 +71,7 @@ class Upstream:
             else httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
         )
 
-    async def send(  # noqa: PLR0913 -- keyword-only request options; issue 7 moves this into the attempt stage
+    async def send(  # noqa: PLR0913 -- keyword-only request options, called only by pipeline/attempt.py
         self,
         op: str,
         body: bytes,
