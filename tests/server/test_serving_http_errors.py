@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from server_helpers import make_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.hypercorn_errors import error_body
 from interlingua.server.testing import running_gateway
 

@@ -14,7 +14,7 @@ import orjson
 from server_helpers import OPENAI_BODY, make_config
 
 from interlingua.server.config import ServerConfig
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 _READ_TIMEOUT_S = 20.0

@@ -14,7 +14,7 @@ from server_helpers import serving
 from tls_helpers import self_signed
 
 from interlingua.server.config import ConfigError, load_config_text
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 
 Pair = tuple[Path, Path]
 
