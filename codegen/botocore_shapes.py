@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["convert", "main"]
+__all__ = ["convert", "main", "shape_schemas"]
 
 ROOTS = {
     "request": "ConverseRequest",
@@ -82,6 +82,11 @@ def _closure(shapes: dict[str, Any], roots: list[str]) -> list[str]:
         refs += [shape[k]["shape"] for k in ("member", "key", "value") if k in shape]
         todo.extend(refs)
     return sorted(seen)
+
+
+def shape_schemas(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every shape of the model as it is published (no relaxation), keyed by name; refs are ``#/$defs/<name>``."""
+    return {name: _schema(shape) for name, shape in model["shapes"].items()}
 
 
 def convert(model: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -34,6 +34,7 @@ __all__ = ["HELPER_MODULES", "render_converters", "render_module", "rule_files"]
 HELPER_MODULES = (
     "interlingua.convert.bedrock",
     "interlingua.convert.content",
+    "interlingua.convert.envelope",
     "interlingua.convert.gemini",
     "interlingua.convert.gemini_parts",
     "interlingua.convert.gemini_schema",

@@ -41,6 +41,7 @@ from typing import Any, Protocol, cast
 
 import orjson
 
+from interlingua.convert.envelope import echo_request
 from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
 from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
 
@@ -168,8 +169,12 @@ def translate_response(
     target: Format,
     policy: Policy = DEFAULT_POLICY,
     model: str | None = None,
+    request: JSONObject | None = None,
 ) -> Translated:
-    """``model``, when given, replaces the model name the client sees."""
+    """``model``, when given, replaces the model name the client sees. ``request`` is the body
+    the client sent (in ``target`` format): fields its provider echoes from the request (the
+    OpenAI Responses object: instructions, tools, temperature, ...) are taken from it; without
+    it they hold the values the provider answers to a request that set none of them."""
     src, dst = converter(source), converter(target)
     warnings: list[str] = []
     try:
@@ -179,6 +184,8 @@ def translate_response(
         if model is not None:
             ir["model"] = model
         out = dst.response_from_ir(ir, policy, warnings)
+        if request is not None:
+            echo_request(dst.FORMAT, out, request)
     except Exception as exc:
         raise _upstream_output_error("response", exc) from exc
     return Translated(out, warnings, usage=_ir_usage(ir), stop_reason=_ir_stop_reason(ir))

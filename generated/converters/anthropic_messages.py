@@ -35,6 +35,7 @@ from interlingua.convert.base import (
 from interlingua.convert.policy import DEFAULT_POLICY
 from interlingua.errors import GatewayError
 from interlingua.convert.content import anthropic_file_source, check_images_allowed, collapse_text, drop_unsupported, json_to_object, object_to_json, text_to_blocks
+from interlingua.convert.envelope import anthropic_error_defaults, anthropic_usage_defaults
 from interlingua.convert.messages import anthropic_finish_messages
 from interlingua.convert.reasoning import anthropic_reasoning_pre, anthropic_redacted_from_ir, anthropic_thinking_from_ir, anthropic_thinking_limits, clamp_temperature
 from interlingua.convert.tools import anthropic_output_format, anthropic_tool_choice_fix, require_single_choice
@@ -1444,6 +1445,7 @@ def _response_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[
         merge_extras(ex, out, FORMAT, path, None)
     anthropic_tool_use_stop(src, out, path, policy, warnings)
     anthropic_response_defaults(src, out, path, policy, warnings)
+    anthropic_usage_defaults(src, out, path, policy, warnings)
     return out
 
 
@@ -1516,7 +1518,7 @@ def _usage_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
 
 
 def _error_body_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
-    """{type: error, error: {type, message}} (wire -> IR)"""
+    """{type: error, error: {type, message}, request_id} (wire -> IR)"""
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
@@ -1538,7 +1540,7 @@ def _error_body_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[
 
 
 def _error_body_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> dict[str, Any]:
-    """{type: error, error: {type, message}} (IR -> wire)"""
+    """{type: error, error: {type, message}, request_id} (IR -> wire)"""
     if type(src) is not dict:
         raise not_object(path)
     out: dict[str, Any] = {}
@@ -1551,6 +1553,7 @@ def _error_body_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: lis
     v = src.get('message')
     if v is not None:
         out.setdefault('error', {})['message'] = v
+    anthropic_error_defaults(src, out, path, policy, warnings)
     return out
 
 

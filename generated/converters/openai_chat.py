@@ -35,6 +35,7 @@ from interlingua.convert.base import (
 from interlingua.convert.policy import DEFAULT_POLICY
 from interlingua.errors import GatewayError
 from interlingua.convert.content import arguments_text, data_url_to_source, drop_unsupported, openai_document_from_ir, openai_file_to_source, source_to_data_url, str_to_list, text_to_blocks
+from interlingua.convert.envelope import openai_error_defaults
 from interlingua.convert.messages import openai_message_content, openai_message_to_parts, openai_parts_to_message, openai_prepend_system, openai_split_messages
 from interlingua.convert.reasoning import openai_reasoning_mode, openai_reasoning_pre
 from interlingua.convert.tools import openai_max_tokens_spelling, openai_tool_choice_collapse, openai_tool_choice_expand
@@ -1277,6 +1278,7 @@ def _error_body_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: lis
     v = src.get('code')
     if v is not None:
         out.setdefault('error', {})['code'] = v
+    openai_error_defaults(src, out, path, policy, warnings)
     return out
 
 

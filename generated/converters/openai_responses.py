@@ -36,6 +36,7 @@ from interlingua.convert.base import (
 from interlingua.convert.policy import DEFAULT_POLICY
 from interlingua.errors import GatewayError
 from interlingua.convert.content import arguments_text, drop_unsupported
+from interlingua.convert.envelope import openai_error_defaults
 from interlingua.convert.reasoning import openai_reasoning_mode, openai_reasoning_pre
 from interlingua.convert.responses import responses_collapse_output, responses_file_from_ir, responses_file_to_ir, responses_flatten_tools, responses_image_from_ir, responses_image_to_ir, responses_input_to_messages, responses_instructions, responses_mark_builtin_tools, responses_mark_source, responses_messages_to_input, responses_output_to_parts, responses_reasoning_from_ir, responses_reasoning_summary, responses_reasoning_to_ir, responses_system_to_text, responses_tool_choice_collapse
 from interlingua.convert.responses_output import responses_output_items_to_parts, responses_parts_to_output, responses_response_defaults, responses_stop_from_ir, responses_stop_to_ir, responses_usage_defaults
@@ -1210,6 +1211,7 @@ def _error_body_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: lis
     v = src.get('code')
     if v is not None:
         out.setdefault('error', {})['code'] = v
+    openai_error_defaults(src, out, path, policy, warnings)
     return out
 
 

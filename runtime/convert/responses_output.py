@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from interlingua.convert.base import FieldPath, JSONObject, bad_type
+from interlingua.convert.envelope import responses_completed, responses_echo, responses_usage
 from interlingua.convert.responses import join_namespace, split_namespace
 
 if TYPE_CHECKING:
@@ -127,9 +128,9 @@ def responses_response_defaults(src: JSONObject, out: JSONObject, path: FieldPat
     out.setdefault("model", "")
     out.setdefault("output", [])
     out.setdefault("error", None)
-    out.setdefault("parallel_tool_calls", True)
-    out.setdefault("tool_choice", "auto")
-    out.setdefault("tools", [])
+    for key, value in responses_echo(None).items():
+        out.setdefault(key, value)
+    responses_completed(out)
     # Invented item ids, unique per response: clients send them back with their history.
     tail = str(out["id"]).removeprefix("resp_")[-24:]
     for n, item in enumerate(out["output"]):
@@ -140,10 +141,7 @@ def responses_response_defaults(src: JSONObject, out: JSONObject, path: FieldPat
 def responses_usage_defaults(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): total_tokens and the details objects are required."""
     out["total_tokens"] = out.get("input_tokens", 0) + out.get("output_tokens", 0)
-    details = out.setdefault("input_tokens_details", {})
-    details.setdefault("cached_tokens", 0)
-    details.setdefault("cache_write_tokens", 0)
-    out.setdefault("output_tokens_details", {}).setdefault("reasoning_tokens", 0)
+    responses_usage(out)
 
 
 def _has_refusal(items: Any) -> bool:

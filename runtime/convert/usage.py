@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from interlingua.convert.base import FieldPath, JSONObject
+from interlingua.convert.envelope import chat_envelope
 
 if TYPE_CHECKING:
     from interlingua.convert.policy import Policy
@@ -45,7 +46,7 @@ def openai_response_defaults(src: JSONObject, out: JSONObject, path: FieldPath, 
     choice.setdefault("index", 0)
     choice.setdefault("message", {"role": "assistant", "content": None})
     choice.setdefault("finish_reason", "stop")
-    choice.setdefault("logprobs", None)
+    chat_envelope(out)
 
 
 def anthropic_stream_usage(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from interlingua.convert.envelope import BLOCKS_ENVELOPES
 from interlingua.streams.events import Block, Extras, StartInfo, Usage
 from interlingua.streams.spec import TypedBlocksSpec
 from interlingua.streams.state import EncoderBase
@@ -52,6 +53,7 @@ class BlocksEncoder(EncoderBase):
         self._spec = spec
         self._model = model
         self._heads = _delta_heads(spec)
+        self._envelope = BLOCKS_ENVELOPES.get(spec.format)
         events = spec.events
         self._delta_event = b"event: " + events.block_delta.encode() + b"\ndata: "
         self._delta_type = _dumps(events.block_delta)
@@ -85,6 +87,8 @@ class BlocksEncoder(EncoderBase):
         }
         for key, value in info.get("extras", {}).get(spec.format, {}).items():
             message.setdefault(key, value)
+        if self._envelope is not None:
+            self._envelope.start_usage(message["usage"])
         self._event(spec.events.message_start, {"type": spec.events.message_start, "message": message})
 
     def block_start(self, index: int, block: Block) -> None:
@@ -118,7 +122,7 @@ class BlocksEncoder(EncoderBase):
         content.update(rule.start)
         for key, value in block.get("extras", {}).get(self.format, {}).items():
             content.setdefault(key, value)
-        return content
+        return content if self._envelope is None else self._envelope.block(content)
 
     def delta(self, index: int, kind: str, value: Any) -> None:
         entry = self._open.get(index)
@@ -174,8 +178,10 @@ class BlocksEncoder(EncoderBase):
             delta.setdefault(key, value)
         for key, value in self._stop_extras.get("event", {}).items():
             payload.setdefault(key, value)
-        # output_tokens is the only field the wire requires here; unknown ones stay absent.
-        payload["usage"] = usage_from_ir(spec.usage, self.usage_seen, ("output_tokens",))
+        # output_tokens is always known (0 at worst); the envelope adds the other counters, null when unknown.
+        payload["usage"] = usage = usage_from_ir(spec.usage, self.usage_seen, ("output_tokens",))
+        if self._envelope is not None:
+            self._envelope.delta_usage(usage, self.usage_seen)
         self._event(events.message_delta, payload)
         self._event(events.message_stop, {"type": events.message_stop})
         self.done = True

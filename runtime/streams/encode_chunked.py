@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from interlingua.convert.envelope import chat_usage
 from interlingua.streams.events import Block, Extras, StartInfo, Usage
 from interlingua.streams.spec import ChunkedSpec
 from interlingua.streams.state import EncoderBase
@@ -33,7 +34,8 @@ from interlingua.streams.usage import usage_from_ir
 __all__ = ["ChunkedEncoder"]
 
 _dumps = orjson.dumps
-_OPEN_CHOICE_END = b',"finish_reason":null}]}\n\n'
+# OpenAI repeats logprobs (null unless asked for) in every choice of every chunk.
+_OPEN_CHOICE_END = b',"logprobs":null,"finish_reason":null}]}\n\n'
 
 
 class ChunkedEncoder(EncoderBase):
@@ -128,14 +130,14 @@ class ChunkedEncoder(EncoderBase):
         self._finished = True
         spec = self._spec
         reason = spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir)
-        self.out.append(self._choice + b'{},"finish_reason":' + _dumps(reason) + b"}]}\n\n")
+        self.out.append(self._choice + b'{},"logprobs":null,"finish_reason":' + _dumps(reason) + b"}]}\n\n")
 
     def end(self) -> None:
         if self.done:
             return
         self.stop("end_turn", None)
         if self._include_usage:
-            usage = usage_from_ir(self._spec.usage, self.usage_seen)
+            usage = chat_usage(usage_from_ir(self._spec.usage, self.usage_seen))
             field = self._spec.choices_field.encode()
             self.out.append(self._head + b',"' + field + b'":[],"usage":' + _dumps(usage) + b"}\n\n")
         self.out.append(b"data: " + self._spec.done_sentinel + b"\n\n")

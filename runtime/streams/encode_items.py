@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from interlingua.convert.envelope import responses_completed, responses_echo, responses_usage
 from interlingua.convert.responses_output import unsplit_call
 from interlingua.errors import GatewayError
 from interlingua.streams.events import Block, Extras, IRError, StartInfo, Usage
@@ -54,8 +55,11 @@ class _Open:
 
 
 class ItemsEncoder(EncoderBase):
-    def __init__(self, spec: ItemsSpec, *, model: str | None) -> None:
+    def __init__(self, spec: ItemsSpec, *, model: str | None, request: dict[str, Any] | None = None) -> None:
+        """``request``: the client's own request body, echoed in the response object as OpenAI does."""
         super().__init__()
+        self._echo = responses_echo(request)
+        self._echoed = request is not None
         self.format = spec.format
         self._spec = spec
         self._model = model
@@ -94,12 +98,12 @@ class ItemsEncoder(EncoderBase):
             "model": self._model or str(info.get("model") or ""),
             "error": None,
             "incomplete_details": None,
-            "parallel_tool_calls": True,
-            "tool_choice": "auto",
-            "tools": [],
-            "usage": None,
+            **self._echo,
+            "usage": None,  # what OpenAI sends until the end (its published schema says object)
             **extras,
         }
+        if self._echoed:  # the client's own request beats an upstream's echo of our translation
+            self._response.update(self._echo)
         self._emit("response.created", {"response": self._snapshot("in_progress")})
         self._emit("response.in_progress", {"response": self._snapshot("in_progress")})
 
@@ -256,16 +260,12 @@ class ItemsEncoder(EncoderBase):
         if reason:
             response["incomplete_details"] = {"reason": reason}
         response["usage"] = self._usage()
+        responses_completed(response)
         self._emit("response.incomplete" if reason else "response.completed", {"response": response})
         self.done = True
 
     def _usage(self) -> dict[str, Any]:
-        usage: dict[str, Any] = usage_from_ir(self._spec.usage, self.usage_seen)
-        details = usage.setdefault("input_tokens_details", {})
-        details.setdefault("cached_tokens", 0)
-        details.setdefault("cache_write_tokens", 0)
-        usage.setdefault("output_tokens_details", {}).setdefault("reasoning_tokens", 0)
-        return usage
+        return responses_usage(usage_from_ir(self._spec.usage, self.usage_seen))
 
     def fail(self, err: GatewayError) -> None:
         if self.done:

@@ -8,7 +8,7 @@ Which decoder/encoder pair runs is decided by each format's rules ``style``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from interlingua.errors import GatewayError, UpstreamError
 from interlingua.streams.decode_blocks import BlocksDecoder
@@ -59,16 +59,21 @@ def make_decoder(source: str, sink: IRSink, policy: Policy | None = None) -> Dec
 
 
 def make_encoder(
-    target: str, policy: Policy | None = None, *, model: str | None = None, include_usage: bool = True
+    target: str,
+    policy: Policy | None = None,
+    *,
+    model: str | None = None,
+    include_usage: bool = True,
+    request: dict[str, Any] | None = None,
 ) -> EncoderBase:
-    """The encoder of ``target``'s stream style."""
+    """The encoder of ``target``'s stream style (``request``: see :class:`StreamTranslator`)."""
     spec = load_spec(target)
     if isinstance(spec, ChunkedSpec):
         return ChunkedEncoder(
             spec, reasoning_field=_reasoning_field(policy), model=model, include_usage=include_usage
         )
     if isinstance(spec, ItemsSpec):
-        return ItemsEncoder(spec, model=model)
+        return ItemsEncoder(spec, model=model, request=request)
     if isinstance(spec, PartsSpec):
         return PartsEncoder(spec, model=model)
     return BlocksEncoder(spec, model=model)
@@ -87,10 +92,16 @@ class StreamTranslator:
         policy: Policy | None = None,
         model: str | None = None,
         include_usage: bool = True,
+        request: dict[str, Any] | None = None,
     ) -> None:
         """``include_usage``: OpenAI clients get a usage chunk only if they asked
-        (``stream_options.include_usage``). ``model`` replaces the model name the client sees."""
-        self._encoder = make_encoder(str(target), policy, model=model, include_usage=include_usage)
+        (``stream_options.include_usage``). ``model`` replaces the model name the client sees.
+        ``request`` is the body the client sent (in ``target`` format): fields its provider
+        echoes from the request (the OpenAI Responses object) are taken from it; ``None``
+        gives the values the provider answers to a request that set none of them."""
+        self._encoder = make_encoder(
+            str(target), policy, model=model, include_usage=include_usage, request=request
+        )
         self._decoder = make_decoder(str(source), self._encoder, policy)  # type: ignore[arg-type]
         spec = load_spec(str(source))
         framed = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"

@@ -128,7 +128,7 @@ def _translated_plain(
     except orjson.JSONDecodeError:
         raise UpstreamError("the upstream answered with a body that is not JSON", status=502) from None
     result = translate_response(
-        answer, source=upstream.format, target=call.fmt, policy=target.policy, model=call.model
+        answer, source=upstream.format, target=call.fmt, policy=target.policy, model=call.model, request=call.body
     )
     ctx.usage.update(result.usage)
     ctx.finish_reason = result.stop_reason
@@ -226,6 +226,7 @@ async def _translated_stream(
         policy=target.policy,
         model=call.model,
         include_usage=call.surface.stream_usage_wanted(call.body),
+        request=call.body,
     )
     outcome: Outcome = Outcome.CANCELLED
     error: GatewayError | None = None

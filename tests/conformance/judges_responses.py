@@ -22,6 +22,7 @@ from openai._models import construct_type
 from openai.lib.streaming.responses import ResponseStreamState
 
 from conformance.sse import parse_sse
+from interlingua.convert.envelope import responses_echo
 
 if TYPE_CHECKING:
     from conformance.digest import Digest
@@ -285,7 +286,21 @@ def normalise(body: JSON) -> JSON:
     if not out.get("instructions"):
         out.pop("instructions", None)
     _flatten_namespaces(out)
+    if out.get("object") == "response":
+        _drop_echo_defaults(out)
     return out
+
+
+def _drop_echo_defaults(body: JSON) -> None:
+    """Rule 8 (normalise.py): a Response's request-echo fields at the value OpenAI answers to a
+    request that did not set them == absent; ``completed_at`` is the clock of whoever finished it."""
+    from conformance.normalise import drop_nulls
+
+    defaults = drop_nulls(responses_echo(None))
+    for key, value in defaults.items():
+        if body.get(key) == value:
+            del body[key]
+    body.pop("completed_at", None)
 
 
 def _flatten_namespaces(body: JSON) -> None:

@@ -20,6 +20,10 @@ equivalent, so the upstream sees the same request):
    ``usage.prompt_tokens_details`` / ``usage.completion_tokens_details`` == absent.**
    OpenAI reports zeros for features a request did not use (audio, predicted
    outputs); the IR keeps the counters that mean something (cached, reasoning).
+8. **OpenAI Responses: the request-echo fields at the value OpenAI answers to a
+   request that did not set them == absent**, and ``completed_at`` is ignored
+   (``runtime/convert/envelope.py``; a Response echoes its request, and the gateway
+   fills in the defaults when the upstream did not).
 """
 
 from __future__ import annotations
@@ -30,14 +34,14 @@ import orjson
 
 from interlingua.translate import Format
 
-__all__ = ["assert_same", "differences", "normalise"]
+__all__ = ["assert_same", "differences", "drop_nulls", "normalise"]
 
 JSON = dict[str, Any]
 
 
 def normalise(fmt: Format, body: JSON) -> JSON:
     """``body`` (a request or a response of ``fmt``) in canonical spelling; the input is not modified."""
-    out: JSON = _drop_nulls(orjson.loads(orjson.dumps(body)))
+    out: JSON = drop_nulls(orjson.loads(orjson.dumps(body)))
     if fmt is Format.OPENAI_RESPONSES:
         from conformance import judges_responses
 
@@ -58,11 +62,11 @@ def normalise(fmt: Format, body: JSON) -> JSON:
     return out
 
 
-def _drop_nulls(value: Any) -> Any:
+def drop_nulls(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
+        return [drop_nulls(v) for v in value]
     return value
 
 

@@ -78,8 +78,14 @@ def stream(pieces: Iterable[bytes], source: Format, target: Format, **kwargs: An
 def scrub(value: Any, source: Format, target: Format) -> Any:
     """Replace invented timestamps (see module doc); ``value`` is a body, an outcome or an event list."""
     invented = {Format.OPENAI_CHAT: "created", Format.OPENAI_RESPONSES: "created_at"}.get(target)
-    if invented is None or source in (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES):  # they carry a timestamp
+    if source in (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES):  # they carry a timestamp
+        invented = None
+    if target is not Format.OPENAI_RESPONSES and invented is None:
         return value
+    return _scrub(value, invented)
+
+
+def _scrub(value: Any, invented: str | None) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -87,10 +93,13 @@ def scrub(value: Any, source: Format, target: Format) -> Any:
                 assert isinstance(item, int), f"created must be a unix time, got {item!r}"
                 assert item > 1_600_000_000, f"created must be a unix time, got {item!r}"
                 item = "<created>"
-            out[key] = scrub(item, source, target)
+            elif key == "completed_at" and isinstance(item, int):  # when the gateway finished it
+                assert item > 1_600_000_000, f"completed_at must be a unix time, got {item!r}"
+                item = "<completed>"
+            out[key] = _scrub(item, invented)
         return out
     if isinstance(value, list):
-        return [scrub(item, source, target) for item in value]
+        return [_scrub(item, invented) for item in value]
     return value
 
 

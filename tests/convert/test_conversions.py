@@ -118,9 +118,14 @@ def test_conversion_response_usage_counts_cache_tokens_both_ways() -> None:
     assert body["model"] == "alias"
     assert body["choices"][0]["finish_reason"] == "length"
     assert body["usage"] == {"prompt_tokens": 130, "completion_tokens": 5, "total_tokens": 135,
-                             "prompt_tokens_details": {"cached_tokens": 100}}
+                             "prompt_tokens_details": {"cached_tokens": 100, "audio_tokens": 0},
+                             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                                           "accepted_prediction_tokens": 0,
+                                                           "rejected_prediction_tokens": 0}}
     back = translate_response(anthropic, source=AN, target=AN).body
-    assert back["usage"] == anthropic["usage"]
+    # Anthropic always sends the cache split, server_tool_use and service_tier (envelope.py).
+    assert back["usage"] == {**anthropic["usage"], "server_tool_use": None, "service_tier": "standard",
+                             "cache_creation": {"ephemeral_5m_input_tokens": 20, "ephemeral_1h_input_tokens": 0}}
 
 
 def test_conversion_openai_tool_call_response_becomes_tool_use() -> None:
@@ -131,7 +136,9 @@ def test_conversion_openai_tool_call_response_becomes_tool_use() -> None:
     body = translate_response(openai, source=OA, target=AN).body
     assert body["content"] == [{"type": "tool_use", "id": "call_1", "name": "f", "input": {"x": [1]}}]
     assert body["stop_reason"] == "tool_use"
-    assert body["usage"] == {"input_tokens": 3, "output_tokens": 4}
+    assert body["usage"] == {"input_tokens": 3, "output_tokens": 4, "cache_creation_input_tokens": 0,
+                             "cache_read_input_tokens": 0, "server_tool_use": None, "service_tier": "standard",
+                             "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}}
 
 
 def test_conversion_bad_upstream_response_is_a_502() -> None:
@@ -144,8 +151,10 @@ def test_conversion_errors_parse_and_render_in_each_envelope() -> None:
     err = parse_error(429, b'{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}',
                       source=AN, retry_after="3")
     assert (err.status, err.kind, err.message, err.retry_after, err.retryable) == (429, "rate_limit", "slow down", "3", True)
-    assert render_error(err, OA) == {"error": {"message": "slow down", "type": "rate_limit_error"}}
-    assert render_error(err, AN) == {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}
+    assert render_error(err, OA) == {"error": {"message": "slow down", "type": "rate_limit_error", "param": None,
+                                               "code": None}}
+    assert render_error(err, AN) == {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"},
+                                     "request_id": None}
 
 
 def test_conversion_non_json_upstream_error_keeps_status_and_text() -> None:
@@ -156,6 +165,6 @@ def test_conversion_non_json_upstream_error_keeps_status_and_text() -> None:
 
 def test_conversion_gateway_errors_render_with_kind_types() -> None:
     body = render_error(RateLimited("too many", param="x"), AN)
-    assert body == {"type": "error", "error": {"type": "rate_limit_error", "message": "too many"}}
+    assert body == {"type": "error", "error": {"type": "rate_limit_error", "message": "too many"}, "request_id": None}
     assert render_error(InvalidRequest("bad", param="messages[0]"), OA) == {
-        "error": {"message": "bad", "type": "invalid_request_error", "param": "messages[0]"}}
+        "error": {"message": "bad", "type": "invalid_request_error", "param": "messages[0]", "code": None}}

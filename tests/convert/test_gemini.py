@@ -231,7 +231,10 @@ def test_gemini_function_calls_end_with_tool_use_and_usage_counts_thoughts() -> 
     assert out["choices"][0]["finish_reason"] == "tool_calls"
     assert out["choices"][0]["message"]["reasoning_content"] == "plan"
     assert out["usage"] == {"prompt_tokens": 10, "completion_tokens": 12, "total_tokens": 22,
-                            "prompt_tokens_details": {"cached_tokens": 4}, "completion_tokens_details": {"reasoning_tokens": 7}}
+                            "prompt_tokens_details": {"cached_tokens": 4, "audio_tokens": 0},
+                            "completion_tokens_details": {"reasoning_tokens": 7, "audio_tokens": 0,
+                                                          "accepted_prediction_tokens": 0,
+                                                          "rejected_prediction_tokens": 0}}
     back = translate_response(out, source=OA, target=GE).body
     assert back["usageMetadata"] == {"promptTokenCount": 10, "candidatesTokenCount": 5, "thoughtsTokenCount": 7,
                                      "cachedContentTokenCount": 4, "totalTokenCount": 22}

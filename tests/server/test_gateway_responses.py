@@ -152,3 +152,28 @@ async def test_responses_input_tokens_forwarded_to_responses_upstream(
     assert resp.status_code == 404
     assert "x-interlingua-warning" not in resp.headers
     assert "error" in resp.json()
+
+
+_ECHOED = {"instructions": "be brief", "temperature": 0.3, "top_p": 0.8, "metadata": {"run": "7"},
+           "store": False, "max_output_tokens": 64, "tool_choice": "auto", "parallel_tool_calls": False,
+           "reasoning": {"effort": "low", "summary": "auto"}}
+
+
+async def test_responses_translated_answer_echoes_the_clients_request(client: httpx.AsyncClient) -> None:
+    """A Responses client toward another upstream gets the whole Response object, its own
+    request echoed in it (as OpenAI does), in the body and in every stream snapshot."""
+    body = {"model": "responses-via-anthropic", "input": "hi", **_ECHOED}
+    resp = await client.post("/v1/responses", json=body)
+    assert resp.status_code == 200, resp.text
+    answer = resp.json()
+    assert {key: answer[key] for key in _ECHOED} == _ECHOED
+    assert answer["previous_response_id"] is None and answer["truncation"] == "disabled"
+    assert isinstance(answer["completed_at"], int)
+    async with client.stream("POST", "/v1/responses", json={**body, "stream": True}) as stream:
+        events = [orjson.loads(line[6:]) async for line in stream.aiter_lines() if line.startswith("data: ")]
+    snapshots = [e["response"] for e in events if e["type"] in ("response.created", "response.in_progress",
+                                                              "response.completed")]
+    assert len(snapshots) == 3
+    for snapshot in snapshots:
+        assert {key: snapshot[key] for key in _ECHOED} == _ECHOED
+    assert snapshots[0]["completed_at"] is None and isinstance(snapshots[-1]["completed_at"], int)

@@ -105,9 +105,10 @@ def _fresh_ids(events: list[Any]) -> Any:
 
 
 def _scrub(data: Any) -> Any:
-    """OpenAI chunks and responses carry the translation time (``created``, ``created_at``)."""
+    """OpenAI chunks and responses carry the translation time (``created``, ``created_at``,
+    and ``completed_at`` once a response is finished)."""
     if isinstance(data, dict):
-        return {k: f"<{k}>" if k in ("created", "created_at") else _scrub(v) for k, v in data.items()}
+        return {k: f"<{k}>" if k in ("created", "created_at") or (k == "completed_at" and v) else _scrub(v) for k, v in data.items()}
     if isinstance(data, list):
         return [_scrub(v) for v in data]
     return data

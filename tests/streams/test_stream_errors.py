@@ -90,7 +90,8 @@ def test_stream_error_frame_in_each_client_format(err: GatewayError, anthropic_t
     assert head == b"event: error"
     assert data.startswith(b"data: ")
     assert frame.endswith(b"\n\n")
-    assert orjson.loads(data[6:]) == {"type": "error", "error": {"type": anthropic_type, "message": err.message}}
+    assert orjson.loads(data[6:]) == {
+        "type": "error", "error": {"type": anthropic_type, "message": err.message}, "request_id": None}
     frame = render_stream_error(err, OPENAI)
     assert frame.startswith(b"data: {")
     assert frame.endswith(b"\n\n")
@@ -105,7 +106,8 @@ def test_stream_error_openai_sdk_raises_api_error(server: _SSEServer) -> None:
 def test_stream_error_anthropic_sdk_raises_with_the_error_body(server: _SSEServer) -> None:
     with pytest.raises(anthropic.APIStatusError) as caught:
         _anthropic_stream(server, render_stream_error(Overloaded("busy"), ANTHROPIC))
-    assert caught.value.body == {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}
+    assert caught.value.body == {
+        "type": "error", "error": {"type": "overloaded_error", "message": "busy"}, "request_id": None}
 
 
 def test_stream_error_upstream_error_event_reaches_openai_sdk(server: _SSEServer) -> None:

@@ -44,7 +44,8 @@ _DETAILS = (("prompt_tokens_details", "cached_tokens"), ("completion_tokens_deta
 def _usage(fmt: str, usage: dict[str, Any] | None) -> dict[str, Any] | None:
     if not usage:
         return None
-    kept = {k: usage.get(k) for k in _USAGE[fmt]}
+    # Anthropic always sends its cache counters (0 when nothing was cached): absent == 0.
+    kept = {k: usage.get(k) or (0 if k.startswith("cache_") else None) for k in _USAGE[fmt]}
     for group, name in _DETAILS if fmt == OPENAI else ():
         kept[name] = (usage.get(group) or {}).get(name) or 0
     return kept
