@@ -15,6 +15,9 @@ Contract (shared by the server, the CLI and the tests):
   (the server does not call it for passthrough; it forwards the bytes).
 - ``translate_response(body, source=, target=, ...)``: upstream response body
   (``source`` format) to client response body (``target`` format).
+- Ids: a client of another format sees the upstream's ids (response, tool calls) in
+  its own provider's style, and ``translate_request`` gives them back to the upstream
+  as it issued them (``interlingua.convert.ids``; stateless).
 - ``parse_error`` / ``render_error``: an upstream error body becomes a
   :class:`GatewayError` (status, message, kind and retry-after kept), and any
   :class:`GatewayError` is rendered in a client format's envelope.
@@ -42,6 +45,7 @@ from typing import Any, Protocol, cast
 import orjson
 
 from interlingua.convert.envelope import echo_request
+from interlingua.convert.ids import native_response, unwrap_request
 from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
 from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
 
@@ -149,6 +153,7 @@ def translate_request(
         raise InvalidRequest("the request body must be a JSON object")
     try:
         ir = src.request_to_ir(body, policy, warnings)
+        unwrap_request(ir)  # ids the gateway restyled for the client go back as their upstream issued them
         if model is not None:
             ir["model"] = model
         if stream is not None:
@@ -183,6 +188,8 @@ def translate_response(
         ir = src.response_to_ir(body, policy, warnings)
         if model is not None:
             ir["model"] = model
+        if src.FORMAT != dst.FORMAT:
+            native_response(dst.FORMAT, ir)
         out = dst.response_from_ir(ir, policy, warnings)
         if request is not None:
             echo_request(dst.FORMAT, out, request)

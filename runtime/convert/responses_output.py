@@ -83,7 +83,8 @@ def responses_parts_to_output(value: Any, path: FieldPath, policy: Policy, warni
             continue
         current = None
         if kind == "function_call":
-            part.setdefault("id", f"fc_{part.get('call_id', n)}")
+            # The item id is the call id in item style: fc_<what follows call_>.
+            part.setdefault("id", f"fc_{str(part.get('call_id', n)).removeprefix('call_')}")
             part.setdefault("status", "completed")
             unsplit_call(part)
         items.append(part)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from interlingua.convert.ids import NATIVE_IDS, IdStyle, native_block
 from interlingua.errors import GatewayError, UpstreamError
 from interlingua.streams.decode_blocks import BlocksDecoder
 from interlingua.streams.decode_chunked import ChunkedDecoder
@@ -19,7 +20,7 @@ from interlingua.streams.encode_blocks import BlocksEncoder
 from interlingua.streams.encode_chunked import ChunkedEncoder
 from interlingua.streams.encode_items import ItemsEncoder
 from interlingua.streams.encode_parts import PartsEncoder
-from interlingua.streams.events import IRSink
+from interlingua.streams.events import Block, IRSink, StartInfo
 from interlingua.streams.eventstream import ConverseEvents, EventStreamParser
 from interlingua.streams.registry import load_spec
 from interlingua.streams.spec import ChunkedSpec, ItemsSpec, PartsSpec, TypedBlocksSpec
@@ -29,7 +30,7 @@ from interlingua.streams.state import EncoderBase
 if TYPE_CHECKING:
     from interlingua.translate import Format, Policy
 
-__all__ = ["Decoder", "StreamTranslator", "make_decoder", "make_encoder"]
+__all__ = ["Decoder", "NativeIds", "StreamTranslator", "make_decoder", "make_encoder"]
 
 
 class Decoder(Protocol):
@@ -79,6 +80,30 @@ def make_encoder(
     return BlocksEncoder(spec, model=model)
 
 
+class NativeIds:
+    """An :class:`IRSink` in front of the encoder that restyles the upstream's ids for the
+    client (``interlingua.convert.ids``). Only ``start`` and ``block_start`` pass through
+    it; every other event goes to the encoder's own bound method, so deltas cost nothing more."""
+
+    def __init__(self, sink: IRSink, style: IdStyle) -> None:
+        self._sink = sink
+        self._style = style
+        self.delta = sink.delta
+        self.block_stop = sink.block_stop
+        self.usage = sink.usage
+        self.stop = sink.stop
+        self.end = sink.end
+        self.error = sink.error
+
+    def start(self, info: StartInfo) -> None:
+        if info.get("id"):
+            info = {**info, "id": self._style.message_id(info["id"])}
+        self._sink.start(info)
+
+    def block_start(self, index: int, block: Block) -> None:
+        self._sink.block_start(index, native_block(self._style, block))
+
+
 class StreamTranslator:
     """Translates one upstream SSE stream into the client's SSE stream. Per request; not thread-safe."""
 
@@ -102,7 +127,10 @@ class StreamTranslator:
         self._encoder = make_encoder(
             str(target), policy, model=model, include_usage=include_usage, request=request
         )
-        self._decoder = make_decoder(str(source), self._encoder, policy)  # type: ignore[arg-type]
+        sink: IRSink = self._encoder  # type: ignore[assignment]
+        if str(source) != str(target) and str(target) in NATIVE_IDS:
+            sink = NativeIds(sink, NATIVE_IDS[str(target)])
+        self._decoder = make_decoder(str(source), sink, policy)
         spec = load_spec(str(source))
         framed = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"
         self._parser: SSEParser | EventStreamParser = EventStreamParser() if framed else SSEParser()

@@ -14,11 +14,12 @@ but must keep every character of every original text, in order).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 
+from interlingua.convert.ids import unwrap
 from interlingua.translate import Format
 
 __all__ = [
@@ -224,8 +225,18 @@ def _assert_subsequence(what: str, original: list[str], converted: list[str]) ->
         pos = found + len(text)
 
 
+def _native(digest: Digest) -> Digest:
+    """Ids as their issuer made them: a client of another format sees them restyled (convert/ids.py)."""
+    return replace(
+        digest,
+        tool_calls=[(unwrap(i), name, args) for i, name, args in digest.tool_calls],
+        tool_results={unwrap(i): texts for i, texts in digest.tool_results.items()},
+    )
+
+
 def assert_kept(original: Digest, converted: Digest, *, thinking: bool = True, images: bool = True) -> None:
     """Nothing of ``original`` is missing from ``converted`` (the same conversation in another format)."""
+    original, converted = _native(original), _native(converted)
     for speaker, texts in original.texts.items():
         _assert_subsequence(f"{speaker} text", texts, converted.texts.get(speaker, []))
     assert Counter(map(_hashable, converted.tool_calls)) == Counter(map(_hashable, original.tool_calls)), (

@@ -134,7 +134,8 @@ def test_conversion_openai_tool_call_response_becomes_tool_use() -> None:
             {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"x": [1]}'}}]}}],
         "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}
     body = translate_response(openai, source=OA, target=AN).body
-    assert body["content"] == [{"type": "tool_use", "id": "call_1", "name": "f", "input": {"x": [1]}}]
+    # The id in the client's style, wrapping the upstream's (convert/ids.py).
+    assert body["content"] == [{"type": "tool_use", "id": "toolu_ilg_call_1", "name": "f", "input": {"x": [1]}}]
     assert body["stop_reason"] == "tool_use"
     assert body["usage"] == {"input_tokens": 3, "output_tokens": 4, "cache_creation_input_tokens": 0,
                              "cache_read_input_tokens": 0, "server_tool_use": None, "service_tier": "standard",

@@ -18,6 +18,7 @@ import orjson
 import pytest
 import pytest_asyncio
 
+from interlingua.convert.ids import unwrap
 from interlingua.server.config import load_config_text
 from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
 from interlingua.server.fake_upstream.anthropic_messages import SIGNATURE as ANTHROPIC_SIGNATURE
@@ -43,6 +44,8 @@ UPSTREAM_ROUTES = {
     "openai_chat_azure": "demo-azure",  # a dialect, not a format: deployment URL, api-version, api-key
 }
 CLIENTS = ("openai_chat", "anthropic_messages", "gemini", "openai_responses")
+# Tool call id prefix each client sees (Gemini has no id style of its own).
+_TOOL_ID_STYLE = {"OpenAIChatDriver": "call_", "ResponsesDriver": "call_", "AnthropicDriver": "toolu_"}
 # Pairs known not to work yet: (client, upstream) -> the missing piece (xfail strict).
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
@@ -111,10 +114,12 @@ async def test_matrix_stream_text(driver: Driver, model: str) -> None:
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
 async def test_matrix_tool_call_result_and_final_text(
-    driver: Driver, model: str, upstream_format: str, stream: bool
+    driver: Driver, model: str, upstream_format: str, stream: bool, upstream: FakeUpstream
 ) -> None:
     call = await driver.tool_call(model, stream)
     assert call.name == "get_weather"
+    # The client sees the call id in its own provider's style (convert/ids.py) ...
+    assert call.id.startswith(_TOOL_ID_STYLE.get(type(driver).__name__, "")), call.id
     assert orjson.loads(call.arguments) == {"location": "Paris"}
     if stream and upstream_format != "gemini" and not isinstance(driver, GeminiDriver):
         # The upstream streams arguments in 8-byte pieces; they reach the client as pieces too.
@@ -122,6 +127,10 @@ async def test_matrix_tool_call_result_and_final_text(
     final = await driver.tool_result(model, call, "21C and sunny")
     assert final.startswith("The tool get_weather returned: ")
     assert "21C and sunny" in final
+    # ... and the upstream gets back the id it issued, never the client's restyled one.
+    sent = upstream.requests[-1].raw
+    assert unwrap(call.id).encode() in sent
+    assert b"_ilg_" not in sent
 
 
 async def test_matrix_upstream_429_is_the_sdks_rate_limit_error(

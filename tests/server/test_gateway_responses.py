@@ -167,7 +167,8 @@ async def test_responses_translated_answer_echoes_the_clients_request(client: ht
     assert resp.status_code == 200, resp.text
     answer = resp.json()
     assert {key: answer[key] for key in _ECHOED} == _ECHOED
-    assert answer["previous_response_id"] is None and answer["truncation"] == "disabled"
+    assert answer["previous_response_id"] is None
+    assert answer["truncation"] == "disabled"
     assert isinstance(answer["completed_at"], int)
     async with client.stream("POST", "/v1/responses", json={**body, "stream": True}) as stream:
         events = [orjson.loads(line[6:]) async for line in stream.aiter_lines() if line.startswith("data: ")]
@@ -176,4 +177,5 @@ async def test_responses_translated_answer_echoes_the_clients_request(client: ht
     assert len(snapshots) == 3
     for snapshot in snapshots:
         assert {key: snapshot[key] for key in _ECHOED} == _ECHOED
-    assert snapshots[0]["completed_at"] is None and isinstance(snapshots[-1]["completed_at"], int)
+    assert snapshots[0]["completed_at"] is None
+    assert isinstance(snapshots[-1]["completed_at"], int)

@@ -86,7 +86,7 @@ def test_stream_anthropic_tool_use_split_arguments_and_parallel_calls() -> None:
     assert message.content == "Let me check."
     calls = message.tool_calls or []
     assert [(c.id, c.function.name, json.loads(c.function.arguments)) for c in calls] == [  # type: ignore[union-attr]
-        ("toolu_1", "weather", {"city": "Paris"}), ("toolu_2", "weather", {"city": "Tokyo"})]
+        ("call_ilg_toolu_1", "weather", {"city": "Paris"}), ("call_ilg_toolu_2", "weather", {"city": "Tokyo"})]
     assert completion.choices[0].finish_reason == "tool_calls"
     chunks = openai_chunks(_to_openai(raw))
     firsts = [c["choices"][0]["delta"]["tool_calls"][0] for c in chunks

@@ -49,7 +49,7 @@ def test_stream_openai_tool_arguments_split_across_many_chunks_arrive_whole() ->
     message = anthropic_final(out).message
     block = message.content[0]
     assert block.type == "tool_use"
-    assert (block.id, block.name, block.input) == ("call_1", "weather", json.loads(arguments))
+    assert (block.id, block.name, block.input) == ("toolu_ilg_call_1", "weather", json.loads(arguments))
     assert message.stop_reason == "tool_use"
     assert out.count(b"input_json_delta") == len(arguments)
 
@@ -63,7 +63,7 @@ def test_stream_openai_parallel_tool_calls_each_become_a_block() -> None:
     message = anthropic_final(_to_anthropic(raw)).message
     assert [b.type for b in message.content] == ["text", "tool_use", "tool_use", "tool_use"]
     assert [b.input for b in message.content[1:]] == [{"city": c} for c in ["Paris", "Tokyo", "Lima"]]  # type: ignore[union-attr]
-    assert [b.id for b in message.content[1:]] == ["call_0", "call_1", "call_2"]  # type: ignore[union-attr]
+    assert [b.id for b in message.content[1:]] == ["toolu_ilg_call_0", "toolu_ilg_call_1", "toolu_ilg_call_2"]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
@@ -122,7 +122,7 @@ def test_stream_openai_late_arguments_from_openrouter_are_not_lost() -> None:
     out = _to_anthropic(raw)
     message = anthropic_final(out).message
     assert [(b.id, b.input) for b in message.content] == [  # type: ignore[union-attr]
-        ("call_a", {"path": "a.txt"}), ("call_b", {"path": "b.txt"})]
+        ("toolu_ilg_call_a", {"path": "a.txt"}), ("toolu_ilg_call_b", {"path": "b.txt"})]
     completion = openai_final(translate(raw, OPENAI, OPENAI), expect_usage=True)
     calls = completion.choices[0].message.tool_calls or []
     assert [c.function.arguments for c in calls] == ['{"path": "a.txt"}', '{"path": "b.txt"}']  # type: ignore[union-attr]
