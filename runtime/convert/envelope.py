@@ -206,6 +206,25 @@ def _echo_tool(tool: Any) -> Any:
     return tool
 
 
+def _reasoned(response: JSONObject) -> None:
+    """An upstream that thought without being asked to (a model that always reasons, or
+    thinking set by the route) answers with reasoning items: the object says so too, with
+    OpenAI's default effort and, since the items carry the model's whole reasoning text as
+    their summary, ``detailed``."""
+    reasoning = response.get("reasoning")
+    if type(reasoning) is not dict:
+        return
+    if any(type(i) is dict and i.get("type") == "reasoning" for i in response.get("output") or ()):
+        if reasoning.get("effort") is None:
+            reasoning["effort"] = "medium"
+        if reasoning.get("summary") is None and _has_summary(response["output"]):
+            reasoning["summary"] = "detailed"
+
+
+def _has_summary(output: list[Any]) -> bool:
+    return any(type(i) is dict and i.get("type") == "reasoning" and i.get("summary") for i in output)
+
+
 def echo_request(target: str, out: JSONObject, request: Mapping[str, Any]) -> None:
     """Fields the client's provider echoes from the request, taken from the client's own request
     (``target`` is the client's format; only OpenAI Responses echoes)."""
@@ -213,6 +232,7 @@ def echo_request(target: str, out: JSONObject, request: Mapping[str, Any]) -> No
         echo = responses_echo(request)
         echo.pop("completed_at")
         out.update(echo)
+        _reasoned(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,9 +257,11 @@ def _given(value: Any, default: Any) -> Any:
 
 
 def responses_completed(response: JSONObject) -> JSONObject:
-    """A finished Response object: ``completed_at`` set, text parts with their ``logprobs``."""
+    """A finished Response object: ``completed_at`` set, text parts with their ``logprobs``,
+    and a ``reasoning`` object that says the model reasoned when it did."""
     if response.get("status") == "completed" and response.get("completed_at") is None:
         response["completed_at"] = int(time.time())
+    _reasoned(response)
     for item in response.get("output") or ():
         for part in item.get("content") or () if type(item) is dict and item.get("type") == "message" else ():
             if type(part) is dict and part.get("type") == "output_text":

@@ -301,6 +301,8 @@ def _drop_echo_defaults(body: JSON) -> None:
         if body.get(key) == value:
             del body[key]
     body.pop("completed_at", None)
+    if body.get("reasoning") in ({"effort": "medium"}, {"effort": "medium", "summary": "detailed"}):
+        del body["reasoning"]  # what the gateway says when the output holds reasoning items
 
 
 def _flatten_namespaces(body: JSON) -> None:

@@ -21,7 +21,8 @@ equivalent, so the upstream sees the same request):
    OpenAI reports zeros for features a request did not use (audio, predicted
    outputs); the IR keeps the counters that mean something (cached, reasoning).
 8. **OpenAI Responses: the request-echo fields at the value OpenAI answers to a
-   request that did not set them == absent**, and ``completed_at`` is ignored
+   request that did not set them == absent**, as is the reasoning object the gateway
+   derives from reasoning items (``{effort: medium, summary: detailed}``), and ``completed_at`` is ignored
    (``runtime/convert/envelope.py``; a Response echoes its request, and the gateway
    fills in the defaults when the upstream did not).
 """

@@ -88,3 +88,28 @@ def test_request_echo_fills_the_responses_object() -> None:
     assert body["text"] == {"format": {"type": "text"}, "verbosity": "medium"}
     assert isinstance(body["completed_at"], int)
     assert published.response_errors(Format.OPENAI_RESPONSES, body) == []
+
+
+def test_reasoning_object_says_the_upstream_thought() -> None:
+    """A Responses client whose non-Responses upstream thought gets reasoning items and a
+    reasoning object saying so, in the body and at the end of the stream."""
+    from conformance.corpus import FIXTURES
+
+    case = FIXTURES / "anthropic_messages" / "thinking"
+    import orjson
+
+    body = translate_response(orjson.loads((case / "response.json").read_bytes()),
+                              source=Format.ANTHROPIC_MESSAGES, target=Format.OPENAI_RESPONSES,
+                              request={"model": "m", "input": "hi"}).body
+    assert body["reasoning"] == {"effort": "medium", "summary": "detailed"}
+    assert body["output"][0]["type"] == "reasoning"
+    assert body["output"][0]["summary"]
+    raw = run.stream([(case / "stream.sse").read_bytes()], Format.ANTHROPIC_MESSAGES, Format.OPENAI_RESPONSES)
+    final = [e.json() for e in parse_sse(raw)][-1]
+    assert final["type"] == "response.completed"
+    assert final["response"]["reasoning"] == {"effort": "medium", "summary": "detailed"}
+    plain = translate_response({"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+                                "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+                                "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}},
+                               source=Format.ANTHROPIC_MESSAGES, target=Format.OPENAI_RESPONSES).body
+    assert plain["reasoning"] == {"effort": None, "summary": None}
