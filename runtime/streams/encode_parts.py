@@ -4,14 +4,16 @@ Output rules (what google-genai and Gemini CLI read):
 
 - every event is a whole response chunk: ``candidates[0].content`` (role
   ``model``) with one part, plus ``responseId`` and ``modelVersion``;
-- each text or thinking delta is one chunk at once (``thought: true`` for
-  thinking); nothing is held back;
+- each text or thinking delta is one chunk (``thought: true`` for thinking),
+  written when the next part arrives: the last part is held so that it can carry
+  ``finishReason`` and ``usageMetadata``, as Gemini's last chunk does (no chunk
+  without candidates first, no empty text part last; real Gemini sends neither);
 - a tool call's arguments are accumulated until its block stops, then sent as
   one ``functionCall`` part (Gemini has no partial calls). Only that call's
   arguments are held, never the stream;
 - ``thoughtSignature`` comes only from raw deltas of Gemini's own format (a
   Gemini upstream); other formats' signatures are never sent;
-- the last chunk carries ``finishReason`` and ``usageMetadata``
+- the last chunk carries the last part, ``finishReason`` and ``usageMetadata``
   (``candidatesTokenCount`` excludes thinking tokens); the stream then ends;
 - an error is ``data: {"error": {"code", "message", "status"}}``.
 """
@@ -29,8 +31,6 @@ from interlingua.streams.state import EncoderBase
 from interlingua.streams.usage import usage_from_ir
 
 __all__ = ["PartsEncoder"]
-
-_PROMPT = "promptTokenCount"
 
 _dumps = orjson.dumps
 
@@ -74,6 +74,7 @@ class PartsEncoder(EncoderBase):
         self._stop: str | None = None
         self._candidate_extras: dict[str, Any] = {}
         self._ids: dict[str, Any] = {}
+        self._held: dict[str, Any] | None = None  # the last part, for the final chunk
 
     def start(self, info: StartInfo) -> None:
         if self._started or self.done:
@@ -88,11 +89,6 @@ class PartsEncoder(EncoderBase):
         self._ids = {spec.id_field: info.get("id") or "interlingua", spec.model_field: self._model or info.get("model") or ""}
         if "usage" in info:
             self.merge_usage(info["usage"])
-        # A first chunk at once (clients see the stream is alive; tool calls are held until
-        # whole): no candidates yet, the prompt's token count when the upstream said it.
-        usage = {k: v for k, v in usage_from_ir(spec.usage, self.usage_seen, ()).items() if k == _PROMPT and v}
-        ids = tail[tail.index(b'"' + spec.id_field.encode()):]
-        self.out.append(b"data: {" + _dumps(spec.usage_field) + b":" + _dumps(usage) + b"," + ids + b"}\n\n")
 
     def block_start(self, index: int, block: Block) -> None:
         if self.done:
@@ -155,7 +151,7 @@ class PartsEncoder(EncoderBase):
             self.stop_reason_seen = stop_reason
         if self.done or self._stop is not None:
             return
-        self.close_blocks()
+        self._close_calls()
         spec = self._spec
         self._stop = spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir)
         # A Gemini upstream's candidate fields (safetyRatings, citationMetadata, ...), for Gemini clients.
@@ -165,7 +161,7 @@ class PartsEncoder(EncoderBase):
         if self.done:
             return
         self.start({})
-        self.close_blocks()
+        self._close_calls()
         spec = self._spec
         usage = usage_from_ir(spec.usage, self.usage_seen)
         thoughts = usage.get("thoughtsTokenCount")
@@ -173,8 +169,11 @@ class PartsEncoder(EncoderBase):
         if spec.output_excludes_reasoning and isinstance(thoughts, int) and out_field in usage:
             usage[out_field] = max(0, usage[out_field] - thoughts)
         usage = {k: v for k, v in usage.items() if v}  # proto3 JSON omits zero counts
+        content: dict[str, Any] = {spec.role_field: spec.role}
+        if self._held is not None:
+            content[spec.parts_field], self._held = [self._held], None
         candidate: dict[str, Any] = {
-            spec.content_field: {spec.role_field: spec.role, spec.parts_field: [{spec.text_key: ""}]},
+            spec.content_field: content,
             spec.finish_reason_field: self._stop or spec.default_stop_from_ir,
             **self._candidate_extras,
             "index": 0,
@@ -184,9 +183,18 @@ class PartsEncoder(EncoderBase):
         self.done = True
 
     def close_blocks(self) -> None:
+        """Before an error frame: every part out, the held one too."""
+        self._close_calls()
+        if self._held is not None:
+            self.out.append(self._head + _dumps(self._held) + self._tail)
+            self._held = None
+
+    def _close_calls(self) -> None:
         for index in list(self._calls):
             self.block_stop(index)
         self._kinds.clear()
 
     def _part(self, part: dict[str, Any]) -> None:
-        self.out.append(self._head + _dumps(part) + self._tail)
+        if self._held is not None:
+            self.out.append(self._head + _dumps(self._held) + self._tail)
+        self._held = part

@@ -21,7 +21,7 @@ from conformance.sse import sse_json
 from interlingua.errors import GatewayError
 from interlingua.translate import Format, StreamTranslator, Translated, translate_request, translate_response
 
-__all__ = ["announced", "body_or_skip", "error_outcome", "outcome", "request", "response", "scrub", "stream"]
+__all__ = ["announced", "body_or_skip", "error_outcome", "may_hold", "outcome", "request", "response", "scrub", "stream"]
 
 JSON = dict[str, Any]
 
@@ -101,6 +101,19 @@ def _scrub(value: Any, invented: str | None) -> Any:
     if isinstance(value, list):
         return [_scrub(item, invented) for item in value]
     return value
+
+
+def may_hold(raw: bytes, source: Format, target: Format) -> bool:
+    """May a client stream still be empty after the upstream bytes ``raw``? Only a Gemini
+    client's: its encoder holds the last part for the final chunk (finishReason rides on it,
+    as on Gemini's own) and a tool call until it is whole. So: when the same bytes give an
+    OpenAI Chat client fewer than two pieces of text."""
+    if target is not Format.GEMINI:
+        return False
+    translator = StreamTranslator(source=source, target=Format.OPENAI_CHAT)
+    chunks = [e for e in sse_json(translator.feed(raw)) if isinstance(e["data"], dict)]
+    deltas = [c.get("delta") or {} for e in chunks for c in e["data"].get("choices") or ()]
+    return sum(1 for d in deltas if any(d.get(k) for k in ("content", "reasoning_content", "refusal"))) < 2
 
 
 def stream_snapshot(raw: bytes, source: Format, target: Format) -> list[JSON]:

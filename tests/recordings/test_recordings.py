@@ -103,7 +103,11 @@ def test_recording_stream_converts_without_loss(item: Item, target: Format) -> N
     converted, verdict = _stream_digest(target, out, strict=True)
     original, _ = _stream_digest(item.fmt, item.body, strict=False)
     assert original is not None
-    assert converted is not None
+    if converted is None:  # an error before any content: a Gemini client gets the error alone, as from Gemini
+        assert verdict.error is not None
+        assert not any(original.texts.values())
+        assert not original.tool_calls
+        return
     if not _complete(item.fmt, item.body):
         assert verdict.error is not None, "an upstream stream that never finished must end in a client error"
         assert_kept(Digest(texts=original.texts), Digest(texts=converted.texts), thinking=False, images=False)
