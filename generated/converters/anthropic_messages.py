@@ -37,7 +37,7 @@ from interlingua.errors import GatewayError
 from interlingua.convert.content import anthropic_file_source, check_images_allowed, collapse_text, drop_unsupported, json_to_object, object_to_json, text_to_blocks
 from interlingua.convert.envelope import anthropic_error_defaults, anthropic_usage_defaults
 from interlingua.convert.messages import anthropic_finish_messages
-from interlingua.convert.reasoning import anthropic_reasoning_pre, anthropic_redacted_from_ir, anthropic_thinking_from_ir, anthropic_thinking_limits, clamp_temperature
+from interlingua.convert.reasoning import anthropic_reasoning_pre, anthropic_redacted_from_ir, anthropic_thinking_from_ir, anthropic_thinking_limits, anthropic_thinking_tool_loop, clamp_temperature
 from interlingua.convert.tools import anthropic_output_format, anthropic_tool_choice_fix, require_single_choice
 from interlingua.convert.usage import anthropic_response_defaults, anthropic_stream_usage, anthropic_tool_use_stop, anthropic_usage_split, anthropic_usage_total
 
@@ -405,6 +405,7 @@ def _request_from_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[s
     anthropic_finish_messages(src, out, path, policy, warnings)
     anthropic_tool_choice_fix(src, out, path, policy, warnings)
     anthropic_thinking_limits(src, out, path, policy, warnings)
+    anthropic_thinking_tool_loop(src, out, path, policy, warnings)
     require_single_choice(src, out, path, policy, warnings)
     return out
 

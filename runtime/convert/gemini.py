@@ -27,6 +27,7 @@ from interlingua.convert.base import FieldPath, JSONObject, bad_type, warn
 from interlingua.convert.policy import Policy
 
 __all__ = [
+    "DUMMY_SIGNATURE",
     "camel_keys",
     "gemini_contents_finish",
     "gemini_model_name",
@@ -256,16 +257,37 @@ def _same_role_merged(contents: list[Any], warnings: list[str]) -> list[Any]:
 
 def gemini_contents_finish(src: Any, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post (from IR): consecutive same-role turns merged (parallel tool results are one turn);
-    call ids this gateway made up are not sent to Gemini."""
+    call ids this gateway made up are not sent to Gemini; function calls Gemini never signed
+    get the documented dummy signature."""
     contents = out.get("contents")
     if type(contents) is list:
         out["contents"] = _same_role_merged(contents, warnings)
+        _sign_foreign_calls(out["contents"])
         for content in out["contents"]:
             for part in content.get("parts") or ():
                 for key in ("functionCall", "functionResponse"):
                     value = part.get(key)
                     if type(value) is dict and str(value.get("id", "")).startswith(SYNTHETIC_PREFIX):
                         part[key] = {k: v for k, v in value.items() if k != "id"}
+
+
+# Google documents this value for function calls Gemini did not issue (history from another
+# model): Gemini 3 validates the first call of each step of the current turn and accepts it.
+# https://ai.google.dev/gemini-api/docs/thought-signatures
+DUMMY_SIGNATURE = "skip_thought_signature_validator"
+
+
+def _sign_foreign_calls(contents: list[Any]) -> None:
+    """The model steps of the current turn (after the last user text) whose function calls carry
+    no signature: the first call gets :data:`DUMMY_SIGNATURE` (a real one came back in extras)."""
+    start = 0
+    for i, content in enumerate(contents):
+        if content.get("role") != "model" and any("text" in p for p in content.get("parts") or ()):
+            start = i + 1
+    for content in contents[start:]:
+        calls = [p for p in content.get("parts") or () if "functionCall" in p] if content.get("role") == "model" else []
+        if calls and not any("thoughtSignature" in p for p in content["parts"]):
+            calls[0]["thoughtSignature"] = DUMMY_SIGNATURE
 
 
 def gemini_model_name(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:

@@ -23,6 +23,7 @@ __all__ = [
     "anthropic_redacted_from_ir",
     "anthropic_thinking_from_ir",
     "anthropic_thinking_limits",
+    "anthropic_thinking_tool_loop",
     "clamp_temperature",
     "openai_reasoning_mode",
     "openai_reasoning_pre",
@@ -95,6 +96,27 @@ def anthropic_thinking_limits(src: JSONObject, out: JSONObject, path: FieldPath,
         choice.pop("name", None)
         warn(warnings, "tool_choice relaxed to auto: Anthropic thinking does not allow forced tool use")
     _clamp_budget(src, out, thinking, policy, warnings)
+
+
+def anthropic_thinking_tool_loop(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
+    """Post step (from IR): while thinking is on, Anthropic requires the assistant turn a tool
+    loop continues to start with a thinking block it signed. A turn from another format has none
+    (its thinking was dropped: no Anthropic signature), so this request goes without thinking,
+    the one request Anthropic accepts then (thinking cannot be toggled inside a tool loop; the
+    next user turn may turn it on again)."""
+    thinking = out.get("thinking")
+    if type(thinking) is not dict or thinking.get("type") not in ("enabled", "adaptive"):
+        return
+    messages = out.get("messages") or []
+    if len(messages) < 2 or messages[-2].get("role") != "assistant":
+        return
+    blocks = messages[-2].get("content")
+    if type(blocks) is not list or not any(type(b) is dict and b.get("type") == "tool_use" for b in blocks):
+        return
+    if blocks[0].get("type") not in ("thinking", "redacted_thinking"):
+        del out["thinking"]
+        warn(warnings, "thinking turned off for this request: the tool loop it continues began without "
+                       "an Anthropic-signed thinking block, which Anthropic requires while thinking is on")
 
 
 def _in_request(path: FieldPath) -> bool:

@@ -168,6 +168,26 @@ def _read_thinking(body: JSON, conv: Conversation) -> None:
         if budget >= body["max_tokens"]:
             raise BadRequest("`max_tokens` must be greater than `thinking.budget_tokens`.", "max_tokens")
     conv.thinking = kind in ("enabled", "adaptive")
+    if conv.thinking:
+        _check_tool_loop_thinking(body["messages"])
+
+
+def _check_tool_loop_thinking(messages: list[JSON]) -> None:
+    """While thinking is on, the assistant turn a tool loop continues (the last one, answered by
+    tool results) must start with a thinking block, as Anthropic answers otherwise."""
+    last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "assistant"), None)
+    if last is None or last != len(messages) - 2:
+        return
+    blocks = messages[last].get("content")
+    if not isinstance(blocks, list) or not any(b.get("type") == "tool_use" for b in blocks):
+        return
+    if blocks[0].get("type") not in ("thinking", "redacted_thinking"):
+        raise BadRequest(
+            f"messages.{last}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+            f"`{blocks[0].get('type')}`. When `thinking` is enabled, a final `assistant` message must start "
+            "with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks).",
+            f"messages.{last}.content.0.type",
+        )
 
 
 def read_anthropic(body: JSON) -> Conversation:

@@ -18,7 +18,7 @@ import orjson
 from google.genai import types as gt
 
 from conformance.sse import parse_sse
-from interlingua.convert.gemini import camel_keys, gemini_request_in
+from interlingua.convert.gemini import DUMMY_SIGNATURE, camel_keys, gemini_request_in
 from interlingua.convert.gemini_parts import gemini_response_in
 from interlingua.convert.policy import DEFAULT_POLICY
 
@@ -257,7 +257,8 @@ def normalise(body: JSON) -> JSON:
     an empty ``generationConfig`` is absent, a response's ``totalTokenCount`` is recomputed,
     ``systemInstruction.role`` is dropped (Gemini ignores it), and function
     calls Gemini sent without an id come back with the id the gateway gave them
-    (``gcall-...``, so the client's functionResponse can name the call)."""
+    (``gcall-...``, so the client's functionResponse can name the call); Google's documented
+    dummy ``thoughtSignature`` on an unsigned function call equals no signature."""
     out: JSON = camel_keys(orjson.loads(orjson.dumps(body)))
     if out.get("generationConfig") == {}:
         del out["generationConfig"]
@@ -272,4 +273,8 @@ def normalise(body: JSON) -> JSON:
         call = part.get("functionCall")
         if isinstance(call, dict) and str(call.get("id", "")).startswith("gcall-"):
             del call["id"]
+    for content in out.get("contents") or ():  # a request's history
+        for part in content.get("parts") or ():
+            if part.get("thoughtSignature") == DUMMY_SIGNATURE:
+                del part["thoughtSignature"]
     return out

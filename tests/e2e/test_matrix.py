@@ -186,6 +186,9 @@ async def test_matrix_tool_episode_switching_upstream_midway(
     blob = BLOBS.get(upstream_format)
     if blob is not None and second != upstream_format:
         assert blob not in upstream.requests[-1].raw, f"{upstream_format}'s opaque blob leaked to {second}"
+    translated = not isinstance(driver, GeminiDriver)  # a Gemini client's history reaches Gemini verbatim
+    if second == "gemini" and upstream_format != "gemini" and translated:  # unsigned calls: Google's dummy
+        assert b'"thoughtSignature":"skip_thought_signature_validator"' in upstream.requests[-1].raw
 
 
 async def test_matrix_opaque_blob_goes_back_to_its_issuer(
