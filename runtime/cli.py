@@ -5,6 +5,8 @@
 - ``interlingua serve [--config FILE] [--host H] [--port P] [--workers N] [--demo]``.
 - ``interlingua check-config FILE``: validate a config, print the routing table.
 - ``interlingua install --systemd [--root DIR]``: a default config and a systemd unit.
+- ``interlingua keys create|list|show|update|revoke [--config FILE] [--json]``: issued keys.
+- ``interlingua db upgrade [--config FILE]``: apply the store's schema migrations.
 
 Heavy imports happen inside each subcommand so ``interlingua convert`` stays fast.
 """
@@ -55,6 +57,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write /etc/interlingua/config.yaml (kept if present) and a systemd unit",
     )
     install.add_argument("--root", default="/", help="write under this directory instead of / (staging)")
+    from interlingua.server.keys.cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -105,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from interlingua.server.cli import install_systemd
 
         return install_systemd(args.root)
+    if args.command in ("keys", "db"):
+        from interlingua.server.keys.cli import run_db, run_keys
+
+        return run_keys(args) if args.command == "keys" else run_db(args)
     raise AssertionError(args.command)
 
 

@@ -7,10 +7,11 @@ config (see :mod:`interlingua.server.fake_upstream.config`) with sections overri
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from realservers import postgres_server, redis_server
 from server_helpers import make_config
 
 from interlingua.server.fake_upstream import FakeUpstream
@@ -33,3 +34,17 @@ async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
 async def client(gateway: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway, timeout=10) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL for the session (skips when not installed)."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis for the session (skips when not installed)."""
+    with redis_server() as url:
+        yield url

@@ -1,0 +1,112 @@
+"""The virtual-key authenticator: an issued key (``il-<id>-<secret>``) -> a ``Principal``.
+
+Lookups hit a per-process cache keyed by public id; a cache miss reads the one row. The
+cache is dropped whenever the store's key revision moves (every create, update and
+revoke bumps it, in the same transaction); each process polls the revision every
+``store.revision_poll_ms`` (250 ms by default), so a revoked or disabled key stops
+working on every worker and every instance sharing the store within that interval plus
+one query, never relying on a TTL.
+
+Expiry is checked on every request against the clock (no store round trip). Unknown ids
+are cached too (as "absent") until the next revision change, so guessing keys does not
+turn into one query per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from interlingua.errors import AuthenticationFailed
+from interlingua.server.keys.model import VirtualKey
+from interlingua.server.keys.repository import KeyRepository
+from interlingua.server.keys.tokens import parse_key, secret_matches
+from interlingua.server.pipeline.context import Principal
+
+__all__ = ["VirtualKeyAuthenticator", "principal_of"]
+
+log = logging.getLogger("interlingua.keys")
+
+_MAX_CACHED = 10_000
+
+
+def principal_of(key: VirtualKey) -> Principal:
+    """What the rest of the request sees: the key's name and public id, and the record
+    (allowed models, limits, budget) for the admit hooks; never the secret or its hash."""
+    return Principal("virtual_key", key.name, key.id, {"key": key})
+
+
+class VirtualKeyAuthenticator:
+    def __init__(self, repo: KeyRepository, *, poll_s: float = 0.25) -> None:
+        self.repo = repo
+        self._poll_s = poll_s
+        self._cache: dict[str, VirtualKey | None] = {}
+        self._revision = -1
+        self._task: asyncio.Task[None] | None = None
+        self._failing = False
+
+    @property
+    def any_keys(self) -> bool:
+        """A key was ever issued on this store (then every request needs a key)."""
+        return self._revision > 0
+
+    async def start(self) -> None:
+        await self.refresh()
+        self._task = asyncio.create_task(self._poll(), name="interlingua-keys-revision")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def refresh(self) -> None:
+        revision = await self.repo.store.revision()
+        if revision != self._revision:
+            self._cache.clear()
+            self._revision = revision
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_s)
+            try:
+                await self.refresh()
+            except Exception as exc:
+                if not self._failing:  # once per outage, not every poll
+                    log.warning("keys: cannot read the store's key revision (%s); using cached keys", exc)
+                self._failing = True
+            else:
+                if self._failing:
+                    log.info("keys: store reachable again")
+                self._failing = False
+
+    async def authenticate(self, presented: str) -> Principal:
+        """The principal of a valid, usable issued key; AuthenticationFailed otherwise."""
+        parsed = parse_key(presented)
+        if parsed is None:
+            raise AuthenticationFailed("invalid API key")
+        public_id, secret = parsed
+        key = await self._lookup(public_id)
+        if key is None or not secret_matches(self.repo.store.secret, secret, key.secret_hash):
+            raise AuthenticationFailed("invalid API key")
+        reason = key.usable(datetime.now(UTC))
+        if reason is not None:
+            raise AuthenticationFailed(f"this API key is {reason}")
+        return principal_of(key)
+
+    async def _lookup(self, public_id: str) -> VirtualKey | None:
+        try:
+            return self._cache[public_id]
+        except KeyError:
+            pass
+        revision = self._revision
+        key = await self.repo.get(public_id)
+        # A revision change while we read may mean the row we got is already stale.
+        if revision == self._revision:
+            if len(self._cache) >= _MAX_CACHED:
+                self._cache.clear()
+            self._cache[public_id] = key
+        return key
