@@ -34,7 +34,8 @@ async def test_admin_create_shows_key_once_and_stores_only_hmac(admin: httpx.Asy
     listed = (await admin.get("/admin/keys")).text
     secret = key.rsplit("-", 1)[1]
     for text in (shown, listed):
-        assert secret not in text and "secret_hash" not in text
+        assert secret not in text
+        assert "secret_hash" not in text
     rows = sqlite3.connect(tmp_path / "keys.db").execute("SELECT * FROM il_api_keys").fetchall()
     assert secret not in repr(rows)
 
@@ -42,11 +43,14 @@ async def test_admin_create_shows_key_once_and_stores_only_hmac(admin: httpx.Asy
 async def test_admin_list_is_paginated(admin: httpx.AsyncClient) -> None:
     ids = sorted([(await admin.post("/admin/keys", json={"name": f"k{i}"})).json()["id"] for i in range(5)])
     first = (await admin.get("/admin/keys", params={"limit": 2})).json()
-    assert [k["id"] for k in first["data"]] == ids[:2] and first["has_more"]
+    assert [k["id"] for k in first["data"]] == ids[:2]
+    assert first["has_more"]
     rest = (await admin.get("/admin/keys", params={"limit": 10, "after": first["next_after"]})).json()
-    assert [k["id"] for k in rest["data"]] == ids[2:] and not rest["has_more"]
+    assert [k["id"] for k in rest["data"]] == ids[2:]
+    assert not rest["has_more"]
     bad = await admin.get("/admin/keys", params={"limit": 0})
-    assert bad.status_code == 400 and bad.json()["error"]["param"] == "limit"
+    assert bad.status_code == 400
+    assert bad.json()["error"]["param"] == "limit"
 
 
 @pytest.mark.parametrize(
@@ -72,20 +76,26 @@ async def test_admin_create_invalid_names_the_field(admin: httpx.AsyncClient, bo
 async def test_admin_duplicate_name_and_bad_json_are_400(admin: httpx.AsyncClient) -> None:
     assert (await admin.post("/admin/keys", json={"name": "dup"})).status_code == 201
     r = await admin.post("/admin/keys", json={"name": "dup"})
-    assert r.status_code == 400 and r.json()["error"]["param"] == "name"
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "name"
     r = await admin.post("/admin/keys", content=b"{not json")
-    assert r.status_code == 400 and r.json()["error"]["param"] == "body"
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "body"
 
 
 async def test_admin_update_and_revoke(admin: httpx.AsyncClient) -> None:
     key_id = (await admin.post("/admin/keys", json={"name": "u", "budget": {"usd": 10}})).json()["id"]
     r = await admin.patch(f"/admin/keys/{key_id}", json={"limits": {"tpm": 1000}, "budget": None, "enabled": False})
     assert r.status_code == 200, r.text
-    assert r.json()["limits"] == {"tpm": 1000} and r.json()["budget"] is None and r.json()["enabled"] is False
+    assert r.json()["limits"] == {"tpm": 1000}
+    assert r.json()["budget"] is None
+    assert r.json()["enabled"] is False
     r = await admin.patch(f"/admin/keys/{key_id}", json={"name": None})
-    assert r.status_code == 400 and r.json()["error"]["param"] == "name"
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "name"
     r = await admin.delete(f"/admin/keys/{key_id}")
-    assert r.status_code == 200 and r.json()["revoked_at"]
+    assert r.status_code == 200
+    assert r.json()["revoked_at"]
 
 
 async def test_admin_unknown_id_is_404(admin: httpx.AsyncClient) -> None:
@@ -108,7 +118,8 @@ async def test_admin_needs_the_admin_key(admin: httpx.AsyncClient) -> None:
     async with httpx.AsyncClient(base_url=url) as anon:
         assert (await anon.get("/admin/keys")).status_code == 401
         r = await anon.get("/admin/keys", headers={"authorization": "Bearer wrong-admin-key-000000"})
-        assert r.status_code == 401 and r.json()["error"]["type"] == "authentication_error"
+        assert r.status_code == 401
+        assert r.json()["error"]["type"] == "authentication_error"
         assert ADMIN_KEY not in r.text
 
 

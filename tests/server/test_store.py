@@ -4,9 +4,7 @@ instances starting together), the server secret."""
 from __future__ import annotations
 
 import asyncio
-import os
 import stat
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -91,13 +89,13 @@ async def test_store_postgres_instances_starting_together_migrate_once(postgres_
     config.write_text(f"store: {{url: '{url}', secret: '{'s' * 32}'}}\n")
     # Five processes, as five instances booting at once: the advisory lock serialises them.
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "interlingua", "db", "--config", str(config), "upgrade"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ},
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "interlingua", "db", "--config", str(config), "upgrade",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         for _ in range(5)
     ]
-    outcomes = [await asyncio.to_thread(p.communicate, timeout=60) for p in procs]
+    outcomes = await asyncio.gather(*(p.communicate() for p in procs))
     assert [p.returncode for p in procs] == [0] * 5, [err.decode() for _, err in outcomes]
     store = Store.open(StoreConfig(url=url, secret="s" * 32), env={})
     try:
