@@ -105,9 +105,22 @@ def _page_args() -> tuple[int, str | None]:
     return int(raw), request.args.get("after") or None
 
 
-def blueprint(repo: KeyRepository, admin_key: str, headroom: Callable[[], Headroom | None]) -> Blueprint:
+def blueprint(
+    repo: KeyRepository,
+    admin_key: str,
+    headroom: Callable[[], Headroom | None],
+    changed: Callable[[], Awaitable[None]],
+) -> Blueprint:
+    """``headroom``: the limits feature's reader, if any; ``changed``: called after every
+    change so this process applies it at once (others follow at their next poll)."""
     bp = Blueprint("admin_keys", __name__)
     expected = admin_key.encode()
+
+    @bp.after_request
+    async def apply(response: Response) -> Response:
+        if request.method != "GET" and response.status_code < 300:
+            await changed()
+        return response
 
     @bp.before_request
     async def authenticate() -> Response | None:
