@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from interlingua.server.config import Config, ConfigError, default_config, load_config
 from interlingua.server.keys.admin import key_report, validation_problem
-from interlingua.server.keys.model import KeyCreate, KeyUpdate, VirtualKey
+from interlingua.server.keys.model import KeyCreate, KeyUpdate
 from interlingua.server.keys.repository import DuplicateName, KeyRepository
 from interlingua.server.store import Store
 
@@ -109,40 +109,49 @@ def _validated(model: type[BaseModel], body: dict[str, Any]) -> Any:
         raise SystemExit(f"interlingua keys: {field}: {message}") from None
 
 
-async def _keys(repo: KeyRepository, args: argparse.Namespace) -> int:
-    action = args.action
-    if action == "create":
-        spec = _validated(KeyCreate, {**_fields(args), "enabled": not args.disabled})
-        key, secret = await repo.create(spec)
-        _print_key({**key.public(), "key": secret}, args.json)
-        if not args.json:
-            print("(the key is shown only now: store it safely)", file=sys.stderr)
+async def _create(repo: KeyRepository, args: argparse.Namespace) -> int:
+    spec = _validated(KeyCreate, {**_fields(args), "enabled": not args.disabled})
+    key, secret = await repo.create(spec)
+    _print_key({**key.public(), "key": secret}, args.json)
+    if not args.json:
+        print("(the key is shown only now: store it safely)", file=sys.stderr)
+    return 0
+
+
+async def _list(repo: KeyRepository, args: argparse.Namespace) -> int:
+    keys, more = await repo.list(limit=args.limit, after=args.after)
+    if args.json:
+        page = {"data": [k.public() for k in keys], "has_more": more}
+        sys.stdout.write(orjson.dumps(page, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
-    if action == "list":
-        keys, more = await repo.list(limit=args.limit, after=args.after)
-        if args.json:
-            page = {"data": [k.public() for k in keys], "has_more": more}
-            sys.stdout.write(orjson.dumps(page, option=orjson.OPT_INDENT_2).decode() + "\n")
-        for k in keys if not args.json else ():
-            state = "revoked" if k.revoked_at else ("enabled" if k.enabled else "disabled")
-            print(f"{k.id}  {k.name}  {k.public()['display']}  {state}")
-        return 0
-    op: Callable[[], Awaitable[VirtualKey | None]]
-    if action == "update":
+    for k in keys:
+        state = "revoked" if k.revoked_at else ("enabled" if k.enabled else "disabled")
+        print(f"{k.id}  {k.name}  {k.public()['display']}  {state}")
+    return 0
+
+
+async def _one(repo: KeyRepository, args: argparse.Namespace) -> int:
+    """show, update, revoke: one key by id."""
+    if args.action == "update":
         body = _fields(args)
         body.update({"enabled": args.enabled} if args.enabled is not None else {})
         body.update({"budget": None} if args.clear_budget else {})
         body.update({"expires_at": None} if args.clear_expiry else {})
-        patch = _validated(KeyUpdate, body)
-        op = lambda: repo.update(args.id, patch)  # noqa: E731
+        found = await repo.update(args.id, _validated(KeyUpdate, body))
+    elif args.action == "show":
+        found = await repo.get(args.id)
     else:
-        op = (lambda: repo.get(args.id)) if action == "show" else (lambda: repo.revoke(args.id))
-    key = await op()
-    if key is None:
+        found = await repo.revoke(args.id)
+    if found is None:
         print(f"interlingua keys: no key with id {args.id!r}", file=sys.stderr)
         return 1
-    _print_key(await key_report(repo, key, None) if action == "show" else key.public(), args.json)
+    _print_key(await key_report(repo, found, None) if args.action == "show" else found.public(), args.json)
     return 0
+
+
+async def _keys(repo: KeyRepository, args: argparse.Namespace) -> int:
+    action = {"create": _create, "list": _list}.get(args.action, _one)
+    return await action(repo, args)
 
 
 def _config(path: str | None) -> Config:

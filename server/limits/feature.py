@@ -1,0 +1,205 @@
+"""Keys, limits and budgets in the request pipeline (a :class:`Feature`).
+
+``admit``: the key's allowed models (403 naming only the model asked for), then one
+reserve over every bucket the request is charged to (:mod:`.plan`): a refusal is 429 in
+the client's envelope with ``retry-after``; an exhausted budget is the client's quota
+error (OpenAI: 429 ``insufficient_quota``). ``response_headers``: the client's own
+rate-limit headers on every response to a limited request. ``complete`` (exactly once,
+whatever happened): settle with the usage the pipeline put on the context (an aborted
+stream: what was delivered; a failed call: nothing, so the reservation is refunded),
+free the concurrency slot, and queue the usage record of an issued key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from interlingua.errors import PermissionDenied, RateLimited
+from interlingua.server.config import Config
+from interlingua.server.keys.authenticator import principal_of
+from interlingua.server.keys.model import VirtualKey
+from interlingua.server.keys.periods import period_bounds
+from interlingua.server.keys.repository import KeyRepository
+from interlingua.server.limits.buckets import Decision, Settle, retry_after_header
+from interlingua.server.limits.counters import Counters
+from interlingua.server.limits.estimate import request_tokens
+from interlingua.server.limits.headers import rate_limit_headers
+from interlingua.server.limits.plan import Need, Planned, plan_charges
+from interlingua.server.limits.pricing import Pricing
+from interlingua.server.limits.usage import UsageRecorder
+from interlingua.server.pipeline.context import RequestContext
+from interlingua.server.pipeline.hooks import Feature
+
+__all__ = ["LimitsFeature", "Reservation"]
+
+_SEED_TTL_S = 10.0
+_TOKEN_KINDS = frozenset({"tokens", "budget_tokens", "budget_usd"})
+_NO_NEED = Need(0, 0.0)
+
+
+@dataclass(slots=True)
+class Reservation:
+    planned: Planned
+    decision: Decision
+    need: Need
+    key: VirtualKey | None
+
+
+def key_of(ctx: RequestContext) -> VirtualKey | None:
+    found = ctx.principal.attributes.get("key")
+    return found if isinstance(found, VirtualKey) else None
+
+
+def _body(ctx: RequestContext) -> tuple[dict[str, Any], int]:
+    # The pipeline's parsed call (body and raw size): on the context, or in its extras.
+    call = getattr(ctx, "call", None) or ctx.extras.get("call")
+    body = getattr(call, "body", None)
+    raw = getattr(call, "raw", b"")
+    return (body if isinstance(body, dict) else {}), len(raw)
+
+
+class LimitsFeature(Feature):
+    name = "limits"
+
+    def __init__(
+        self,
+        config: Config,
+        counters: Counters,
+        *,
+        repo: KeyRepository | None = None,
+        usage: UsageRecorder | None = None,
+    ) -> None:
+        self.rules = config.limits
+        self.counters = counters
+        self.repo = repo
+        self.usage = usage
+        self.pricing = Pricing(config.pricing)
+        self.default_cap = config.policies.default_max_tokens
+        self._seeds: dict[tuple[str, datetime], tuple[float, tuple[int, float]]] = {}
+
+    async def admit(self, ctx: RequestContext) -> None:
+        key = key_of(ctx)
+        model = ctx.client_model
+        if key is not None and not key.allows(model):
+            raise PermissionDenied(f"this API key may not use the model {model!r}", param="model")
+        if key is None and not self.rules:
+            return
+        planned = plan_charges(ctx.principal, key, model, self.rules, _NO_NEED)
+        need = _NO_NEED
+        if any(kind in _TOKEN_KINDS for kind in planned.kinds):
+            # Only token limits and budgets pay for the estimate (and a budget for its seed).
+            need = await self._need(ctx, key)
+            planned = plan_charges(ctx.principal, key, model, self.rules, need)
+        if not planned.charges:
+            return
+        decision = await self.counters.reserve(planned.charges)
+        ctx.extras[self.name] = Reservation(planned, decision, need, key)
+        if not decision.allowed:
+            raise self._refusal(planned, decision)
+
+    async def _need(self, ctx: RequestContext, key: VirtualKey | None) -> Need:
+        body, size = _body(ctx)
+        estimate, cap = request_tokens(body, size, ctx.client_format, self.default_cap)
+        usd = self.pricing.estimate(ctx.client_model, estimate, cap)
+        spent = await self._spent(key) if key is not None and key.budget is not None else None
+        return Need(estimate + cap, usd, spent)
+
+    async def headroom(self, key: VirtualKey) -> dict[str, Any]:
+        """The key's own limits now: limit, remaining and seconds to full, per kind."""
+        planned = plan_charges(principal_of(key), key, "", (), _NO_NEED)
+        rows = await self.counters.peek(planned.charges)
+        return {
+            kind: {"limit": c.capacity, "remaining": round(left, 3), "reset_s": round(reset, 3)}
+            for c, kind, (left, reset) in zip(planned.charges, planned.kinds, rows, strict=True)
+            if not kind.startswith("budget")
+        }
+
+    async def _spent(self, key: VirtualKey) -> tuple[int, float] | None:
+        """This budget period's recorded spend: the seed of a budget bucket met for the
+        first time (cached briefly; once the bucket exists the seed is not used)."""
+        assert key.budget is not None
+        if self.repo is None:
+            return None
+        start, _ = period_bounds(key.budget.period, datetime.now(UTC), key.created_at)
+        now = time.monotonic()
+        cached = self._seeds.get((key.id, start))
+        if cached is not None and now - cached[0] < _SEED_TTL_S:
+            return cached[1]
+        sums = await self.repo.usage(key.id, start)
+        spent = (int(sums["total_tokens"]), float(sums["spend_usd"]))
+        if len(self._seeds) > 10_000:
+            self._seeds.clear()
+        self._seeds[(key.id, start)] = (now, spent)
+        return spent
+
+    def _refusal(self, planned: Planned, decision: Decision) -> RateLimited:
+        enforced = [i for i in decision.refused if planned.charges[i].enforce]
+        kinds = {planned.kinds[i] for i in enforced}
+        if kinds & {"budget_tokens", "budget_usd"}:
+            reset = planned.budget_reset
+            wait = (reset - datetime.now(reset.tzinfo)).total_seconds() if reset else 3600
+            what = "USD" if "budget_usd" in kinds else "token"
+            return RateLimited(
+                f"this API key's {what} budget is exhausted for this period (or too small for this "
+                "request's maximum cost)", code="insufficient_quota", retry_after=retry_after_header(wait),
+            )
+        kind = sorted(kinds)[0] if kinds else "requests"
+        if decision.too_large:
+            return RateLimited(
+                f"this request needs more {kind} than the limit allows at once; lower max_tokens",
+                code="rate_limit_exceeded", retry_after=retry_after_header(60),
+            )
+        return RateLimited(
+            f"rate limit reached ({kind}); retry after the time in retry-after",
+            code="rate_limit_exceeded", retry_after=retry_after_header(decision.retry_after_s),
+        )
+
+    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[str, str]]:
+        reservation = ctx.extras.get(self.name)
+        if reservation is None:
+            return ()
+        return rate_limit_headers(
+            ctx.client_format, reservation.planned.charges, reservation.planned.kinds, reservation.decision
+        )
+
+    async def complete(self, ctx: RequestContext) -> None:
+        reservation: Reservation | None = ctx.extras.get(self.name)
+        if reservation is not None and reservation.decision.allowed:
+            await self.counters.settle(self._settles(ctx, reservation), reservation.decision)
+        key = key_of(ctx)
+        if key is not None and self.usage is not None and ctx.usage.reported:
+            u = ctx.usage
+            self.usage.record(
+                key_id=key.id, model=ctx.client_model, request_id=ctx.request_id, status=ctx.status,
+                tokens=(u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_creation_tokens),
+                cost=self.pricing.cost(ctx.client_model, u),
+            )
+
+    def _settles(self, ctx: RequestContext, reservation: Reservation) -> list[Settle]:
+        used_tokens = ctx.usage.total_tokens if ctx.usage.reported else 0
+        used_usd = self.pricing.cost(ctx.client_model, ctx.usage) if ctx.usage.reported else 0.0
+        settles = []
+        for charge, kind in zip(reservation.planned.charges, reservation.planned.kinds, strict=True):
+            if kind == "requests":
+                continue  # a request was made, whatever happened
+            if kind == "parallel":
+                delta = charge.need
+            elif kind == "budget_usd":
+                delta = charge.need - used_usd
+            else:
+                delta = charge.need - used_tokens
+            settles.append(Settle(charge.key, delta, charge.capacity, charge.rate, charge.initial))
+        return settles
+
+    async def start(self) -> None:
+        if self.usage is not None:
+            await self.usage.start()
+
+    async def stop(self) -> None:
+        if self.usage is not None:
+            await self.usage.stop()
+        await self.counters.close()

@@ -1,0 +1,69 @@
+"""Rate-limit headers in each client's own convention, from a reservation's decision.
+
+- OpenAI (Chat, Responses): ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}``,
+  reset as a duration (``6m0s``, ``1.5s``, ``250ms``), as api.openai.com sends them.
+- Anthropic: ``anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}``, reset as
+  an RFC 3339 time.
+- Gemini and Bedrock clients have no such headers in their APIs; they get ``retry-after``
+  on a 429 only.
+
+With several buckets of a kind (the key's own, a per-model one, a config rule), the one
+with the least remaining is shown: that is the one a client must respect.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from interlingua.server.limits.buckets import Charge, Decision
+from interlingua.translate import Format
+
+__all__ = ["duration", "rate_limit_headers"]
+
+
+def duration(seconds: float) -> str:
+    """OpenAI's reset format: ``1m30s``, ``2.5s``, ``120ms``."""
+    if seconds < 1:
+        return f"{max(0, math.ceil(seconds * 1000))}ms"
+    minutes, rest = divmod(seconds, 60)
+    text = f"{rest:.3f}".rstrip("0").rstrip(".") + "s"
+    return f"{int(minutes)}m{text}" if minutes else text
+
+
+def _tightest(charges: list[Charge], kinds: list[str], decision: Decision, kind: str) -> tuple[Charge, float, float] | None:
+    best: tuple[Charge, float, float] | None = None
+    for i, (c, k) in enumerate(zip(charges, kinds, strict=True)):
+        if k != kind or not c.enforce or i >= len(decision.remaining):
+            continue
+        if best is None or decision.remaining[i] < best[1]:
+            best = (c, decision.remaining[i], decision.reset_s[i])
+    return best
+
+
+def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], decision: Decision) -> list[tuple[str, str]]:
+    openai = fmt in (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES)
+    if not openai and fmt is not Format.ANTHROPIC_MESSAGES:
+        return []
+    out: list[tuple[str, str]] = []
+    now = datetime.now(UTC)
+    for kind in ("requests", "tokens"):
+        found = _tightest(charges, kinds, decision, kind)
+        if found is None:
+            continue
+        charge, remaining, reset = found
+        limit, left = str(int(charge.capacity)), str(max(0, math.floor(remaining)))
+        if openai:
+            out += [
+                (f"x-ratelimit-limit-{kind}", limit),
+                (f"x-ratelimit-remaining-{kind}", left),
+                (f"x-ratelimit-reset-{kind}", duration(reset)),
+            ]
+        else:
+            at = (now + timedelta(seconds=reset)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+            out += [
+                (f"anthropic-ratelimit-{kind}-limit", limit),
+                (f"anthropic-ratelimit-{kind}-remaining", left),
+                (f"anthropic-ratelimit-{kind}-reset", at),
+            ]
+    return out

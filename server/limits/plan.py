@@ -1,0 +1,95 @@
+"""Which buckets a request is charged to: its key's limits (and the first ``per_model``
+glob that matches), the ``limits:`` rules of the config that match its model and key,
+and its key's budget.
+
+Counter names carry a key's public id, never a secret. A rule without ``per_key`` is one
+counter for every matching request (a global limit per model route); with ``per_key``
+each key (or static key) gets its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from interlingua.server.config_keys import LimitRule, LimitValues, glob_matches
+from interlingua.server.keys.model import VirtualKey
+from interlingua.server.keys.periods import period_bounds
+from interlingua.server.limits.buckets import Charge
+from interlingua.server.pipeline.context import Principal
+
+__all__ = ["Kind", "Need", "Planned", "plan_charges"]
+
+Kind = str  # "requests" | "tokens" | "parallel" | "budget_tokens" | "budget_usd"
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    tokens: int  # input estimate + output cap
+    usd: float  # the same at the model's prices
+    spent: tuple[int, float] | None = None  # this budget period's tokens and USD so far (seed)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    charges: list[Charge]
+    kinds: list[Kind]
+    budget_reset: datetime | None = None
+
+
+def _values(prefix: str, limits: LimitValues, need: Need, enforce: bool, out: Planned) -> None:
+    if limits.rpm is not None:
+        out.charges.append(Charge(f"{prefix}:rpm", 1, limits.rpm, limits.rpm / 60, enforce))
+        out.kinds.append("requests")
+    if limits.tpm is not None:
+        out.charges.append(Charge(f"{prefix}:tpm", need.tokens, limits.tpm, limits.tpm / 60, enforce))
+        out.kinds.append("tokens")
+    if limits.max_parallel is not None:
+        out.charges.append(Charge(f"{prefix}:par", 1, limits.max_parallel, 0, enforce, None, 3600))
+        out.kinds.append("parallel")
+
+
+def _rule_applies(rule: LimitRule, model: str, principal: Principal) -> bool:
+    if not glob_matches(rule.model, model):
+        return False
+    return rule.key is None or (principal.kind != "anonymous" and glob_matches(rule.key, principal.name))
+
+
+def _budget(key: VirtualKey, need: Need, now: datetime, out: Planned) -> datetime | None:
+    budget = key.budget
+    if budget is None:
+        return None
+    start, end = period_bounds(budget.period, now, key.created_at)
+    window = max(1.0, (end - now).total_seconds())
+    spent_tokens, spent_usd = need.spent or (0, 0.0)
+    stamp = int(start.timestamp())
+    if budget.tokens is not None:
+        initial = budget.tokens - spent_tokens
+        out.charges.append(Charge(f"b:{key.id}:{stamp}:tok", need.tokens, budget.tokens, 0, True, initial, window))
+        out.kinds.append("budget_tokens")
+    if budget.usd is not None:
+        initial_usd = budget.usd - spent_usd
+        out.charges.append(Charge(f"b:{key.id}:{stamp}:usd", need.usd, budget.usd, 0, True, initial_usd, window))
+        out.kinds.append("budget_usd")
+    return end
+
+
+def plan_charges(
+    principal: Principal, key: VirtualKey | None, model: str, rules: Sequence[LimitRule], need: Need
+) -> Planned:
+    out = Planned([], [])
+    if key is not None:
+        _values(f"k:{key.id}", key.limits, need, True, out)
+        glob = next((g for g in key.limits.per_model if glob_matches(g, model)), None)
+        if glob is not None:
+            _values(f"k:{key.id}:m:{glob}", key.limits.per_model[glob], need, True, out)
+    for index, rule in enumerate(rules):
+        if _rule_applies(rule, model, principal):
+            who = f":{principal.key_id or principal.name}" if rule.per_key else ""
+            _values(f"r{index}{who}", rule, need, not rule.shadow, out)
+    if key is not None:
+        reset = _budget(key, need, datetime.now(UTC), out)
+        if reset is not None:
+            return Planned(out.charges, out.kinds, reset)
+    return out
