@@ -7,7 +7,9 @@ cancelled (closing its upstream connections), and the upstream clients close.
 
 Workers: the parent binds the socket, starts N ``spawn`` processes that each run
 their own event loop (uvloop where available) and app over it, and forwards
-SIGTERM/SIGINT to them through a shared event, as Hypercorn's own runner does.
+SIGTERM/SIGINT to them through a shared event, as Hypercorn's own runner does. The
+parent also serves the workers' shared limit counters
+(:mod:`interlingua.server.limits.shared`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
 from interlingua.server import hypercorn_errors
 from interlingua.server.config import Config
+from interlingua.server.limits.shared import ENV_VAR as COUNTERS_ENV
+from interlingua.server.limits.shared import CounterServer
 
 __all__ = ["bound_socket", "configure_logging", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
 
@@ -104,6 +108,18 @@ def _worker(
 def run_workers(config: Config, hc: HypercornConfig, config_path: str | None = None) -> int:
     """Run ``config.server.workers`` processes on one socket until SIGINT/SIGTERM; the worst exit code."""
     sockets = hc.create_sockets()
+    # Limit counters shared by the workers (exact limits without Redis): served by this
+    # process, whose socket path the workers find in their environment.
+    counters = CounterServer()
+    counters.start()
+    os.environ[COUNTERS_ENV] = counters.path
+    try:
+        return _supervise(config, hc, sockets, config_path)
+    finally:
+        counters.stop()
+
+
+def _supervise(config: Config, hc: HypercornConfig, sockets: Sockets, config_path: str | None) -> int:
     ctx = get_context("spawn")
     shutdown_event = ctx.Event()
     # Children inherit "ignore SIGINT": a terminal's Ctrl+C reaches the whole

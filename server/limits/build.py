@@ -1,0 +1,29 @@
+"""The counters a process uses, from config and environment: Redis when ``redis.url`` is
+set (falling back to the local kind), else the workers' shared counters when this process
+is a worker of ``--workers N``, else this process's own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from interlingua.server.config import Config
+from interlingua.server.limits.counters import Counters, LocalCounters
+from interlingua.server.limits.redis_counters import RedisCounters
+from interlingua.server.limits.shared import ENV_VAR, SocketCounters
+
+__all__ = ["make_counters"]
+
+
+def make_counters(config: Config, env: Mapping[str, str] | None = None) -> Counters:
+    env = os.environ if env is None else env
+    path = env.get(ENV_VAR)
+    local: Counters = SocketCounters(path) if path else LocalCounters()
+    if config.redis.url is None:
+        return local
+    return RedisCounters(
+        config.redis.url.get_secret_value(),
+        on_error=config.redis.on_error,
+        timeout_s=config.redis.timeout_ms / 1000,
+        fallback=local,
+    )
