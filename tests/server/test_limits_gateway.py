@@ -1,0 +1,161 @@
+"""Limits and budgets through the real gateway: exact request and token limits under
+concurrency, client headers, 403/429 envelopes, usage and spend, ``--workers 2`` without
+Redis, two instances on one real Redis, Redis unreachable."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from keys_helpers import admin_client, keys_config, keys_raw_config, serve_process
+from realservers import free_port
+from server_helpers import ANTHROPIC_BODY, OPENAI_BODY
+
+from interlingua.server.demo import FakeUpstream
+from interlingua.server.testing import running_gateway
+
+
+async def _issue(url: str, **body: Any) -> dict[str, Any]:
+    async with admin_client(url) as admin:
+        r = await admin.post("/admin/keys", json={"name": "k", **body})
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+
+async def _burst(url: str, key: str, n: int, body: dict[str, Any] | None = None) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=n)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as c:
+        headers = {"authorization": f"Bearer {key}"}
+        return list(
+            await asyncio.gather(
+                *(c.post("/v1/chat/completions", json=body or OPENAI_BODY, headers=headers) for _ in range(n))
+            )
+        )
+
+
+async def test_limits_10_rpm_30_concurrent_serves_exactly_10(upstream: FakeUpstream, tmp_path: Path) -> None:
+    upstream.default_fault = "slow:100"
+    async with running_gateway(keys_config(upstream, tmp_path / "k.db")) as url:
+        key = await _issue(url, limits={"rpm": 10})
+        responses = await _burst(url, key["key"], 30)
+    assert sorted(r.status_code for r in responses).count(200) == 10
+    refused = [r for r in responses if r.status_code == 429]
+    assert len(refused) == 20
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    assert refused[0].json()["error"]["code"] == "rate_limit_exceeded"
+
+
+async def test_limits_tokens_served_within_limit_plus_one_estimate(upstream: FakeUpstream, tmp_path: Path) -> None:
+    # BerriAI/litellm#18730: 663 tokens through a 100-token limit with 5 concurrent requests.
+    upstream.default_fault = "slow:50"
+    body = {**OPENAI_BODY, "max_tokens": 40}
+    async with running_gateway(keys_config(upstream, tmp_path / "k.db")) as url:
+        key = await _issue(url, limits={"tpm": 300})
+        started = time.monotonic()
+        responses = await _burst(url, key["key"], 40, body)
+        elapsed = time.monotonic() - started
+    served = sum(r.json()["usage"]["total_tokens"] for r in responses if r.status_code == 200)
+    refill = elapsed * 300 / 60
+    assert 0 < served <= 300 + refill + 40  # one request's estimate error: at most its max_tokens
+    assert {r.status_code for r in responses} == {200, 429}
+
+
+async def test_limits_headers_in_each_clients_convention(upstream: FakeUpstream, tmp_path: Path) -> None:
+    async with running_gateway(keys_config(upstream, tmp_path / "k.db")) as url, httpx.AsyncClient(base_url=url) as c:
+        key = (await _issue(url, limits={"rpm": 5, "tpm": 100_000}))["key"]
+        r = await c.post("/v1/chat/completions", json=OPENAI_BODY, headers={"authorization": f"Bearer {key}"})
+        assert r.headers["x-ratelimit-limit-requests"] == "5"
+        assert r.headers["x-ratelimit-remaining-requests"] == "4"
+        assert r.headers["x-ratelimit-limit-tokens"] == "100000"
+        a = await c.post("/v1/messages", json=ANTHROPIC_BODY, headers={"x-api-key": key})
+        assert a.headers["anthropic-ratelimit-requests-remaining"] == "3"
+        assert a.headers["anthropic-ratelimit-tokens-reset"].endswith("Z")
+
+
+async def test_limits_model_not_allowed_is_403_naming_the_model(upstream: FakeUpstream, tmp_path: Path) -> None:
+    async with running_gateway(keys_config(upstream, tmp_path / "k.db")) as url:
+        key = (await _issue(url, models=["claude-*", "internal-*"]))["key"]
+        async with openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0) as client:
+            with pytest.raises(openai.PermissionDeniedError) as info:
+                await client.chat.completions.create(**OPENAI_BODY)
+        message = str(info.value)
+        assert "gpt-4o-mini" in message
+        assert "claude" not in message
+        assert "internal" not in message
+
+
+async def test_limits_budget_exhausted_is_insufficient_quota_and_spend_shown(
+    upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    pricing = [{"model": "gpt-*", "input": 10_000, "output": 10_000}]  # $0.01 a token
+    store_extra = {"usage_flush_ms": 50}
+    config = keys_config(upstream, tmp_path / "k.db", pricing=pricing)
+    config = config.model_copy(update={"store": config.store.model_copy(update=store_extra)})
+    async with running_gateway(config) as url:
+        key = await _issue(url, budget={"usd": 1, "period": "1d"})
+        body = {**OPENAI_BODY, "max_tokens": 20}
+        statuses = [r.status_code for r in await _burst(url, key["key"], 1, body)]
+        async with openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=key["key"], max_retries=0) as client:
+            with pytest.raises(openai.RateLimitError) as info:  # noqa: PT012 (spend until refused)
+                for _ in range(10):
+                    await client.chat.completions.create(**body)
+        assert info.value.code == "insufficient_quota"
+        await asyncio.sleep(0.3)  # the usage writer's next batch
+        async with admin_client(url) as admin:
+            report = (await admin.get(f"/admin/keys/{key['id']}")).json()
+    assert statuses == [200]
+    assert 0 < report["usage"]["period"]["spend_usd"] <= 1 + 0.01 * 40
+    assert report["usage"]["total"]["requests"] >= 2
+
+
+async def test_limits_usage_records_flushed_on_graceful_shutdown(upstream: FakeUpstream, tmp_path: Path) -> None:
+    config = keys_config(upstream, tmp_path / "k.db")
+    config = config.model_copy(update={"store": config.store.model_copy(update={"usage_flush_ms": 60_000})})
+    async with running_gateway(config) as url:
+        key = await _issue(url, limits={"rpm": 100})
+        assert {r.status_code for r in await _burst(url, key["key"], 5)} == {200}
+    async with running_gateway(config) as url, admin_client(url) as admin:
+        report = (await admin.get(f"/admin/keys/{key['id']}")).json()
+    assert report["usage"]["total"]["requests"] == 5
+    assert report["usage"]["total"]["output_tokens"] > 0
+
+
+async def test_limits_exact_across_two_workers_without_redis(upstream: FakeUpstream, tmp_path: Path) -> None:
+    upstream.default_fault = "slow:100"
+    raw = keys_raw_config(upstream, tmp_path / "w.db")
+    async with serve_process(raw, tmp_path, "--workers", "2") as url:
+        key = await _issue(url, limits={"rpm": 10})
+        responses = await _burst(url, key["key"], 30)
+    assert [r.status_code for r in responses].count(200) == 10
+
+
+async def test_limits_two_instances_share_a_limit_on_redis(
+    upstream: FakeUpstream, tmp_path: Path, redis_url: str
+) -> None:
+    upstream.default_fault = "slow:100"
+    raw = keys_raw_config(upstream, tmp_path / "r.db", redis={"url": redis_url, "on_error": "fail_closed"})
+    async with serve_process(raw, tmp_path) as a, serve_process(raw, tmp_path) as b:
+        key = await _issue(a, name=f"shared-{free_port()}", limits={"rpm": 10})
+        await asyncio.sleep(0.5)  # b sees the new key
+        responses = await asyncio.gather(_burst(a, key["key"], 15), _burst(b, key["key"], 15))
+    statuses = [r.status_code for batch in responses for r in batch]
+    assert statuses.count(200) == 10
+    assert statuses.count(429) == 20
+
+
+async def test_limits_redis_unreachable_visible_and_configurable(upstream: FakeUpstream, tmp_path: Path) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    for on_error, expected in (("local", 200), ("fail_closed", 503)):
+        config = keys_config(upstream, tmp_path / f"{on_error}.db", redis={"url": dead, "on_error": on_error, "timeout_ms": 200})
+        async with running_gateway(config) as url, httpx.AsyncClient(base_url=url) as c:
+            key = (await _issue(url, limits={"rpm": 100}))["key"]
+            r = await c.post("/v1/chat/completions", json=OPENAI_BODY, headers={"authorization": f"Bearer {key}"})
+            assert r.status_code == expected
+            ready = (await c.get("/readyz")).json()
+            assert ready["limits"]["ok"] is False
+            assert ready["limits"]["backend"] == "redis"
