@@ -188,6 +188,9 @@ async def send_asgi_error(err: GatewayError, scope: Any, send: Any) -> None:
     body = error_body(err, fmt)
     headers = [(k.encode(), v.encode()) for k, v in error_headers(err, fmt)]
     headers.append((b"content-length", str(len(body)).encode()))
+    # The body was never read: the connection cannot carry another request reliably (a
+    # client reusing it races the server's close), so say it is closing.
+    headers.append((b"connection", b"close"))
     start = {"type": "http.response.start", "status": error_status(err, fmt), "headers": headers, "trailers": False}
     await send(start)
     await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from interlingua.errors import AuthenticationFailed
 from interlingua.server.keys.model import VirtualKey
 from interlingua.server.keys.repository import KeyRepository
-from interlingua.server.keys.tokens import parse_key, secret_matches
+from interlingua.server.keys.tokens import PREFIX, parse_key, secret_matches
 from interlingua.server.pipeline.context import Principal
 
 __all__ = ["VirtualKeyAuthenticator", "principal_of"]
@@ -30,6 +30,7 @@ __all__ = ["VirtualKeyAuthenticator", "principal_of"]
 log = logging.getLogger("interlingua.keys")
 
 _MAX_CACHED = 10_000
+_PREFIX = PREFIX.encode()
 
 
 def principal_of(key: VirtualKey) -> Principal:
@@ -42,7 +43,8 @@ class VirtualKeyAuthenticator:
     def __init__(self, repo: KeyRepository, *, poll_s: float = 0.25) -> None:
         self.repo = repo
         self._poll_s = poll_s
-        self._cache: dict[str, VirtualKey | None] = {}
+        # public id -> (record, its principal) or None (no such key)
+        self._cache: dict[str, tuple[VirtualKey, Principal] | None] = {}
         self._revision = -1
         self._task: asyncio.Task[None] | None = None
         self._failing = False
@@ -83,30 +85,45 @@ class VirtualKeyAuthenticator:
                     log.info("keys: store reachable again")
                 self._failing = False
 
-    async def authenticate(self, presented: str) -> Principal:
+    @property
+    def required(self) -> bool:
+        """Whether the gateway must refuse requests without a key (one was ever issued)."""
+        return self.any_keys
+
+    async def authenticate(self, credential: bytes) -> Principal | None:
+        """The edge chain's interface: None for what is not an issued key (another
+        authenticator may know it); an issued key that fails raises AuthenticationFailed."""
+        if not credential.startswith(_PREFIX):
+            return None
+        return await self.authenticate_key(credential.decode("ascii", "replace"))
+
+    async def authenticate_key(self, presented: str) -> Principal:
         """The principal of a valid, usable issued key; AuthenticationFailed otherwise."""
         parsed = parse_key(presented)
         if parsed is None:
             raise AuthenticationFailed("invalid API key")
         public_id, secret = parsed
-        key = await self._lookup(public_id)
-        if key is None or not secret_matches(self.repo.store.secret, secret, key.secret_hash):
+        found = await self._lookup(public_id)
+        if found is None or not secret_matches(self.repo.store.secret, secret, found[0].secret_hash):
             raise AuthenticationFailed("invalid API key")
-        reason = key.usable(datetime.now(UTC))
-        if reason is not None:
-            raise AuthenticationFailed(f"this API key is {reason}")
-        return principal_of(key)
+        key, principal = found
+        if key.expires_at is not None or not key.enabled or key.revoked_at is not None:
+            reason = key.usable(datetime.now(UTC))
+            if reason is not None:
+                raise AuthenticationFailed(f"this API key is {reason}")
+        return principal
 
-    async def _lookup(self, public_id: str) -> VirtualKey | None:
+    async def _lookup(self, public_id: str) -> tuple[VirtualKey, Principal] | None:
         try:
             return self._cache[public_id]
         except KeyError:
             pass
         revision = self._revision
         key = await self.repo.get(public_id)
+        found = (key, principal_of(key)) if key is not None else None
         # A revision change while we read may mean the row we got is already stale.
         if revision == self._revision:
             if len(self._cache) >= _MAX_CACHED:
                 self._cache.clear()
-            self._cache[public_id] = key
-        return key
+            self._cache[public_id] = found
+        return found

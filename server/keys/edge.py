@@ -75,7 +75,7 @@ class EdgeAuth:
                 return Principal("static_key", f"static-key-{index + 1}")
             if self.virtual is not None and value.startswith(_VIRTUAL_PREFIX):
                 try:
-                    return await self.virtual.authenticate(value.decode("ascii", "replace"))
+                    return await self.virtual.authenticate_key(value.decode("ascii", "replace"))
                 except AuthenticationFailed as exc:
                     failure = failure or exc
         if failure is not None:
