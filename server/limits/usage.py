@@ -68,7 +68,9 @@ class UsageRecorder:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._flush_s)
             self._wake.clear()
-            await self.flush()
+            # Every full batch now; a partial one only when the interval is up.
+            while await self.flush() and len(self._pending) >= self._batch_size:
+                pass
 
     async def flush(self) -> bool:
         """Write one batch; False if the store refused it (the records stay queued)."""
