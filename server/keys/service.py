@@ -1,5 +1,6 @@
-"""Issued keys in one process: the store, the repository and the authenticator, made with
-the app and started/stopped with serving (``store`` config section)."""
+"""Issued keys in one process: the store, the repository, the authenticator and the usage
+writer (``store`` config section). Long-lived: made once per process, started and stopped
+with serving, shared by every config snapshot (a reload does not reopen the store)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Mapping
 from interlingua.server.config_keys import StoreConfig
 from interlingua.server.keys.authenticator import VirtualKeyAuthenticator
 from interlingua.server.keys.repository import KeyRepository
+from interlingua.server.limits.usage import UsageRecorder
 from interlingua.server.store import Store
 
 __all__ = ["KeyService"]
@@ -22,12 +24,17 @@ class KeyService:
         self.store = Store.open(config, env)
         self.repo = KeyRepository(self.store)
         self.authenticator = VirtualKeyAuthenticator(self.repo, poll_s=config.revision_poll_ms / 1000)
+        self.usage = UsageRecorder(
+            self.store, batch_size=config.usage_batch_size, flush_s=config.usage_flush_ms / 1000
+        )
 
     async def start(self) -> None:
         if self.config.migrate_on_start:
             await self.store.migrate()
         await self.authenticator.start()
+        await self.usage.start()
 
     async def stop(self) -> None:
+        await self.usage.stop()  # after requests drained: every record is written
         await self.authenticator.stop()
         await self.store.close()

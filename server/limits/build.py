@@ -8,11 +8,13 @@ import os
 from collections.abc import Mapping
 
 from interlingua.server.config import Config
+from interlingua.server.keys.service import KeyService
 from interlingua.server.limits.counters import Counters, LocalCounters
+from interlingua.server.limits.feature import LimitsFeature
 from interlingua.server.limits.redis_counters import RedisCounters
 from interlingua.server.limits.shared import ENV_VAR, SocketCounters
 
-__all__ = ["make_counters"]
+__all__ = ["build_feature", "make_counters"]
 
 
 def make_counters(config: Config, env: Mapping[str, str] | None = None) -> Counters:
@@ -26,4 +28,18 @@ def make_counters(config: Config, env: Mapping[str, str] | None = None) -> Count
         on_error=config.redis.on_error,
         timeout_s=config.redis.timeout_ms / 1000,
         fallback=local,
+    )
+
+
+def build_feature(
+    config: Config, counters: Counters, keys: KeyService | None
+) -> LimitsFeature | None:
+    """The limits feature of a config snapshot; None when nothing is limited or issued."""
+    if keys is None and not config.limits:
+        return None
+    return LimitsFeature(
+        config,
+        counters,
+        repo=keys.repo if keys is not None else None,
+        usage=keys.usage if keys is not None else None,
     )

@@ -8,6 +8,9 @@ rate-limit headers on every response to a limited request. ``complete`` (exactly
 whatever happened): settle with the usage the pipeline put on the context (an aborted
 stream: what was delivered; a failed call: nothing, so the reservation is refunded),
 free the concurrency slot, and queue the usage record of an issued key.
+
+The counters, the store and the usage writer are long-lived services (they outlive a
+config reload); the feature, one per config snapshot, only uses them.
 """
 
 from __future__ import annotations
@@ -195,11 +198,3 @@ class LimitsFeature(Feature):
             settles.append(Settle(charge.key, delta, charge.capacity, charge.rate, charge.initial))
         return settles
 
-    async def start(self) -> None:
-        if self.usage is not None:
-            await self.usage.start()
-
-    async def stop(self) -> None:
-        if self.usage is not None:
-            await self.usage.stop()
-        await self.counters.close()
