@@ -15,6 +15,7 @@ config reload); the feature, one per config snapshot, only uses them.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ from interlingua.server.limits.usage import UsageRecorder
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.hooks import Feature
 
-__all__ = ["LimitsFeature", "Reservation"]
+__all__ = ["LimitsFeature", "Reservation", "key_headroom", "key_of"]
+
+log = logging.getLogger("interlingua.limits")
 
 _SEED_TTL_S = 10.0
 _TOKEN_KINDS = frozenset({"tokens", "budget_tokens", "budget_usd"})
@@ -50,6 +53,17 @@ class Reservation:
     decision: Decision
     need: Need
     key: VirtualKey | None
+
+
+async def key_headroom(counters: Counters, key: VirtualKey) -> dict[str, Any]:
+    """A key's own limits now (admin API): limit, remaining and seconds to full, per kind."""
+    planned = plan_charges(principal_of(key), key, "", (), _NO_NEED)
+    rows = await counters.peek(planned.charges)
+    return {
+        kind: {"limit": c.capacity, "remaining": round(left, 3), "reset_s": round(reset, 3)}
+        for c, kind, (left, reset) in zip(planned.charges, planned.kinds, rows, strict=True)
+        if not kind.startswith("budget")
+    }
 
 
 def key_of(ctx: RequestContext) -> VirtualKey | None:
@@ -101,6 +115,10 @@ class LimitsFeature(Feature):
             return
         decision = await self.counters.reserve(planned.charges)
         ctx.extras[self.name] = Reservation(planned, decision, need, key)
+        shadow = [i for i in decision.refused if not planned.charges[i].enforce]
+        if shadow:  # what shadow mode is for: seeing who would be refused, before enforcing
+            labels = ", ".join(f"{planned.labels[i]} ({planned.kinds[i]})" for i in shadow)
+            log.info("limits: shadow limit would refuse request %s of %s: %s", ctx.request_id, ctx.principal.name, labels)
         if not decision.allowed:
             raise self._refusal(planned, decision)
 
@@ -112,14 +130,7 @@ class LimitsFeature(Feature):
         return Need(estimate + cap, usd, spent)
 
     async def headroom(self, key: VirtualKey) -> dict[str, Any]:
-        """The key's own limits now: limit, remaining and seconds to full, per kind."""
-        planned = plan_charges(principal_of(key), key, "", (), _NO_NEED)
-        rows = await self.counters.peek(planned.charges)
-        return {
-            kind: {"limit": c.capacity, "remaining": round(left, 3), "reset_s": round(reset, 3)}
-            for c, kind, (left, reset) in zip(planned.charges, planned.kinds, rows, strict=True)
-            if not kind.startswith("budget")
-        }
+        return await key_headroom(self.counters, key)
 
     async def _spent(self, key: VirtualKey) -> tuple[int, float] | None:
         """This budget period's recorded spend: the seed of a budget bucket met for the

@@ -35,19 +35,23 @@ class Need:
 class Planned:
     charges: list[Charge]
     kinds: list[Kind]
+    labels: list[str]  # where each charge comes from, for logs ("key", "key model=gpt-*", a rule)
     budget_reset: datetime | None = None
 
+    def add(self, charge: Charge, kind: Kind, label: str) -> None:
+        self.charges.append(charge)
+        self.kinds.append(kind)
+        self.labels.append(label)
 
-def _values(prefix: str, limits: LimitValues, need: Need, enforce: bool, out: Planned) -> None:
+
+def _values(prefix: str, limits: LimitValues, need: Need, enforce: bool, out: Planned, label: str) -> None:
     if limits.rpm is not None:
-        out.charges.append(Charge(f"{prefix}:rpm", 1, limits.rpm, limits.rpm / 60, enforce))
-        out.kinds.append("requests")
+        out.add(Charge(f"{prefix}:rpm", 1, limits.rpm, limits.rpm / 60, enforce), "requests", label)
     if limits.tpm is not None:
-        out.charges.append(Charge(f"{prefix}:tpm", need.tokens, limits.tpm, limits.tpm / 60, enforce))
-        out.kinds.append("tokens")
+        out.add(Charge(f"{prefix}:tpm", need.tokens, limits.tpm, limits.tpm / 60, enforce), "tokens", label)
     if limits.max_parallel is not None:
-        out.charges.append(Charge(f"{prefix}:par", 1, limits.max_parallel, 0, enforce, None, 3600))
-        out.kinds.append("parallel")
+        charge = Charge(f"{prefix}:par", 1, limits.max_parallel, 0, enforce, None, 3600)
+        out.add(charge, "parallel", label)
 
 
 def _rule_applies(rule: LimitRule, model: str, principal: Principal) -> bool:
@@ -66,30 +70,30 @@ def _budget(key: VirtualKey, need: Need, now: datetime, out: Planned) -> datetim
     stamp = int(start.timestamp())
     if budget.tokens is not None:
         initial = budget.tokens - spent_tokens
-        out.charges.append(Charge(f"b:{key.id}:{stamp}:tok", need.tokens, budget.tokens, 0, True, initial, window))
-        out.kinds.append("budget_tokens")
+        charge = Charge(f"b:{key.id}:{stamp}:tok", need.tokens, budget.tokens, 0, True, initial, window)
+        out.add(charge, "budget_tokens", "key budget")
     if budget.usd is not None:
         initial_usd = budget.usd - spent_usd
-        out.charges.append(Charge(f"b:{key.id}:{stamp}:usd", need.usd, budget.usd, 0, True, initial_usd, window))
-        out.kinds.append("budget_usd")
+        charge = Charge(f"b:{key.id}:{stamp}:usd", need.usd, budget.usd, 0, True, initial_usd, window)
+        out.add(charge, "budget_usd", "key budget")
     return end
 
 
 def plan_charges(
     principal: Principal, key: VirtualKey | None, model: str, rules: Sequence[LimitRule], need: Need
 ) -> Planned:
-    out = Planned([], [])
+    out = Planned([], [], [])
     if key is not None:
-        _values(f"k:{key.id}", key.limits, need, True, out)
+        _values(f"k:{key.id}", key.limits, need, True, out, "key")
         glob = next((g for g in key.limits.per_model if glob_matches(g, model)), None)
         if glob is not None:
-            _values(f"k:{key.id}:m:{glob}", key.limits.per_model[glob], need, True, out)
+            _values(f"k:{key.id}:m:{glob}", key.limits.per_model[glob], need, True, out, f"key model={glob}")
     for index, rule in enumerate(rules):
         if _rule_applies(rule, model, principal):
             who = f":{principal.key_id or principal.name}" if rule.per_key else ""
-            _values(f"r{index}{who}", rule, need, not rule.shadow, out)
+            _values(f"r{index}{who}", rule, need, not rule.shadow, out, f"limits[{index}] {rule.label}")
     if key is not None:
         reset = _budget(key, need, datetime.now(UTC), out)
         if reset is not None:
-            return Planned(out.charges, out.kinds, reset)
+            return Planned(out.charges, out.kinds, out.labels, reset)
     return out

@@ -5,6 +5,7 @@ through the gateway: test_limits_gateway.py.)"""
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -102,7 +103,8 @@ async def test_limits_settle_refunds_unused_and_frees_parallel_slot() -> None:
     assert room["tokens"]["remaining"] == pytest.approx(990, abs=1)
 
 
-async def test_limits_config_rules_global_per_key_and_shadow() -> None:
+async def test_limits_config_rules_global_per_key_and_shadow(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "interlingua.limits")
     feature = _feature(
         limits=[
             {"model": "gpt-*", "rpm": 2},  # one counter for everyone
@@ -118,6 +120,7 @@ async def test_limits_config_rules_global_per_key_and_shadow() -> None:
     with pytest.raises(RateLimited):
         await feature.admit(_ctx(ANONYMOUS))  # the global gpt-* counter is spent
     await feature.admit(_ctx(ANONYMOUS, model="claude-x"))
+    assert "shadow limit would refuse request req_1 of static-key-2: limits[2]" in caplog.text
 
 
 async def test_limits_budget_exhausted_is_insufficient_quota() -> None:
