@@ -15,11 +15,11 @@ turn into one query per request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 
 from interlingua.errors import AuthenticationFailed
+from interlingua.server.background import cancel_and_wait
 from interlingua.server.keys.model import VirtualKey
 from interlingua.server.keys.repository import KeyRepository
 from interlingua.server.keys.tokens import PREFIX, parse_key, secret_matches
@@ -59,11 +59,8 @@ class VirtualKeyAuthenticator:
         self._task = asyncio.create_task(self._poll(), name="interlingua-keys-revision")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def refresh(self) -> None:
         revision = await self.repo.store.revision()

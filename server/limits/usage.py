@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from interlingua.server.background import cancel_and_wait
 from interlingua.server.store import Store
 from interlingua.server.store.schema import usage_records
 
@@ -55,11 +56,8 @@ class UsageRecorder:
         self._task = asyncio.create_task(self._run(), name="interlingua-usage-writer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         while self._pending and await self.flush():
             pass
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import yaml
 from realservers import free_port
-from server_helpers import make_config
+from server_helpers import make_config, wait_ready
 
 from interlingua.server.config import Config
 from interlingua.server.demo import FakeUpstream, demo_config
@@ -56,16 +56,7 @@ async def serve_process(config: dict[str, Any], tmp_path: Path, *args: str) -> A
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(400):
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the gateway did not become ready")
+        await wait_ready(url)
         yield url
     finally:
         if proc.returncode is None:
