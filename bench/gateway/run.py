@@ -83,12 +83,12 @@ def _body(fmt: str, model: str, stream: bool) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _request(fmt: str, model: str, stream: bool, port: int) -> bytes:
+def _request(fmt: str, model: str, stream: bool, port: int, key: str = "sk-bench") -> bytes:
     path = "/v1/chat/completions" if fmt == "openai" else "/v1/messages"
     headers = (
-        {"authorization": "Bearer sk-bench"}
+        {"authorization": f"Bearer {key}"}
         if fmt == "openai"
-        else {"x-api-key": "sk-bench", "anthropic-version": "2023-06-01"}
+        else {"x-api-key": key, "anthropic-version": "2023-06-01"}
     )
     return build_request("127.0.0.1", port, path, _body(fmt, model, stream), headers)
 
@@ -151,6 +151,17 @@ def install_baseline(rev: str) -> dict[str, str]:
     finally:
         subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(src)], check=True)
     return {**os.environ, "PYTHONPATH": str(tmp / "site")}
+
+
+def issue_key(cfg: Path, env: dict[str, str] | None) -> str:
+    """An issued key with request and token limits too high to refuse anything: the bench
+    then measures what keys and limits cost (lookup, reserve, settle, usage record)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "interlingua", "keys", "--config", str(cfg), "--json", "create",
+         "--name", "bench", "--rpm", str(10**9), "--tpm", str(10**12)],
+        check=True, capture_output=True, text=True, env=env,
+    )
+    return str(json.loads(out.stdout)["key"])
 
 
 def start_gateway(
@@ -223,7 +234,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     envs: dict[str, dict[str, str] | None] = {"current": None}
     if args.baseline:
         envs = {"baseline": install_baseline(args.baseline), **envs}
-    gateways = {build: start_gateway(_config(up_port), args.workers, pin, env)[:2] for build, env in envs.items()}
+    gateways = {
+        build: (*start_gateway(_config(up_port), args.workers, pin, env)[:2], "sk-bench") for build, env in envs.items()
+    }
+    if args.keys:  # the same build with an issued key and limits, cell by cell beside it
+        proc, port, cfg = start_gateway(_config(up_port), args.workers, pin)
+        gateways["keys"] = (proc, port, issue_key(cfg, None))
     rows: list[dict[str, Any]] = []
     floors: dict[tuple[str, bool, int], float] = {}
     try:
@@ -240,13 +256,13 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         for name in args.scenarios:
             base, stream = name.removesuffix("-stream"), name.endswith("-stream")
             fmt, model = SCENARIOS[base]
-            for _, gw_port in gateways.values():
-                req = _request(fmt, model, stream, gw_port)
+            for _, gw_port, key in gateways.values():
+                req = _request(fmt, model, stream, gw_port, key)
                 await _checked_warmup(name, fmt, stream, gw_port, req, args)
             for conc in args.conc:
                 # The builds alternate cell by cell, so machine noise hits both alike.
-                for build, (proc, gw_port) in gateways.items():
-                    req = _request(fmt, model, stream, gw_port)
+                for build, (proc, gw_port, key) in gateways.items():
+                    req = _request(fmt, model, stream, gw_port, key)
                     before, busy = cpu_seconds(proc.pid), cpu_busy()
                     res = await _cell(gw_port, req, conc, args)
                     cpu = cpu_seconds(proc.pid) - before
@@ -254,9 +270,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     rows.append({"build": build, **_row(name, conc, res, cpu, floor)})
                     rows[-1]["cpu_busy_pct"] = busy_percent(busy, cpu_busy())
                     print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-        rss = {build: round(rss_mb(proc.pid), 1) for build, (proc, _) in gateways.items()}
+        rss = {build: round(rss_mb(proc.pid), 1) for build, (proc, _, _) in gateways.items()}
     finally:
-        for proc, _ in gateways.values():
+        for proc, _, _ in gateways.values():
             stop_gateway(proc)
         server.close()
     return {"rows": rows, "rss_after_load_mb": rss["current"], "rss_mb": rss, "workers": args.workers, "pinned": bool(pin)}
@@ -321,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds at c=16 before each scenario")
     parser.add_argument("--max-requests", type=int, default=100_000, help="per cell")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--keys", action="store_true", help="also measure an issued key with request and token limits")
     parser.add_argument("--out", help="write the results JSON here")
     parser.add_argument("--baseline", help="also measure the gateway as of this git revision, side by side")
     args = parser.parse_args(argv)
