@@ -34,7 +34,7 @@ def keys_raw_config(upstream: FakeUpstream, db: Path, **sections: Any) -> dict[s
 
 
 def keys_config(upstream: FakeUpstream, db: Path, **sections: Any) -> Config:
-    store = {"url": f"sqlite+aiosqlite:///{db}", "secret": SECRET, "revision_poll_ms": 100}
+    store = {"url": f"sqlite+aiosqlite:///{db}", "secret": SECRET, "revision_poll_ms": 100, **sections.pop("store", {})}
     return make_config(upstream, store=store, admin={"api_key": ADMIN_KEY}, **sections)
 
 

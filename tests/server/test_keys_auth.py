@@ -129,3 +129,16 @@ async def test_keys_revocation_reaches_every_worker_and_instance_within_a_second
             assert (await admin.delete(f"/admin/keys/{key['id']}")).status_code == 200
         await asyncio.sleep(1.0)
         assert set(await _statuses(a, key["key"], 10) + await _statuses(b, key["key"], 5)) == {401}
+
+
+async def test_keys_on_postgresql(upstream: FakeUpstream, tmp_path: Path, postgres_url: str) -> None:
+    from test_store import _fresh_database
+
+    url = await _fresh_database(postgres_url, "keys_e2e")
+    config = keys_config(upstream, tmp_path / "unused.db", store={"url": url, "secret": "p" * 32})
+    async with running_gateway(config) as gw, httpx.AsyncClient(base_url=gw) as c, admin_client(gw) as admin:
+        key = await _issue(gw, limits={"rpm": 5})
+        headers = {"authorization": f"Bearer {key['key']}"}
+        assert (await c.post("/v1/chat/completions", json=OPENAI_BODY, headers=headers)).status_code == 200
+        assert (await admin.delete(f"/admin/keys/{key['id']}")).status_code == 200
+        assert (await c.post("/v1/chat/completions", json=OPENAI_BODY, headers=headers)).status_code == 401
