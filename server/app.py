@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from quart import Quart, Response, request
@@ -23,9 +24,12 @@ from interlingua.server.config import Config
 from interlingua.server.errors import client_format, error_response, from_http_status
 from interlingua.server.features.auth import AuthMiddleware
 from interlingua.server.features.request_id import RequestIdMiddleware, request_id_of
+from interlingua.server.keys import admin
+from interlingua.server.limits.feature import key_headroom
 from interlingua.server.pipeline.account import AccountingGuard
 from interlingua.server.pipeline.hooks import Feature
 from interlingua.server.reload import ConfigReloader
+from interlingua.server.services import Services
 from interlingua.server.state import StateHolder, config_digest
 
 __all__ = ["create_app"]
@@ -60,10 +64,31 @@ def create_app(
     app.after_serving(holder.stop)
     for module in (openai, anthropic, responses, gemini, bedrock, models, health):
         app.register_blueprint(module.blueprint(holder))
+    open_prefixes = _admin_api(app, config, holder.services)
     _register_error_handlers(app)
-    edge = AuthMiddleware(AccountingGuard(app.asgi_app), holder)
+    edge = AuthMiddleware(AccountingGuard(app.asgi_app), holder, open_prefixes)
     app.asgi_app = RequestIdMiddleware(edge)  # type: ignore[method-assign]
     return app
+
+
+def _admin_api(app: Quart, config: Config, services: Services) -> tuple[str, ...]:
+    """The admin API when ``admin.api_key`` is set (it checks that key itself, so client
+    authentication leaves its paths alone): the prefixes to leave open."""
+    if config.admin.api_key is None:
+        return ()
+    keys = services.keys
+    if keys is None:
+        log.warning("admin.api_key is set but there is no store (store.url or store.data_dir): no admin API")
+        return ()
+    counters = services.counters
+    blueprint = admin.blueprint(
+        keys.repo,
+        config.admin.api_key.get_secret_value(),
+        lambda: partial(key_headroom, counters),
+        keys.authenticator.refresh,
+    )
+    app.register_blueprint(blueprint)
+    return ("/admin/",)
 
 
 def _register_error_handlers(app: Quart) -> None:

@@ -9,6 +9,15 @@ the builders' ``services`` argument.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from interlingua.server.keys.service import KeyService
+from interlingua.server.limits.build import make_counters
+from interlingua.server.limits.counters import Counters, LocalCounters
+
+if TYPE_CHECKING:
+    from interlingua.server.config import Config
+
 __all__ = ["InflightCounter", "Services"]
 
 
@@ -31,11 +40,25 @@ class InflightCounter:
 
 
 class Services:
-    def __init__(self) -> None:
+    """``keys``: the store, issued keys and the usage writer (when the config has a store);
+    ``counters``: where limit counters live (this process, the workers' parent, Redis).
+    Both are made from the config the process started with: a reload does not move them."""
+
+    def __init__(self, config: Config | None = None) -> None:
         self.inflight = InflightCounter()
+        self.keys: KeyService | None = None
+        self.counters: Counters = LocalCounters()
+        if config is not None:
+            self.keys = KeyService(config.store) if config.store.enabled else None
+            self.counters = make_counters(config)
 
     async def start(self) -> None:
         """Open connections (store, Redis) inside the serving event loop."""
+        if self.keys is not None:
+            await self.keys.start()
 
     async def stop(self) -> None:
         """Close them, after requests drained and features flushed."""
+        if self.keys is not None:
+            await self.keys.stop()
+        await self.counters.close()

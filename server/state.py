@@ -57,7 +57,7 @@ class StateHolder:
     def __init__(
         self, config: Config, *, config_hash: str | None = None, extra_features: Sequence[Feature] = ()
     ) -> None:
-        self.services = Services()
+        self.services = Services(config)
         self._extra_features = tuple(extra_features)
         self.started_at = int(time.time())
         self._initial = (config, config_hash or config_digest(config.model_dump_json()))

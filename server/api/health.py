@@ -1,5 +1,6 @@
 """``GET /healthz`` (the process answers) and ``GET /readyz`` (config loaded, upstream clients made;
-with the loaded config's hash and load time, which change on every hot reload)."""
+with the loaded config's hash and load time, which change on every hot reload; and, when
+limits are on, where their counters live and whether that store is reachable)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,15 @@ def blueprint(holder: StateHolder) -> Blueprint:
                 "loaded_at": datetime.fromtimestamp(state.loaded_at, UTC).isoformat(timespec="seconds"),
             },
         }
-        return Response(orjson.dumps(body), headers=_JSON)
+        status = 200
+        if state.hooks.feature("limits") is not None:
+            # Shared counters unreachable: degraded (counting per instance), or not ready
+            # at all when limited requests are being refused (redis.on_error: fail_closed).
+            limits = holder.services.counters.status()
+            body["limits"] = limits
+            if not limits.get("ok", True):
+                body["status"] = "degraded"
+                status = 503 if state.config.redis.on_error == "fail_closed" else 200
+        return Response(orjson.dumps(body), status=status, headers=_JSON)
 
     return bp

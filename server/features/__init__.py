@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from interlingua.server.config import Config
-from interlingua.server.features import inflight
+from interlingua.server.features import inflight, limits
 from interlingua.server.pipeline.hooks import Feature, Hooks
 from interlingua.server.services import Services
 
@@ -25,7 +25,7 @@ __all__ = ["BUILDERS", "build_hooks"]
 
 Builder = Callable[[Config, Services], Feature | None]
 
-BUILDERS: tuple[Builder, ...] = (inflight.build,)
+BUILDERS: tuple[Builder, ...] = (inflight.build, limits.build)
 
 
 def build_hooks(config: Config, services: Services, extra: Sequence[Feature] = ()) -> Hooks:

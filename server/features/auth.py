@@ -48,9 +48,11 @@ def principal_of(scope: Any) -> Principal:
 
 
 class Authenticator(Protocol):
-    async def authenticate(self, credential: bytes) -> Principal | None:
-        """The principal ``credential`` belongs to, or None when this authenticator does not know it."""
-        ...
+    """``authenticate``: the principal ``credential`` belongs to, None when this
+    authenticator does not know it, or AuthenticationFailed when it knows and refuses it.
+    An optional ``required`` attribute (default true) says whether requests need a key."""
+
+    async def authenticate(self, credential: bytes) -> Principal | None: ...
 
 
 class StaticKeys:
@@ -75,7 +77,14 @@ def build_authenticators(config: Config, services: Services) -> list[Authenticat
     keys = [key.get_secret_value() for key in config.server.api_keys]
     if keys:
         chain.append(StaticKeys(keys))
+    if services.keys is not None:
+        chain.append(services.keys.authenticator)
     return chain
+
+
+def _required(chain: Sequence[Authenticator]) -> bool:
+    # Issued keys require a key only once one was issued (a fresh store leaves the gateway open).
+    return any(getattr(authenticator, "required", True) for authenticator in chain)
 
 
 def presented_keys(scope: Any) -> list[bytes]:
@@ -113,8 +122,12 @@ class AuthMiddleware:
             await send_asgi_error(Overloaded("the gateway is starting or stopping"), scope, send)
             return
         chain = self._holder.current.authenticators
-        if chain:
-            principal = await _authenticate(chain, scope)
+        if chain and _required(chain):
+            try:
+                principal = await _authenticate(chain, scope)
+            except AuthenticationFailed as err:  # an issued key that is expired, disabled, ...
+                await send_asgi_error(err, scope, send)
+                return
             if principal is None:
                 err = AuthenticationFailed("invalid or missing API key for this gateway")
                 await send_asgi_error(err, scope, send)
@@ -127,9 +140,19 @@ class AuthMiddleware:
 
 
 async def _authenticate(chain: Sequence[Authenticator], scope: Scope) -> Principal | None:
+    """The first principal a presented key belongs to. An authenticator may raise
+    AuthenticationFailed for a key it recognises but refuses (expired, revoked): raised
+    when no other presented key is valid."""
+    refused: AuthenticationFailed | None = None
     for credential in presented_keys(scope):
         for authenticator in chain:
-            principal = await authenticator.authenticate(credential)
+            try:
+                principal = await authenticator.authenticate(credential)
+            except AuthenticationFailed as exc:
+                refused = refused or exc
+                break
             if principal is not None:
                 return principal
+    if refused is not None:
+        raise refused
     return None

@@ -54,6 +54,7 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
         try:
             call = await read_call(surface, **read)
             ctx.client_model, ctx.stream = call.model, call.stream
+            ctx.extras["call"] = call  # admit hooks estimate the request's size from it
             ctx.principal = principal_of(request.scope)
             await state.hooks.admit(ctx)
             ctx.route = state.router.route(call.model)
