@@ -125,11 +125,9 @@ class AuthMiddleware:
         if chain and _required(chain):
             try:
                 principal = await _authenticate(chain, scope)
-            except AuthenticationFailed as err:  # an issued key that is expired, disabled, ...
-                await send_asgi_error(err, scope, send)
-                return
-            if principal is None:
-                err = AuthenticationFailed("invalid or missing API key for this gateway")
+                if principal is None:
+                    raise AuthenticationFailed("invalid or missing API key for this gateway")
+            except AuthenticationFailed as err:  # or an issued key that is expired, disabled, ...
                 await send_asgi_error(err, scope, send)
                 return
             scope[_SCOPE_KEY] = principal  # type: ignore[literal-required]

@@ -6,7 +6,8 @@ the client's envelope with ``retry-after``; an exhausted budget is the client's 
 error (OpenAI: 429 ``insufficient_quota``). ``response_headers``: the client's own
 rate-limit headers on every response to a limited request. ``complete`` (exactly once,
 whatever happened): settle with the usage the pipeline put on the context (an aborted
-stream: what was delivered; a failed call: nothing, so the reservation is refunded),
+stream: what the upstream reported, its output reservation kept when it reported none;
+a failed call: nothing, so the reservation is refunded),
 free the concurrency slot, and queue the usage record of an issued key.
 
 The counters, the store and the usage writer are long-lived services (they outlive a
@@ -35,7 +36,7 @@ from interlingua.server.limits.headers import rate_limit_headers
 from interlingua.server.limits.plan import Need, Planned, plan_charges
 from interlingua.server.limits.pricing import Pricing
 from interlingua.server.limits.usage import UsageRecorder
-from interlingua.server.pipeline.context import RequestContext
+from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.hooks import Feature
 
 __all__ = ["LimitsFeature", "Reservation", "key_headroom", "key_of"]
@@ -45,6 +46,7 @@ log = logging.getLogger("interlingua.limits")
 _SEED_TTL_S = 10.0
 _TOKEN_KINDS = frozenset({"tokens", "budget_tokens", "budget_usd"})
 _NO_NEED = Need(0, 0.0)
+_INTERRUPTED = (Outcome.CANCELLED, Outcome.INCOMPLETE)
 
 
 @dataclass(slots=True)
@@ -127,7 +129,7 @@ class LimitsFeature(Feature):
         estimate, cap = request_tokens(body, size, ctx.client_format, self.default_cap)
         usd = self.pricing.estimate(ctx.client_model, estimate, cap)
         spent = await self._spent(key) if key is not None and key.budget is not None else None
-        return Need(estimate + cap, usd, spent)
+        return Need(estimate + cap, usd, spent, cap)
 
     async def headroom(self, key: VirtualKey) -> dict[str, Any]:
         return await key_headroom(self.counters, key)
@@ -193,9 +195,24 @@ class LimitsFeature(Feature):
                 cost=self.pricing.cost(ctx.client_model, u),
             )
 
+    def _used(self, ctx: RequestContext, need: Need) -> tuple[float, float]:
+        """Tokens and USD to charge: the usage the upstream reported (a failed call: none).
+        A stream cut after it started whose output was never reported keeps its output
+        reservation: what the upstream generated (and bills) before the cut is unknown."""
+        usage, model = ctx.usage, ctx.client_model
+        tokens = float(usage.total_tokens) if usage.reported else 0.0
+        usd = self.pricing.cost(model, usage) if usage.reported else 0.0
+        cut = ctx.outcome in _INTERRUPTED and ctx.timings.first_byte is not None
+        if cut and usage.output_tokens == 0:
+            if not usage.reported:
+                estimate = need.tokens - need.output_cap
+                tokens, usd = estimate, self.pricing.estimate(model, estimate, 0)
+            tokens += need.output_cap
+            usd += self.pricing.estimate(model, 0, need.output_cap)
+        return tokens, usd
+
     def _settles(self, ctx: RequestContext, reservation: Reservation) -> list[Settle]:
-        used_tokens = ctx.usage.total_tokens if ctx.usage.reported else 0
-        used_usd = self.pricing.cost(ctx.client_model, ctx.usage) if ctx.usage.reported else 0.0
+        used_tokens, used_usd = self._used(ctx, reservation.need)
         settles = []
         for charge, kind in zip(reservation.planned.charges, reservation.planned.kinds, strict=True):
             if kind == "requests":

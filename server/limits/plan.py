@@ -29,6 +29,7 @@ class Need:
     tokens: int  # input estimate + output cap
     usd: float  # the same at the model's prices
     spent: tuple[int, float] | None = None  # this budget period's tokens and USD so far (seed)
+    output_cap: int = 0  # the output part of ``tokens``
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from interlingua.server.keys.authenticator import principal_of
 from interlingua.server.keys.model import Budget, KeyLimits, VirtualKey
 from interlingua.server.limits.counters import LocalCounters
 from interlingua.server.limits.feature import LimitsFeature
-from interlingua.server.pipeline.context import ANONYMOUS, Principal, RequestContext
+from interlingua.server.pipeline.context import ANONYMOUS, Outcome, Principal, RequestContext
 from interlingua.translate import Format
 
 
@@ -157,3 +157,27 @@ async def test_limits_headers_in_the_clients_convention(fmt: Format, names: set[
         assert headers["x-ratelimit-remaining-requests"] == "4"
     if fmt is Format.GEMINI:
         assert headers == {}
+
+
+@pytest.mark.parametrize(("reported", "charged"), [({"input_tokens": 12}, 12 + 300), ({}, None)])
+async def test_limits_cut_stream_keeps_its_output_reservation(reported: dict[str, int], charged: int | None) -> None:
+    feature = _feature()
+    key = _key(limits=KeyLimits(tpm=100_000))
+    ctx = _ctx(principal_of(key), max_tokens=300)
+    await feature.admit(ctx)
+    need = ctx.extras["limits"].need
+    ctx.usage.update(reported)
+    ctx.outcome, ctx.timings.first_byte = Outcome.CANCELLED, 1.0
+    await feature.complete(ctx)
+    remaining = (await feature.headroom(key))["tokens"]["remaining"]
+    assert remaining == pytest.approx(100_000 - (charged or need.tokens), abs=2)
+
+
+async def test_limits_failed_call_is_refunded() -> None:
+    feature = _feature()
+    key = _key(limits=KeyLimits(tpm=100_000))
+    ctx = _ctx(principal_of(key), max_tokens=300)
+    await feature.admit(ctx)
+    ctx.outcome = Outcome.UPSTREAM_ERROR
+    await feature.complete(ctx)
+    assert (await feature.headroom(key))["tokens"]["remaining"] == pytest.approx(100_000, abs=2)

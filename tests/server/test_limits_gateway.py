@@ -159,3 +159,27 @@ async def test_limits_redis_unreachable_visible_and_configurable(upstream: FakeU
             ready = (await c.get("/readyz")).json()
             assert ready["limits"]["ok"] is False
             assert ready["limits"]["backend"] == "redis"
+
+
+async def test_limits_cut_stream_frees_its_slot_and_is_charged(upstream: FakeUpstream, tmp_path: Path) -> None:
+    upstream.default_fault = "pace:100"
+    async with running_gateway(keys_config(upstream, tmp_path / "k.db")) as url, admin_client(url) as admin:
+        key = await _issue(url, limits={"max_parallel": 1, "tpm": 6000})  # refills 100 tokens/s
+        headers = {"authorization": f"Bearer {key['key']}"}
+        body = {**OPENAI_BODY, "stream": True, "max_tokens": 500}
+        async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+            async with c.stream("POST", "/v1/chat/completions", json=body, headers=headers) as r:
+                assert r.status_code == 200
+                await anext(r.aiter_raw())  # then the client goes away mid-stream
+            # The cut stream's `complete` frees the one concurrency slot.
+            for _ in range(100):
+                room = (await admin.get(f"/admin/keys/{key['id']}")).json()["limits_remaining"]
+                if room["parallel"]["remaining"] == 1:
+                    break
+                await asyncio.sleep(0.05)
+            assert room["parallel"]["remaining"] == 1
+            # Its output reservation (500) is kept: only input (~17) would leave > 5,900.
+            assert room["tokens"]["remaining"] < 6000 - 200
+            upstream.default_fault = None
+            r = await c.post("/v1/chat/completions", json=OPENAI_BODY, headers=headers)
+            assert r.status_code == 200
