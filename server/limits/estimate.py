@@ -1,6 +1,6 @@
-"""What a request may cost before it runs: input tokens (the local estimate of
-:mod:`interlingua.server.tokens`) plus its output cap (the client's ``max_tokens`` in
-its format's field, else ``policies.default_max_tokens``)."""
+"""What a request may cost before it runs: input tokens (bytes / 4 for small bodies, the
+local estimate of :mod:`interlingua.server.tokens` for large ones) plus its output cap (the
+client's ``max_tokens`` in its format's field, else ``policies.default_max_tokens``)."""
 
 from __future__ import annotations
 
@@ -29,10 +29,18 @@ def output_cap(body: dict[str, Any], fmt: Format) -> int | None:
     return None
 
 
+# Below this size the body's bytes / 4 is the input estimate: never lower than the
+# structured estimate by much (JSON framing counts as text), and ~100x cheaper. Larger
+# bodies may carry images or documents, which bytes would overstate by far.
+_SMALL_BODY = 16_384
+
+
 def request_tokens(body: dict[str, Any], raw_size: int, fmt: Format, default_cap: int) -> tuple[int, int]:
     """``(input estimate, output cap)``."""
+    cap = output_cap(body, fmt) or default_cap
+    if 0 < raw_size <= _SMALL_BODY:
+        return raw_size // 4 + 1, cap
     try:
-        estimate = estimate_input_tokens(body, fmt.value)
-    except ValueError:  # no structured estimate for this format: ~4 bytes a token
-        estimate = raw_size // 4 + 1
-    return estimate, output_cap(body, fmt) or default_cap
+        return estimate_input_tokens(body, fmt.value), cap
+    except ValueError:  # no structured estimate for this format (Bedrock): bytes / 4
+        return raw_size // 4 + 1, cap

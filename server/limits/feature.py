@@ -33,7 +33,7 @@ from interlingua.server.limits.buckets import Decision, Settle, retry_after_head
 from interlingua.server.limits.counters import Counters
 from interlingua.server.limits.estimate import request_tokens
 from interlingua.server.limits.headers import rate_limit_headers
-from interlingua.server.limits.plan import Need, Planned, plan_charges
+from interlingua.server.limits.plan import Need, Planned, Slot, plan_charges, plan_slots, realize
 from interlingua.server.limits.pricing import Pricing
 from interlingua.server.limits.usage import UsageRecorder
 from interlingua.server.pipeline.context import Outcome, RequestContext
@@ -99,6 +99,7 @@ class LimitsFeature(Feature):
         self.pricing = Pricing(config.pricing)
         self.default_cap = config.policies.default_max_tokens
         self._seeds: dict[tuple[str, datetime], tuple[float, tuple[int, float]]] = {}
+        self._plans: dict[tuple[tuple[str, datetime | None], str], tuple[Slot, ...]] = {}
 
     async def admit(self, ctx: RequestContext) -> None:
         key = key_of(ctx)
@@ -107,12 +108,12 @@ class LimitsFeature(Feature):
             raise PermissionDenied(f"this API key may not use the model {model!r}", param="model")
         if key is None and not self.rules:
             return
-        planned = plan_charges(ctx.principal, key, model, self.rules, _NO_NEED)
+        slots = self._slots(ctx, key)
         need = _NO_NEED
-        if any(kind in _TOKEN_KINDS for kind in planned.kinds):
+        if (key is not None and key.budget is not None) or any(slot.kind == "tokens" for slot in slots):
             # Only token limits and budgets pay for the estimate (and a budget for its seed).
             need = await self._need(ctx, key)
-            planned = plan_charges(ctx.principal, key, model, self.rules, need)
+        planned = realize(slots, key, need)
         if not planned.charges:
             return
         decision = await self.counters.reserve(planned.charges)
@@ -123,6 +124,18 @@ class LimitsFeature(Feature):
             log.info("limits: shadow limit would refuse request %s of %s: %s", ctx.request_id, ctx.principal.name, labels)
         if not decision.allowed:
             raise self._refusal(planned, decision)
+
+    def _slots(self, ctx: RequestContext, key: VirtualKey | None) -> tuple[Slot, ...]:
+        # Cached per key version (updated_at), principal and model: planned once, not per request.
+        version = (key.id, key.updated_at) if key is not None else (ctx.principal.name, None)
+        cache_key = (version, ctx.client_model)
+        slots = self._plans.get(cache_key)
+        if slots is None:
+            slots = plan_slots(ctx.principal, key, ctx.client_model, self.rules)
+            if len(self._plans) >= 10_000:
+                self._plans.clear()
+            self._plans[cache_key] = slots
+        return slots
 
     async def _need(self, ctx: RequestContext, key: VirtualKey | None) -> Need:
         body, size = _body(ctx)

@@ -19,7 +19,7 @@ from interlingua.server.keys.periods import period_bounds
 from interlingua.server.limits.buckets import Charge
 from interlingua.server.pipeline.context import Principal
 
-__all__ = ["Kind", "Need", "Planned", "plan_charges"]
+__all__ = ["Kind", "Need", "Planned", "Slot", "plan_charges", "plan_slots", "realize"]
 
 Kind = str  # "requests" | "tokens" | "parallel" | "budget_tokens" | "budget_usd"
 
@@ -45,14 +45,33 @@ class Planned:
         self.labels.append(label)
 
 
-def _values(prefix: str, limits: LimitValues, need: Need, enforce: bool, out: Planned, label: str) -> None:
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A bucket a request is charged to, before the request's need is known: the same for
+    every request of one key, model and config, so it is planned once and cached."""
+
+    key: str
+    kind: Kind
+    capacity: float
+    rate: float
+    enforce: bool
+    window_s: float
+    label: str
+
+    def charge(self, need: Need) -> Charge:
+        amount = need.tokens if self.kind == "tokens" else 1
+        return Charge(self.key, amount, self.capacity, self.rate, self.enforce, None, self.window_s)
+
+
+def _values(prefix: str, limits: LimitValues, enforce: bool, label: str) -> list[Slot]:
+    out = []
     if limits.rpm is not None:
-        out.add(Charge(f"{prefix}:rpm", 1, limits.rpm, limits.rpm / 60, enforce), "requests", label)
+        out.append(Slot(f"{prefix}:rpm", "requests", limits.rpm, limits.rpm / 60, enforce, 60.0, label))
     if limits.tpm is not None:
-        out.add(Charge(f"{prefix}:tpm", need.tokens, limits.tpm, limits.tpm / 60, enforce), "tokens", label)
+        out.append(Slot(f"{prefix}:tpm", "tokens", limits.tpm, limits.tpm / 60, enforce, 60.0, label))
     if limits.max_parallel is not None:
-        charge = Charge(f"{prefix}:par", 1, limits.max_parallel, 0, enforce, None, 3600)
-        out.add(charge, "parallel", label)
+        out.append(Slot(f"{prefix}:par", "parallel", limits.max_parallel, 0, enforce, 3600.0, label))
+    return out
 
 
 def _rule_applies(rule: LimitRule, model: str, principal: Principal) -> bool:
@@ -80,21 +99,33 @@ def _budget(key: VirtualKey, need: Need, now: datetime, out: Planned) -> datetim
     return end
 
 
-def plan_charges(
-    principal: Principal, key: VirtualKey | None, model: str, rules: Sequence[LimitRule], need: Need
-) -> Planned:
-    out = Planned([], [], [])
+def plan_slots(
+    principal: Principal, key: VirtualKey | None, model: str, rules: Sequence[LimitRule]
+) -> tuple[Slot, ...]:
+    """The key's limits, its first matching ``per_model`` glob, and the matching rules."""
+    out: list[Slot] = []
     if key is not None:
-        _values(f"k:{key.id}", key.limits, need, True, out, "key")
+        out += _values(f"k:{key.id}", key.limits, True, "key")
         glob = next((g for g in key.limits.per_model if glob_matches(g, model)), None)
         if glob is not None:
-            _values(f"k:{key.id}:m:{glob}", key.limits.per_model[glob], need, True, out, f"key model={glob}")
+            out += _values(f"k:{key.id}:m:{glob}", key.limits.per_model[glob], True, f"key model={glob}")
     for index, rule in enumerate(rules):
         if _rule_applies(rule, model, principal):
             who = f":{principal.key_id or principal.name}" if rule.per_key else ""
-            _values(f"r{index}{who}", rule, need, not rule.shadow, out, f"limits[{index}] {rule.label}")
-    if key is not None:
+            out += _values(f"r{index}{who}", rule, not rule.shadow, f"limits[{index}] {rule.label}")
+    return tuple(out)
+
+
+def realize(slots: Sequence[Slot], key: VirtualKey | None, need: Need) -> Planned:
+    """The charges of one request: its slots with its need, and its key's budget."""
+    out = Planned([slot.charge(need) for slot in slots], [s.kind for s in slots], [s.label for s in slots])
+    if key is not None and key.budget is not None:
         reset = _budget(key, need, datetime.now(UTC), out)
-        if reset is not None:
-            return Planned(out.charges, out.kinds, out.labels, reset)
+        return Planned(out.charges, out.kinds, out.labels, reset)
     return out
+
+
+def plan_charges(
+    principal: Principal, key: VirtualKey | None, model: str, rules: Sequence[LimitRule], need: Need
+) -> Planned:
+    return realize(plan_slots(principal, key, model, rules), key, need)
