@@ -148,7 +148,9 @@ async def test_limits_two_instances_share_a_limit_on_redis(
     assert statuses.count(429) == 20
 
 
-async def test_limits_redis_unreachable_visible_and_configurable(upstream: FakeUpstream, tmp_path: Path) -> None:
+async def test_limits_redis_unreachable_visible_and_configurable(
+    upstream: FakeUpstream, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     dead = f"redis://127.0.0.1:{free_port()}/0"
     for on_error, expected in (("local", 200), ("fail_closed", 503)):
         config = keys_config(upstream, tmp_path / f"{on_error}.db", redis={"url": dead, "on_error": on_error, "timeout_ms": 200})
@@ -159,6 +161,8 @@ async def test_limits_redis_unreachable_visible_and_configurable(upstream: FakeU
             ready = (await c.get("/readyz")).json()
             assert ready["limits"]["ok"] is False
             assert ready["limits"]["backend"] == "redis"
+            assert (await c.get("/readyz")).status_code == (503 if on_error == "fail_closed" else 200)
+    assert caplog.text.count("Redis unreachable") == 2  # once per outage and instance, not per request
 
 
 async def test_limits_cut_stream_frees_its_slot_and_is_charged(upstream: FakeUpstream, tmp_path: Path) -> None:
