@@ -56,7 +56,12 @@ def load_config(path: str | pathlib.Path, env: Mapping[str, str] | None = None) 
         text = pathlib.Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    return load_config_text(text, os.environ if env is None else env, source=str(path))
+    config = load_config_text(text, os.environ if env is None else env, source=str(path))
+    if config.store.data_dir is None:
+        # The store's default home: a `data` folder beside the config file.
+        data_dir = str(pathlib.Path(path).resolve().parent / "data")
+        config = config.model_copy(update={"store": config.store.model_copy(update={"data_dir": data_dir})})
+    return config
 
 
 def _describe(exc: ValidationError, located: Located, source: str) -> str:

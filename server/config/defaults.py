@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import SecretStr
 
 from interlingua.server.config.models import ModelRoute
 from interlingua.server.config.providers import ProviderConfig
 from interlingua.server.config.root import Config
+from interlingua.server.config.store import StoreConfig
 from interlingua.translate import Format
 
-__all__ = ["default_config"]
+__all__ = ["default_config", "default_data_dir"]
 
 # (provider, format, key variable, base URL variable, default base URL)
 _PROVIDERS = (
@@ -45,4 +47,10 @@ def default_config(env: Mapping[str, str] | None = None) -> Config:
             )
     present = {p.name for p in providers}
     models = tuple(ModelRoute(name=glob, provider=name) for glob, name in _ROUTES if name in present)
-    return Config(providers=tuple(providers), models=models)
+    return Config(providers=tuple(providers), models=models, store=StoreConfig(data_dir=default_data_dir(env)))
+
+
+def default_data_dir(env: Mapping[str, str]) -> str:
+    """Where the store lives without a config file: ``$XDG_DATA_HOME/interlingua``."""
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "interlingua")

@@ -8,9 +8,13 @@ from pydantic import ModelWrapValidatorHandler, PrivateAttr, model_validator
 
 from interlingua.server.config._base import LocatedValueError, Strict
 from interlingua.server.config._migrate import migrate
+from interlingua.server.config.admin import AdminConfig
+from interlingua.server.config.limits import LimitRule, PriceRule
 from interlingua.server.config.models import ModelAccess, ModelRoute
 from interlingua.server.config.providers import ProviderConfig
+from interlingua.server.config.redis import RedisConfig
 from interlingua.server.config.server import ServerConfig
+from interlingua.server.config.store import StoreConfig
 from interlingua.server.config.translation import TranslationConfig
 
 __all__ = ["Config"]
@@ -24,6 +28,11 @@ class Config(Strict):
     models: tuple[ModelRoute, ...] = ()
     model_access: ModelAccess = ModelAccess()
     translation: TranslationConfig = TranslationConfig()
+    store: StoreConfig = StoreConfig()
+    admin: AdminConfig = AdminConfig()
+    redis: RedisConfig = RedisConfig()
+    limits: tuple[LimitRule, ...] = ()
+    pricing: tuple[PriceRule, ...] = ()
 
     _deprecations: tuple[str, ...] = PrivateAttr(default=())
 

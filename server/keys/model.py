@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from interlingua.server.config_keys import LimitValues, glob_matches
+from interlingua.server.config.limits import LimitValues, glob_matches
 from interlingua.server.keys.tokens import display
 
 __all__ = ["Budget", "KeyCreate", "KeyLimits", "KeyUpdate", "Period", "VirtualKey"]

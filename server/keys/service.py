@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from interlingua.server.config_keys import StoreConfig
+from interlingua.server.config.store import StoreConfig
 from interlingua.server.keys.authenticator import VirtualKeyAuthenticator
 from interlingua.server.keys.repository import KeyRepository
 from interlingua.server.limits.usage import UsageRecorder

@@ -1,6 +1,6 @@
 """What a request may cost before it runs: input tokens (bytes / 4 for small bodies, the
 local estimate of :mod:`interlingua.server.tokens` for large ones) plus its output cap (the
-client's ``max_tokens`` in its format's field, else ``policies.default_max_tokens``)."""
+client's ``max_tokens`` in its format's field, else ``translation.default_max_tokens``)."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ class LimitsFeature(Feature):
         self.repo = repo
         self.usage = usage
         self.pricing = Pricing(config.pricing)
-        self.default_cap = config.policies.default_max_tokens
+        self.default_cap = config.translation.default_max_tokens
         self._seeds: dict[tuple[str, datetime], tuple[float, tuple[int, float]]] = {}
         self._plans: dict[tuple[tuple[str, datetime | None], str], tuple[Slot, ...]] = {}
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from interlingua.server.config_keys import LimitRule, LimitValues, glob_matches
+from interlingua.server.config.limits import LimitRule, LimitValues, glob_matches
 from interlingua.server.keys.model import VirtualKey
 from interlingua.server.keys.periods import period_bounds
 from interlingua.server.limits.buckets import Charge

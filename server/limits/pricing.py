@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from interlingua.server.config_keys import PriceRule, glob_matches
+from interlingua.server.config.limits import PriceRule, glob_matches
 from interlingua.server.pipeline.context import Usage
 
 __all__ = ["Pricing"]

@@ -85,6 +85,11 @@ class CounterServer:
             loop.run_forever()
         finally:
             server.close()
+            # Connections still open end here, inside the loop (not at garbage collection).
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -96,6 +101,8 @@ class CounterServer:
             log.warning("limits: a worker's counter connection failed: %s", exc)
         finally:
             writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                await writer.wait_closed()
 
 
 class SocketCounters:

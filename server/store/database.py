@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from interlingua.server.config_keys import StoreConfig
+from interlingua.server.config.store import StoreConfig
 from interlingua.server.store.migrate import upgrade
 from interlingua.server.store.schema import store_meta
 from interlingua.server.store.secret import load_secret

@@ -12,8 +12,7 @@ from typing import Any
 
 import httpx
 import yaml
-from realservers import free_port
-from server_helpers import make_config, wait_ready
+from server_helpers import free_port, make_config, wait_ready
 
 from interlingua.server.config import Config
 from interlingua.server.demo import FakeUpstream, demo_config

@@ -21,14 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from server_helpers import free_port
 
 __all__ = ["free_port", "postgres_server", "redis_server"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pg_binary(name: str) -> str | None:

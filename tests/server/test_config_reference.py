@@ -17,7 +17,8 @@ from interlingua.server.config import Config, load_config_text
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "config.md"
 ENV = {"GATEWAY_KEY": "gw-key", "OPENAI_API_KEY": "sk-1", "AZURE_OPENAI_API_KEY": "az-1",
-       "MY_KEY_ID": "AKIDEXAMPLE", "MY_SECRET": "secret"}
+       "MY_KEY_ID": "AKIDEXAMPLE", "MY_SECRET": "secret",
+       "INTERLINGUA_SECRET": "s" * 32, "INTERLINGUA_ADMIN_KEY": "a" * 32}
 
 FREE_FORM = ("headers", "thinking_budget_to_effort")
 

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from interlingua.errors import AuthenticationFailed
-from interlingua.server.config_keys import PriceRule, StoreConfig
+from interlingua.server.config.limits import PriceRule
+from interlingua.server.config.store import StoreConfig
 from interlingua.server.keys.authenticator import VirtualKeyAuthenticator
 from interlingua.server.keys.model import KeyCreate, KeyUpdate
 from interlingua.server.keys.periods import period_bounds

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from realservers import free_port
+from server_helpers import free_port
 
 from interlingua.errors import Overloaded
 from interlingua.server.limits.buckets import Buckets, Charge, Settle

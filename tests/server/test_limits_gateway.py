@@ -13,8 +13,7 @@ import httpx
 import openai
 import pytest
 from keys_helpers import admin_client, keys_config, keys_raw_config, serve_process
-from realservers import free_port
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY
+from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, free_port
 
 from interlingua.server.demo import FakeUpstream
 from interlingua.server.testing import running_gateway

@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from interlingua.server.config_keys import StoreConfig
+from interlingua.server.config.store import StoreConfig
 from interlingua.server.store import Store
 from interlingua.server.store.migrate import current_revision, head_revision
 from interlingua.server.store.schema import metadata
