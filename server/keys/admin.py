@@ -105,6 +105,54 @@ def _page_args() -> tuple[int, str | None]:
     return int(raw), request.args.get("after") or None
 
 
+class _Api:
+    """The handlers, over one repository (methods so the blueprint factory stays small)."""
+
+    def __init__(self, repo: KeyRepository, headroom: Callable[[], Headroom | None]) -> None:
+        self.repo = repo
+        self.headroom = headroom
+
+    async def create(self) -> Response:
+        spec = _parse(KeyCreate, await _body())
+        try:
+            key, secret = await self.repo.create(spec)
+        except DuplicateName as exc:
+            raise AdminError(400, "invalid_request_error", f"name: {exc}", "name") from None
+        return _json({**key.public(), "key": secret}, 201)
+
+    async def list_keys(self) -> Response:
+        limit, after = _page_args()
+        keys, more = await self.repo.list(limit=limit, after=after)
+        next_after = keys[-1].id if more else None
+        return _json({"data": [k.public() for k in keys], "has_more": more, "next_after": next_after})
+
+    async def show(self, key_id: str) -> Response:
+        key = await self.repo.get(key_id)
+        if key is None:
+            raise _not_found(key_id)
+        return _json(await key_report(self.repo, key, self.headroom()))
+
+    async def patch(self, key_id: str) -> Response:
+        change = _parse(KeyUpdate, await _body())
+        try:
+            key = await self.repo.update(key_id, change)
+        except DuplicateName as exc:
+            raise AdminError(400, "invalid_request_error", f"name: {exc}", "name") from None
+        if key is None:
+            raise _not_found(key_id)
+        return _json(key.public())
+
+    async def revoke(self, key_id: str) -> Response:
+        key = await self.repo.revoke(key_id)
+        if key is None:
+            raise _not_found(key_id)
+        return _json(key.public())
+
+
+async def _admin_error(err: AdminError) -> Response:
+    return _json({"error": {"type": err.kind, "message": err.message, "param": err.param}}, err.status)
+
+
 def blueprint(
     repo: KeyRepository,
     admin_key: str,
@@ -115,6 +163,13 @@ def blueprint(
     change so this process applies it at once (others follow at their next poll)."""
     bp = Blueprint("admin_keys", __name__)
     expected = admin_key.encode()
+    api = _Api(repo, headroom)
+
+    @bp.before_request
+    async def authenticate() -> None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), expected):
+            raise AdminError(401, "authentication_error", "invalid or missing admin key")
 
     @bp.after_request
     async def apply(response: Response) -> Response:
@@ -122,58 +177,10 @@ def blueprint(
             await changed()
         return response
 
-    @bp.before_request
-    async def authenticate() -> Response | None:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), expected):
-            raise AdminError(401, "authentication_error", "invalid or missing admin key")
-        return None
-
-    @bp.errorhandler(AdminError)
-    async def admin_error(err: AdminError) -> Response:
-        error = {"type": err.kind, "message": err.message, "param": err.param}
-        return _json({"error": error}, err.status)
-
-    @bp.post("/admin/keys")
-    async def create() -> Response:
-        spec = _parse(KeyCreate, await _body())
-        try:
-            key, secret = await repo.create(spec)
-        except DuplicateName as exc:
-            raise AdminError(400, "invalid_request_error", f"name: {exc}", "name") from None
-        return _json({**key.public(), "key": secret}, 201)
-
-    @bp.get("/admin/keys")
-    async def list_keys() -> Response:
-        limit, after = _page_args()
-        keys, more = await repo.list(limit=limit, after=after)
-        return _json(
-            {"data": [k.public() for k in keys], "has_more": more, "next_after": keys[-1].id if more else None}
-        )
-
-    @bp.get("/admin/keys/<key_id>")
-    async def show(key_id: str) -> Response:
-        key = await repo.get(key_id)
-        if key is None:
-            raise _not_found(key_id)
-        return _json(await key_report(repo, key, headroom()))
-
-    @bp.patch("/admin/keys/<key_id>")
-    async def patch(key_id: str) -> Response:
-        change = _parse(KeyUpdate, await _body())
-        try:
-            key = await repo.update(key_id, change)
-        except DuplicateName as exc:
-            raise AdminError(400, "invalid_request_error", f"name: {exc}", "name") from None
-        if key is None:
-            raise _not_found(key_id)
-        return _json(key.public())
-
-    @bp.delete("/admin/keys/<key_id>")
-    async def revoke(key_id: str) -> Response:
-        key = await repo.revoke(key_id)
-        if key is None:
-            raise _not_found(key_id)
-        return _json(key.public())
-
+    bp.register_error_handler(AdminError, _admin_error)
+    bp.add_url_rule("/admin/keys", view_func=api.create, methods=["POST"])
+    bp.add_url_rule("/admin/keys", view_func=api.list_keys, methods=["GET"])
+    bp.add_url_rule("/admin/keys/<key_id>", view_func=api.show, methods=["GET"])
+    bp.add_url_rule("/admin/keys/<key_id>", view_func=api.patch, methods=["PATCH"])
+    bp.add_url_rule("/admin/keys/<key_id>", view_func=api.revoke, methods=["DELETE"])
     return bp

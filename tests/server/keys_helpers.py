@@ -15,7 +15,7 @@ import yaml
 from server_helpers import free_port, make_config, wait_ready
 
 from interlingua.server.config import Config
-from interlingua.server.demo import FakeUpstream, demo_config
+from interlingua.server.fake_upstream import FakeUpstream, demo_config
 
 __all__ = ["ADMIN_KEY", "SECRET", "admin_client", "keys_config", "keys_raw_config", "serve_process"]
 

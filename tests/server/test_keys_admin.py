@@ -12,7 +12,7 @@ import pytest
 from keys_helpers import ADMIN_KEY, admin_client, keys_config
 from server_helpers import make_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 

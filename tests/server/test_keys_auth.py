@@ -17,7 +17,7 @@ import pytest
 from keys_helpers import admin_client, keys_config, keys_raw_config, serve_process
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 GEMINI_BODY = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
