@@ -122,19 +122,33 @@ class AuthMiddleware:
             await send_asgi_error(Overloaded("the gateway is starting or stopping"), scope, send)
             return
         chain = self._holder.current.authenticators
-        if chain and _required(chain):
+        if chain:
             try:
-                principal = await _authenticate(chain, scope)
-                if principal is None:
-                    raise AuthenticationFailed("invalid or missing API key for this gateway")
+                principal = await _principal(chain, scope)
             except AuthenticationFailed as err:  # or an issued key that is expired, disabled, ...
                 await send_asgi_error(err, scope, send)
                 return
-            scope[_SCOPE_KEY] = principal  # type: ignore[literal-required]
+            if principal is not None:
+                scope[_SCOPE_KEY] = principal  # type: ignore[literal-required]
         await self.app(scope, receive, send)
 
     def _open(self, path: str) -> bool:
         return path in _OPEN_PATHS or (bool(self._open_prefixes) and path.startswith(self._open_prefixes))
+
+
+async def _principal(chain: Sequence[Authenticator], scope: Scope) -> Principal | None:
+    """The request's principal; None: anonymous, on a gateway that requires no key. A key
+    the chain knows is honoured even then: a worker that has not yet seen the first issued
+    key (revision poll) must still apply that key's limits."""
+    if not _required(chain):
+        try:
+            return await _authenticate(chain, scope)
+        except AuthenticationFailed:
+            return None
+    principal = await _authenticate(chain, scope)
+    if principal is None:
+        raise AuthenticationFailed("invalid or missing API key for this gateway")
+    return principal
 
 
 async def _authenticate(chain: Sequence[Authenticator], scope: Scope) -> Principal | None:
