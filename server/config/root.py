@@ -11,6 +11,7 @@ from interlingua.server.config._migrate import migrate
 from interlingua.server.config.admin import AdminConfig
 from interlingua.server.config.limits import LimitRule, PriceRule
 from interlingua.server.config.models import ModelAccess, ModelRoute
+from interlingua.server.config.observability import ObservabilityConfig
 from interlingua.server.config.providers import ProviderConfig
 from interlingua.server.config.redis import RedisConfig
 from interlingua.server.config.server import ServerConfig
@@ -33,6 +34,7 @@ class Config(Strict):
     redis: RedisConfig = RedisConfig()
     limits: tuple[LimitRule, ...] = ()
     pricing: tuple[PriceRule, ...] = ()
+    observability: ObservabilityConfig = ObservabilityConfig()
 
     _deprecations: tuple[str, ...] = PrivateAttr(default=())
 

@@ -1,0 +1,84 @@
+"""``observability.access_log``: one structured line per API request.
+
+Fields (:func:`~interlingua.server.observability.record.request_record`): time, request
+id, key name, client format, model, target, upstream model and format, status, outcome,
+error type, attempts, tokens by type, finish reason, latency, time to first byte and the
+gateway's own time. Never a key, a header or message content.
+
+``format: json`` writes one JSON object per line; ``text`` writes ``key=value`` pairs
+after the time and request id. ``path: stdout`` or a file: a file is reopened when
+logrotate moved it away (``WatchedFileHandler`` checks the inode before each line), so no
+``copytruncate`` and no signal is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from logging.handlers import WatchedFileHandler
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
+
+from interlingua.server.observability.record import request_record
+from interlingua.server.pipeline.hooks import Feature
+
+if TYPE_CHECKING:
+    from interlingua.server.config import Config
+    from interlingua.server.config.observability import AccessLogConfig
+    from interlingua.server.pipeline.context import RequestContext
+    from interlingua.server.services import Services
+
+__all__ = ["AccessLog", "build", "text_line"]
+
+
+def text_line(record: dict[str, Any]) -> str:
+    """``time request_id key=value ...`` (None fields left out; tokens as ``tokens.input=...``)."""
+    parts = [str(record["time"]), str(record["request_id"])]
+    for name, value in record.items():
+        if name in ("time", "request_id") or value is None:
+            continue
+        if isinstance(value, dict):
+            parts.extend(f"tokens.{k.removesuffix('_tokens')}={v}" for k, v in value.items())
+        else:
+            parts.append(f"{name}={_quoted(value)}")
+    return " ".join(parts)
+
+
+def _quoted(value: object) -> str:
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return orjson.dumps(text).decode() if (" " in text or '"' in text or not text) else text
+
+
+def _handler(path: str) -> logging.Handler:
+    if path == "stdout":
+        return logging.StreamHandler(sys.stdout)
+    return WatchedFileHandler(path, encoding="utf-8")
+
+
+class AccessLog(Feature):
+    name: ClassVar[str] = "access_log"
+
+    def __init__(self, section: AccessLogConfig) -> None:
+        self._json = section.format == "json"
+        self._handler = _handler(section.path)
+        self._handler.setFormatter(logging.Formatter("%(message)s"))
+        # A logger of its own, outside the logging tree: the root config (levels, other
+        # handlers) must neither drop nor duplicate access lines.
+        self._log = logging.Logger("interlingua.access", logging.INFO)
+        self._log.propagate = False
+        self._log.addHandler(self._handler)
+
+    async def stop(self) -> None:
+        self._log.removeHandler(self._handler)
+        self._handler.close()
+
+    async def complete(self, ctx: RequestContext) -> None:
+        record = request_record(ctx)
+        line = orjson.dumps(record).decode() if self._json else text_line(record)
+        self._log.info(line)
+
+
+def build(config: Config, services: Services) -> Feature | None:
+    section = config.observability.access_log
+    return AccessLog(section) if section is not None else None

@@ -1,0 +1,108 @@
+"""``observability.metrics``: Prometheus counters and histograms of every API request.
+
+The instruments (:mod:`interlingua.server.observability.prom`) live in the long-lived
+services, so a config reload keeps counting; this feature only feeds them from the hooks.
+Labels name keys (``Principal.name``), never a secret; ``key_label: false`` leaves the
+``key`` label empty so that many keys do not make many series. A client model the router
+did not accept is labelled ``_OTHER`` (clients choose that string; it must not make series).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from interlingua.errors import Overloaded, RateLimited
+from interlingua.server.observability.prom import GatewayMetrics
+from interlingua.server.observability.record import gateway_seconds
+from interlingua.server.observability.semconv import operation_name, provider_name
+from interlingua.server.pipeline.context import Outcome
+from interlingua.server.pipeline.hooks import Feature
+
+if TYPE_CHECKING:
+    from interlingua.server.config import Config
+    from interlingua.server.pipeline.context import Attempt, RequestContext
+    from interlingua.server.services import Services
+
+__all__ = ["MetricsFeature", "build"]
+
+_OTHER = "_OTHER"
+_TOKEN_TYPES = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "reasoning_tokens",
+)
+_TOKEN_LABELS = {name: name.removesuffix("_tokens") for name in _TOKEN_TYPES}
+
+
+class MetricsFeature(Feature):
+    name: ClassVar[str] = "metrics"
+
+    def __init__(self, metrics: GatewayMetrics, *, key_label: bool = True) -> None:
+        self.m = metrics
+        self.key_label = key_label
+
+    async def start(self) -> None:
+        self.m.config_started()
+
+    async def request_start(self, ctx: RequestContext) -> None:
+        self.m.enter()
+
+    async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
+        outcome = attempt.outcome.value if attempt.outcome is not None else "error"
+        error = attempt.error.kind if attempt.error is not None else ""
+        self.m.attempts.labels(attempt.target.provider.name, outcome, error).inc()
+
+    async def complete(self, ctx: RequestContext) -> None:
+        m = self.m
+        m.leave()
+        key = ctx.principal.name if self.key_label else ""
+        target = ctx.target
+        model = ctx.route.client_model if ctx.route is not None else _OTHER
+        m.requests.labels(
+            ctx.client_format.value, model, target.provider.name if target else "", key, str(ctx.status)
+        ).inc()
+        overhead = gateway_seconds(ctx)
+        if overhead is not None:
+            m.overhead.observe(overhead)
+        if target is None:
+            if isinstance(ctx.error, RateLimited | Overloaded):
+                m.limited.labels(ctx.error.code or ctx.error.kind).inc()
+            return
+        if ctx.usage.reported:
+            for attr in _TOKEN_TYPES:
+                m.tokens.labels(_TOKEN_LABELS[attr], key).inc(getattr(ctx.usage, attr))
+        if ctx.operation == "generate":
+            self._genai(ctx)
+
+    def _genai(self, ctx: RequestContext) -> None:
+        target = ctx.target
+        assert target is not None
+        provider = target.provider
+        labels = (
+            operation_name(provider.format),
+            provider_name(provider.format, provider.dialect.name),
+            ctx.client_model,
+            target.upstream_model,
+        )
+        t, m, usage = ctx.timings, self.m, ctx.usage
+        end = t.last_byte if t.last_byte is not None else t.received
+        error = ctx.error.kind if ctx.error is not None else ""
+        m.duration.labels(*labels, error).observe(end - t.received)
+        if usage.reported:
+            cached = usage.cache_read_tokens + usage.cache_creation_tokens
+            m.token_usage.labels(*labels, "input").observe(usage.input_tokens + cached)
+            m.token_usage.labels(*labels, "output").observe(usage.output_tokens)
+        if not (ctx.stream and ctx.outcome is Outcome.OK and t.first_byte is not None):
+            return
+        m.ttft.labels(*labels).observe(t.first_byte - t.received)
+        if usage.output_tokens > 1:
+            m.tpot.labels(*labels).observe((end - t.first_byte) / (usage.output_tokens - 1))
+
+
+def build(config: Config, services: Services) -> Feature | None:
+    section = config.observability.metrics
+    if section is None:
+        return None
+    return MetricsFeature(services.metrics, key_label=section.key_label)

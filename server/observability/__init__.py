@@ -1,0 +1,1 @@
+"""Telemetry building blocks: semantic-convention names, Prometheus instruments, OTLP export, request records."""

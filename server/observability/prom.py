@@ -1,0 +1,173 @@
+"""The gateway's Prometheus instruments, and serving them with one or many worker processes.
+
+One :class:`GatewayMetrics` per process (held by the long-lived services, so counters
+survive config reloads). With ``--workers N`` the workers are separate processes, and a
+scrape reaches one of them: prometheus-client's multiprocess mode makes every worker write
+its values to files in one directory, and a scrape sums them. The parent process makes
+that directory per run (:func:`prepare_multiprocess`, before the workers start: the mode
+is chosen when prometheus-client is imported), and removes it when the workers stopped.
+Counter files of a worker that died stay until then, so counters never go backwards
+between scrapes; its live gauges (in flight) go with it (:func:`worker_died`).
+
+OTel-SDK metrics cannot be collected in multiprocess mode, hence prometheus-client
+directly, under the semantic-convention names of :mod:`.semconv`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+from interlingua.server.observability.semconv import INSTRUMENTS, label
+
+__all__ = [
+    "CONTENT_TYPE",
+    "ENV_DIR",
+    "GatewayMetrics",
+    "cleanup_multiprocess",
+    "multiprocess_dir",
+    "prepare_multiprocess",
+    "worker_died",
+]
+
+ENV_DIR = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# The gateway's own time per request (seconds): well under the GenAI duration buckets.
+OVERHEAD_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(ENV_DIR) or None
+
+
+def prepare_multiprocess() -> str | None:
+    """An empty directory for this run's worker files, the workers pointed at it.
+
+    ``PROMETHEUS_MULTIPROC_DIR`` set by the operator: that directory, emptied (files of an
+    earlier run would be summed into this one's). Otherwise a new temporary directory,
+    returned so that :func:`cleanup_multiprocess` removes it when the run ends.
+    """
+    given = multiprocess_dir()
+    if given is not None:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return None
+    path = tempfile.mkdtemp(prefix="interlingua-metrics-")
+    os.environ[ENV_DIR] = path
+    return path
+
+
+def worker_died(pid: int) -> None:
+    """Drop a dead worker's live gauges (its counters stay: totals never go backwards)."""
+    path = multiprocess_dir()
+    if path is not None:
+        mark_process_dead(pid, path)
+
+
+def cleanup_multiprocess(path: str) -> None:
+    """The run ended: remove its directory."""
+    if os.environ.get(ENV_DIR) == path:
+        del os.environ[ENV_DIR]
+    shutil.rmtree(path, ignore_errors=True)
+
+
+class GatewayMetrics:
+    """Every instrument of the gateway, on a registry of its own (or the worker files)."""
+
+    def __init__(self) -> None:
+        self._multiprocess = multiprocess_dir()
+        # In multiprocess mode values go to files, whatever the registry; scrapes read the files.
+        self.registry = CollectorRegistry(auto_describe=True)
+        reg = None if self._multiprocess else self.registry
+        genai = {
+            key: Histogram(
+                i.name, i.description, [label(n) for n in i.labels], buckets=i.buckets, registry=reg
+            )
+            for key, i in INSTRUMENTS.items()
+        }
+        self.token_usage = genai["token_usage"]
+        self.duration = genai["duration"]
+        self.ttft = genai["ttft"]
+        self.tpot = genai["tpot"]
+        self.requests = Counter(
+            "interlingua_requests",
+            "API requests by client format, client model, target, key name and status",
+            ["client_format", "model", "target", "key", "status"],
+            registry=reg,
+        )
+        self.tokens = Counter(
+            "interlingua_tokens",
+            "Tokens the upstreams reported, by type and key",
+            ["type", "key"],
+            registry=reg,
+        )
+        self.attempts = Counter(
+            "interlingua_upstream_attempts",
+            "Upstream calls by target and outcome (ok, retry, failover, error) and error type",
+            ["target", "outcome", "error_type"],
+            registry=reg,
+        )
+        self.limited = Counter(
+            "interlingua_limited_requests",
+            "Requests refused before any upstream call by a limit (rate, budget, concurrency)",
+            ["limit"],
+            registry=reg,
+        )
+        self.inflight = Gauge(
+            "interlingua_requests_in_flight",
+            "API requests in flight",
+            registry=reg,
+            multiprocess_mode="livesum",
+        )
+        self.inflight_peak = Gauge(
+            "interlingua_requests_in_flight_peak",
+            "Most API requests in flight at once since start (with workers: the highest of any worker)",
+            registry=reg,
+            multiprocess_mode="max",
+        )
+        self.overhead = Histogram(
+            "interlingua_overhead_seconds",
+            "Gateway time per request, excluding waiting on upstreams (before the upstream call)",
+            buckets=OVERHEAD_BUCKETS,
+            registry=reg,
+        )
+        self.reloads = Counter("interlingua_config_reloads", "Config reloads applied", registry=reg)
+        self.spans_dropped = Counter(
+            "interlingua_trace_spans_dropped", "Trace spans the collector did not take", registry=reg
+        )
+        # In flight in this process, across config snapshots (a reload must not reset them).
+        self.now = 0
+        self.peak = 0
+        self._configs = 0
+
+    def enter(self) -> None:
+        self.now += 1
+        self.inflight.inc()
+        if self.now > self.peak:
+            self.peak = self.now
+            self.inflight_peak.set(self.now)
+
+    def leave(self) -> None:
+        self.now -= 1
+        self.inflight.dec()
+
+    def config_started(self) -> None:
+        """A config snapshot started serving; every one after the first is a reload."""
+        self._configs += 1
+        if self._configs > 1:
+            self.reloads.inc()
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of this process (or of every worker)."""
+        if self._multiprocess is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self._multiprocess)
+        return generate_latest(registry)

@@ -1,0 +1,77 @@
+"""One request's record: what the access log writes and the request history keeps.
+
+Built from the request context once the request ended. It names the key (never the
+key itself), the route and the outcome, tokens by type and timings in milliseconds; no
+message content, no header, no URL query (a Gemini client's ``?key=`` lives there).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from interlingua.server.pipeline.context import RequestContext
+
+__all__ = ["gateway_ms", "request_record", "upstream_ms"]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def _iso(wall: float) -> str:
+    ms = int(wall * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(wall)) + f".{ms:03d}Z"
+
+
+def gateway_seconds(ctx: RequestContext) -> float | None:
+    """The gateway's own time before the (last) upstream call went out, earlier attempts excluded;
+    None when no upstream was called."""
+    sent = ctx.timings.upstream_sent
+    if sent is None:
+        return None
+    waited = sum(a.ended - a.started for a in ctx.attempts[:-1] if a.ended is not None)
+    return max(sent - ctx.timings.received - waited, 0.0)
+
+
+def gateway_ms(ctx: RequestContext) -> float | None:
+    seconds = gateway_seconds(ctx)
+    return None if seconds is None else _ms(seconds)
+
+
+def upstream_ms(ctx: RequestContext) -> float | None:
+    """Time from the last upstream call going out to its answer's first bytes (a plain answer:
+    to the whole answer read)."""
+    sent, first = ctx.timings.upstream_sent, ctx.timings.first_byte
+    return None if sent is None or first is None else _ms(first - sent)
+
+
+def request_record(ctx: RequestContext) -> dict[str, Any]:
+    """The access-log fields of a finished request (``complete`` hook time)."""
+    timings = ctx.timings
+    target = ctx.target
+    end = timings.last_byte if timings.last_byte is not None else time.perf_counter()
+    first = timings.first_byte
+    error = ctx.error
+    return {
+        "time": _iso(timings.received_at),
+        "request_id": ctx.request_id,
+        "key": ctx.principal.name,
+        "client_format": ctx.client_format.value,
+        "operation": ctx.operation,
+        "model": ctx.client_model,
+        "stream": ctx.stream,
+        "target": target.provider.name if target is not None else None,
+        "upstream_model": target.upstream_model if target is not None else None,
+        "upstream_format": ctx.upstream_format.value if ctx.upstream_format is not None else None,
+        "status": ctx.status,
+        "outcome": ctx.outcome.value if ctx.outcome is not None else None,
+        "error_type": error.kind if error is not None else None,
+        "attempts": len(ctx.attempts),
+        "tokens": ctx.usage.as_dict() if ctx.usage.reported else None,
+        "finish_reason": ctx.finish_reason,
+        "latency_ms": _ms(end - timings.received),
+        "ttfb_ms": _ms(first - timings.received) if first is not None else None,
+        "gateway_ms": gateway_ms(ctx),
+    }

@@ -1,0 +1,94 @@
+"""Request contexts as the pipeline leaves them, for testing observability hooks alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from interlingua.errors import GatewayError, UpstreamError
+from interlingua.server.config import ProviderConfig
+from interlingua.server.pipeline.context import (
+    Attempt,
+    AttemptOutcome,
+    Outcome,
+    Principal,
+    RequestContext,
+)
+from interlingua.translate import Format
+
+__all__ = ["finished", "provider"]
+
+
+@dataclass(frozen=True)
+class _Surface:
+    format: Format
+
+
+@dataclass(frozen=True)
+class _Target:
+    provider: ProviderConfig
+    upstream_model: str
+    policy: Any = None
+
+
+@dataclass(frozen=True)
+class _Route:
+    client_model: str
+    targets: tuple[_Target, ...]
+
+
+def provider(
+    name: str = "anthropic", fmt: Format = Format.ANTHROPIC_MESSAGES, **extra: Any
+) -> ProviderConfig:
+    return ProviderConfig(name=name, format=fmt, base_url="https://api.example.test:8443/v1", **extra)
+
+
+def finished(
+    *,
+    client: Format = Format.OPENAI_CHAT,
+    upstream: ProviderConfig | None = None,
+    model: str = "claude-x",
+    stream: bool = False,
+    usage: dict[str, int] | None = None,
+    error: GatewayError | None = None,
+    status: int = 200,
+    attempts: int = 1,
+    key: str = "team-a",
+    routed: bool = True,
+) -> RequestContext:
+    """A request that went through every stage: received at t=100 s, first attempt at 100.01 s
+    (failed ones take 100 ms, the next starts 1 ms later), the last one sent 1 ms after it
+    started, first bytes 200 ms later, last byte at 101 s."""
+    ctx = RequestContext("req_test", _Surface(client), "generate", state=None)  # type: ignore[arg-type]
+    ctx.principal = Principal("virtual_key", key, key_id="k1")
+    ctx.client_model, ctx.stream = model, stream
+    t = ctx.timings
+    t.received, t.received_at = 100.0, 1_700_000_000.0
+    upstream = upstream or provider()
+    if routed:
+        target = _Target(upstream, f"{model}-upstream")
+        ctx.route = _Route(model, (target,))  # type: ignore[assignment]
+        start = 100.01
+        for n in range(1, attempts + 1):
+            last = n == attempts
+            attempt = Attempt(target, n, started=start)  # type: ignore[arg-type]
+            attempt.status = 200 if last and error is None else 500
+            attempt.outcome = AttemptOutcome.OK if last and error is None else AttemptOutcome.FAILOVER
+            if not last:
+                attempt.error = UpstreamError("upstream failed", status=500)
+            elif error is not None:
+                attempt.status, attempt.error, attempt.outcome = error.status, error, AttemptOutcome.ERROR
+            attempt.ended = attempt.started + (0.5 if last else 0.1)
+            start = attempt.ended + 0.001
+            ctx.attempts.append(attempt)
+        t.upstream_sent = ctx.attempts[-1].started + 0.001
+        if error is None:
+            ctx.upstream_format = upstream.format
+            t.first_byte = t.upstream_sent + 0.2
+    if usage:
+        ctx.usage.update(usage)
+        ctx.finish_reason = "end_turn"
+    t.last_byte = 101.0
+    ctx.outcome = Outcome.OK if error is None else Outcome.UPSTREAM_ERROR
+    ctx.status, ctx.error = status, error
+    return ctx
