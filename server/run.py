@@ -5,7 +5,8 @@ idle keep-alive connections close, and requests and streams in flight may
 finish for ``server.shutdown_grace_ms``; whatever is still running then is
 cancelled (closing its upstream connections), and the upstream clients close.
 
-Workers: the parent binds the socket, starts N ``spawn`` processes that each run
+Workers: the parent binds the socket (and, with metrics on, makes the directory where the
+workers' metrics meet: :mod:`interlingua.server.observability.prom`), starts N ``spawn`` processes that each run
 their own event loop (uvloop where available) and app over it, and forwards
 SIGTERM/SIGINT to them through a shared event, as Hypercorn's own runner does. The
 parent also serves the workers' shared limit counters
@@ -35,6 +36,7 @@ from interlingua.server import hypercorn_errors
 from interlingua.server.config import Config
 from interlingua.server.limits.shared import ENV_VAR as COUNTERS_ENV
 from interlingua.server.limits.shared import CounterServer
+from interlingua.server.observability.prom import cleanup_multiprocess, prepare_multiprocess, worker_died
 
 __all__ = ["bound_socket", "configure_logging", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
 
@@ -107,6 +109,8 @@ def _worker(
 
 def run_workers(config: Config, hc: HypercornConfig, config_path: str | None = None) -> int:
     """Run ``config.server.workers`` processes on one socket until SIGINT/SIGTERM; the worst exit code."""
+    # Metrics: the workers write to one directory per run, made before they start.
+    metrics_dir = prepare_multiprocess() if config.observability.metrics is not None else None
     sockets = hc.create_sockets()
     # Limit counters shared by the workers (exact limits without Redis): served by this
     # process, whose socket path the workers find in their environment.
@@ -117,6 +121,8 @@ def run_workers(config: Config, hc: HypercornConfig, config_path: str | None = N
         return _supervise(config, hc, sockets, config_path)
     finally:
         counters.stop()
+        if metrics_dir is not None:
+            cleanup_multiprocess(metrics_dir)
 
 
 def _supervise(config: Config, hc: HypercornConfig, sockets: Sockets, config_path: str | None) -> int:
@@ -160,6 +166,8 @@ def _supervise(config: Config, hc: HypercornConfig, sockets: Sockets, config_pat
     for process in processes:
         process.join()
         code = code or (process.exitcode or 0)
+        if process.pid is not None:
+            worker_died(process.pid)
     for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
         sock.close()
     return code

@@ -46,6 +46,10 @@ ANSWERS = {
     (b"/v1/messages", False): _json(orjson.dumps(anthropic_json(_plan(), "mock-anthropic", "bench"))),
     (b"/v1/messages", True): _sse(anthropic_sse(_plan(), "mock-anthropic", "bench")),
 }
+# An OTLP/HTTP collector's answer (empty ExportTraceServiceResponse), for benches with tracing on.
+ANSWERS[(b"/v1/traces", False)] = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n"
+)
 NOT_FOUND = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"
 
 

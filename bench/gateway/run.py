@@ -10,6 +10,7 @@ everything listens on 127.0.0.1, and the gateway is stopped by its PID.
     python bench/gateway/run.py                       # ~2 minutes
     python bench/gateway/run.py --duration 1 --conc 1,16 --scenarios s1,s2
     python bench/gateway/run.py --baseline main~3     # before and after, in one run
+    python bench/gateway/run.py --variants metrics+log,tracing   # observability off vs on
 
 ``--baseline REV``: the gateway as of git revision REV is installed into a temporary
 folder and measured side by side with the working tree's, cell by cell (same machine,
@@ -58,6 +59,13 @@ SCENARIOS: dict[str, tuple[str, str]] = {  # name -> (client format, model)
 UPSTREAM_OF = {"mock-openai": "openai", "mock-anthropic": "anthropic"}
 # Issue 3's targets; LiteLLM's ~45 req/s on this machine (shared harness) x 20.
 TARGETS = {"rps_c16": 900.0, "added_p50_c1_ms": 1.5, "cpu_ms_nonstream": 1.0, "rss_mb": 120.0}
+# --variants: the current gateway again with observability parts on, measured cell by cell
+# next to the plain one (issue 10's CPU budgets). {port}: the fast upstream, which also
+# answers OTLP/HTTP exports; {dir}: a temporary directory for the access log.
+VARIANTS = {
+    "metrics+log": "observability: {{server_timing: true, metrics: {{}}, access_log: {{path: {dir}/access.log}}}}",
+    "tracing": 'observability: {{tracing: {{endpoint: "http://127.0.0.1:{port}/v1/traces", sample_ratio: 1.0}}}}',
+}
 
 
 def _body(fmt: str, model: str, stream: bool) -> bytes:
@@ -111,8 +119,16 @@ def _check(fmt: str, stream: bool, body: bytes) -> str | None:
     return None if TEXT in text else f"answer wrong: {text[:300]}"
 
 
-def _config(upstream_port: int) -> str:
-    return f"""
+def _config(upstream_port: int, variant: str | None = None) -> str:
+    # The plain gateway leaves even the server-timing header off: it is part of what is measured.
+    extra = (
+        VARIANTS[variant].format(port=upstream_port, dir=tempfile.mkdtemp(prefix="interlingua-bench-"))
+        if variant
+        else "observability: {server_timing: false}"
+    )
+    return (
+        extra
+        + f"""
 server: {{host: 127.0.0.1, log_level: warning, max_inflight: 4096}}
 providers:
   - {{name: openai, format: openai_chat, base_url: "http://127.0.0.1:{upstream_port}/v1", api_key: sk-up}}
@@ -121,6 +137,7 @@ models:
   - {{name: mock-openai, provider: openai}}
   - {{name: mock-anthropic, provider: anthropic}}
 """
+    )
 
 
 def _free_port() -> int:
@@ -145,7 +162,17 @@ def install_baseline(rev: str) -> dict[str, str]:
     subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(src), rev], check=True)
     try:
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp / "site"), str(src)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(tmp / "site"),
+                str(src),
+            ],
             check=True,
         )
     finally:
@@ -240,6 +267,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     if args.keys:  # the same build with an issued key and limits, cell by cell beside it
         proc, port, cfg = start_gateway(_config(up_port), args.workers, pin)
         gateways["keys"] = (proc, port, issue_key(cfg, None))
+    for variant in args.variants:
+        gateways[variant] = (*start_gateway(_config(up_port, variant), args.workers, pin, None)[:2], "sk-bench")
     rows: list[dict[str, Any]] = []
     floors: dict[tuple[str, bool, int], float] = {}
     try:
@@ -275,7 +304,13 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         for proc, _, _ in gateways.values():
             stop_gateway(proc)
         server.close()
-    return {"rows": rows, "rss_after_load_mb": rss["current"], "rss_mb": rss, "workers": args.workers, "pinned": bool(pin)}
+    return {
+        "rows": rows,
+        "rss_after_load_mb": rss["current"],
+        "rss_mb": rss,
+        "workers": args.workers,
+        "pinned": bool(pin),
+    }
 
 
 async def _checked_warmup(
@@ -309,6 +344,25 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def build_cost(result: dict[str, Any]) -> str:
+    """CPU ms per request of every other build against ``current``, per scenario and concurrency."""
+    cells = {
+        (r["scenario"], r["conc"], r["build"]): r["cpu_ms_per_req"] for r in result["rows"] if "build" in r
+    }
+    others = sorted({b for _, _, b in cells} - {"current"})
+    if not others:
+        return ""
+    lines = ["| scenario | conc | current | " + " | ".join(others) + " |", "|---" * (3 + len(others)) + "|"]
+    for scenario, conc in sorted({(s, c) for s, c, _ in cells}):
+        base = cells[(scenario, conc, "current")]
+        out = [
+            f"{cells[(scenario, conc, b)]:.3f} ({(cells[(scenario, conc, b)] / base - 1) * 100:+.0f} %)"
+            for b in others
+        ]
+        lines.append(f"| {scenario} | {conc} | {base:.3f} | " + " | ".join(out) + " |")
+    return "\n\nCPU ms per request against current:\n" + "\n".join(lines)
+
+
 def verdict(result: dict[str, Any]) -> list[str]:
     rows = [r for r in result["rows"] if r.get("build") == "current"]
     out = []
@@ -340,9 +394,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keys", action="store_true", help="also measure an issued key with request and token limits")
     parser.add_argument("--out", help="write the results JSON here")
     parser.add_argument("--baseline", help="also measure the gateway as of this git revision, side by side")
+    parser.add_argument(
+        "--variants",
+        default="",
+        help=f"also the current gateway with observability on: {', '.join(VARIANTS)}",
+    )
     args = parser.parse_args(argv)
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     args.conc = [int(c) for c in args.conc.split(",")]
+    args.variants = [v for v in args.variants.split(",") if v]
+    if any(v not in VARIANTS for v in args.variants):
+        parser.error(f"unknown variants: {args.variants} (known: {', '.join(VARIANTS)})")
     unknown = [s for s in args.scenarios if s.removesuffix("-stream") not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenarios: {unknown}")
@@ -355,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     with runner:
         result = runner.run(measure(args))
     result["meta"] = {"argv": sys.argv, "date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count()}
-    print(table(result))
+    print(table(result) + build_cost(result))
     for line in verdict(result):
         print(line)
     if args.out:

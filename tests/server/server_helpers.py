@@ -93,14 +93,17 @@ async def serving(
     grace_ms: int = 5000,
     server: Mapping[str, Any] | None = None,
     verify: ssl.SSLContext | None = None,
+    **sections: Any,
 ) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
     """``interlingua serve`` on the demo config as a real process, until ready; yields (URL, process).
 
     ``server``: keys merged into the config's server section; ``verify``: with ``server.tls``,
-    the context that trusts the gateway's certificate (the URL is then https)."""
+    the context that trusts the gateway's certificate (the URL is then https); ``sections``:
+    other top-level sections added to the config."""
     port = free_port()
     config = demo_config(upstream, port=port)
     config["server"].update({"shutdown_grace_ms": grace_ms, **(server or {})})
+    config.update(sections)
     path = tmp_path / "gateway.yaml"
     path.write_text(yaml.safe_dump(config))
     proc = await asyncio.create_subprocess_exec(
