@@ -19,7 +19,7 @@ from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
 
 from interlingua.errors import GatewayError, InternalError
-from interlingua.server.api import anthropic, bedrock, gemini, health, models, openai, responses
+from interlingua.server.api import anthropic, bedrock, gemini, health, metrics, models, openai, responses
 from interlingua.server.config import Config
 from interlingua.server.errors import client_format, error_response, from_http_status
 from interlingua.server.features.auth import AuthMiddleware
@@ -62,11 +62,12 @@ def create_app(
         app.before_serving(reloader.start)
         app.after_serving(reloader.stop)
     app.after_serving(holder.stop)
-    for module in (openai, anthropic, responses, gemini, bedrock, models, health):
+    for module in (openai, anthropic, responses, gemini, bedrock, models, health, metrics):
         app.register_blueprint(module.blueprint(holder))
     open_prefixes = _admin_api(app, config, holder.services)
     _register_error_handlers(app)
-    edge = AuthMiddleware(AccountingGuard(app.asgi_app), holder, open_prefixes)
+    # /metrics has its own credential (observability.metrics.token): scrapers hold no client key.
+    edge = AuthMiddleware(AccountingGuard(app.asgi_app), holder, (*open_prefixes, metrics.PATH))
     app.asgi_app = RequestIdMiddleware(edge)  # type: ignore[method-assign]
     return app
 

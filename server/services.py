@@ -17,6 +17,7 @@ from interlingua.server.limits.counters import Counters, LocalCounters
 
 if TYPE_CHECKING:
     from interlingua.server.config import Config
+    from interlingua.server.observability.prom import GatewayMetrics
 
 __all__ = ["InflightCounter", "Services"]
 
@@ -51,6 +52,16 @@ class Services:
         if config is not None:
             self.keys = KeyService(config.store) if config.store.enabled else None
             self.counters = make_counters(config)
+        self._metrics: GatewayMetrics | None = None
+
+    @property
+    def metrics(self) -> GatewayMetrics:
+        """The process's Prometheus instruments, made on first use (metrics or tracing on)."""
+        if self._metrics is None:
+            from interlingua.server.observability.prom import GatewayMetrics
+
+            self._metrics = GatewayMetrics()
+        return self._metrics
 
     async def start(self) -> None:
         """Open connections (store, Redis) inside the serving event loop."""

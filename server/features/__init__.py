@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from interlingua.server.config import Config
-from interlingua.server.features import inflight, limits
+from interlingua.server.features import access_log, inflight, limits, metrics, server_timing, tracing
 from interlingua.server.pipeline.hooks import Feature, Hooks
 from interlingua.server.services import Services
 
@@ -25,7 +25,17 @@ __all__ = ["BUILDERS", "build_hooks"]
 
 Builder = Callable[[Config, Services], Feature | None]
 
-BUILDERS: tuple[Builder, ...] = (inflight.build, limits.build)
+# Tracing first (its SERVER span encloses the other hooks' work), then the in-flight and
+# key limits; metrics and the access log read what the others left on the context when it
+# completes.
+BUILDERS: tuple[Builder, ...] = (
+    tracing.build,
+    inflight.build,
+    limits.build,
+    server_timing.build,
+    metrics.build,
+    access_log.build,
+)
 
 
 def build_hooks(config: Config, services: Services, extra: Sequence[Feature] = ()) -> Hooks:

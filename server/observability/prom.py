@@ -68,7 +68,7 @@ def worker_died(pid: int) -> None:
     """Drop a dead worker's live gauges (its counters stay: totals never go backwards)."""
     path = multiprocess_dir()
     if path is not None:
-        mark_process_dead(pid, path)
+        mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
 
 
 def cleanup_multiprocess(path: str) -> None:
@@ -169,5 +169,5 @@ class GatewayMetrics:
         if self._multiprocess is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=self._multiprocess)
+        MultiProcessCollector(registry, path=self._multiprocess)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
