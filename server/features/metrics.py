@@ -52,7 +52,7 @@ class MetricsFeature(Feature):
     async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
         outcome = attempt.outcome.value if attempt.outcome is not None else "error"
         error = attempt.error.kind if attempt.error is not None else ""
-        self.m.attempts.labels(attempt.target.provider.name, outcome, error).inc()
+        self.m.child(self.m.attempts, attempt.target.provider.name, outcome, error).inc()
 
     async def complete(self, ctx: RequestContext) -> None:
         m = self.m
@@ -60,19 +60,18 @@ class MetricsFeature(Feature):
         key = ctx.principal.name if self.key_label else ""
         target = ctx.target
         model = ctx.route.client_model if ctx.route is not None else _OTHER
-        m.requests.labels(
-            ctx.client_format.value, model, target.provider.name if target else "", key, str(ctx.status)
-        ).inc()
+        target_name = target.provider.name if target is not None else ""
+        m.child(m.requests, ctx.client_format.value, model, target_name, key, str(ctx.status)).inc()
         overhead = gateway_seconds(ctx)
         if overhead is not None:
             m.overhead.observe(overhead)
         if target is None:
             if isinstance(ctx.error, RateLimited | Overloaded):
-                m.limited.labels(ctx.error.code or ctx.error.kind).inc()
+                m.child(m.limited, ctx.error.code or ctx.error.kind).inc()
             return
         if ctx.usage.reported:
             for attr in _TOKEN_TYPES:
-                m.tokens.labels(_TOKEN_LABELS[attr], key).inc(getattr(ctx.usage, attr))
+                m.child(m.tokens, _TOKEN_LABELS[attr], key).inc(getattr(ctx.usage, attr))
         if ctx.operation == "generate":
             self._genai(ctx)
 
@@ -89,16 +88,16 @@ class MetricsFeature(Feature):
         t, m, usage = ctx.timings, self.m, ctx.usage
         end = t.last_byte if t.last_byte is not None else t.received
         error = ctx.error.kind if ctx.error is not None else ""
-        m.duration.labels(*labels, error).observe(end - t.received)
+        m.child(m.duration, *labels, error).observe(end - t.received)
         if usage.reported:
             cached = usage.cache_read_tokens + usage.cache_creation_tokens
-            m.token_usage.labels(*labels, "input").observe(usage.input_tokens + cached)
-            m.token_usage.labels(*labels, "output").observe(usage.output_tokens)
+            m.child(m.token_usage, *labels, "input").observe(usage.input_tokens + cached)
+            m.child(m.token_usage, *labels, "output").observe(usage.output_tokens)
         if not (ctx.stream and ctx.outcome is Outcome.OK and t.first_byte is not None):
             return
-        m.ttft.labels(*labels).observe(t.first_byte - t.received)
+        m.child(m.ttft, *labels).observe(t.first_byte - t.received)
         if usage.output_tokens > 1:
-            m.tpot.labels(*labels).observe((end - t.first_byte) / (usage.output_tokens - 1))
+            m.child(m.tpot, *labels).observe((end - t.first_byte) / (usage.output_tokens - 1))
 
 
 def build(config: Config, services: Services) -> Feature | None:

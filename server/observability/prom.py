@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -34,6 +35,8 @@ __all__ = [
     "prepare_multiprocess",
     "worker_died",
 ]
+
+_M = TypeVar("_M", Counter, Gauge, Histogram)
 
 ENV_DIR = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -78,48 +81,53 @@ def cleanup_multiprocess(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+# The gateway's own counters: attribute -> (name, help, labels).
+_COUNTERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "requests": (
+        "interlingua_requests",
+        "API requests by client format, client model, target, key name and status",
+        ("client_format", "model", "target", "key", "status"),
+    ),
+    "tokens": ("interlingua_tokens", "Tokens the upstreams reported, by type and key", ("type", "key")),
+    "attempts": (
+        "interlingua_upstream_attempts",
+        "Upstream calls by target and outcome (ok, retry, failover, error) and error type",
+        ("target", "outcome", "error_type"),
+    ),
+    "limited": (
+        "interlingua_limited_requests",
+        "Requests refused before any upstream call by a limit (rate, budget, concurrency)",
+        ("limit",),
+    ),
+    "reloads": ("interlingua_config_reloads", "Config reloads applied", ()),
+    "spans_dropped": ("interlingua_trace_spans_dropped", "Trace spans the collector did not take", ()),
+}
+
+
 class GatewayMetrics:
     """Every instrument of the gateway, on a registry of its own (or the worker files)."""
+
+    token_usage: Histogram
+    duration: Histogram
+    ttft: Histogram
+    tpot: Histogram
+    requests: Counter
+    tokens: Counter
+    attempts: Counter
+    limited: Counter
+    reloads: Counter
+    spans_dropped: Counter
 
     def __init__(self) -> None:
         self._multiprocess = multiprocess_dir()
         # In multiprocess mode values go to files, whatever the registry; scrapes read the files.
         self.registry = CollectorRegistry(auto_describe=True)
         reg = None if self._multiprocess else self.registry
-        genai = {
-            key: Histogram(
-                i.name, i.description, [label(n) for n in i.labels], buckets=i.buckets, registry=reg
-            )
-            for key, i in INSTRUMENTS.items()
-        }
-        self.token_usage = genai["token_usage"]
-        self.duration = genai["duration"]
-        self.ttft = genai["ttft"]
-        self.tpot = genai["tpot"]
-        self.requests = Counter(
-            "interlingua_requests",
-            "API requests by client format, client model, target, key name and status",
-            ["client_format", "model", "target", "key", "status"],
-            registry=reg,
-        )
-        self.tokens = Counter(
-            "interlingua_tokens",
-            "Tokens the upstreams reported, by type and key",
-            ["type", "key"],
-            registry=reg,
-        )
-        self.attempts = Counter(
-            "interlingua_upstream_attempts",
-            "Upstream calls by target and outcome (ok, retry, failover, error) and error type",
-            ["target", "outcome", "error_type"],
-            registry=reg,
-        )
-        self.limited = Counter(
-            "interlingua_limited_requests",
-            "Requests refused before any upstream call by a limit (rate, budget, concurrency)",
-            ["limit"],
-            registry=reg,
-        )
+        for key, i in INSTRUMENTS.items():
+            labels = [label(n) for n in i.labels]
+            setattr(self, key, Histogram(i.name, i.description, labels, buckets=i.buckets, registry=reg))
+        for key, (name, doc, names) in _COUNTERS.items():
+            setattr(self, key, Counter(name, doc, names, registry=reg))
         self.inflight = Gauge(
             "interlingua_requests_in_flight",
             "API requests in flight",
@@ -138,14 +146,20 @@ class GatewayMetrics:
             buckets=OVERHEAD_BUCKETS,
             registry=reg,
         )
-        self.reloads = Counter("interlingua_config_reloads", "Config reloads applied", registry=reg)
-        self.spans_dropped = Counter(
-            "interlingua_trace_spans_dropped", "Trace spans the collector did not take", registry=reg
-        )
+        self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
         # In flight in this process, across config snapshots (a reload must not reset them).
         self.now = 0
         self.peak = 0
         self._configs = 0
+
+    def child(self, metric: _M, *values: str) -> _M:
+        """``metric.labels(*values)``, remembered: prometheus-client checks and locks on every
+        call (~1.5 us); a request touches a dozen series."""
+        key = (metric, values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found  # type: ignore[no-any-return]
 
     def enter(self) -> None:
         self.now += 1
