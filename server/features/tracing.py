@@ -6,8 +6,14 @@ named ``{gen_ai.operation.name} {gen_ai.request.model}`` (``chat claude-sonnet-4
 the GenAI attributes (:mod:`interlingua.server.observability.semconv`): provider,
 request and response model, stream flag, server address and port, finish reason, usage
 (input including cache reads and writes, output, cache read, cache creation, reasoning),
+``gen_ai.request.max_tokens``/``temperature``/``top_p`` as the client sent them,
 ``gen_ai.response.time_to_first_chunk`` and ``error.type``. Langfuse reads time to first
 token only from ``langfuse.observation.completion_start_time`` (ISO 8601), set as well.
+
+``capture_content: true`` adds ``gen_ai.input.messages``: the client's system prompt and
+conversation in its own wire shape, as JSON text (not semconv's normalised message schema),
+unless the key's ``content_logging`` attribute is false. The answer's content is not
+captured.
 
 Spans are batched and exported by the SDK's thread (:mod:`interlingua.server.observability.otlp`);
 the hooks only create and end spans. The span times come from the request's timings, so
@@ -21,13 +27,14 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+import orjson
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from quart import has_request_context, request
 
 from interlingua.server.observability.otlp import tracer_provider
-from interlingua.server.observability.semconv import ATTR, operation_name, provider_name
+from interlingua.server.observability.semconv import ATTR, operation_name, provider_name, request_params
 from interlingua.server.pipeline.context import AttemptOutcome
 from interlingua.server.pipeline.hooks import Feature
 
@@ -39,6 +46,7 @@ if TYPE_CHECKING:
     from interlingua.server.config.observability import TracingConfig
     from interlingua.server.pipeline.context import Attempt, RequestContext
     from interlingua.server.services import Services
+    from interlingua.server.surfaces import ClientSurface
 
 __all__ = ["Tracing", "build"]
 
@@ -77,9 +85,10 @@ class _Spans:
 class Tracing(Feature):
     name: ClassVar[str] = _KEY
 
-    def __init__(self, provider: TracerProvider) -> None:
+    def __init__(self, provider: TracerProvider, *, capture_content: bool = False) -> None:
         self._provider = provider
         self._tracer = provider.get_tracer("interlingua")
+        self._content = capture_content
 
     async def stop(self) -> None:
         # Flushing waits on the exporter: off the event loop.
@@ -118,8 +127,18 @@ class Tracing(Feature):
                 ATTR["server_port"]: url.port or (443 if url.scheme == "https" else 80),
                 "interlingua.attempt": attempt.number,
                 "interlingua.target": provider.name,
+                **self._request_attributes(ctx),
             },
         )
+
+    def _request_attributes(self, ctx: RequestContext) -> dict[str, Any]:
+        body = ctx.body
+        if body is None:
+            return {}
+        out: dict[str, Any] = request_params(ctx.client_format, body)
+        if self._content and ctx.principal.attributes.get("content_logging", True) is not False:
+            out[ATTR["input_messages"]] = _input_messages(ctx.surface, body)
+        return out
 
     async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
         spans: _Spans | None = ctx.extras.get(_KEY)
@@ -141,52 +160,64 @@ class Tracing(Feature):
         spans.server.end(end)
 
 
+def _input_messages(surface: ClientSurface, body: dict[str, Any]) -> str:
+    """The client's system prompt and conversation, in its own wire shape, as JSON text."""
+    fields = [surface.conversation[0]]
+    if surface.estimate_fields is not None:
+        fields.insert(0, surface.estimate_fields[0])
+    return orjson.dumps({name: body[name] for name in fields if name in body}).decode()
+
+
+_ERROR = Status(StatusCode.ERROR)
+
+
 def _failed(span: Span, error_type: str, status: int | None) -> None:
-    span.set_attribute(ATTR["error_type"], error_type)
+    attributes: dict[str, Any] = {ATTR["error_type"]: error_type}
     if status is not None:
-        span.set_attribute("http.response.status_code", status)
-    span.set_status(Status(StatusCode.ERROR))
+        attributes["http.response.status_code"] = status
+    span.set_attributes(attributes)
+    span.set_status(_ERROR)
 
 
 def _finish_client(span: Span, ctx: RequestContext) -> None:
+    # One set_attributes call: the SDK validates and locks per call.
+    out: dict[str, Any] = {}
     target = ctx.target
     if target is not None:
-        span.set_attribute(ATTR["response_model"], target.upstream_model)
+        out[ATTR["response_model"]] = target.upstream_model
     if ctx.finish_reason is not None:
-        span.set_attribute(ATTR["finish_reasons"], [ctx.finish_reason])
+        out[ATTR["finish_reasons"]] = (ctx.finish_reason,)
     usage = ctx.usage
     if usage.reported:
-        cached = usage.cache_read_tokens + usage.cache_creation_tokens
-        span.set_attributes(
-            {
-                ATTR["input_tokens"]: usage.input_tokens + cached,
-                ATTR["output_tokens"]: usage.output_tokens,
-                ATTR["cache_read_tokens"]: usage.cache_read_tokens,
-                ATTR["cache_creation_tokens"]: usage.cache_creation_tokens,
-                ATTR["reasoning_tokens"]: usage.reasoning_tokens,
-            }
-        )
+        out[ATTR["input_tokens"]] = usage.input_tokens + usage.cache_read_tokens + usage.cache_creation_tokens
+        out[ATTR["output_tokens"]] = usage.output_tokens
+        out[ATTR["cache_read_tokens"]] = usage.cache_read_tokens
+        out[ATTR["cache_creation_tokens"]] = usage.cache_creation_tokens
+        out[ATTR["reasoning_tokens"]] = usage.reasoning_tokens
     t = ctx.timings
     if t.first_byte is not None and t.upstream_sent is not None:
-        span.set_attribute(ATTR["ttfc"], t.first_byte - t.upstream_sent)
-        wall = t.received_at + (t.first_byte - t.received)
-        span.set_attribute("langfuse.observation.completion_start_time", _iso(wall))
+        out[ATTR["ttfc"]] = t.first_byte - t.upstream_sent
+        out["langfuse.observation.completion_start_time"] = _iso(t.received_at + (t.first_byte - t.received))
+    span.set_attributes(out)
     if ctx.error is not None:
         _failed(span, ctx.error.kind, ctx.status)
 
 
 def _finish_server(span: Span, ctx: RequestContext) -> None:
-    span.set_attribute(ATTR["request_model"], ctx.client_model)
-    span.set_attribute("interlingua.key", ctx.principal.name)
-    span.set_attribute("interlingua.attempts", len(ctx.attempts))
+    out: dict[str, Any] = {
+        ATTR["request_model"]: ctx.client_model,
+        "interlingua.key": ctx.principal.name,
+        "interlingua.attempts": len(ctx.attempts),
+    }
     if ctx.status is not None:
-        span.set_attribute("http.response.status_code", ctx.status)
+        out["http.response.status_code"] = ctx.status
     if ctx.outcome is not None:
-        span.set_attribute("interlingua.outcome", ctx.outcome.value)
+        out["interlingua.outcome"] = ctx.outcome.value
     if ctx.error is not None:
-        span.set_attribute(ATTR["error_type"], ctx.error.kind)
-        if ctx.error.fault != "client":
-            span.set_status(Status(StatusCode.ERROR))
+        out[ATTR["error_type"]] = ctx.error.kind
+    span.set_attributes(out)
+    if ctx.error is not None and ctx.error.fault != "client":
+        span.set_status(_ERROR)
 
 
 def _provider(section: TracingConfig, services: Services) -> TracerProvider:
@@ -195,4 +226,6 @@ def _provider(section: TracingConfig, services: Services) -> TracerProvider:
 
 def build(config: Config, services: Services) -> Feature | None:
     section = config.observability.tracing
-    return Tracing(_provider(section, services)) if section is not None else None
+    if section is None:
+        return None
+    return Tracing(_provider(section, services), capture_content=section.capture_content)

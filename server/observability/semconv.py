@@ -12,6 +12,7 @@ as the OTel Prometheus exporter writes them; labels are the attribute names the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from interlingua.translate import Format
 
@@ -26,6 +27,7 @@ __all__ = [
     "label",
     "operation_name",
     "provider_name",
+    "request_params",
 ]
 
 TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
@@ -130,6 +132,57 @@ def provider_name(fmt: Format, dialect: str = "openai") -> str:
     if fmt is Format.OPENAI_CHAT and dialect in _DIALECT_PROVIDERS:
         return _DIALECT_PROVIDERS[dialect]
     return _PROVIDERS[fmt]
+
+
+# Where each client format keeps the request parameters semconv names (first path found wins).
+_PARAMS: dict[Format, dict[str, tuple[tuple[str, ...], ...]]] = {
+    Format.OPENAI_CHAT: {
+        "max_tokens": (("max_completion_tokens",), ("max_tokens",)),
+        "temperature": (("temperature",),),
+        "top_p": (("top_p",),),
+    },
+    Format.OPENAI_RESPONSES: {
+        "max_tokens": (("max_output_tokens",),),
+        "temperature": (("temperature",),),
+        "top_p": (("top_p",),),
+    },
+    Format.ANTHROPIC_MESSAGES: {
+        "max_tokens": (("max_tokens",),),
+        "temperature": (("temperature",),),
+        "top_p": (("top_p",),),
+    },
+    Format.GEMINI: {
+        "max_tokens": (("generationConfig", "maxOutputTokens"), ("generation_config", "max_output_tokens")),
+        "temperature": (("generationConfig", "temperature"), ("generation_config", "temperature")),
+        "top_p": (("generationConfig", "topP"), ("generation_config", "top_p")),
+    },
+    Format.BEDROCK_CONVERSE: {
+        "max_tokens": (("inferenceConfig", "maxTokens"),),
+        "temperature": (("inferenceConfig", "temperature"),),
+        "top_p": (("inferenceConfig", "topP"),),
+    },
+}
+
+
+def _lookup(body: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = body
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def request_params(fmt: Format, body: dict[str, Any]) -> dict[str, int | float]:
+    """``gen_ai.request.max_tokens`` / ``temperature`` / ``top_p`` as the client sent them."""
+    out: dict[str, int | float] = {}
+    for name, paths in _PARAMS[fmt].items():
+        for path in paths:
+            value = _lookup(body, path)
+            if type(value) in (int, float):
+                out[ATTR[name]] = value
+                break
+    return out
 
 
 def operation_name(upstream: Format) -> str:

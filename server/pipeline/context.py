@@ -148,6 +148,9 @@ class RequestContext:
     principal: Principal = ANONYMOUS
     client_model: str = ""
     stream: bool = False
+    # The client's parsed JSON body (ingress), for features that describe the request
+    # (trace attributes such as max_tokens; message content where capture is opted in).
+    body: dict[str, Any] | None = None
     route: Route | None = None
     attempts: list[Attempt] = field(default_factory=list)
     upstream_format: Format | None = None

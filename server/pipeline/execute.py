@@ -53,7 +53,7 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
         await state.hooks.request_start(ctx)
         try:
             call = await read_call(surface, **read)
-            ctx.client_model, ctx.stream = call.model, call.stream
+            ctx.client_model, ctx.stream, ctx.body = call.model, call.stream, call.body
             ctx.extras["call"] = call  # admit hooks estimate the request's size from it
             ctx.principal = principal_of(request.scope)
             await state.hooks.admit(ctx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from interlingua.errors import GatewayError, UpstreamError
@@ -14,27 +13,11 @@ from interlingua.server.pipeline.context import (
     Principal,
     RequestContext,
 )
-from interlingua.translate import Format
+from interlingua.server.routing import Route, Target
+from interlingua.server.surfaces import SURFACES
+from interlingua.translate import Format, Policy
 
 __all__ = ["finished", "provider"]
-
-
-@dataclass(frozen=True)
-class _Surface:
-    format: Format
-
-
-@dataclass(frozen=True)
-class _Target:
-    provider: ProviderConfig
-    upstream_model: str
-    policy: Any = None
-
-
-@dataclass(frozen=True)
-class _Route:
-    client_model: str
-    targets: tuple[_Target, ...]
 
 
 def provider(
@@ -59,19 +42,19 @@ def finished(
     """A request that went through every stage: received at t=100 s, first attempt at 100.01 s
     (failed ones take 100 ms, the next starts 1 ms later), the last one sent 1 ms after it
     started, first bytes 200 ms later, last byte at 101 s."""
-    ctx = RequestContext("req_test", _Surface(client), "generate", state=None)  # type: ignore[arg-type]
+    ctx = RequestContext("req_test", SURFACES[client], "generate", state=None)  # type: ignore[arg-type]
     ctx.principal = Principal("virtual_key", key, key_id="k1")
     ctx.client_model, ctx.stream = model, stream
     t = ctx.timings
     t.received, t.received_at = 100.0, 1_700_000_000.0
     upstream = upstream or provider()
     if routed:
-        target = _Target(upstream, f"{model}-upstream")
-        ctx.route = _Route(model, (target,))  # type: ignore[assignment]
+        target = Target(upstream, f"{model}-upstream", Policy())
+        ctx.route = Route(model, (target,))
         start = 100.01
         for n in range(1, attempts + 1):
             last = n == attempts
-            attempt = Attempt(target, n, started=start)  # type: ignore[arg-type]
+            attempt = Attempt(target, n, started=start)
             attempt.status = 200 if last and error is None else 500
             attempt.outcome = AttemptOutcome.OK if last and error is None else AttemptOutcome.FAILOVER
             if not last:

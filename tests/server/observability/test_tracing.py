@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from pydantic import SecretStr
 from quart import Quart
 
@@ -10,7 +11,7 @@ from interlingua.server.config.observability import TracingConfig
 from interlingua.server.features.tracing import Tracing
 from interlingua.server.observability.otlp import tracer_provider
 from interlingua.server.observability.prom import GatewayMetrics
-from interlingua.server.pipeline.context import RequestContext
+from interlingua.server.pipeline.context import Principal, RequestContext
 
 from .contexts import finished
 from .otlp_receiver import otlp_receiver
@@ -124,3 +125,36 @@ async def test_tracing_unreachable_collector_drops_and_counts() -> None:
     await run(feature, finished(usage=USAGE))  # the request is not slowed or failed
     await feature.stop()
     assert "interlingua_trace_spans_dropped_total 2.0" in metrics.render().decode()
+
+
+async def test_tracing_request_parameters_and_opt_in_content() -> None:
+    body = {
+        "model": "claude-x",
+        "max_tokens": 64,
+        "temperature": 0.5,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    quiet = finished(usage=USAGE)
+    quiet.body = body
+    captured = finished(usage=USAGE)
+    captured.body = body
+    refused = finished(usage=USAGE, key="private")
+    refused.body = body
+    refused.principal = Principal("virtual_key", "private", "k2", {"content_logging": False})
+    async with otlp_receiver() as (endpoint, received):
+        plain = tracing(endpoint, GatewayMetrics())
+        await run(plain, quiet)
+        await plain.stop()
+        capturing = Tracing(
+            tracer_provider(TracingConfig(endpoint=endpoint), GatewayMetrics().spans_dropped),
+            capture_content=True,
+        )
+        await run(capturing, captured)
+        await run(capturing, refused)
+        await capturing.stop()
+    first, second, third = (s["attributes"] for s in received.spans if s["kind"] == _CLIENT)
+    assert first["gen_ai.request.max_tokens"] == 64
+    assert first["gen_ai.request.temperature"] == 0.5
+    assert "gen_ai.input.messages" not in first  # off by default
+    assert orjson.loads(second["gen_ai.input.messages"]) == {"messages": body["messages"]}
+    assert "gen_ai.input.messages" not in third  # the key's content_logging is off
