@@ -19,8 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY
-from test_gateway_cli import serving
+from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, serving
 
 from interlingua.server.config import load_config
 from interlingua.server.fake_upstream import FakeUpstream, demo_config

@@ -17,7 +17,16 @@ from interlingua.server.routing import Route, Target
 from interlingua.server.surfaces import SURFACES
 from interlingua.translate import Format, Policy
 
-__all__ = ["finished", "provider"]
+__all__ = ["USAGE", "finished", "provider"]
+
+# Every kind of token an upstream reports, distinct numbers.
+USAGE = {
+    "input_tokens": 11,
+    "output_tokens": 7,
+    "cache_read_tokens": 100,
+    "cache_creation_tokens": 20,
+    "reasoning_tokens": 3,
+}
 
 
 def provider(

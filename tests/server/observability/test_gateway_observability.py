@@ -11,11 +11,16 @@ import anthropic
 import httpx
 import openai
 import orjson
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from server_helpers import OPENAI_BODY, make_config, serving
 
-from interlingua.server.demo import FakeUpstream
-from interlingua.server.testing import running_gateway
+from interlingua.server.app import create_app
+from interlingua.server.config import load_config
+from interlingua.server.demo import FakeUpstream, demo_config
+from interlingua.server.features import build_hooks
+from interlingua.server.services import Services
+from interlingua.server.testing import running_app, running_gateway
 
 from .otlp_receiver import otlp_receiver
 
@@ -142,3 +147,31 @@ async def test_gateway_workers_share_metrics(upstream: FakeUpstream, tmp_path: P
         assert {metric(s, "interlingua_requests_total", status="200") for s in scrapes} == {20.0}
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 15) == 0
+
+
+async def test_gateway_reload_keeps_counting_and_counts_reloads(
+    upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    raw = demo_config(upstream)
+    raw["observability"] = {"metrics": {}}
+    path = tmp_path / "gateway.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    app = create_app(load_config(path), config_path=path)
+    async with running_app(app, load_config(path)) as url, httpx.AsyncClient(base_url=url) as client:
+        assert (await client.post("/v1/chat/completions", json=OPENAI_BODY)).status_code == 200
+        raw["models"] = [{"name": "renamed", "provider": "demo-openai", "upstream_model": "gpt-4o-mini"}]
+        path.write_text(yaml.safe_dump(raw))
+        assert await app.extensions["interlingua.reloader"].reload("test")
+        assert (
+            await client.post("/v1/chat/completions", json={**OPENAI_BODY, "model": "renamed"})
+        ).status_code == 200
+        text = (await client.get("/metrics")).text
+    assert metric(text, "interlingua_requests_total", status="200") == 2
+    assert metric(text, "interlingua_config_reloads_total") == 1
+
+
+def test_gateway_parts_off_are_not_hooked(upstream: FakeUpstream) -> None:
+    hooks = build_hooks(make_config(upstream), Services())
+    assert [f.name for f in hooks.features] == ["inflight", "server_timing"]
+    quiet = make_config(upstream, observability={"server_timing": False})
+    assert [f.name for f in build_hooks(quiet, Services()).features] == ["inflight"]

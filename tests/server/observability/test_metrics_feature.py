@@ -10,15 +10,7 @@ from interlingua.server.observability.prom import GatewayMetrics
 from interlingua.server.observability.semconv import DURATION_BUCKETS, INSTRUMENTS, TOKEN_BUCKETS
 from interlingua.translate import Format
 
-from .contexts import finished, provider
-
-USAGE = {
-    "input_tokens": 11,
-    "output_tokens": 7,
-    "cache_read_tokens": 100,
-    "cache_creation_tokens": 20,
-    "reasoning_tokens": 3,
-}
+from .contexts import USAGE, finished, provider
 
 
 def samples(metrics: GatewayMetrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

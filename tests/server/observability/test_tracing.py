@@ -13,16 +13,9 @@ from interlingua.server.observability.otlp import tracer_provider
 from interlingua.server.observability.prom import GatewayMetrics
 from interlingua.server.pipeline.context import Principal, RequestContext
 
-from .contexts import finished
+from .contexts import USAGE, finished
 from .otlp_receiver import otlp_receiver
 
-USAGE = {
-    "input_tokens": 11,
-    "output_tokens": 7,
-    "cache_read_tokens": 100,
-    "cache_creation_tokens": 20,
-    "reasoning_tokens": 3,
-}
 PARENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_SPAN = "00f067aa0ba902b7"
 
