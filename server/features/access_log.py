@@ -64,6 +64,7 @@ class _Sink:
             return
         self._file.reopenIfNeeded()
         stream = self._file.stream
+        assert stream is not None  # open since construction (delay=False)
         stream.write(line)
         stream.flush()
 
