@@ -163,5 +163,8 @@ async def _quietly(hook: Callable[..., object], *args: object) -> None:
         if result is not None:
             await result  # type: ignore[misc]
     except Exception:
-        log.exception("%s hook failed", getattr(hook, "__qualname__", hook))
+        ctx = args[0] if args else None
+        log.exception(
+            "%s hook failed (request %s)", getattr(hook, "__qualname__", hook), getattr(ctx, "request_id", "-")
+        )
 

@@ -169,7 +169,9 @@ async def _passthrough_stream(
     except TRANSPORT_ERRORS as exc:
         failure = classify(exc, upstream.provider.name)
         error, outcome = failure, Outcome.INCOMPLETE
-        log.warning("upstream %s failed mid-stream: %s", upstream.provider.name, failure.message)
+        log.warning(
+            "request %s: upstream %s failed mid-stream: %s", ctx.request_id, upstream.provider.name, failure.message
+        )
         if call.surface.binary_stream:
             # No text error frame fits a binary stream: cut the connection, which the
             # client's event-stream reader reports, rather than end it cleanly.
@@ -241,14 +243,16 @@ async def _translated_stream(
             outcome = Outcome.OK if translator.stop_reason is not None else Outcome.INCOMPLETE
         except TRANSPORT_ERRORS as exc:
             error = classify(exc, upstream.provider.name)
-            log.warning("upstream %s failed mid-stream: %s", upstream.provider.name, error.message)
+            log.warning(
+                "request %s: upstream %s failed mid-stream: %s", ctx.request_id, upstream.provider.name, error.message
+            )
             outcome = Outcome.INCOMPLETE
             yield translator.fail(error)
         except GatewayError as err:
             error, outcome = err, outcome_of(err)
             yield translator.fail(err)
         except Exception:
-            log.exception("stream translation failed (provider %s)", upstream.provider.name)
+            log.exception("request %s: stream translation failed (provider %s)", ctx.request_id, upstream.provider.name)
             error, outcome = InternalError("the gateway failed to translate the upstream stream"), Outcome.GATEWAY_ERROR
             yield translator.fail(error)
     finally:
