@@ -7,12 +7,15 @@ gateway's own time. Never a key, a header or message content.
 
 ``format: json`` writes one JSON object per line; ``text`` writes ``key=value`` pairs
 after the time and request id. ``path: stdout`` or a file: a file is reopened when
-logrotate moved it away (``WatchedFileHandler`` checks the inode before each line), so no
-``copytruncate`` and no signal is needed.
+logrotate moved it away (``WatchedFileHandler`` checks the inode before each batch), so no
+``copytruncate`` and no signal is needed. Lines are written in batches at least every 0.2 s.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import sys
 from logging.handlers import WatchedFileHandler
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from interlingua.server.services import Services
 
 __all__ = ["AccessLog", "build", "text_line"]
+
+log = logging.getLogger("interlingua.server")
 
 
 def text_line(record: dict[str, Any]) -> str:
@@ -49,44 +54,82 @@ def _quoted(value: object) -> str:
     return orjson.dumps(text).decode() if (" " in text or '"' in text or not text) else text
 
 
+# Lines are written in batches: a write system call per request cost ~50-75 us on the
+# machines measured, more than everything else the access log does.
+_FLUSH_LINES = 256
+_FLUSH_S = 0.2
+
+
 class _Sink:
     """Where lines go: stdout, or a file reopened when logrotate moved it (the inode check of
-    :class:`WatchedFileHandler`). Lines are written directly, not through ``logging``: the
-    root logging config must neither drop nor duplicate them, and it costs a request ~10 us."""
+    :class:`WatchedFileHandler`, once per batch). Lines are written directly, not through
+    ``logging``: the root logging config must neither drop nor duplicate them."""
 
     def __init__(self, path: str) -> None:
         self._file = WatchedFileHandler(path, encoding="utf-8") if path != "stdout" else None
+        self._lines: list[str] = []
 
-    def write(self, line: str) -> None:
+    def add(self, line: str) -> None:
+        self._lines.append(line)
+        if len(self._lines) >= _FLUSH_LINES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._lines:
+            return
+        text, self._lines = "".join(self._lines), []
         if self._file is None:
-            sys.stdout.write(line)
+            sys.stdout.write(text)
             sys.stdout.flush()
             return
         self._file.reopenIfNeeded()
         stream = self._file.stream
         assert stream is not None  # open since construction (delay=False)
-        stream.write(line)
+        stream.write(text)
         stream.flush()
 
     def close(self) -> None:
+        self.flush()
         if self._file is not None:
             self._file.close()
 
 
 class AccessLog(Feature):
+    """Lines reach the file within ``_FLUSH_S`` (a background flush), and on shutdown."""
+
     name: ClassVar[str] = "access_log"
 
     def __init__(self, section: AccessLogConfig) -> None:
         self._json = section.format == "json"
         self._sink = _Sink(section.path)
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._flusher = asyncio.get_running_loop().create_task(self._flush_often())
 
     async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
         self._sink.close()
+
+    def flush(self) -> None:
+        """Write the lines buffered so far."""
+        self._sink.flush()
+
+    async def _flush_often(self) -> None:
+        while True:
+            await asyncio.sleep(_FLUSH_S)
+            try:
+                self._sink.flush()
+            except OSError:
+                log.exception("access log: writing failed")
 
     async def complete(self, ctx: RequestContext) -> None:
         record = request_record(ctx)
         line = orjson.dumps(record).decode() if self._json else text_line(record)
-        self._sink.write(line + "\n")
+        self._sink.add(line + "\n")
 
 
 def build(config: Config, services: Services) -> Feature | None:

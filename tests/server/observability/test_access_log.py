@@ -71,6 +71,7 @@ async def test_access_log_reopens_after_logrotate_moves_the_file(tmp_path: Path)
     path = tmp_path / "access.log"
     log = AccessLog(AccessLogConfig(path=str(path)))
     await log.complete(finished())
+    log.flush()  # lines are written in batches (at least every 0.2 s)
     path.rename(tmp_path / "access.log.1")  # what logrotate does (no copytruncate)
     await log.complete(finished())
     await log.stop()
