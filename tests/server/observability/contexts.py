@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from interlingua.errors import GatewayError, UpstreamError
@@ -35,22 +36,27 @@ def provider(
     return ProviderConfig(name=name, format=fmt, base_url="https://api.example.test:8443/v1", **extra)
 
 
-def finished(
-    *,
-    client: Format = Format.OPENAI_CHAT,
-    upstream: ProviderConfig | None = None,
-    model: str = "claude-x",
-    stream: bool = False,
-    usage: dict[str, int] | None = None,
-    error: GatewayError | None = None,
-    status: int = 200,
-    attempts: int = 1,
-    key: str = "team-a",
-    routed: bool = True,
-) -> RequestContext:
+@dataclass(frozen=True)
+class Scenario:
+    client: Format = Format.OPENAI_CHAT
+    upstream: ProviderConfig | None = None
+    model: str = "claude-x"
+    stream: bool = False
+    usage: dict[str, int] | None = None
+    error: GatewayError | None = None
+    status: int = 200
+    attempts: int = 1
+    key: str = "team-a"
+    routed: bool = True
+
+
+def finished(**options: Any) -> RequestContext:
     """A request that went through every stage: received at t=100 s, first attempt at 100.01 s
     (failed ones take 100 ms, the next starts 1 ms later), the last one sent 1 ms after it
     started, first bytes 200 ms later, last byte at 101 s."""
+    sc = Scenario(**options)
+    client, model, stream, usage, error, status = sc.client, sc.model, sc.stream, sc.usage, sc.error, sc.status
+    attempts, key, routed, upstream = sc.attempts, sc.key, sc.routed, sc.upstream
     ctx = RequestContext("req_test", SURFACES[client], "generate", state=None)  # type: ignore[arg-type]
     ctx.principal = Principal("virtual_key", key, key_id="k1")
     ctx.client_model, ctx.stream = model, stream

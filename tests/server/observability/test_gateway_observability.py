@@ -17,7 +17,7 @@ from server_helpers import OPENAI_BODY, make_config, serving
 
 from interlingua.server.app import create_app
 from interlingua.server.config import load_config
-from interlingua.server.demo import FakeUpstream, demo_config
+from interlingua.server.fake_upstream import FakeUpstream, demo_config
 from interlingua.server.features import build_hooks
 from interlingua.server.services import Services
 from interlingua.server.testing import running_app, running_gateway
