@@ -47,6 +47,7 @@ sys.path.insert(0, str(HERE))
 from fast_upstream import TEXT, serve  # noqa: E402
 from loadgen import Result, build_request, pct, run_load  # noqa: E402
 from procstat import busy_percent, cpu_busy, cpu_seconds, rss_mb  # noqa: E402
+from variants import VARIANTS, build_cost  # noqa: E402
 
 SYSTEM = "You are a helpful assistant."
 USER = "Say hello."
@@ -59,13 +60,6 @@ SCENARIOS: dict[str, tuple[str, str]] = {  # name -> (client format, model)
 UPSTREAM_OF = {"mock-openai": "openai", "mock-anthropic": "anthropic"}
 # Issue 3's targets; LiteLLM's ~45 req/s on this machine (shared harness) x 20.
 TARGETS = {"rps_c16": 900.0, "added_p50_c1_ms": 1.5, "cpu_ms_nonstream": 1.0, "rss_mb": 120.0}
-# --variants: the current gateway again with observability parts on, measured cell by cell
-# next to the plain one (issue 10's CPU budgets). {port}: the fast upstream, which also
-# answers OTLP/HTTP exports; {dir}: a temporary directory for the access log.
-VARIANTS = {
-    "metrics+log": "observability: {{server_timing: true, metrics: {{}}, access_log: {{path: {dir}/access.log}}}}",
-    "tracing": 'observability: {{tracing: {{endpoint: "http://127.0.0.1:{port}/v1/traces", sample_ratio: 1.0}}}}',
-}
 
 
 def _body(fmt: str, model: str, stream: bool) -> bytes:
@@ -342,25 +336,6 @@ def table(result: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
     lines.append(f"\nRSS after load (MB): {result['rss_mb']} (workers: {result['workers']})")
     return "\n".join(lines)
-
-
-def build_cost(result: dict[str, Any]) -> str:
-    """CPU ms per request of every other build against ``current``, per scenario and concurrency."""
-    cells = {
-        (r["scenario"], r["conc"], r["build"]): r["cpu_ms_per_req"] for r in result["rows"] if "build" in r
-    }
-    others = sorted({b for _, _, b in cells} - {"current"})
-    if not others:
-        return ""
-    lines = ["| scenario | conc | current | " + " | ".join(others) + " |", "|---" * (3 + len(others)) + "|"]
-    for scenario, conc in sorted({(s, c) for s, c, _ in cells}):
-        base = cells[(scenario, conc, "current")]
-        out = [
-            f"{cells[(scenario, conc, b)]:.3f} ({(cells[(scenario, conc, b)] / base - 1) * 100:+.0f} %)"
-            for b in others
-        ]
-        lines.append(f"| {scenario} | {conc} | {base:.3f} | " + " | ".join(out) + " |")
-    return "\n\nCPU ms per request against current:\n" + "\n".join(lines)
 
 
 def verdict(result: dict[str, Any]) -> list[str]:

@@ -1,0 +1,34 @@
+"""The gateway bench's observability variants (``--variants``) and their cost table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["VARIANTS", "build_cost"]
+
+# --variants: the current gateway again with observability parts on, measured cell by cell
+# next to the plain one (issue 10's CPU budgets). {port}: the fast upstream, which also
+# answers OTLP/HTTP exports; {dir}: a temporary directory for the access log.
+VARIANTS = {
+    "metrics+log": "observability: {{server_timing: true, metrics: {{}}, access_log: {{path: {dir}/access.log}}}}",
+    "tracing": 'observability: {{tracing: {{endpoint: "http://127.0.0.1:{port}/v1/traces", sample_ratio: 1.0}}}}',
+}
+
+
+def build_cost(result: dict[str, Any]) -> str:
+    """CPU ms per request of every other build against ``current``, per scenario and concurrency."""
+    cells = {
+        (r["scenario"], r["conc"], r["build"]): r["cpu_ms_per_req"] for r in result["rows"] if "build" in r
+    }
+    others = sorted({b for _, _, b in cells} - {"current"})
+    if not others:
+        return ""
+    lines = ["| scenario | conc | current | " + " | ".join(others) + " |", "|---" * (3 + len(others)) + "|"]
+    for scenario, conc in sorted({(s, c) for s, c, _ in cells}):
+        base = cells[(scenario, conc, "current")]
+        out = [
+            f"{cells[(scenario, conc, b)]:.3f} ({(cells[(scenario, conc, b)] / base - 1) * 100:+.0f} %)"
+            for b in others
+        ]
+        lines.append(f"| {scenario} | {conc} | {base:.3f} | " + " | ".join(out) + " |")
+    return "\n\nCPU ms per request against current:\n" + "\n".join(lines)
