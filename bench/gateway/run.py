@@ -246,23 +246,33 @@ def _row(name: str, conc: int, res: Result, cpu: float | None, floor: float | No
     return row
 
 
-async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    pin, own_cpus = _pinning()
-    if own_cpus:
-        os.sched_setaffinity(0, own_cpus)
-    server = await serve()
-    up_port = server.sockets[0].getsockname()[1]
+def _start_builds(
+    args: argparse.Namespace, up_port: int, pin: list[str]
+) -> dict[str, tuple[subprocess.Popen[bytes], int, str]]:
+    """Every gateway measured side by side: the working tree's, and as asked a baseline
+    revision, the same build with an issued key, and observability variants."""
     envs: dict[str, dict[str, str] | None] = {"current": None}
     if args.baseline:
         envs = {"baseline": install_baseline(args.baseline), **envs}
     gateways = {
-        build: (*start_gateway(_config(up_port), args.workers, pin, env)[:2], "sk-bench") for build, env in envs.items()
+        build: (*start_gateway(_config(up_port), args.workers, pin, env)[:2], "sk-bench")
+        for build, env in envs.items()
     }
     if args.keys:  # the same build with an issued key and limits, cell by cell beside it
         proc, port, cfg = start_gateway(_config(up_port), args.workers, pin)
         gateways["keys"] = (proc, port, issue_key(cfg, None))
     for variant in args.variants:
         gateways[variant] = (*start_gateway(_config(up_port, variant), args.workers, pin, None)[:2], "sk-bench")
+    return gateways
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    pin, own_cpus = _pinning()
+    if own_cpus:
+        os.sched_setaffinity(0, own_cpus)
+    server = await serve()
+    up_port = server.sockets[0].getsockname()[1]
+    gateways = _start_builds(args, up_port, pin)
     rows: list[dict[str, Any]] = []
     floors: dict[tuple[str, bool, int], float] = {}
     try:
