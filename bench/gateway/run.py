@@ -44,6 +44,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from builds import install_baseline, issue_key  # noqa: E402
 from fast_upstream import TEXT, serve  # noqa: E402
 from loadgen import Result, build_request, pct, run_load  # noqa: E402
 from procstat import busy_percent, cpu_busy, cpu_seconds, rss_mb  # noqa: E402
@@ -145,44 +146,6 @@ def _pinning() -> tuple[list[str], set[int] | None]:
     if len(cpus) < 2 or shutil.which("taskset") is None:
         return [], None
     return ["taskset", "-c", str(cpus[-1])], {cpus[0]}
-
-
-def install_baseline(rev: str) -> dict[str, str]:
-    """The gateway as of ``rev``, installed (no dependencies) into a temporary folder; the
-    environment that makes ``python -m interlingua`` run it."""
-    root = Path(subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip())
-    tmp = Path(tempfile.mkdtemp(prefix="interlingua-baseline-"))
-    src = tmp / "src"
-    subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(src), rev], check=True)
-    try:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--target",
-                str(tmp / "site"),
-                str(src),
-            ],
-            check=True,
-        )
-    finally:
-        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(src)], check=True)
-    return {**os.environ, "PYTHONPATH": str(tmp / "site")}
-
-
-def issue_key(cfg: Path, env: dict[str, str] | None) -> str:
-    """An issued key with request and token limits too high to refuse anything: the bench
-    then measures what keys and limits cost (lookup, reserve, settle, usage record)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "interlingua", "keys", "--config", str(cfg), "--json", "create",
-         "--name", "bench", "--rpm", str(10**9), "--tpm", str(10**12)],
-        check=True, capture_output=True, text=True, env=env,
-    )
-    return str(json.loads(out.stdout)["key"])
 
 
 def start_gateway(
