@@ -8,6 +8,8 @@ CPU budget is 1 ms per request.
 Timeouts: ``connect_ms`` bounds connecting (and waiting for a pooled
 connection); ``read_ms`` bounds each silence between received bytes, including
 inside streams, so a stalled stream fails after ``read_ms`` rather than hanging.
+Over aiohttp the gateway keeps the read timer itself (:class:`PooledAiohttp`),
+never aiohttp's ``sock_read``: see there why.
 
 Failures map to gateway errors: connect failures (refused, DNS, TLS) -> 502,
 timeouts -> 504, a connection dropped mid-response -> 502. httpx_aiohttp maps
@@ -19,11 +21,14 @@ cause first.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from types import SimpleNamespace
 
 import aiohttp
 import httpx
+import yarl
 from httpx_aiohttp import AiohttpTransport
+from httpx_aiohttp.transport import AiohttpResponseStream, map_aiohttp_exceptions
 
 from interlingua.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable
 from interlingua.server.adapters import Adapter, adapter_for
@@ -31,7 +36,7 @@ from interlingua.server.config import Config, ProviderConfig
 from interlingua.server.headers import UpstreamHeaders
 from interlingua.server.redact import Redactor
 
-__all__ = ["TRANSPORT_ERRORS", "Upstream", "Upstreams", "classify", "provider_secrets"]
+__all__ = ["TRANSPORT_ERRORS", "PooledAiohttp", "Upstream", "Upstreams", "classify", "provider_secrets"]
 
 # What a failing upstream exchange raises, before classify() turns it into a GatewayError.
 TRANSPORT_ERRORS = (httpx.HTTPError, aiohttp.ClientError, asyncio.TimeoutError)
@@ -60,13 +65,10 @@ class Upstream:
         limits = httpx.Limits(
             max_connections=provider.max_connections, max_keepalive_connections=provider.max_connections
         )
-        # Signed requests (Bedrock) go over httpx's own transport: aiohttp (yarl) re-quotes
-        # URL paths, turning the model id's %3A back into ':', so the path on the wire would
-        # no longer be the one signed (boto3 sends %3A too).
-        if self.adapter.signed:
-            transport = "httpx"
+        # Signed requests (Bedrock) need the path on the wire to be the one signed (the model
+        # id's ':' as %3A, as boto3 sends it): PooledAiohttp sends URLs as built.
         self._transport: httpx.AsyncBaseTransport = (
-            AiohttpTransport(limits=limits, trust_env=False)
+            PooledAiohttp(limits=limits, trust_env=False)
             if transport == "aiohttp"
             else httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
         )
@@ -100,6 +102,114 @@ class Upstream:
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+
+class PooledAiohttp(AiohttpTransport):
+    """httpx_aiohttp's transport, with the read timeout kept by the gateway and the URL sent as built.
+
+    Why not aiohttp's ``sock_read`` (issue 12, #5: a spurious 504 after large bodies):
+    aiohttp arms that timer on the connection's protocol, and it can outlive the response.
+    When a large body outruns its reader, aiohttp pauses the socket (flow control) and drops
+    the timer; the end of the body drops it again and hands the connection back to the pool
+    while the reader still drains the buffer. But that drain resumes reading, and
+    ``ResponseHandler.resume_reading`` re-arms the timer after the body ended. ``read_ms``
+    later it fires on the idle pooled connection and stores a ``SocketTimeoutError`` in it;
+    the next request that reuses the connection fails at once with "read timeout", before
+    the upstream saw it. Here aiohttp gets no read timeout at all (so its protocols never
+    hold a timer) and ``read_ms`` is enforced per await instead: on the wait for the response
+    head, counted from the moment a connection was had (sending the body included), and on
+    every body read. Those timers belong to this request's task and end with it, so nothing
+    can leak onto a pooled connection.
+
+    Why ``encoded=True`` (issue 12, #10): aiohttp otherwise re-quotes the URL with yarl, which
+    decodes ``%3A`` to ``:``, so the path on the wire would not be the one the adapter built
+    from the client's model name.
+    """
+
+    def get_client(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self.ssl_context,
+        )
+        return aiohttp.ClientSession(connector=connector, trace_configs=[_CONNECTED])
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(self.client, aiohttp.ClientSession):
+            self.client = self.get_client()
+        limits = request.extensions["timeout"]
+        read_s: float = limits["read"]
+        # No sock_read, and no total: see the class doc. aiohttp bounds connecting itself;
+        # until a connection is had, the head's deadline leaves room for that.
+        timeout = aiohttp.ClientTimeout(total=None, connect=limits["pool"], sock_connect=limits["connect"])
+        async with asyncio.timeout(None) as head:
+            head.reschedule(asyncio.get_running_loop().time() + limits["pool"] + read_s)
+            with map_aiohttp_exceptions():
+                response = await self.client.request(
+                    request.method,
+                    yarl.URL(str(request.url), encoded=True),
+                    headers=request.headers,
+                    data=request.content or None,
+                    allow_redirects=False,
+                    auto_decompress=False,
+                    compress=False,
+                    timeout=timeout,
+                    trace_request_ctx=_HeadDeadline(head, read_s),
+                )
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_TimedStream(response, read_s),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+
+class _HeadDeadline:
+    """Moves a request's head deadline to ``read_s`` after its connection was had."""
+
+    __slots__ = ("_head", "_read_s")
+
+    def __init__(self, head: asyncio.Timeout, read_s: float) -> None:
+        self._head, self._read_s = head, read_s
+
+    def connected(self) -> None:
+        self._head.reschedule(asyncio.get_running_loop().time() + self._read_s)
+
+
+async def _on_connected(_session: object, context: SimpleNamespace, _params: object) -> None:
+    deadline = context.trace_request_ctx
+    if isinstance(deadline, _HeadDeadline):
+        deadline.connected()
+
+
+def _connected_trace() -> aiohttp.TraceConfig:
+    config = aiohttp.TraceConfig()
+    config.on_connection_create_end.append(_on_connected)
+    config.on_connection_reuseconn.append(_on_connected)
+    config.freeze()
+    return config
+
+
+_CONNECTED = _connected_trace()
+
+
+class _TimedStream(AiohttpResponseStream):
+    """A response body whose every read waits at most ``read_s`` (the provider's ``read_ms``)."""
+
+    def __init__(self, response: aiohttp.ClientResponse, read_s: float) -> None:
+        super().__init__(response)
+        self._read_s = read_s
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        content = self._aiohttp_response.content
+        while True:
+            async with asyncio.timeout(self._read_s):
+                with map_aiohttp_exceptions():
+                    chunk = await content.read(self.CHUNK_SIZE)
+            if not chunk:
+                return
+            yield chunk
 
 
 class Upstreams:
