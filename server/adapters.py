@@ -22,7 +22,8 @@ bedrock_converse    ``{base}/model/{modelId}/converse``,                  SigV4 
 ==================  ====================================================  ==================
 
 URLs are built once per (operation, model, stream mode) and cached: the hot path is a
-dict lookup.
+dict lookup. A model name in a URL is one percent-encoded path segment (every reserved
+character escaped) and never a dot segment: see :func:`path_segment`.
 """
 
 from __future__ import annotations
@@ -36,13 +37,37 @@ import orjson
 from botocore.credentials import ReadOnlyCredentials
 
 from interlingua.aws_sigv4 import sign
+from interlingua.errors import InvalidRequest
 from interlingua.server.config import ProviderConfig
 from interlingua.translate import Format
 
-__all__ = ["ANTHROPIC_VERSION", "Adapter", "adapter_for"]
+__all__ = ["ANTHROPIC_VERSION", "Adapter", "adapter_for", "path_segment", "refuse_dot_segment"]
 
 ANTHROPIC_VERSION = "2023-06-01"
 _URL_CACHE_LIMIT = 1024
+
+
+def path_segment(name: str) -> str:
+    """``name`` (a client-chosen model name) as one URL path segment that cannot move the path.
+
+    Every character outside RFC 3986's unreserved set is escaped (``/``, ``?``, ``#``, ``:``,
+    ``%``...), so the name stays inside its segment. Unreserved characters are never
+    escaped, so ``.`` and ``..`` would still be dot segments, which URL libraries resolve
+    (httpx turns ``/model/../converse`` into ``/converse``): such names are refused (and
+    the empty name, which would leave an empty segment).
+    """
+    refuse_dot_segment(name)
+    return quote(name, safe="")
+
+
+def refuse_dot_segment(name: str) -> None:
+    """Raises 400 (``param: model``) for a model name that is empty, ``.`` or ``..``."""
+    if name in ("", ".", ".."):
+        raise InvalidRequest(
+            f"model name {name!r} is not valid here (an empty or dot path segment)",
+            param="model",
+            code="invalid_model",
+        )
 
 
 class Adapter:
@@ -118,7 +143,7 @@ class AzureOpenAI(OpenAIChat):
         deployment = (azure.deployment if azure else None) or model
         version = azure.api_version if azure else "2024-10-21"
         return (
-            f"{self.base}/openai/deployments/{quote(deployment, safe='')}/chat/completions"
+            f"{self.base}/openai/deployments/{path_segment(deployment)}/chat/completions"
             f"?api-version={quote(version, safe='')}"
         )
 
@@ -147,7 +172,7 @@ class Gemini(Adapter):
     url_per_model = True
 
     def build_url(self, op: str, model: str, stream: bool, sse: bool) -> str:
-        prefix = f"{self.base}/v1beta/models/{quote(model, safe='')}"
+        prefix = f"{self.base}/v1beta/models/{path_segment(model)}"
         if op == "count_tokens":
             return f"{prefix}:countTokens"
         if not stream:
@@ -187,7 +212,7 @@ class BedrockConverse(Adapter):
             self._credentials = ReadOnlyCredentials(aws.access_key_id, secret, token)
 
     def build_url(self, op: str, model: str, stream: bool, sse: bool) -> str:
-        return f"{self.base}/model/{quote(model, safe='')}/" + ("converse-stream" if stream else "converse")
+        return f"{self.base}/model/{path_segment(model)}/" + ("converse-stream" if stream else "converse")
 
     def prepare(self, body: dict[str, Any], model: str, stream: bool) -> dict[str, Any]:
         for key in ("modelId", "model", "stream"):

@@ -13,11 +13,10 @@ Errors come as Bedrock's ``{"__type", "message"}``, which botocore reads as the 
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 from quart import Blueprint, Response
 
 from interlingua.errors import InvalidRequest
+from interlingua.server.adapters import refuse_dot_segment
 from interlingua.server.pipeline.execute import generate
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
@@ -33,11 +32,11 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.post("/model/<path:model>/converse")
     async def converse(model: str) -> Response:
-        return await generate(holder, _SURFACE, model=unquote(model), stream=False)
+        return await generate(holder, _SURFACE, model=_model_id(model), stream=False)
 
     @bp.post("/model/<path:model>/converse-stream")
     async def converse_stream(model: str) -> Response:
-        model = unquote(model)
+        model = _model_id(model)
         upstream = holder.current.router.route(model).targets[0].provider.format
         if upstream is not _SURFACE.format:
             raise InvalidRequest(
@@ -48,3 +47,11 @@ def blueprint(holder: StateHolder) -> Blueprint:
         return await generate(holder, _SURFACE, model=model, stream=True)
 
     return bp
+
+
+def _model_id(model: str) -> str:
+    """The path's model id, never a dot segment. The server already decoded the path once
+    (boto3 sends ``:`` as ``%3A`` and an ARN's ``/`` as ``%2F``); decoding it again would
+    turn a client's ``%253A`` into ``:`` (issue 12, #10)."""
+    refuse_dot_segment(model)
+    return model

@@ -21,6 +21,7 @@ import orjson
 from quart import Blueprint, Response, request
 
 from interlingua.errors import InvalidRequest, NotFound
+from interlingua.server.adapters import refuse_dot_segment
 from interlingua.server.pipeline.execute import count_tokens, generate
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
@@ -42,6 +43,7 @@ def blueprint(holder: StateHolder) -> Blueprint:
         model, _, method = target.rpartition(":")
         if not model:
             raise NotFound("expected /v1beta/models/{model}:{method}", code="route_not_found")
+        refuse_dot_segment(model)
         if method == "generateContent":
             return await generate(holder, _SURFACE, model=model, stream=False)
         if method == "streamGenerateContent":
