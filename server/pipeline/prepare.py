@@ -47,6 +47,7 @@ def prepare_generate(call: ClientCall, target: Target, upstream: Upstream) -> Pr
             Outgoing("generate", payload, same_format=True, model=model, stream=call.stream, sse=call.sse)
         )
     notes = _translation_notes(call, upstream.format)
+    _require_turns(call)
     out = _translate(call, upstream.format, target)
     body = upstream.adapter.prepare(out.body, model, call.stream)
     try:
@@ -98,6 +99,16 @@ def count_tokens_payload(call: ClientCall, target: Target) -> bytes:
     if inner is not None and "model" in inner and model != call.model:
         return orjson.dumps({**call.body, "generateContentRequest": {**inner, "model": f"models/{model}"}})
     return call.raw
+
+
+def _require_turns(call: ClientCall) -> None:
+    """An empty conversation is refused naming the client's field (fuzz finding, issue 12):
+    translated, it reached the upstream as an empty one of *its* format, whose 400 named a
+    field the client never sent (a Gemini client read "Missing required parameter: 'input'")."""
+    key = call.surface.conversation[0]
+    value = call.body.get(key)
+    if isinstance(value, list | str) and not value:
+        raise InvalidRequest(f"{key}: must not be empty", param=key)
 
 
 def _translation_notes(call: ClientCall, upstream: Format) -> list[str]:
