@@ -8,6 +8,8 @@
     nox -s matrix                # rerun conformance, regenerate docs/compat-matrix.json + README matrix
     nox -s bench-convert         # microseconds per conversion
     nox -s bench                 # the gateway under load against a local fake upstream
+    nox -s fuzz                  # the spec-driven fuzz suite, long profile
+    nox -s soak                  # 100,000 mixed requests, RSS sampled
 """
 
 from __future__ import annotations
@@ -127,3 +129,20 @@ def bench(session: nox.Session) -> None:
     """The gateway under load (passthrough and translated, streamed and not) on 127.0.0.1."""
     install(session)
     session.run("python", "bench/gateway/run.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The spec-driven fuzz suite, long profile: random (not seeded) and 500 examples per endpoint.
+
+    The default test run has the short seeded profile (tests/server/test_fuzz_gateway.py)."""
+    install(session)
+    env = {"FUZZ_EXAMPLES": "500", "HYPOTHESIS_PROFILE": "dev"}
+    session.run("pytest", "tests/server/test_fuzz_gateway.py", *session.posargs, env=env)
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """100,000 mixed requests at concurrency 64 on loopback, the gateway's RSS sampled (~10 min)."""
+    install(session)
+    session.run("python", "tests/soak/soak.py", *session.posargs)
