@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -163,8 +164,9 @@ def check(
             # The gateway refused the request: the error names a field (the broken one, one holding
             # it, or another one that is wrong: generated bodies may break more than one rule).
             # An upstream's 400, relayed, names the fields of the body it was sent.
-            named = {name for name in fields if len(name) > 1} | {step for step in path if isinstance(step, str)}
-            assert any(name in message for name in named) or "JSON" in message, (mutation, message)
+            named = fields | {step for step in path if isinstance(step, str)}
+            cited = any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", message) for name in named if name)
+            assert cited or "JSON" in message, (mutation, message)
 
 
 def _request(endpoint: Endpoint) -> st.SearchStrategy[tuple[str, bytes, Mutation, set[str]]]:
