@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_helpers import formats_config
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))

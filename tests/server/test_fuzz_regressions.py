@@ -6,7 +6,7 @@ import httpx
 import pytest
 from server_helpers import formats_config
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 

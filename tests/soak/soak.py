@@ -30,7 +30,7 @@ import aiohttp
 import orjson
 import yaml
 
-from interlingua.server.demo import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config
 
 _HI = [{"role": "user", "content": "hi"}]
 _GEMINI = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
