@@ -137,7 +137,7 @@ def fuzz(session: nox.Session) -> None:
 
     The default test run has the short seeded profile (tests/server/test_fuzz_gateway.py)."""
     install(session)
-    env = {"FUZZ_EXAMPLES": "500", "HYPOTHESIS_PROFILE": "dev"}
+    env = {"FUZZ_EXAMPLES": "500", "FUZZ_SEEDED": "0", "HYPOTHESIS_PROFILE": "dev"}
     session.run("pytest", "tests/server/test_fuzz_gateway.py", *session.posargs, env=env)
 
 
