@@ -297,8 +297,19 @@ def render_module(root: Path, path: Path) -> str:
         helper_imports=ctx.imports(),
         entry={"request": f"_{rules.entry.request}", "response": f"_{rules.entry.response}"},
         errors=errors,
+        kept_spellings=literal(_kept_spellings(rules)),
     )
     return text
+
+
+def _kept_spellings(rules: RuleFile) -> list[str]:
+    """Wire keys kept in extras only to restore the client's spelling: their value is mapped,
+    so another format meeting them in extras must not call them dropped."""
+    names: set[str] = set()
+    for rule in rules.types.values():
+        for mapping in [rule] if isinstance(rule, ObjectRule) else rule.variants:
+            names.update(f.wire.rsplit(".", 1)[-1] for f in mapping.fields if isinstance(f, FieldRule) and f.wire and f.keep_spelling)
+    return sorted(names)
 
 
 def render_converters(root: Path) -> dict[str, str]:

@@ -29,6 +29,7 @@ from interlingua.convert.base import (
     missing,
     not_object,
     opaque_from_ir,
+    register_kept_spellings,
     unmapped_part,
     warn,
 )
@@ -69,6 +70,7 @@ __all__ = [
 ]
 
 FORMAT: Final = "anthropic_messages"
+register_kept_spellings(FORMAT, frozenset([]))
 
 # Enum tables ------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from interlingua.convert.base import (
     missing,
     not_object,
     opaque_from_ir,
+    register_kept_spellings,
     unmapped_part,
     warn,
 )
@@ -65,6 +66,7 @@ __all__ = [
 ]
 
 FORMAT: Final = "bedrock_converse"
+register_kept_spellings(FORMAT, frozenset([]))
 
 # Enum tables ------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from interlingua.convert.base import (
     missing,
     not_object,
     opaque_from_ir,
+    register_kept_spellings,
     unmapped_part,
     warn,
 )
@@ -63,6 +64,7 @@ __all__ = [
 ]
 
 FORMAT: Final = "gemini"
+register_kept_spellings(FORMAT, frozenset(['parameters']))
 
 # Enum tables ------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from interlingua.convert.base import (
     missing,
     not_object,
     opaque_from_ir,
+    register_kept_spellings,
     unmapped_part,
     warn,
 )
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 FORMAT: Final = "openai_chat"
+register_kept_spellings(FORMAT, frozenset(['max_tokens']))
 
 # Enum tables ------------------------------------------------------------------
 

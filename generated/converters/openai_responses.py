@@ -30,6 +30,7 @@ from interlingua.convert.base import (
     missing,
     not_object,
     opaque_from_ir,
+    register_kept_spellings,
     unmapped_part,
     warn,
 )
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 FORMAT: Final = "openai_responses"
+register_kept_spellings(FORMAT, frozenset([]))
 
 # Enum tables ------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ __all__ = [
     "missing",
     "not_object",
     "opaque_from_ir",
+    "register_kept_spellings",
     "reject",
     "render_path",
     "unmapped_part",
@@ -145,6 +146,16 @@ def _merge(out: JSONObject, extra: JSONObject) -> None:
 STATEFUL_EXTRAS = frozenset({"previous_response_id", "conversation"})
 
 
+# Per format, the wire keys its converter keeps in extras only to restore a client's spelling
+# (OpenAI Chat's legacy max_tokens): mapped already, so never "dropped" elsewhere. Filled by each
+# generated converter module from its rules (keep_spelling), so the list is never kept by hand.
+_KEPT_SPELLINGS: dict[str, frozenset[str]] = {}
+
+
+def register_kept_spellings(fmt: str, keys: frozenset[str]) -> None:
+    _KEPT_SPELLINGS[fmt] = keys
+
+
 def merge_extras(extras: Any, out: JSONObject, fmt: str, path: FieldPath, warnings: list[str] | None) -> None:
     """Put back this format's verbatim extras (deeply, never overriding mapped fields);
     other formats' fields are dropped, with a warning when ``warnings`` is given."""
@@ -157,8 +168,8 @@ def merge_extras(extras: Any, out: JSONObject, fmt: str, path: FieldPath, warnin
             _merge(out, fields)
         elif warnings is not None:
             for key in fields:
-                if key in out:
-                    continue  # the target spelled it its own way already
+                if key in out or key in _KEPT_SPELLINGS.get(owner, ()):
+                    continue  # the target spelled it its own way already, or the value is mapped
                 if key in STATEFUL_EXTRAS:
                     raise reject(key, f"{key} refers to state kept by the {owner} upstream; {fmt} upstreams are stateless")
                 warn(warnings, f"{key} dropped: {owner} field with no {fmt} counterpart")

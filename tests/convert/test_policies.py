@@ -123,3 +123,12 @@ def test_policy_openai_max_tokens_spelling_is_configurable() -> None:
     assert translate_request(request, source=AN, target=OA).body["max_completion_tokens"] == 100
     legacy = Policy(openai_max_tokens_field="max_tokens")
     assert translate_request(request, source=AN, target=OA, policy=legacy).body["max_tokens"] == 100
+
+
+@pytest.mark.parametrize("target", [Format.GEMINI, Format.OPENAI_RESPONSES, Format.BEDROCK_CONVERSE])
+def test_policy_legacy_max_tokens_is_mapped_not_dropped(target: Format) -> None:
+    # max_tokens stays in the Chat extras only to restore the spelling for a Chat upstream;
+    # its value reaches every other format, so no "dropped" warning may say otherwise.
+    out = translate_request(_oa(max_tokens=321), source=OA, target=target)
+    assert "321" in str(out.body)
+    assert not [w for w in out.warnings if w.startswith("max_tokens")]
