@@ -13,6 +13,8 @@ Steps (each returns ``{relative path: file text}``):
    :mod:`interlingua.codegen.render_stream`: ``codegen/rules/<format>.stream.yaml``
    (event names, delta fields) -> ``generated/converters/<format>_stream.py`` tables
    that the shared stream runtime (``interlingua.streams``) is driven by.
+   :mod:`interlingua.codegen.field_names`: ``specs/gemini`` -> ``generated/converters/gemini_fields.py``,
+   both spellings of every Gemini field (proto3 JSON) for the ingress walk.
 3. the manifest ``generated/MANIFEST.json``: sha256 of every source file.
 """
 
@@ -38,7 +40,7 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def render_all(root: Path) -> dict[str, str]:
-    from interlingua.codegen import manifest, models, render, render_stream
+    from interlingua.codegen import field_names, manifest, models, render, render_stream
 
     files: dict[str, str] = {
         "generated/__init__.py": (
@@ -48,6 +50,7 @@ def render_all(root: Path) -> dict[str, str]:
     files.update(models.render_models(root))
     files.update(render.render_converters(root))
     files.update(render_stream.render_streams(root))
+    files.update(field_names.render_field_names(root))
     files.update(manifest.render_manifest(root))
     return files
 

@@ -15,7 +15,9 @@ listed in each generated module's ``ROOTS``.
 This is for edges and tests, not the hot path: converters work on plain dicts.
 Provider models allow unknown fields, so validation checks what is known and
 lets new upstream fields through. Validation is strict (no ``"5"`` for an
-integer), as the providers' own APIs are.
+integer), as the providers' own APIs are. A Gemini request is validated in the
+camelCase the specs use: Gemini (proto3 JSON) takes snake_case spellings as well,
+so they are renamed first (:mod:`interlingua.convert.gemini_names`).
 
 Why the path needs work: pydantic's ``loc`` interleaves field names with union
 member tags (``('messages', 2, 'content', 'list[...]', 0, 'text', 'text')``).
@@ -32,6 +34,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from .convert.gemini_names import camel_body
 from .errors import InvalidRequest
 
 __all__ = ["KINDS", "model_for", "validate"]
@@ -81,6 +84,8 @@ def _adapter(fmt: str, kind: str) -> TypeAdapter[Any]:
 
 def validate(fmt: str, kind: str, body: Any) -> None:
     """Raise :class:`InvalidRequest` naming the first offending field when ``body`` does not fit."""
+    if fmt == "gemini" and kind in ("request", "count_tokens_request"):
+        body = camel_body(body, kind)
     try:
         _adapter(fmt, kind).validate_python(body, strict=True)
     except ValidationError as exc:

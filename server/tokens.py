@@ -42,6 +42,7 @@ from typing import Any
 
 import orjson
 
+from interlingua.convert.gemini import camel_keys
 from interlingua.server.surfaces import ClientSurface, surface_for
 from interlingua.translate import Format
 from interlingua.validation import model_for, validate
@@ -236,6 +237,8 @@ def estimate_for(surface: ClientSurface, body: dict[str, Any]) -> tuple[int, str
     """
     fmt = surface.format
     validate(fmt, _count_kind(fmt), body)
+    if fmt is Format.GEMINI:  # proto3 JSON: snake_case spellings too, at any depth
+        body = camel_keys(body, "count_tokens_request")
     inner = body.get("generateContentRequest")  # Gemini may wrap the request
     count = estimate_input_tokens(inner if isinstance(inner, dict) else body, fmt.value)
     field = "totalTokens" if fmt is Format.GEMINI else "input_tokens"

@@ -20,6 +20,30 @@ class Blob(BaseModel):
     displayName: str | None = None
 
 
+class CodeExecutionResult(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    outcome: str | None = None
+    output: str | None = None
+
+
+class DynamicRetrievalConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    mode: str | None = None
+    dynamicThreshold: float | None = None
+
+
+class ExecutableCode(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    language: str | None = None
+    code: str | None = None
+
+
 class FileData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -52,16 +76,11 @@ class FunctionCallingConfig(BaseModel):
     allowedFunctionNames: list[str] | None = None
 
 
-class FunctionResponse(BaseModel):
+class FunctionResponsePart(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    id: str | None = None
-    name: str
-    response: dict[str, Any]
-    parts: list[dict[str, Any]] | None = None
-    willContinue: bool | None = None
-    scheduling: str | None = None
+    inlineData: Blob | None = None
 
 
 class Error(BaseModel):
@@ -87,6 +106,21 @@ class GeminiError(BaseModel):
     error: Error
 
 
+class GoogleSearchRetrieval(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    dynamicRetrievalConfig: DynamicRetrievalConfig | None = None
+
+
+class ImageConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    aspectRatio: str | None = None
+    imageSize: str | None = None
+
+
 class Int641(RootModel[str]):
     root: Annotated[str, Field(pattern="^-?[0-9]+$")]
     """
@@ -94,11 +128,20 @@ class Int641(RootModel[str]):
     """
 
 
-class Int64(RootModel[int | Int641]):
-    root: int | Int641
-    """
-    int64 (JSON number, or a decimal string as proto3 JSON allows)
-    """
+class Interval(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    startTime: str | None = None
+    endTime: str | None = None
+
+
+class LatLng(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class ModalityTokenCount(BaseModel):
@@ -109,27 +152,19 @@ class ModalityTokenCount(BaseModel):
     tokenCount: int | None = None
 
 
-class Part(BaseModel):
-    """
-    Exactly one data field (text, inlineData, fileData, functionCall, functionResponse, executableCode, codeExecutionResult); thought / thoughtSignature / videoMetadata are modifiers.
-    """
-
+class PrebuiltVoiceConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    text: str | None = None
-    thought: bool | None = None
-    thoughtSignature: str | None = None
-    """
-    opaque base64 blob, only meaningful to Gemini
-    """
-    inlineData: Blob | None = None
-    fileData: FileData | None = None
-    functionCall: FunctionCall | None = None
-    functionResponse: FunctionResponse | None = None
-    executableCode: dict[str, Any] | None = None
-    codeExecutionResult: dict[str, Any] | None = None
-    videoMetadata: dict[str, Any] | None = None
+    voiceName: str | None = None
+
+
+class RetrievalConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    latLng: LatLng | None = None
+    languageCode: str | None = None
 
 
 class SafetyRating(BaseModel):
@@ -151,12 +186,52 @@ class SafetySetting(BaseModel):
 
 class Schema(BaseModel):
     """
-    Gemini's OpenAPI-3.0 Schema subset (type, format, description, nullable, enum, properties, required, items, anyOf, minItems, ...).
+    Gemini's OpenAPI-3.0 Schema subset. `properties` is a map: its keys are the user's property names, never renamed.
     """
 
     model_config = ConfigDict(
         extra="allow",
     )
+    type: str | None = None
+    format: str | None = None
+    title: str | None = None
+    description: str | None = None
+    nullable: bool | None = None
+    enum: list[str] | None = None
+    items: Schema | None = None
+    maxItems: int | Int641 | None = None
+    """
+    int64 (JSON number, or a decimal string as proto3 JSON allows)
+    """
+    minItems: int | Int641 | None = None
+    """
+    int64 (JSON number, or a decimal string as proto3 JSON allows)
+    """
+    properties: dict[str, Schema] | None = None
+    required: list[str] | None = None
+    minProperties: int | Int641 | None = None
+    """
+    int64 (JSON number, or a decimal string as proto3 JSON allows)
+    """
+    maxProperties: int | Int641 | None = None
+    """
+    int64 (JSON number, or a decimal string as proto3 JSON allows)
+    """
+    minimum: float | None = None
+    maximum: float | None = None
+    minLength: int | Int641 | None = None
+    """
+    int64 (JSON number, or a decimal string as proto3 JSON allows)
+    """
+    maxLength: int | Int641 | None = None
+    """
+    int64 (JSON number, or a decimal string as proto3 JSON allows)
+    """
+    pattern: str | None = None
+    example: Any | None = None
+    anyOf: list[Schema] | None = None
+    propertyOrdering: list[str] | None = None
+    default: Any | None = None
 
 
 class ThinkingConfig(BaseModel):
@@ -173,6 +248,7 @@ class ToolConfig(BaseModel):
         extra="allow",
     )
     functionCallingConfig: FunctionCallingConfig | None = None
+    retrievalConfig: RetrievalConfig | None = None
 
 
 class UsageMetadata(BaseModel):
@@ -190,12 +266,20 @@ class UsageMetadata(BaseModel):
     cacheTokensDetails: list[ModalityTokenCount] | None = None
 
 
-class Content(BaseModel):
+class VideoMetadata(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    role: Literal["user", "model", "function"] | None = None
-    parts: list[Part] | None = None
+    startOffset: str | None = None
+    endOffset: str | None = None
+    fps: float | None = None
+
+
+class VoiceConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    prebuiltVoiceConfig: PrebuiltVoiceConfig | None = None
 
 
 class CountTokensResponse(BaseModel):
@@ -223,25 +307,51 @@ class FunctionDeclaration(BaseModel):
     behavior: str | None = None
 
 
-class GenerationConfig(BaseModel):
+class FunctionResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    stopSequences: list[str] | None = None
-    responseMimeType: str | None = None
-    responseSchema: Schema | None = None
-    responseJsonSchema: Any | None = None
-    candidateCount: int | None = None
-    maxOutputTokens: int | None = None
-    temperature: float | None = None
-    topP: float | None = None
-    topK: float | None = None
-    seed: int | None = None
-    presencePenalty: float | None = None
-    frequencyPenalty: float | None = None
-    responseLogprobs: bool | None = None
-    logprobs: int | None = None
-    thinkingConfig: ThinkingConfig | None = None
+    id: str | None = None
+    name: str
+    response: dict[str, Any]
+    parts: list[FunctionResponsePart] | None = None
+    willContinue: bool | None = None
+    scheduling: str | None = None
+
+
+class GoogleSearch(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    timeRangeFilter: Interval | None = None
+
+
+class Part(BaseModel):
+    """
+    Exactly one data field (text, inlineData, fileData, functionCall, functionResponse, executableCode, codeExecutionResult); thought / thoughtSignature / videoMetadata are modifiers.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    text: str | None = None
+    thought: bool | None = None
+    thoughtSignature: str | None = None
+    """
+    opaque base64 blob, only meaningful to Gemini
+    """
+    inlineData: Blob | None = None
+    fileData: FileData | None = None
+    functionCall: FunctionCall | None = None
+    functionResponse: FunctionResponse | None = None
+    executableCode: ExecutableCode | None = None
+    codeExecutionResult: CodeExecutionResult | None = None
+    videoMetadata: VideoMetadata | None = None
+    partMetadata: dict[str, Any] | None = None
+    """
+    free-form (google.protobuf.Struct)
+    """
+    mediaResolution: dict[str, Any] | None = None
 
 
 class PromptFeedback(BaseModel):
@@ -252,15 +362,47 @@ class PromptFeedback(BaseModel):
     safetyRatings: list[SafetyRating] | None = None
 
 
+class SpeakerVoiceConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    speaker: str | None = None
+    voiceConfig: VoiceConfig | None = None
+
+
 class Tool(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
     functionDeclarations: list[FunctionDeclaration] | None = None
-    googleSearch: dict[str, Any] | None = None
-    googleSearchRetrieval: dict[str, Any] | None = None
+    googleSearch: GoogleSearch | None = None
+    googleSearchRetrieval: GoogleSearchRetrieval | None = None
     codeExecution: dict[str, Any] | None = None
     urlContext: dict[str, Any] | None = None
+
+
+class Content(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    role: Literal["user", "model", "function"] | None = None
+    parts: list[Part] | None = None
+
+
+class MultiSpeakerVoiceConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    speakerVoiceConfigs: list[SpeakerVoiceConfig] | None = None
+
+
+class SpeechConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    voiceConfig: VoiceConfig | None = None
+    multiSpeakerVoiceConfig: MultiSpeakerVoiceConfig | None = None
+    languageCode: str | None = None
 
 
 class Candidate(BaseModel):
@@ -277,27 +419,6 @@ class Candidate(BaseModel):
     citationMetadata: dict[str, Any] | None = None
     tokenCount: int | None = None
     avgLogprobs: float | None = None
-
-
-class GenerateContentRequest(BaseModel):
-    """
-    Body of POST /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse. `model` (models/{model}) normally lives in the URL; the body may repeat it.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    model: str | None = None
-    contents: list[Content]
-    systemInstruction: Content | None = None
-    tools: list[Tool] | Tool | None = None
-    """
-    Repeated field; Google's JSON parser also takes a single Tool object (recorded: pydantic-ai).
-    """
-    toolConfig: ToolConfig | None = None
-    safetySettings: list[SafetySetting] | None = None
-    generationConfig: GenerationConfig | None = None
-    cachedContent: str | None = None
 
 
 class GenerateContentResponse(BaseModel):
@@ -325,6 +446,53 @@ class GenerateContentStreamChunk(GenerateContentResponse):
     )
 
 
+class GenerationConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    stopSequences: list[str] | None = None
+    responseMimeType: str | None = None
+    responseSchema: Schema | None = None
+    responseJsonSchema: Any | None = None
+    candidateCount: int | None = None
+    maxOutputTokens: int | None = None
+    temperature: float | None = None
+    topP: float | None = None
+    topK: float | None = None
+    seed: int | None = None
+    presencePenalty: float | None = None
+    frequencyPenalty: float | None = None
+    responseLogprobs: bool | None = None
+    logprobs: int | None = None
+    thinkingConfig: ThinkingConfig | None = None
+    responseModalities: list[str] | None = None
+    mediaResolution: str | None = None
+    enableEnhancedCivicAnswers: bool | None = None
+    speechConfig: SpeechConfig | None = None
+    imageConfig: ImageConfig | None = None
+
+
+class GenerateContentRequest(BaseModel):
+    """
+    Body of POST /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse. `model` (models/{model}) normally lives in the URL; the body may repeat it.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: str | None = None
+    contents: list[Content]
+    systemInstruction: Content | None = None
+    tools: list[Tool] | Tool | None = None
+    """
+    Repeated field; Google's JSON parser also takes a single Tool object (recorded: pydantic-ai).
+    """
+    toolConfig: ToolConfig | None = None
+    safetySettings: list[SafetySetting] | None = None
+    generationConfig: GenerationConfig | None = None
+    cachedContent: str | None = None
+
+
 class CountTokensRequest(BaseModel):
     """
     Body of POST /v1beta/models/{model}:countTokens: contents, or a whole generateContentRequest.
@@ -335,6 +503,9 @@ class CountTokensRequest(BaseModel):
     )
     contents: list[Content] | None = None
     generateContentRequest: GenerateContentRequest | None = None
+
+
+Schema.model_rebuild()
 
 
 # The root type of each spec file, by kind (the file's stem).

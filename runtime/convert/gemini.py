@@ -2,9 +2,9 @@
 
 What a field rule cannot say about Gemini:
 
-- the API accepts snake_case as well as camelCase keys (``system_instruction``,
-  ``inline_data``, ``parameters_json_schema``): ingress renames them once, never
-  inside user data (tool arguments, schemas, function responses);
+- the API accepts snake_case as well as camelCase keys at any depth (proto3 JSON):
+  ingress renames them once, following the message types of specs/gemini and never
+  inside user data (tool arguments, schemas, function responses): :mod:`.gemini_names`;
 - function call ids are optional: missing ones get stable synthetic ids
   (``gcall-<n>``, numbered in request order) and function responses without an
   id take the id of the oldest unanswered call of the same name; synthetic ids
@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from interlingua.convert.base import FieldPath, JSONObject, bad_type, warn
+from interlingua.convert.gemini_names import camel_body
 from interlingua.convert.policy import Policy
 
 __all__ = [
@@ -43,83 +44,10 @@ FORMAT = "gemini"
 SYNTHETIC_PREFIX = "gcall-"
 _THINKING = ("thinking", "redacted_thinking")
 
-# snake_case spellings the API accepts -> the camelCase the rules read.
-_CAMEL = {
-    "system_instruction": "systemInstruction",
-    "tool_config": "toolConfig",
-    "function_calling_config": "functionCallingConfig",
-    "allowed_function_names": "allowedFunctionNames",
-    "generation_config": "generationConfig",
-    "safety_settings": "safetySettings",
-    "cached_content": "cachedContent",
-    "inline_data": "inlineData",
-    "file_data": "fileData",
-    "mime_type": "mimeType",
-    "file_uri": "fileUri",
-    "display_name": "displayName",
-    "function_call": "functionCall",
-    "function_response": "functionResponse",
-    "function_declarations": "functionDeclarations",
-    "parameters_json_schema": "parametersJsonSchema",
-    "response_json_schema": "responseJsonSchema",
-    "response_schema": "responseSchema",
-    "response_mime_type": "responseMimeType",
-    "max_output_tokens": "maxOutputTokens",
-    "top_p": "topP",
-    "top_k": "topK",
-    "stop_sequences": "stopSequences",
-    "candidate_count": "candidateCount",
-    "presence_penalty": "presencePenalty",
-    "frequency_penalty": "frequencyPenalty",
-    "thinking_config": "thinkingConfig",
-    "thinking_budget": "thinkingBudget",
-    "thinking_level": "thinkingLevel",
-    "include_thoughts": "includeThoughts",
-    "thought_signature": "thoughtSignature",
-    "video_metadata": "videoMetadata",
-    "executable_code": "executableCode",
-    "code_execution_result": "codeExecutionResult",
-    "will_continue": "willContinue",
-    "response_logprobs": "responseLogprobs",
-    "google_search": "googleSearch",
-    "code_execution": "codeExecution",
-    "url_context": "urlContext",
-}
-# Values that are user data: their keys are never renamed.
-_DATA_KEYS = frozenset(
-    {"args", "response", "parameters", "parametersJsonSchema", "responseSchema", "responseJsonSchema", "partialArgs"}
-)
-
-
-def camel_keys(value: Any) -> Any:
-    """The request (or part of one) with the API's snake_case keys in camelCase: a copy when
-    any key is snake_case, else the value itself (most clients send camelCase)."""
-    return _camel(value) if _has_snake(value) else value
-
-
-def _has_snake(value: Any) -> bool:
-    if type(value) is list:
-        return any(_has_snake(item) for item in value)
-    if type(value) is not dict:
-        return False
-    for key, item in value.items():
-        if key in _CAMEL:
-            return True
-        if key not in _DATA_KEYS and type(item) in (dict, list) and _has_snake(item):
-            return True
-    return False
-
-
-def _camel(value: Any) -> Any:
-    if type(value) is list:
-        return [_camel(item) for item in value]
-    if type(value) is not dict:
-        return value
-    out: JSONObject = {}
-    for wire_key, item in value.items():
-        key: str = _CAMEL.get(wire_key) or wire_key
-        out[key] = item if key in _DATA_KEYS else _camel(item)
-    return out
+def camel_keys(value: Any, kind: str = "request") -> Any:
+    """A Gemini request (``kind``: ``request`` or ``count_tokens_request``) in camelCase, copied
+    only where a key was spelled otherwise (see :mod:`.gemini_names`)."""
+    return camel_body(value, kind)
 
 
 def _parts(content: Any) -> list[Any]:

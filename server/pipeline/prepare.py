@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from interlingua.convert.gemini import camel_keys
 from interlingua.errors import InvalidRequest
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.ingress import ClientCall
@@ -93,11 +94,12 @@ def count_tokens_payload(call: ClientCall, target: Target) -> bytes:
     model = target.upstream_model
     if call.model_in_body:
         return replace_model(call.raw, call.body, model)
-    inner = call.body.get("generateContentRequest")  # Gemini: the nested request names it too
+    body = camel_keys(call.body, "count_tokens_request")  # proto3 JSON: snake_case spellings too
+    inner = body.get("generateContentRequest")  # Gemini: the nested request names it too
     if inner is not None and not isinstance(inner, dict):
         raise InvalidRequest("generateContentRequest: must be an object", param="generateContentRequest")
     if inner is not None and "model" in inner and model != call.model:
-        return orjson.dumps({**call.body, "generateContentRequest": {**inner, "model": f"models/{model}"}})
+        return orjson.dumps({**body, "generateContentRequest": {**inner, "model": f"models/{model}"}})
     return call.raw
 
 
