@@ -71,7 +71,7 @@ def gateway_error(error: IRError) -> GatewayError:
 
 
 def error_frame(body: Mapping[str, Any], target: str) -> bytes:
-    """One SSE event carrying error ``body`` in ``target``'s framing."""
+    """One event carrying error ``body`` in ``target``'s framing (SSE, or an AWS event-stream frame)."""
     spec = load_spec(target)
     if isinstance(spec, ItemsSpec):  # Responses: a typed `error` event, not the envelope
         nested = body.get("error")
@@ -79,6 +79,10 @@ def error_frame(body: Mapping[str, Any], target: str) -> bytes:
         event_body = {"type": "error", "code": inner.get("code") or inner.get("type"),
                       "message": inner.get("message"), "param": inner.get("param"), "sequence_number": 0}
         return frame(orjson.dumps(event_body), "error")
+    if isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream":
+        from interlingua.streams.eventstream import converse_exception_frame  # it imports this module
+
+        return converse_exception_frame(body)  # Bedrock: a binary exception frame, raised by boto3
     event = spec.events.error if isinstance(spec, TypedBlocksSpec) else None
     return frame(orjson.dumps(body), event)
 

@@ -13,9 +13,10 @@ Bedrock's ConverseStream answers with binary frames, not SSE. Two pieces:
   are keyed by member (``{"text": ...}``, ``{"toolUse": {"input": ...}}``), and
   usage (``metadata``) follows ``messageStop``, so the stop is held until it arrives.
 
-The encoder (:func:`encode_frame`, :func:`encode_event`, :func:`encode_exception`) is what the
-fake upstream's Bedrock and the stream tests write frames with: one copy, beside the decoder
-that checks it. Frame layout: total length (u32 BE), headers length (u32 BE), CRC32 of those
+The encoder (:func:`encode_frame`, :func:`encode_event`, :func:`encode_exception`,
+:func:`converse_exception_frame`) is what the Bedrock client's stream encoder
+(:mod:`.encode_eventstream`), stream errors, the fake upstream's Bedrock and the stream tests
+write frames with: one copy, beside the decoder that checks it. Frame layout: total length (u32 BE), headers length (u32 BE), CRC32 of those
 8 bytes, headers (name length u8, name, type 7 = string, value length u16, value), payload,
 CRC32 of everything before it.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -36,6 +38,7 @@ __all__ = [
     "ConverseEvents",
     "EventStreamParser",
     "MalformedFrame",
+    "converse_exception_frame",
     "encode_event",
     "encode_exception",
     "encode_frame",
@@ -228,3 +231,19 @@ def encode_exception(exception_type: str, message: str) -> bytes:
     """An ``exception`` frame (``{"message": ...}``), as a stream failing midway sends."""
     headers = {":exception-type": exception_type, ":content-type": "application/json", ":message-type": "exception"}
     return encode_frame(headers, orjson.dumps({"message": message}))
+
+
+# The exceptions ConverseStream's event union declares (botocore's service model).
+_STREAM_EXCEPTIONS = frozenset(
+    {"InternalServerException", "ModelStreamErrorException", "ValidationException", "ThrottlingException", "ServiceUnavailableException"}
+)
+
+
+def converse_exception_frame(body: Mapping[str, Any]) -> bytes:
+    """A Bedrock error body (``{"__type", "message"}``) as ConverseStream's exception frame; a
+    type the stream cannot carry (AccessDenied, ModelTimeout, ...) is a model stream error."""
+    wire_type = str(body.get("__type") or "InternalServerException")
+    if wire_type not in _STREAM_EXCEPTIONS:
+        wire_type = "ModelStreamErrorException"
+    message = body.get("message")
+    return encode_exception(wire_type[0].lower() + wire_type[1:], str(message or "upstream stream error"))

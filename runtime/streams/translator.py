@@ -1,4 +1,5 @@
-"""StreamTranslator: upstream SSE bytes -> decoder -> IR events -> encoder -> client SSE bytes.
+"""StreamTranslator: upstream stream bytes -> decoder -> IR events -> encoder -> client stream bytes
+(SSE, or AWS event-stream frames for Bedrock on either side).
 
 The decoder calls the encoder directly (the encoder *is* the decoder's
 :class:`~.events.IRSink`), so no IR event objects are built on the hot path.
@@ -18,6 +19,7 @@ from interlingua.streams.decode_items import ItemsDecoder
 from interlingua.streams.decode_parts import PartsDecoder
 from interlingua.streams.encode_blocks import BlocksEncoder
 from interlingua.streams.encode_chunked import ChunkedEncoder
+from interlingua.streams.encode_eventstream import ConverseEncoder
 from interlingua.streams.encode_items import ItemsEncoder
 from interlingua.streams.encode_parts import PartsEncoder
 from interlingua.streams.events import Block, IRSink, StartInfo
@@ -77,6 +79,8 @@ def make_encoder(
         return ItemsEncoder(spec, model=model, request=request)
     if isinstance(spec, PartsSpec):
         return PartsEncoder(spec, model=model)
+    if spec.framing == "aws_eventstream":
+        return ConverseEncoder(spec)
     return BlocksEncoder(spec, model=model)
 
 

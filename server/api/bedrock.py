@@ -5,9 +5,10 @@ id comes from the (percent-encoded) path. Clients sign with SigV4, which the gat
 check without their secret: with ``server.api_keys`` set, use a Bedrock API key (boto3 sends
 ``AWS_BEARER_TOKEN_BEDROCK`` as ``Authorization: Bearer``), which the middleware checks.
 
-``converse`` works toward every upstream format. ``converse-stream`` is relayed to Bedrock
-upstreams only: the stream runtime decodes AWS event streams but does not encode them, so
-toward other formats it is refused with a clear 400 rather than answered in SSE.
+``converse`` and ``converse-stream`` work toward every upstream format; toward other formats
+the stream is translated incrementally into AWS event-stream frames
+(:mod:`interlingua.streams.encode_eventstream`), a mid-stream error arriving as the exception
+frame boto3 raises.
 Errors come as Bedrock's ``{"__type", "message"}``, which botocore reads as the error code.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from quart import Blueprint, Response
 
-from interlingua.errors import InvalidRequest
 from interlingua.server.adapters import refuse_dot_segment
 from interlingua.server.pipeline.execute import generate
 from interlingua.server.state import StateHolder
@@ -36,15 +36,7 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.post("/model/<path:model>/converse-stream")
     async def converse_stream(model: str) -> Response:
-        model = _model_id(model)
-        upstream = holder.current.router.route(model).targets[0].provider.format
-        if upstream is not _SURFACE.format:
-            raise InvalidRequest(
-                f"converse-stream is relayed to Bedrock upstreams only; model {model!r} is served by a "
-                f"{upstream.value} upstream: use converse",
-                code="stream_not_supported",
-            )
-        return await generate(holder, _SURFACE, model=model, stream=True)
+        return await generate(holder, _SURFACE, model=_model_id(model), stream=True)
 
     return bp
 

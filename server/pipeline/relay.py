@@ -48,6 +48,7 @@ __all__ = ["SSE_HEADERS", "relay"]
 log = logging.getLogger("interlingua.server")
 
 SSE_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no"}
+EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 _EVENT_ENDS = (b"\n\n", b"\r\n\r\n", b"\r\r")
 
 
@@ -74,6 +75,8 @@ async def relay(
         else:
             body = _translated_stream(ctx, call, target, upstream, resp)
             headers = dict(SSE_HEADERS)
+            if call.surface.binary_stream:  # Bedrock clients: AWS event-stream frames
+                headers["content-type"] = EVENTSTREAM_CONTENT_TYPE
             if not call.sse:
                 body, headers["content-type"] = _sse_to_json_array(body), "application/json"
         ctx.extras[UPSTREAM_RESPONSE_KEY] = resp  # closed by the generator, or by the guard if it never runs

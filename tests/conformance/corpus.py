@@ -120,12 +120,6 @@ def cases(filename: str | None = None) -> list[Case]:
 KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {}
 
 
-# Formats with a stream decoder but no encoder: streams never go *to* them (Bedrock
-# clients cannot stream through the gateway; its streams are binary, not SSE, and are
-# judged in tests/streams/test_stream_bedrock.py).
-UPSTREAM_ONLY_STREAMS = frozenset({Format.BEDROCK_CONVERSE})
-
-
 def cross_params(filename: str, *, judged: str | None = None) -> list[Any]:
     """``(case, target)`` for every case holding ``filename`` and every *other* format.
 
@@ -135,7 +129,7 @@ def cross_params(filename: str, *, judged: str | None = None) -> list[Any]:
     params = []
     for case in cases(filename):
         for target in FORMATS:
-            if target is case.fmt or (filename == "stream.sse" and target in UPSTREAM_ONLY_STREAMS):
+            if target is case.fmt:
                 continue
             bug = KNOWN_BUGS.get((judged or "", case.fmt.value, case.name, target.value))
             marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []

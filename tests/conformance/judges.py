@@ -106,9 +106,12 @@ def judge_stream(target: Format, raw: bytes, *, strict: bool = True) -> StreamVe
     """
     if target is Format.OPENAI_CHAT:
         return _judge_openai_stream(raw, strict)
-    if target is Format.BEDROCK_CONVERSE:  # as boto3 reads it (a source stream: no Bedrock encoder)
-        message, error = judges_bedrock.judge_stream(raw)
-        return StreamVerdict(message=message, error=error)
+    if target is Format.BEDROCK_CONVERSE:  # as boto3 reads it; the gateway's own output in Bedrock's order
+        if not strict:
+            message, error = judges_bedrock.judge_stream(raw)
+            return StreamVerdict(message=message, error=error)
+        message, error, left_open, count = judges_bedrock.judge_client_stream(raw)
+        return StreamVerdict(message=message, error=error, events=count, open_blocks_at_error=left_open)
     if target is Format.OPENAI_RESPONSES:
         return judges_responses.judge_stream(raw, strict)
     if target is Format.GEMINI:

@@ -8,8 +8,11 @@
   members the shape requires;
 - an error body must parse as botocore's error (``Error.Code`` from ``__type``).
 
-Bedrock is an upstream-only stream format here (no stream encoder): streams
-*from* Bedrock are judged in tests/streams/test_stream_bedrock.py.
+Streams: :func:`judge_stream` reads a stream as boto3's ``converse_stream()`` does
+(botocore's EventStream, the ConverseStream output shape); :func:`judge_client_stream`
+also holds the gateway's own output to the order Bedrock keeps (``messageStart`` first,
+blocks started before their deltas and stopped once, ``messageStop`` then ``metadata``
+with usage and metrics, nothing after) and reports blocks an exception left open.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from botocore.validate import ParamValidator
 from conformance.digest import Digest, parse_arguments
 
 __all__ = [
+    "judge_client_stream",
     "judge_error",
     "judge_request",
     "judge_response",
@@ -177,16 +181,30 @@ class _Raw:
 def judge_stream(raw: bytes) -> tuple[JSON | None, JSON | None]:
     """``(accumulated ConverseResponse, exception)`` as boto3's ``converse_stream()`` reads ``raw``:
     botocore's EventStream (frames, CRCs, the ConverseStream output shape) does the parsing."""
+    message, error, _, _ = _read(raw, _Accumulator())
+    return message, error
+
+
+def judge_client_stream(raw: bytes) -> tuple[JSON | None, JSON | None, list[int], int]:
+    """:func:`judge_stream` with Bedrock's event order enforced; also the blocks left open
+    by an exception and the number of events."""
+    return _read(raw, _StrictAccumulator())
+
+
+def _read(raw: bytes, acc: _Accumulator) -> tuple[JSON | None, JSON | None, list[int], int]:
     shape = operation("ConverseStream").output_shape.members["stream"]
     events = EventStream(_Raw(raw), shape, EventStreamJSONParser(), "ConverseStream")
-    acc = _Accumulator()
+    count = 0
     try:
         for event in events:
             ((name, payload),) = event.items()
             acc.see(name, payload)
+            count += 1
     except EventStreamError as exc:
-        return acc.result(), {"code": exc.response["Error"]["Code"], "message": exc.response["Error"]["Message"]}
-    return acc.result(), None
+        error = {"code": exc.response["Error"]["Code"], "message": exc.response["Error"]["Message"]}
+        return acc.result(), error, acc.open_blocks(), count
+    acc.finished()
+    return acc.result(), None, [], count
 
 
 class _Accumulator:
@@ -194,8 +212,10 @@ class _Accumulator:
         self.blocks: dict[int, JSON] = {}
         self.inputs: dict[int, str] = {}
         self.top: JSON = {}
+        self.started = False
 
     def see(self, name: str, payload: JSON) -> None:
+        self.started = self.started or name == "messageStart"
         index = payload.get("contentBlockIndex")
         if name == "contentBlockStart":
             use = payload["start"]["toolUse"]
@@ -225,10 +245,58 @@ class _Accumulator:
             if "signature" in part:
                 text["signature"] = part["signature"]
 
+    def open_blocks(self) -> list[int]:
+        return []
+
+    def finished(self) -> None:
+        pass
+
     def result(self) -> JSON | None:
-        if not self.blocks and not self.top:
+        if not self.blocks and not self.top and not self.started:
             return None
         for index, arguments in self.inputs.items():
-            self.blocks[index]["toolUse"]["input"] = orjson.loads(arguments or "{}")
+            try:
+                self.blocks[index]["toolUse"]["input"] = orjson.loads(arguments or "{}")
+            except orjson.JSONDecodeError:  # cut short: the pieces as text (digest marks them invalid JSON)
+                self.blocks[index]["toolUse"]["input"] = arguments
         content = [self.blocks[i] for i in sorted(self.blocks)]
         return {"output": {"message": {"role": "assistant", "content": content}}, **self.top}
+
+
+class _StrictAccumulator(_Accumulator):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self.open: set[int] = set()
+        self.stopped: set[int] = set()
+
+    def see(self, name: str, payload: JSON) -> None:
+        assert self.names or name == "messageStart", f"the first event must be messageStart, got {name}"
+        assert not self.names or self.names[-1] != "metadata", f"{name} after metadata"
+        index = payload.get("contentBlockIndex")
+        if name == "messageStart":
+            assert payload == {"role": "assistant"}, payload
+        elif name == "contentBlockStart":
+            assert index not in self.open | self.stopped, f"block {index} started twice"
+            self.open.add(index)
+        elif name == "contentBlockDelta":
+            assert index not in self.stopped, f"a delta for stopped block {index}"
+            self.open.add(index)
+        elif name == "contentBlockStop":
+            assert index in self.open, f"block {index} stopped but never opened"
+            self.open.discard(index)
+            self.stopped.add(index)
+        elif name == "messageStop":
+            assert not self.open, f"blocks {sorted(self.open)} still open at messageStop"
+        elif name == "metadata":
+            assert self.names[-1] == "messageStop", "metadata must follow messageStop"
+            assert {"inputTokens", "outputTokens", "totalTokens"} <= set(payload["usage"]), payload
+            assert isinstance(payload["metrics"]["latencyMs"], int), payload
+        self.names.append(name)
+        super().see(name, payload)
+
+    def open_blocks(self) -> list[int]:
+        return sorted(self.open)
+
+    def finished(self) -> None:
+        assert self.names[-2:] == ["messageStop", "metadata"], f"the stream must end with messageStop, metadata: {self.names[-3:]}"

@@ -117,4 +117,10 @@ def may_hold(raw: bytes, source: Format, target: Format) -> bool:
 
 
 def stream_snapshot(raw: bytes, source: Format, target: Format) -> list[JSON]:
-    return list(scrub(sse_json(raw), source, target))
+    events = list(scrub(sse_json(raw), source, target))
+    if target is Format.BEDROCK_CONVERSE:  # metadata.metrics.latencyMs: the time the gateway saw
+        for event in events:
+            metrics = event["data"].get("metrics") if event.get("event") == "metadata" else None
+            if isinstance(metrics, dict) and isinstance(metrics.get("latencyMs"), int):
+                metrics["latencyMs"] = "<latencyMs>"
+    return events

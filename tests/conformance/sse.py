@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from botocore.eventstream import EventStreamBuffer
 
-__all__ = ["SSEEvent", "chunks_to_sse", "feed_in_pieces", "parse_sse", "sse_json"]
+__all__ = ["SSEEvent", "chunks_to_sse", "feed_in_pieces", "frames_json", "parse_sse", "sse_json"]
 
 _LINE = re.compile(r"\r\n|\r|\n")
 
@@ -51,7 +52,10 @@ def parse_sse(raw: bytes | str) -> list[SSEEvent]:
 
 
 def sse_json(raw: bytes | str) -> list[dict[str, Any]]:
-    """The events as ``{"event": name?, "data": parsed JSON or the literal string}`` (snapshot form)."""
+    """The events as ``{"event": name?, "data": parsed JSON or the literal string}`` (snapshot form).
+    A Bedrock client's stream (binary event-stream frames) is read with botocore's decoder."""
+    if isinstance(raw, bytes) and raw[:1] == b"\x00":  # a frame's length prefix; SSE is text
+        return frames_json(raw)
     out: list[dict[str, Any]] = []
     for ev in parse_sse(raw):
         try:
@@ -59,6 +63,18 @@ def sse_json(raw: bytes | str) -> list[dict[str, Any]]:
         except orjson.JSONDecodeError:
             data = ev.data
         out.append({"data": data} if ev.event is None else {"event": ev.event, "data": data})
+    return out
+
+
+def frames_json(raw: bytes) -> list[dict[str, Any]]:
+    """AWS event-stream frames as ``{"event": ":event-type" or "exception:<type>", "data": JSON}``."""
+    buffer = EventStreamBuffer()
+    buffer.add_data(raw)
+    out: list[dict[str, Any]] = []
+    for message in buffer:
+        headers = message.headers
+        name = headers.get(":event-type") or f"exception:{headers.get(':exception-type')}"
+        out.append({"event": name, "data": orjson.loads(message.payload)})
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 from conformance import run
-from conformance.corpus import FORMATS, UPSTREAM_ONLY_STREAMS
+from conformance.corpus import FORMATS
 from conformance.digest import Digest, assert_kept, assert_usage_kept, request_digest, response_digest
 from conformance.judges import judge_error, judge_request, judge_response, judge_stream
 from conformance.normalise import assert_same
@@ -34,8 +34,6 @@ def _params(kind: str, *, both_targets: bool = False) -> list[Any]:
         if item.kind != kind:
             continue
         for target in FORMATS:
-            if kind == "stream" and target in UPSTREAM_ONLY_STREAMS:
-                continue
             if target is not item.fmt or both_targets:
                 out.append(pytest.param(item, target, id=f"{item.id}-to-{target.value}"))
     return out

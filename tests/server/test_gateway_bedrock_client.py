@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -68,11 +69,94 @@ async def test_boto3_converse_stream_relayed_to_bedrock(gateway: str, upstream: 
     assert upstream.requests[-1].path.endswith("/converse-stream")
 
 
-async def test_boto3_converse_stream_elsewhere_is_a_clear_validation_error(gateway: str) -> None:
-    with pytest.raises(botocore.exceptions.ClientError) as info:
-        await asyncio.to_thread(_stream, gateway, "gpt-4o-mini")
-    assert info.value.response["Error"]["Code"] == "ValidationException"
-    assert "converse-stream" in info.value.response["Error"]["Message"]
+UPSTREAMS = ["gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-flash", "gpt-5", "claude-via-bedrock"]
+_TOOLS = {
+    "tools": [
+        {
+            "toolSpec": {
+                "name": "get_weather",
+                "description": "the weather in a city",
+                "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+            }
+        }
+    ]
+}
+
+
+def _events(url: str, model: str, **kwargs: Any) -> list[Any]:
+    response = _client(url).converse_stream(
+        modelId=model, messages=[{"role": "user", "content": [{"text": "what is the weather in Oslo?"}]}], **kwargs
+    )
+    return list(response["stream"])
+
+
+def _deltas(events: list[Any], member: str) -> list[Any]:
+    return [e["contentBlockDelta"]["delta"][member] for e in events if member in e.get("contentBlockDelta", {}).get("delta", {})]
+
+
+@pytest.mark.parametrize("model", UPSTREAMS)
+async def test_boto3_converse_stream_text_and_metadata_from_every_upstream(gateway: str, model: str) -> None:
+    events = await asyncio.to_thread(_events, gateway, model)
+    names = [next(iter(e)) for e in events]
+    assert names[0] == "messageStart"
+    assert names[-2:] == ["messageStop", "metadata"]
+    assert "".join(_deltas(events, "text"))
+    assert events[-2]["messageStop"]["stopReason"] == "end_turn"
+    usage = events[-1]["metadata"]["usage"]
+    assert usage["outputTokens"] > 0
+    assert usage["totalTokens"] == usage["inputTokens"] + usage["outputTokens"]
+    assert isinstance(events[-1]["metadata"]["metrics"]["latencyMs"], int)
+
+
+@pytest.mark.parametrize("model", UPSTREAMS)
+async def test_boto3_converse_stream_tool_use_from_every_upstream(gateway: str, model: str) -> None:
+    events = await asyncio.to_thread(_events, gateway, model, toolConfig=_TOOLS)
+    starts = [e["contentBlockStart"]["start"]["toolUse"] for e in events if "contentBlockStart" in e]
+    assert [s["name"] for s in starts] == ["get_weather"]
+    assert starts[0]["toolUseId"]
+    arguments = json.loads("".join(d["input"] for d in _deltas(events, "toolUse")))
+    assert "city" in arguments
+    assert events[-2]["messageStop"]["stopReason"] == "tool_use"
+
+
+@pytest.mark.parametrize("model", UPSTREAMS)
+async def test_boto3_converse_stream_thinking_from_every_upstream(gateway: str, model: str) -> None:
+    thinking = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    events = await asyncio.to_thread(
+        _events, gateway, model, inferenceConfig={"maxTokens": 4096}, additionalModelRequestFields=thinking
+    )
+    reasoning = _deltas(events, "reasoningContent")
+    assert "".join(r.get("text", "") for r in reasoning)
+    assert "".join(_deltas(events, "text"))
+    # A signature is an opaque blob for its issuer: only a Bedrock upstream's reaches a Bedrock client.
+    signed = any("signature" in r for r in reasoning)
+    assert signed == (model == "claude-via-bedrock")
+
+
+@pytest.mark.parametrize("model", UPSTREAMS)
+async def test_boto3_converse_stream_mid_stream_error_is_raised(
+    gateway: str, upstream: FakeUpstream, model: str
+) -> None:
+    upstream.fault_next("error-after:3,message:the model fell over")
+    with pytest.raises(botocore.exceptions.EventStreamError) as info:
+        await asyncio.to_thread(_events, gateway, model)
+    assert "the model fell over" in info.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize("model", [m for m in UPSTREAMS if m != "claude-via-bedrock"])
+async def test_boto3_converse_stream_cut_upstream_is_raised(gateway: str, upstream: FakeUpstream, model: str) -> None:
+    upstream.fault_next("die-after:2")
+    with pytest.raises(botocore.exceptions.EventStreamError) as info:
+        await asyncio.to_thread(_events, gateway, model)
+    assert info.value.response["Error"]["Code"] in ("serviceUnavailableException", "modelStreamErrorException")
+
+
+async def test_boto3_converse_stream_content_type_is_the_event_stream(gateway: str) -> None:
+    async with httpx.AsyncClient(base_url=gateway) as c:
+        body = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
+        resp = await c.post("/model/gpt-4o-mini/converse-stream", json=body)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "application/vnd.amazon.eventstream"
 
 
 async def test_bedrock_client_errors_carry_the_error_type_header(gateway: str) -> None:
