@@ -72,9 +72,9 @@ register_kept_spellings(FORMAT, frozenset([]))
 
 # Enum tables ------------------------------------------------------------------
 
-# reasoning.effort <-> IR reasoning.effort (Anthropic's max has no OpenAI level: xhigh).
-EFFORT_TO_IR: Final[dict[Any, Any]] = {'none': 'none', 'minimal': 'minimal', 'low': 'low', 'medium': 'medium', 'high': 'high', 'xhigh': 'xhigh'}
-EFFORT_FROM_IR: Final[dict[Any, Any]] = {'none': 'none', 'minimal': 'minimal', 'low': 'low', 'medium': 'medium', 'high': 'high', 'xhigh': 'xhigh', 'max': 'xhigh'}
+# reasoning.effort <-> IR reasoning.effort (OpenAI's published ReasoningEffort lists max too, so Anthropic's max maps as is).
+EFFORT_TO_IR: Final[dict[Any, Any]] = {'none': 'none', 'minimal': 'minimal', 'low': 'low', 'medium': 'medium', 'high': 'high', 'xhigh': 'xhigh', 'max': 'max'}
+EFFORT_FROM_IR: Final[dict[Any, Any]] = {'none': 'none', 'minimal': 'minimal', 'low': 'low', 'medium': 'medium', 'high': 'high', 'xhigh': 'xhigh', 'max': 'max'}
 
 # HTTP status <-> IR error kind.
 ERROR_STATUS_TO_KIND: Final[dict[Any, Any]] = {400: 'invalid_request', 401: 'authentication', 403: 'permission', 404: 'not_found', 413: 'request_too_large', 422: 'invalid_request', 429: 'rate_limit', 500: 'api_error', 502: 'upstream_unavailable', 503: 'overloaded', 504: 'timeout', 529: 'overloaded'}

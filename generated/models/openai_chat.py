@@ -515,7 +515,7 @@ class ChatCompletionRequest(BaseModel):
     """
     Deprecated form of `tool_choice`.
     """
-    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     response_format: Annotated[
         ResponseFormatText | ResponseFormatJsonObject | ResponseFormatJsonSchema | None,
         Field(discriminator="type"),
