@@ -6,6 +6,7 @@
     nox -s tests -- -k anthropic # pytest, extra args passed through
     nox -s conformance           # fixture conformance only
     nox -s matrix                # rerun conformance, regenerate docs/compat-matrix.json + README matrix
+    nox -s specs-diff            # our specs against ../shared/reference/specs -> docs/coverage/<format>.md
     nox -s bench-convert         # microseconds per conversion
     nox -s bench                 # the gateway under load against a local fake upstream
     nox -s fuzz                  # the spec-driven fuzz suite, long profile
@@ -115,6 +116,17 @@ def matrix(session: nox.Session) -> None:
     """The README compatibility matrix from the conformance results (`-- --render`: README only)."""
     install(session)
     session.run("python", "tests/conformance/matrix.py", *session.posargs)
+
+
+@nox.session(name="specs-diff", python=PYTHON)
+def specs_diff(session: nox.Session) -> None:
+    """Every published spec in ../shared/reference/specs against ours: docs/coverage/<format>.md."""
+    published = ROOT.parent / "shared" / "reference" / "specs"
+    files = sorted(p for p in published.glob("*/*") if p.suffix in (".json", ".yaml", ".yml"))
+    if not files:
+        session.error(f"Usage: nox -s specs-diff needs the published specs in {published}")
+    install(session)
+    session.run("interlingua", "specs", "diff", *map(str, files), "--write", "docs/coverage")
 
 
 @nox.session(name="bench-convert", python=PYTHON)

@@ -7,6 +7,8 @@
 - ``interlingua install --systemd [--root DIR]``: a default config and a systemd unit.
 - ``interlingua keys create|list|show|update|revoke [--config FILE] [--json]``: issued keys.
 - ``interlingua db upgrade [--config FILE]``: apply the store's schema migrations.
+- ``interlingua specs diff PUBLISHED... [--format F] [--write DIR]``: a provider's published
+  spec against ours (``codegen/specs_diff.py``).
 
 Heavy imports happen inside each subcommand so ``interlingua convert`` stays fast.
 """
@@ -47,6 +49,14 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=None)
     serve.add_argument("--demo", action="store_true", help="also start a built-in fake upstream and route to it")
+
+    specs = sub.add_parser("specs", help="compare our specs with a provider's published one")
+    specs_sub = specs.add_subparsers(dest="specs_command", required=True)
+    diff = specs_sub.add_parser("diff", help="missing fields, type/enum changes and rule coverage, per kind")
+    diff.add_argument("published", nargs="+", help="OpenAPI (YAML/JSON) or botocore service-2.json")
+    diff.add_argument("--format", dest="only", default=None, choices=formats, help="only this format")
+    diff.add_argument("--write", default=None, metavar="DIR", help="write <format>.md files into DIR")
+    diff.add_argument("--root", default=None, help="repository root (default: found from the current directory)")
 
     check = sub.add_parser("check-config", help="validate a config and print what each model routes to")
     check.add_argument("file")
@@ -102,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from interlingua.server.cli import serve
 
         return serve(config=args.config, host=args.host, port=args.port, workers=args.workers, demo=args.demo)
+    if args.command == "specs":
+        from interlingua.codegen.specs_diff import run as specs_diff
+
+        return specs_diff(args.published, only=args.only, write=args.write, root=args.root)
     if args.command == "check-config":
         from interlingua.server.cli import check_config
 
