@@ -157,12 +157,8 @@ class BlocksEncoder(EncoderBase):
         if self.done or self._stop is not None:
             return
         self.close_blocks()
-        spec = self._spec
-        reason = spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir)
-        if self._saw_tool_call:
-            reason = spec.stop_with_tool_calls.get(reason, reason)
-        self._stop = (reason, stop_sequence)
-        self._stop_extras = (extras or {}).get(spec.format, {})
+        self._stop = (self._spec.wire_stop(stop_reason, self._saw_tool_call), stop_sequence)
+        self._stop_extras = (extras or {}).get(self._spec.format, {})
 
     def end(self) -> None:
         if self.done:

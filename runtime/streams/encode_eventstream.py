@@ -119,11 +119,7 @@ class ConverseEncoder(EncoderBase):
         if self.done or self._stop is not None:
             return
         self.close_blocks()
-        spec = self._spec
-        reason = spec.stop_from_ir.get(stop_reason, spec.default_stop_from_ir)
-        if self._saw_tool_call:
-            reason = spec.stop_with_tool_calls.get(reason, reason)
-        self._stop = reason
+        self._stop = self._spec.wire_stop(stop_reason, self._saw_tool_call)
         self._stop_fields = (extras or {}).get(self.format, {})
 
     def end(self) -> None:

@@ -121,6 +121,11 @@ class TypedBlocksSpec:
     # "sse", or "aws_eventstream" (Bedrock's binary frames; see streams/eventstream.py)
     framing: str = "sse"
 
+    def wire_stop(self, stop_reason: str, saw_tool_call: bool) -> str:
+        """The wire stop reason for an IR one (a turn that made tool calls may stop otherwise)."""
+        reason = self.stop_from_ir.get(stop_reason, self.default_stop_from_ir)
+        return self.stop_with_tool_calls.get(reason, reason) if saw_tool_call else reason
+
 
 @dataclass(frozen=True, slots=True)
 class ItemsSpec:
