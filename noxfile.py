@@ -7,6 +7,7 @@
     nox -s conformance           # fixture conformance only
     nox -s matrix                # rerun conformance, regenerate docs/compat-matrix.json + README matrix
     nox -s specs-diff            # our specs against ../shared/reference/specs -> docs/coverage/<format>.md
+    nox -s genai-majors          # google-genai 1.x and 2.x side by side: their bodies through the gateway
     nox -s bench-convert         # microseconds per conversion
     nox -s bench                 # the gateway under load against a local fake upstream
     nox -s fuzz                  # the spec-driven fuzz suite, long profile
@@ -116,6 +117,25 @@ def matrix(session: nox.Session) -> None:
     """The README compatibility matrix from the conformance results (`-- --render`: README only)."""
     install(session)
     session.run("python", "tests/conformance/matrix.py", *session.posargs)
+
+
+# google-genai majors older than the installed one (dev extras), installed side by side.
+GENAI_MAJORS = {"1": "google-genai>=1.30,<2", "2": "google-genai>=2,<3"}
+
+
+@nox.session(name="genai-majors", python=PYTHON)
+def genai_majors(session: nox.Session) -> None:
+    """Gemini clients built by every google-genai major (1.x, 2.x next to the installed 3.x)."""
+    install(session)
+    folder = ROOT / ".nox" / "genai"
+    for major, spec in GENAI_MAJORS.items():
+        target = folder / major
+        shutil.rmtree(target, ignore_errors=True)
+        session.run("python", "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), spec)
+    targets = ":".join(str(folder / major) for major in GENAI_MAJORS)
+    session.run(
+        "pytest", "-q", "tests/server/test_gateway_gemini_sdk_majors.py", env={"INTERLINGUA_GENAI_TARGETS": targets}
+    )
 
 
 @nox.session(name="specs-diff", python=PYTHON)

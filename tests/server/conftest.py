@@ -2,7 +2,8 @@
 
 ``make_config(upstream, server=..., translation=..., providers=...)`` is the demo
 config (see :mod:`interlingua.server.fake_upstream.config`) with sections overridden;
-``gateway`` serves the plain demo config and yields its base URL.
+``gateway`` serves the plain demo config and yields its base URL; ``formats_client`` is an
+httpx client of a gateway serving ``formats_config`` (every upstream format, one fake upstream).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from realservers import postgres_server, redis_server
 from server_helpers import make_config
+from server_helpers import formats_config, make_config
 
 from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
@@ -28,6 +30,15 @@ def up(upstream: FakeUpstream) -> FakeUpstream:
 async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
     async with running_gateway(make_config(upstream)) as url:
         yield url
+
+
+@pytest.fixture
+async def formats_client(upstream: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        running_gateway(formats_config(upstream)) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as c,
+    ):
+        yield c
 
 
 @pytest.fixture

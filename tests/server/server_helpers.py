@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import yaml
+from google import genai
+from google.genai import types
 
 from interlingua.server.config import Config
 from interlingua.server.fake_upstream import FakeUpstream, demo_config
@@ -150,3 +152,13 @@ async def wait_ready(url: str, *, verify: ssl.SSLContext | bool = True, timeout_
                 pass
             await asyncio.sleep(0.05)
     raise AssertionError("the gateway did not become ready")
+
+
+@asynccontextmanager
+async def genai_sdk(client: httpx.AsyncClient) -> AsyncIterator[genai.Client]:
+    """google-genai pointed at the gateway ``client`` talks to (v1beta, on that httpx client:
+    google-genai's aiohttp path subclasses ClientSession, which aiohttp warns about)."""
+    options = types.HttpOptions(base_url=str(client.base_url), api_version="v1beta", httpx_async_client=client)
+    sdk = genai.Client(api_key="x", http_options=options)
+    yield sdk
+    await sdk.aio.aclose()

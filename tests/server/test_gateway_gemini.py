@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,7 +9,7 @@ import orjson
 import pytest
 from google import genai
 from google.genai import types
-from server_helpers import GEMINI_BODY, OPENAI_BODY, formats_config
+from server_helpers import GEMINI_BODY, OPENAI_BODY, formats_config, genai_sdk
 
 from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.testing import running_gateway
@@ -23,17 +22,6 @@ async def client(upstream: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
         httpx.AsyncClient(base_url=url, timeout=10) as c,
     ):
         yield c
-
-
-@contextlib.asynccontextmanager
-async def _sdk(client: httpx.AsyncClient) -> AsyncIterator[genai.Client]:
-    # On httpx: google-genai's aiohttp path subclasses ClientSession, which aiohttp warns about.
-    options = types.HttpOptions(
-        base_url=str(client.base_url), api_version="v1beta", httpx_async_client=client
-    )
-    sdk = genai.Client(api_key="x", http_options=options)
-    yield sdk
-    await sdk.aio.aclose()
 
 
 def _sse_data(text: str) -> list[dict[str, object]]:
@@ -100,7 +88,7 @@ async def test_gemini_client_translated_stream_sse(client: httpx.AsyncClient, mo
 
 
 async def test_gemini_sdk_streams_through_gateway(client: httpx.AsyncClient) -> None:
-    async with _sdk(client) as sdk:
+    async with genai_sdk(client) as sdk:
         text = ""
         stream = await sdk.aio.models.generate_content_stream(model="gemini-via-anthropic", contents="hi")
         async for chunk in stream:
@@ -171,7 +159,7 @@ async def test_gemini_models_list_and_get(client: httpx.AsyncClient) -> None:
     listed = (await client.get("/v1beta/models")).json()
     names = [m["name"] for m in listed["models"]]
     assert "models/gemini-2.5-flash" in names
-    async with _sdk(client) as sdk:
+    async with genai_sdk(client) as sdk:
         models = [m async for m in await sdk.aio.models.list()]
         assert "models/gemini-2.5-flash" in [m.name for m in models]
         got = await sdk.aio.models.get(model="gemini-2.5-flash")

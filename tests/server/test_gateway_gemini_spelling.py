@@ -5,69 +5,33 @@ each spelling, on generateContent, streamGenerateContent and countTokens."""
 from __future__ import annotations
 
 import base64
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from google import genai
+from genai_bodies import PNG, typed_request
 from google.genai import types
-from server_helpers import formats_config
+from server_helpers import genai_sdk
 
 from interlingua.codegen.field_names import snake_case
 from interlingua.server.demo import FakeUpstream
-from interlingua.server.testing import running_gateway
 
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==")
 # A Gemini client's model names routed to each non-Gemini upstream format.
 TRANSLATED = ["gemini-via-openai", "gemini-via-anthropic", "gpt-5", "claude-via-bedrock"]
 
 
 @pytest.fixture
-async def client(upstream: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        running_gateway(formats_config(upstream)) as url,
-        httpx.AsyncClient(base_url=url, timeout=10) as c,
-    ):
-        yield c
-
-
-@contextlib.asynccontextmanager
-async def _sdk(client: httpx.AsyncClient) -> AsyncIterator[genai.Client]:
-    options = types.HttpOptions(base_url=str(client.base_url), api_version="v1beta", httpx_async_client=client)
-    sdk = genai.Client(api_key="x", http_options=options)
-    yield sdk
-    await sdk.aio.aclose()
-
-
-def _config() -> types.GenerateContentConfig:
-    """Typed config the SDK serialises with snake_case inside camelCase (thinking_config, ...)."""
-    return types.GenerateContentConfig(
-        system_instruction="answer briefly",
-        max_output_tokens=2000,
-        temperature=0.5,
-        stop_sequences=["STOP"],
-        thinking_config=types.ThinkingConfig(include_thoughts=True, thinking_budget=1024),
-        tools=[
-            types.Tool(
-                function_declarations=[
-                    types.FunctionDeclaration(
-                        name="describe",
-                        description="describe a picture",
-                        parameters_json_schema={"type": "object", "properties": {"colour_name": {"type": "string"}}},
-                    )
-                ]
-            )
-        ],
-        tool_config=types.ToolConfig(function_calling_config=types.FunctionCallingConfig(mode="AUTO")),
-    )
+def client(formats_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return formats_client
 
 
 def _contents() -> list[types.Content]:
-    image = types.Part.from_bytes(data=PNG, mime_type="image/png")
-    return [types.Content(role="user", parts=[types.Part.from_text(text="what is this?"), image])]
+    return typed_request()[0]
+
+
+def _config() -> types.GenerateContentConfig:
+    return typed_request()[1]
 
 
 def _image_reached(seen: Any) -> None:
@@ -81,7 +45,7 @@ def _image_reached(seen: Any) -> None:
 async def test_gemini_sdk_image_and_typed_config_reach_other_upstreams(
     client: httpx.AsyncClient, upstream: FakeUpstream, model: str
 ) -> None:
-    async with _sdk(client) as sdk:
+    async with genai_sdk(client) as sdk:
         answer = await sdk.aio.models.generate_content(model=model, contents=_contents(), config=_config())
         assert answer.candidates
         _image_reached(upstream.requests[-1].body)
