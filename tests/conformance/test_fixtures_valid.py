@@ -28,9 +28,10 @@ from interlingua.translate import Format
 MIN_CASES_PER_FORMAT = 22
 FILES = ("request.json", "response.json", "stream.sse")
 
-# Cases that exist in one format only (none today: each scenario has a native form in both).
-# What Codex CLI sends (Responses only); what Gemini CLI sends (Gemini only).
-SINGLE_FORMAT_CASES: frozenset[str] = frozenset({"codex", "gemini_cli"})
+# Cases that exist in one format only: what Codex CLI sends (Responses only); what Gemini CLI
+# sends (Gemini only); OpenAI's reasoning_effort max (Chat only; the walk-through of a published
+# spec change in codegen/README.md).
+SINGLE_FORMAT_CASES: frozenset[str] = frozenset({"codex", "gemini_cli", "thinking_effort_max"})
 
 # Shapes of credentials that must never be committed. Opaque model blobs (thinking
 # signatures, redacted_thinking data) are standard base64 and cannot contain "-" or "_".
