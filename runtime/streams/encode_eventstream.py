@@ -116,6 +116,8 @@ class ConverseEncoder(EncoderBase):
         self.merge_usage(usage)
 
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
+        if self.stop_reason_seen is None:  # the first stop is the upstream's; end() may add a default
+            self.stop_reason_seen = stop_reason
         if self.done or self._stop is not None:
             return
         self.close_blocks()
