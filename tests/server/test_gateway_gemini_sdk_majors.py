@@ -20,7 +20,7 @@ import httpx
 import orjson
 import pytest
 
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -15,7 +15,7 @@ from google.genai import types
 from server_helpers import genai_sdk
 
 from interlingua.codegen.field_names import snake_case
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 
 # A Gemini client's model names routed to each non-Gemini upstream format.
 TRANSLATED = ["gemini-via-openai", "gemini-via-anthropic", "gpt-5", "claude-via-bedrock"]
