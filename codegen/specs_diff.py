@@ -34,7 +34,7 @@ import yaml
 
 from interlingua.codegen.main import find_root
 from interlingua.codegen.rules_schema import FieldRule, ObjectRule, RuleFile, UnionRule, Variant, load_rules
-from interlingua.codegen.spec_shapes import ROOTS, Side, load_ours, load_published, published_formats
+from interlingua.codegen.spec_shapes import ROOTS, Shape, Side, load_ours, load_published, published_formats
 
 __all__ = ["KindReport", "coverage", "diff_format", "render_markdown", "reports", "run"]
 
@@ -72,6 +72,18 @@ class _Differ:
         if p.variants and o.variants:
             self._variants(p.variants, o.variants, path, depth)
             return
+        self._scalars(p, o, path)
+        if p.props:
+            if o.props is None:
+                self.report.opaque.append(f"`{path}` ({len(p.props)} published fields)")
+                return
+            self._fields(p.props, o.props, path, depth)
+        if p.items is not None and o.items is not None:
+            self.compare(p.items, o.items, f"{path}[]", depth + 1)
+        if p.values is not None and o.values is not None:
+            self.compare(p.values, o.values, f"{path}{{}}", depth + 1)
+
+    def _scalars(self, p: Shape, o: Shape, path: str) -> None:
         pt, ot = _types(p.types), _types(o.types)
         if pt and ot and not pt & ot:
             self.report.changed.append(f"`{path}`: type {'/'.join(sorted(ot))} in ours, {'/'.join(sorted(pt))} published")
@@ -80,19 +92,14 @@ class _Differ:
                 self.report.changed.append(f"`{path}`: enum values we lack: {', '.join(added)}")
             if gone := sorted(o.enum - p.enum):
                 self.report.changed.append(f"`{path}`: enum values not published: {', '.join(gone)}")
-        if p.props:
-            if o.props is None:
-                self.report.opaque.append(f"`{path}` ({len(p.props)} published fields)")
-                return
-            for name, sub in p.props.items():
-                if name in o.props:
-                    self.compare(sub, o.props[name], f"{path}.{name}" if path else name, depth + 1)
-                else:
-                    self.report.missing.append(f"`{path}.{name}`" if path else f"`{name}`")
-        if p.items is not None and o.items is not None:
-            self.compare(p.items, o.items, f"{path}[]", depth + 1)
-        if p.values is not None and o.values is not None:
-            self.compare(p.values, o.values, f"{path}{{}}", depth + 1)
+
+    def _fields(self, pub: dict[str, Any], ours: dict[str, Any], path: str, depth: int) -> None:
+        for name, sub in pub.items():
+            where = f"{path}.{name}" if path else name
+            if name in ours:
+                self.compare(sub, ours[name], where, depth + 1)
+            else:
+                self.report.missing.append(f"`{where}`")
 
     def _variants(self, pub: dict[str, Any], ours: dict[str, Any], path: str, depth: int) -> None:
         for name in sorted(pub):
