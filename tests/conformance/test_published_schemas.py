@@ -13,7 +13,7 @@ import pytest
 
 from conformance import published, run
 from conformance.corpus import Case, cross_params
-from conformance.sse import parse_sse
+from conformance.sse import frames_json, parse_sse
 from interlingua.translate import Format, translate_response
 
 pytestmark = pytest.mark.skipif(
@@ -44,6 +44,14 @@ def test_translated_response_is_valid_under_published_schema(case: Case, target:
 def test_translated_stream_events_are_valid_under_published_schema(case: Case, target: Format) -> None:
     raw = run.stream([case.raw("stream.sse")], case.fmt, target)
     problems: list[str] = []
+    if target is Format.BEDROCK_CONVERSE:  # binary frames; ConverseStreamOutput is {member: payload}
+        for n, frame in enumerate(frames_json(raw)):
+            member = frame["event"].removeprefix("exception:")
+            for verdict in published.stream_event_errors(target, None, {member: frame["data"]}):
+                if not _allowed(target, member, verdict):
+                    problems.append(f"event {n} ({member}): {verdict}")
+        _report(problems)
+        return
     for n, event in enumerate(parse_sse(raw)):
         if event.data == "[DONE]":
             continue
