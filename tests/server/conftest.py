@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from realservers import postgres_server, redis_server
-from server_helpers import make_config
 from server_helpers import formats_config, make_config
 
 from interlingua.server.fake_upstream import FakeUpstream
