@@ -114,12 +114,13 @@ def _check(fmt: str, stream: bool, body: bytes) -> str | None:
     return None if TEXT in text else f"answer wrong: {text[:300]}"
 
 
-def _config(upstream_port: int, variant: str | None = None) -> str:
+def _config(upstream_port: int, variant: str | None = None, *, baseline: bool = False) -> str:
     # The plain gateway leaves even the server-timing header off: it is part of what is measured.
+    # A baseline revision may predate the observability section (and had no such header).
     extra = (
         VARIANTS[variant].format(port=upstream_port, dir=tempfile.mkdtemp(prefix="interlingua-bench-"))
         if variant
-        else "observability: {server_timing: false}"
+        else ("" if baseline else "observability: {server_timing: false}")
     )
     return (
         extra
@@ -218,7 +219,7 @@ def _start_builds(
     if args.baseline:
         envs = {"baseline": install_baseline(args.baseline), **envs}
     gateways = {
-        build: (*start_gateway(_config(up_port), args.workers, pin, env)[:2], "sk-bench")
+        build: (*start_gateway(_config(up_port, baseline=build == "baseline"), args.workers, pin, env)[:2], "sk-bench")
         for build, env in envs.items()
     }
     if args.keys:  # the same build with an issued key and limits, cell by cell beside it
