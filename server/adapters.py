@@ -203,7 +203,7 @@ class BedrockConverse(Adapter):
         assert aws is not None  # the config gives every Bedrock provider one
         self._region = aws.region
         self._credentials: ReadOnlyCredentials | None = None
-        if provider.api_key is not None:
+        if provider.keys:
             # A Bedrock API key is a Bearer token, and then requests are not signed.
             self.key_header, self.signed = "authorization", False
         elif aws.access_key_id and aws.secret_access_key:

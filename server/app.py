@@ -19,7 +19,18 @@ from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
 
 from interlingua.errors import GatewayError, InternalError
-from interlingua.server.api import anthropic, bedrock, gemini, health, metrics, models, openai, responses
+from interlingua.server.admin_auth import ADMIN_PREFIX
+from interlingua.server.api import (
+    admin_targets,
+    anthropic,
+    bedrock,
+    gemini,
+    health,
+    metrics,
+    models,
+    openai,
+    responses,
+)
 from interlingua.server.config import Config
 from interlingua.server.errors import client_format, error_response, from_http_status
 from interlingua.server.features.auth import AuthMiddleware
@@ -28,6 +39,7 @@ from interlingua.server.keys import admin
 from interlingua.server.limits.feature import key_headroom
 from interlingua.server.pipeline.account import AccountingGuard
 from interlingua.server.pipeline.hooks import Feature
+from interlingua.server.prefix_routes import PrefixRoutes
 from interlingua.server.reload import ConfigReloader
 from interlingua.server.services import Services
 from interlingua.server.state import StateHolder, config_digest
@@ -64,23 +76,27 @@ def create_app(
     app.after_serving(holder.stop)
     for module in (openai, anthropic, responses, gemini, bedrock, models, health, metrics):
         app.register_blueprint(module.blueprint(holder))
-    open_prefixes = _admin_api(app, config, holder.services)
+    app.register_blueprint(admin_targets.blueprint(holder))  # 404s without admin.api_key
+    _admin_api(app, config, holder.services)
     _register_error_handlers(app)
-    # /metrics has its own credential (observability.metrics.token): scrapers hold no client key.
-    edge = AuthMiddleware(AccountingGuard(app.asgi_app), holder, (*open_prefixes, metrics.PATH))
+    prefix_routes = PrefixRoutes(AccountingGuard(app.asgi_app), holder)
+    app.after_serving(prefix_routes.aclose)
+    # The admin endpoints check their own key (admin.api_key), never a client key; /metrics has
+    # its own credential (observability.metrics.token): scrapers hold no client key.
+    edge = AuthMiddleware(prefix_routes, holder, (ADMIN_PREFIX, metrics.PATH))
     app.asgi_app = RequestIdMiddleware(edge)  # type: ignore[method-assign]
     return app
 
 
-def _admin_api(app: Quart, config: Config, services: Services) -> tuple[str, ...]:
-    """The admin API when ``admin.api_key`` is set (it checks that key itself, so client
-    authentication leaves its paths alone): the prefixes to leave open."""
+def _admin_api(app: Quart, config: Config, services: Services) -> None:
+    """The keys admin API when ``admin.api_key`` is set (it checks that key itself, so client
+    authentication leaves ``/admin/`` alone)."""
     if config.admin.api_key is None:
-        return ()
+        return
     keys = services.keys
     if keys is None:
-        log.warning("admin.api_key is set but there is no store (store.url or store.data_dir): no admin API")
-        return ()
+        log.warning("admin.api_key is set but there is no store (store.url or store.data_dir): no /admin/keys")
+        return
     counters = services.counters
     blueprint = admin.blueprint(
         keys.repo,
@@ -89,7 +105,6 @@ def _admin_api(app: Quart, config: Config, services: Services) -> tuple[str, ...
         keys.authenticator.refresh,
     )
     app.register_blueprint(blueprint)
-    return ("/admin/",)
 
 
 def _register_error_handlers(app: Quart) -> None:

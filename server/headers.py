@@ -42,22 +42,22 @@ _RESPONSE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
 class UpstreamHeaders:
     """Precomputed per provider: the per-request work is copying a small dict."""
 
-    __slots__ = ("_base", "_configured", "_forward")
+    __slots__ = ("_bases", "_configured", "_forward")
 
     def __init__(self, provider: ProviderConfig, adapter: Adapter | None = None) -> None:
         adapter = adapter or adapter_for(provider)
         base = {"content-type": "application/json", "accept-encoding": "identity", **adapter.static_headers}
-        key = provider.api_key.get_secret_value() if provider.api_key else None
-        if key and adapter.key_header == "authorization":
-            base["authorization"] = f"Bearer {key}"
-        elif key and adapter.key_header:
-            base[adapter.key_header] = key
-        self._base = base
+        # One template per key of the provider's pool (routing picks the key per attempt).
+        self._bases = [_with_key(base, adapter.key_header, key.get_secret_value()) for key in provider.keys]
+        self._bases = self._bases or [base]
         self._forward = adapter.forward
         self._configured = {name.lower(): value for name, value in provider.headers.items()}
 
-    def build(self, client_headers: Iterable[tuple[bytes, bytes]], same_format: bool) -> dict[str, str]:
-        headers = self._base.copy()
+    def build(
+        self, client_headers: Iterable[tuple[bytes, bytes]], same_format: bool, pool_index: int = 0
+    ) -> dict[str, str]:
+        """The upstream request's headers, with the pool's key ``pool_index`` (-1: the first)."""
+        headers = self._bases[max(pool_index, 0)].copy()
         if same_format:
             forwarded: dict[str, str] = {}
             for name, value in client_headers:
@@ -69,6 +69,12 @@ class UpstreamHeaders:
         if self._configured:
             headers.update(self._configured)
         return headers
+
+
+def _with_key(base: dict[str, str], header: str | None, key: str) -> dict[str, str]:
+    if header == "authorization":
+        return {**base, "authorization": f"Bearer {key}"}
+    return {**base, header: key} if header else dict(base)
 
 
 def response_headers(upstream: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:

@@ -1,11 +1,11 @@
-"""Which upstream targets serve a model name, under which upstream names.
+"""Which targets serve a model name, in which order, under which upstream names.
 
-A :class:`Route` holds an *ordered* list of candidate :class:`Target` s (one today per
-model entry; balancing and failover order them), so the attempt stage never assumes a
-single upstream. ``models[]`` entries are tried in order and the first whose name (or
-glob) matches wins. Allow and block lists are globs too. Lookups are memoised: the
-set of model names clients send is small, and a hit costs one dict lookup on
-the hot path.
+``models[]`` entries are tried in order and the first whose name (or glob)
+matches wins. Allow and block lists are globs too. A route holds its targets and
+the legs the attempt stage walks (:mod:`interlingua.server.resilience.plan`): the
+route's own targets, then each ``fallbacks`` route's, with ``context_window_fallbacks``
+apart. Lookups are memoised: the set of model names clients send is small, and a hit
+costs one dict lookup on the hot path; the memo also keeps each route's balancer state.
 """
 
 from __future__ import annotations
@@ -15,10 +15,16 @@ import re
 from dataclasses import dataclass
 
 from interlingua.errors import InvalidRequest, NotFound
-from interlingua.server.config import Config, ProviderConfig
+from interlingua.server.cache.serve import ResponseCache
+from interlingua.server.config import Config, ModelRoute, ProviderConfig
+from interlingua.server.config.routing import RouteCache
+from interlingua.server.resilience.balance import Balancer, Slot
+from interlingua.server.resilience.health import HealthBook
+from interlingua.server.resilience.memory import RoutingMemory
+from interlingua.server.resilience.plan import Leg
 from interlingua.translate import Policy
 
-__all__ = ["Route", "Router", "Target"]
+__all__ = ["Resilience", "Route", "Router", "Target"]
 
 _CACHE_LIMIT = 4096
 
@@ -42,6 +48,33 @@ class Target:
 class Route:
     client_model: str
     targets: tuple[Target, ...]
+    legs: tuple[Leg[Target], ...]  # this route's targets, then each fallback route's
+    context_legs: tuple[Leg[Target], ...] = ()
+    cache: RouteCache | None = None
+
+    # The first target's fields, for the calls that go to one target (count_tokens).
+    @property
+    def provider(self) -> ProviderConfig:
+        return self.targets[0].provider
+
+    @property
+    def upstream_model(self) -> str:
+        return self.targets[0].upstream_model
+
+    @property
+    def policy(self) -> Policy:
+        return self.targets[0].policy
+
+
+class Resilience:
+    """A snapshot's view of the routing state that outlives requests and reloads (target
+    health and key pools live in ``memory``, one per process, in the services)."""
+
+    def __init__(self, config: Config, memory: RoutingMemory | None = None) -> None:
+        memory = memory or RoutingMemory()
+        self.config = config.routing
+        self.health = HealthBook(config.routing.cooldown, targets=memory.targets)
+        self.pools = {p.name: memory.pool(p.name, p.keys, config.routing.keys) for p in config.providers}
 
 
 def _glob(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -51,12 +84,15 @@ def _glob(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 class Router:
-    def __init__(self, config: Config) -> None:
-        policies = {p.name: config.translation.to_policy(p.dialect) for p in config.providers}
-        self._entries = [
-            (re.compile(fnmatch.translate(m.name)), m, config.provider(m.provider), policies[m.provider])
-            for m in config.models
-        ]
+    def __init__(self, config: Config, memory: RoutingMemory | None = None) -> None:
+        self._config = config
+        self._policies = {p.name: config.translation.to_policy(p.dialect) for p in config.providers}
+        self.resilience = Resilience(config, memory)
+        # The response cache of this snapshot (a reload empties it), when a route wants one.
+        cached = any(route.cache is not None for route in config.models)
+        self.cache = ResponseCache(config.routing.cache) if cached else None
+        self._entries = [(re.compile(fnmatch.translate(m.name)), m) for m in config.models]
+        self._by_name = {m.name: m for m in reversed(config.models)}
         self._allow = _glob(config.model_access.allow)
         self._block = _glob(config.model_access.block)
         self._cache: dict[str, Route] = {}
@@ -72,9 +108,9 @@ class Router:
             raise InvalidRequest(
                 f"model {model!r} is not allowed on this gateway", param="model", code="model_not_allowed"
             )
-        for pattern, entry, provider, policy in self._entries:
+        for pattern, entry in self._entries:
             if pattern.match(model):
-                route = Route(model, (Target(provider, entry.upstream_model or model, policy),))
+                route = self._route(entry, model)
                 if len(self._cache) < _CACHE_LIMIT:
                     self._cache[model] = route
                 return route
@@ -82,10 +118,31 @@ class Router:
             f"model {model!r} is not served by this gateway", param="model", code="model_not_found"
         )
 
+    def _route(self, entry: ModelRoute, model: str) -> Route:
+        own = self._leg(entry, model)
+        fallbacks = tuple(self._leg(self._by_name[name], name) for name in entry.fallbacks)
+        context = tuple(self._leg(self._by_name[name], name) for name in entry.context_window_fallbacks)
+        return Route(model, own.targets, (own, *fallbacks), context, entry.cache)
+
+    def _leg(self, entry: ModelRoute, model: str) -> Leg[Target]:
+        """One route's targets for client model ``model``, with a balancer of their own."""
+        health = self.resilience.health
+        configured = entry.all_targets
+        targets = tuple(
+            Target(self._config.provider(t.provider), t.upstream_model or model, self._policies[t.provider])
+            for t in configured
+        )
+        pools = self.resilience.pools
+        slots = [
+            Slot(i, t.weight, t.priority, health[targets[i].name], pools[t.provider])
+            for i, t in enumerate(configured)
+        ]
+        return Leg(model, Balancer(slots, entry.balance), targets)
+
     def listed(self) -> list[tuple[str, str]]:
         """(id, display name) of the models GET /v1/models shows: the configured names that are not globs."""
         out: list[tuple[str, str]] = []
-        for _, entry, _, _ in self._entries:
+        for _, entry in self._entries:
             if any(ch in entry.name for ch in "*?[") or entry.name in (i for i, _ in out):
                 continue
             try:
@@ -96,12 +153,11 @@ class Router:
         return out
 
     def table(self) -> list[tuple[str, str, str]]:
-        """(pattern, provider description, upstream model) rows for ``check-config``."""
-        return [
-            (
-                entry.name,
-                f"{provider.name} ({provider.format.value}, {provider.url})",
-                entry.upstream_model or "<as sent>",
-            )
-            for _, entry, provider, _ in self._entries
-        ]
+        """(pattern, provider description, upstream model) rows for ``check-config``, one per target."""
+        rows = []
+        for _, entry in self._entries:
+            for target in entry.all_targets:
+                provider = self._config.provider(target.provider)
+                described = f"{provider.name} ({provider.format.value}, {provider.url})"
+                rows.append((entry.name, described, target.upstream_model or "<as sent>"))
+        return rows

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from interlingua.server.keys.service import KeyService
 from interlingua.server.limits.build import make_counters
 from interlingua.server.limits.counters import Counters, LocalCounters
+from interlingua.server.resilience.memory import RoutingMemory
 
 if TYPE_CHECKING:
     from interlingua.server.config import Config
@@ -52,6 +53,7 @@ class Services:
         if config is not None:
             self.keys = KeyService(config.store) if config.store.enabled else None
             self.counters = make_counters(config)
+        self.routing = RoutingMemory()  # target health and key pools, across reloads
         self._metrics: GatewayMetrics | None = None
 
     @property

@@ -94,7 +94,7 @@ class StateHolder:
         previous = self._current.upstreams if self._current is not None else None
         return GatewayState(
             config=config,
-            router=Router(config),
+            router=Router(config, self.services.routing),
             upstreams=Upstreams(config, previous),
             hooks=build_hooks(config, self.services, self._extra_features),
             authenticators=build_authenticators(config, self.services),

@@ -83,15 +83,17 @@ class Upstream:
         model: str = "",
         stream: bool = False,
         sse: bool = True,
+        key: int = 0,
     ) -> httpx.Response:
         """POST ``body``; returns once the status and headers arrived (the body is streamed).
 
         ``model``/``stream``/``sse`` pick the URL where the format puts them there (Gemini,
-        Bedrock, Azure's deployment). The caller must ``aclose()`` the response. Raises
+        Bedrock, Azure's deployment); ``key``: which key of the provider's pool to send. The caller
+        must ``aclose()`` the response. Raises
         :class:`GatewayError` on failure.
         """
         url = self.adapter.url(op, model, stream, sse)
-        headers = self.headers.build(client_headers, same_format)
+        headers = self.headers.build(client_headers, same_format, key)
         if self.adapter.signed:
             self.adapter.sign(url, headers, body)
         request = httpx.Request("POST", url, headers=headers, content=body, extensions=self._extensions)
@@ -243,7 +245,7 @@ class Upstreams:
 
 def provider_secrets(provider: ProviderConfig) -> list[str | None]:
     """Every value of a provider's config that must never be shown to a client or logged."""
-    secrets = [provider.api_key.get_secret_value() if provider.api_key else None]
+    secrets: list[str | None] = [key.get_secret_value() for key in provider.keys]
     if provider.aws is not None:
         for secret in (provider.aws.secret_access_key, provider.aws.session_token):
             secrets.append(secret.get_secret_value() if secret else None)

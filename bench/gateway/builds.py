@@ -9,7 +9,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["install_baseline", "issue_key"]
+__all__ = ["ALL_SECTIONS", "config_sections", "install_baseline", "issue_key"]
+
+# Optional config sections the bench's configs use, by the module that defines each.
+_SECTION_MODULES = {"observability": "server/config/observability.py", "routing": "server/config/routing.py"}
+ALL_SECTIONS = frozenset(_SECTION_MODULES)
 
 
 def install_baseline(rev: str) -> dict[str, str]:
@@ -37,6 +41,17 @@ def install_baseline(rev: str) -> dict[str, str]:
     finally:
         subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(src)], check=True)
     return {**os.environ, "PYTHONPATH": str(tmp / "site")}
+
+
+def config_sections(rev: str | None) -> frozenset[str]:
+    """The optional config sections the gateway as of ``rev`` knows (the working tree's: all)."""
+    if rev is None:
+        return ALL_SECTIONS
+    return frozenset(
+        name
+        for name, path in _SECTION_MODULES.items()
+        if subprocess.run(["git", "cat-file", "-e", f"{rev}:{path}"], capture_output=True).returncode == 0
+    )
 
 
 def issue_key(cfg: Path, env: dict[str, str] | None) -> str:

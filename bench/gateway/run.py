@@ -21,6 +21,8 @@ Scenarios (client -> gateway -> upstream):
   s2  Anthropic        -> OpenAI upstream      (translated)
   s3  OpenAI chat      -> Anthropic upstream   (translated)
   s4  Anthropic        -> Anthropic upstream   (passthrough)
+  s5  s1, s6  s2, on a route with two targets (weighted), retries and cooldowns
+      (a baseline without routing serves their model as a one-target route)
 each also streamed (``-stream``). With two or more CPUs the gateway is pinned to
 the last one and the load generator plus upstream to CPU 0.
 """
@@ -44,7 +46,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from builds import install_baseline, issue_key  # noqa: E402
+from builds import ALL_SECTIONS, config_sections, install_baseline, issue_key  # noqa: E402
 from fast_upstream import TEXT, serve  # noqa: E402
 from loadgen import Result, build_request, pct, run_load  # noqa: E402
 from procstat import busy_percent, cpu_busy, cpu_seconds, rss_mb  # noqa: E402
@@ -57,8 +59,11 @@ SCENARIOS: dict[str, tuple[str, str]] = {  # name -> (client format, model)
     "s2": ("anthropic", "mock-openai"),
     "s3": ("openai", "mock-anthropic"),
     "s4": ("anthropic", "mock-anthropic"),
+    # s1 and s2 on a route with two targets, retries and cooldowns (issue 9's CPU budget).
+    "s5": ("openai", "mock-openai-ha"),
+    "s6": ("anthropic", "mock-openai-ha"),
 }
-UPSTREAM_OF = {"mock-openai": "openai", "mock-anthropic": "anthropic"}
+UPSTREAM_OF = {"mock-openai": "openai", "mock-anthropic": "anthropic", "mock-openai-ha": "openai"}
 # Issue 3's targets; LiteLLM's ~45 req/s on this machine (shared harness) x 20.
 TARGETS = {"rps_c16": 900.0, "added_p50_c1_ms": 1.5, "cpu_ms_nonstream": 1.0, "rss_mb": 120.0}
 
@@ -114,15 +119,17 @@ def _check(fmt: str, stream: bool, body: bytes) -> str | None:
     return None if TEXT in text else f"answer wrong: {text[:300]}"
 
 
-def _config(upstream_port: int, variant: str | None = None, *, baseline: bool = False) -> str:
-    # The plain gateway leaves even the server-timing header off: it is part of what is measured.
-    # A baseline revision may predate the observability section (and had no such header).
-    extra = (
-        VARIANTS[variant].format(port=upstream_port, dir=tempfile.mkdtemp(prefix="interlingua-bench-"))
-        if variant
-        else ("" if baseline else "observability: {server_timing: false}")
-    )
-    return (
+def _config(upstream_port: int, variant: str | None = None, *, sections: frozenset[str] = ALL_SECTIONS) -> str:
+    """``sections``: the optional config sections the build knows (a baseline revision may
+    predate observability or routing). The plain gateway leaves even the server-timing
+    header off: it is part of what is measured. Without routing, s5/s6's model is a plain
+    one-target route, so a baseline answers them as s1/s2 (the routing budget's before)."""
+    extra = ""
+    if variant:
+        extra = VARIANTS[variant].format(port=upstream_port, dir=tempfile.mkdtemp(prefix="interlingua-bench-"))
+    elif "observability" in sections:
+        extra = "observability: {server_timing: false}"
+    text = (
         extra
         + f"""
 server: {{host: 127.0.0.1, log_level: warning, max_inflight: 4096}}
@@ -134,6 +141,17 @@ models:
   - {{name: mock-anthropic, provider: anthropic}}
 """
     )
+    if "routing" not in sections:
+        return text + "  - {name: mock-openai-ha, provider: openai}\n"
+    return text.replace("\nmodels:", f"""
+  - {{name: openai-b, format: openai_chat, base_url: "http://127.0.0.1:{upstream_port}/v1", api_keys: [sk-1, sk-2]}}
+models:""") + """  - name: mock-openai-ha
+    targets: [{provider: openai, upstream_model: mock-openai}, {provider: openai-b, upstream_model: mock-openai}]
+routing:
+  retries: {attempts: 3, backoff_ms: 250, max_backoff_ms: 8000}
+  cooldown: {failures: 3, window_s: 30, cooldown_s: 30}
+  timeouts: {first_byte_ms: 30000}
+"""
 
 
 def _free_port() -> int:
@@ -216,10 +234,12 @@ def _start_builds(
     """Every gateway measured side by side: the working tree's, and as asked a baseline
     revision, the same build with an issued key, and observability variants."""
     envs: dict[str, dict[str, str] | None] = {"current": None}
+    sections = {"current": ALL_SECTIONS}
     if args.baseline:
         envs = {"baseline": install_baseline(args.baseline), **envs}
+        sections["baseline"] = config_sections(args.baseline)
     gateways = {
-        build: (*start_gateway(_config(up_port, baseline=build == "baseline"), args.workers, pin, env)[:2], "sk-bench")
+        build: (*start_gateway(_config(up_port, sections=sections[build]), args.workers, pin, env)[:2], "sk-bench")
         for build, env in envs.items()
     }
     if args.keys:  # the same build with an issued key and limits, cell by cell beside it

@@ -10,6 +10,9 @@ unknown keys (:class:`~interlingua.server.config._base.Strict`):
 - ``providers.py``    ``providers:``    upstreams, dialects, Azure and AWS options
 - ``models.py``       ``models:``       model routes; ``model_access:`` allow/block globs
 - ``translation.py``  ``translation:``  what to do where formats differ (was ``policies:``)
+- ``routing.py``      ``routing:``      retries, cooldowns, key pools; a model route's targets
+- ``routes.py``       ``routes:``       prefix routes (a raw reverse proxy)
+- ``admin.py``        ``admin:``        the admin endpoints' key
 - ``root.py``         :class:`Config`, the list of sections and the checks across them
 - ``_load.py``        YAML text/file -> :class:`Config` or :class:`ConfigError`
 - ``_yaml.py``        YAML with the line of every value, ``${VAR}`` interpolation
@@ -35,6 +38,7 @@ from interlingua.server.config.defaults import default_config
 from interlingua.server.config.models import ModelAccess, ModelRoute
 from interlingua.server.config.providers import AwsConfig, AzureConfig, Dialect, ProviderConfig, Timeouts
 from interlingua.server.config.root import Config
+from interlingua.server.config.routing import RoutingConfig, TargetConfig
 from interlingua.server.config.server import ServerConfig
 from interlingua.server.config.translation import TranslationConfig
 
@@ -51,7 +55,9 @@ __all__ = [
     "ModelRoute",
     "Policies",
     "ProviderConfig",
+    "RoutingConfig",
     "ServerConfig",
+    "TargetConfig",
     "Timeouts",
     "TranslationConfig",
     "default_config",

@@ -131,6 +131,7 @@ class ProviderConfig(Strict):
     format: Format
     base_url: str = ""  # required except for bedrock_converse (derived from aws.region)
     api_key: SecretStr | None = None
+    api_keys: tuple[SecretStr, ...] = ()  # a pool, taken in turn (routing.keys)
     headers: dict[str, str] = Field(default_factory=dict)
     timeouts: Timeouts = Timeouts()
     max_connections: int = Field(100, ge=1)
@@ -167,13 +168,22 @@ class ProviderConfig(Strict):
             raise LocatedValueError(("azure",), "only with dialect: azure")
         if self.aws is not None and not bedrock:
             raise LocatedValueError(("aws",), "only for format bedrock_converse")
-        if bedrock and self.api_key is None and not (self.aws and self.aws.has_keys):
+        if self.api_key is not None and self.api_keys:
+            raise LocatedValueError(("api_keys",), "give api_key or api_keys, not both")
+        if any(not key.get_secret_value() for key in self.api_keys):
+            raise LocatedValueError(("api_keys",), "a key is empty (is its environment variable set?)")
+        if bedrock and not self.keys and not (self.aws and self.aws.has_keys):
             raise LocatedValueError(
                 ("aws",),
                 "access_key_id and secret_access_key: not set (config, or AWS_ACCESS_KEY_ID and "
                 "AWS_SECRET_ACCESS_KEY in the environment), and no api_key (a Bedrock API key)",
             )
         return self
+
+    @property
+    def keys(self) -> tuple[SecretStr, ...]:
+        """The key pool: ``api_keys``, or the one ``api_key`` (empty: no key is sent)."""
+        return self.api_keys or ((self.api_key,) if self.api_key is not None else ())
 
     @property
     def url(self) -> str:

@@ -14,6 +14,8 @@ from interlingua.server.config.models import ModelAccess, ModelRoute
 from interlingua.server.config.observability import ObservabilityConfig
 from interlingua.server.config.providers import ProviderConfig
 from interlingua.server.config.redis import RedisConfig
+from interlingua.server.config.routes import PrefixRoute
+from interlingua.server.config.routing import RoutingConfig
 from interlingua.server.config.server import ServerConfig
 from interlingua.server.config.store import StoreConfig
 from interlingua.server.config.translation import TranslationConfig
@@ -35,6 +37,8 @@ class Config(Strict):
     limits: tuple[LimitRule, ...] = ()
     pricing: tuple[PriceRule, ...] = ()
     observability: ObservabilityConfig = ObservabilityConfig()
+    routing: RoutingConfig = RoutingConfig()
+    routes: tuple[PrefixRoute, ...] = ()
 
     _deprecations: tuple[str, ...] = PrivateAttr(default=())
 
@@ -54,12 +58,23 @@ class Config(Strict):
         for i, name in enumerate(names):
             if name in names[:i]:
                 raise LocatedValueError(("providers", i, "name"), f"duplicate provider name {name!r}")
+        known = ", ".join(names) or "none configured"
+        routes = {route.name for route in self.models}
         for i, route in enumerate(self.models):
-            if route.provider not in names:
-                known = ", ".join(names) or "none configured"
+            if route.provider is not None and route.provider not in names:
                 raise LocatedValueError(
                     ("models", i, "provider"), f"unknown provider {route.provider!r} (providers: {known})"
                 )
+            for j, target in enumerate(route.targets):
+                if target.provider not in names:
+                    raise LocatedValueError(
+                        ("models", i, "targets", j, "provider"),
+                        f"unknown provider {target.provider!r} (providers: {known})",
+                    )
+            for key in ("fallbacks", "context_window_fallbacks"):
+                for j, name in enumerate(getattr(route, key)):
+                    if name not in routes or name == route.name:
+                        raise LocatedValueError(("models", i, key, j), f"{name!r} is not another model route's name")
         return self
 
     @property

@@ -14,11 +14,21 @@ from typing import Any
 from interlingua.errors import GatewayError
 from interlingua.server.pipeline.context import Outcome, RequestContext
 
-__all__ = ["CONTEXTS_KEY", "UPSTREAM_RESPONSE_KEY", "AccountingGuard", "account", "outcome_of"]
+__all__ = [
+    "CONTEXTS_KEY",
+    "RELEASE_KEY",
+    "UPSTREAM_RESPONSE_KEY",
+    "AccountingGuard",
+    "account",
+    "outcome_of",
+]
 
 # The scope key listing a request's contexts, and the extras key of an unread upstream answer.
 CONTEXTS_KEY = "interlingua.contexts"
 UPSTREAM_RESPONSE_KEY = "pipeline.upstream_response"
+# The extras key of a callable run once when the request is accounted (the routing
+# target's in-flight slot is given back then, whenever and however the answer ended).
+RELEASE_KEY = "pipeline.release"
 
 
 def outcome_of(err: GatewayError) -> Outcome:
@@ -39,6 +49,9 @@ async def account(
     ctx.error = error
     if ctx.timings.last_byte is None:
         ctx.timings.last_byte = time.perf_counter()
+    release = ctx.extras.pop(RELEASE_KEY, None)
+    if release is not None:
+        release()
     await ctx.state.hooks.complete(ctx)
 
 

@@ -14,10 +14,18 @@ Classification of the answer:
   a client of the upstream's own format gets the upstream's JSON body verbatim when it
   arrived whole and is a JSON object. Upstream secrets are redacted from both.
 - transport failure (connect, timeout, reset): the classified gateway error (502/504).
+- a stream (2xx) is held until its first event arrived
+  (:func:`~interlingua.server.resilience.first_byte.primed`): an upstream that drops it or
+  opens with an in-band error before that fails the attempt, which can still fail over;
+  ``first_byte_s`` bounds the wait (504).
+
+The walk over a route's targets (balancing, failover, retries, key pools, cooldowns) is
+:mod:`interlingua.server.pipeline.failover`; each of its attempts is one call here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable
@@ -25,10 +33,12 @@ from collections.abc import Iterable
 import httpx
 import orjson
 
-from interlingua.errors import GatewayError, UpstreamError
+from interlingua.errors import GatewayError, UpstreamError, UpstreamTimeout
 from interlingua.server.errors import UpstreamRefused
 from interlingua.server.headers import response_headers
 from interlingua.server.pipeline.context import Attempt, AttemptOutcome, RequestContext
+from interlingua.server.resilience.first_byte import primed
+from interlingua.server.resilience.verdict import Verdict, verdict_for
 from interlingua.server.routing import Target
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
 from interlingua.translate import parse_error
@@ -62,33 +72,61 @@ async def attempt(
     upstream: Upstream,
     outgoing: Outgoing,
     client_headers: Iterable[tuple[bytes, bytes]],
+    *,
+    key: int = 0,
+    first_byte_s: float | None = None,
 ) -> httpx.Response:
-    """Call ``upstream`` once; the 2xx response (body unread) or a raised GatewayError."""
+    """Call ``upstream`` once (with key ``key`` of its pool); the 2xx response (body unread;
+    a stream's first event read and replayable) or a raised GatewayError."""
     current = Attempt(target, len(ctx.attempts) + 1)
     ctx.attempts.append(current)
     hooks = ctx.state.hooks
     await hooks.before_attempt(ctx, current)
     ctx.timings.upstream_sent = time.perf_counter()
     try:
-        resp = await upstream.send(
-            outgoing.op,
-            outgoing.payload,
-            client_headers,
-            same_format=outgoing.same_format,
-            model=outgoing.model,
-            stream=outgoing.stream,
-            sse=outgoing.sse,
-        )
-        current.status = resp.status_code
-        if resp.status_code >= 300:
-            raise await _refusal(resp, upstream)
+        if first_byte_s is None:
+            resp = await _call(current, upstream, outgoing, client_headers, key)
+        else:
+            try:
+                async with asyncio.timeout(first_byte_s):
+                    resp = await _call(current, upstream, outgoing, client_headers, key)
+            except TimeoutError:
+                waited = round(first_byte_s * 1000)
+                raise UpstreamTimeout(f"no first event from the upstream within {waited} ms") from None
     except GatewayError as err:
-        current.error, current.outcome, current.ended = err, AttemptOutcome.ERROR, time.perf_counter()
+        failover = verdict_for(err) is not Verdict.FINAL
+        current.error, current.ended = err, time.perf_counter()
+        current.outcome = AttemptOutcome.FAILOVER if failover else AttemptOutcome.ERROR
         await hooks.after_attempt(ctx, current)
         raise
     current.outcome = AttemptOutcome.OK
     ctx.upstream_format = upstream.format
     await hooks.after_attempt(ctx, current)
+    return resp
+
+
+async def _call(
+    current: Attempt,
+    upstream: Upstream,
+    outgoing: Outgoing,
+    client_headers: Iterable[tuple[bytes, bytes]],
+    key: int,
+) -> httpx.Response:
+    resp = await upstream.send(
+        outgoing.op,
+        outgoing.payload,
+        client_headers,
+        same_format=outgoing.same_format,
+        model=outgoing.model,
+        stream=outgoing.stream,
+        sse=outgoing.sse,
+        key=key,
+    )
+    current.status = resp.status_code
+    if resp.status_code >= 300:
+        raise await _refusal(resp, upstream)
+    if outgoing.stream:
+        resp = await primed(resp, upstream.format, upstream.provider.name, sse=outgoing.sse)
     return resp
 
 
@@ -146,4 +184,3 @@ async def _read_limited(resp: httpx.Response) -> tuple[bytes, bool]:
         if len(data) > MAX_ERROR_BODY:
             return bytes(data[:MAX_ERROR_BODY]), False
     return bytes(data), True
-

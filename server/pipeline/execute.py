@@ -20,9 +20,11 @@ from interlingua.server.features.auth import principal_of
 from interlingua.server.features.request_id import request_id_of
 from interlingua.server.pipeline.account import CONTEXTS_KEY, account, outcome_of
 from interlingua.server.pipeline.attempt import Outgoing, attempt
-from interlingua.server.pipeline.context import Operation, Outcome, RequestContext
+from interlingua.server.pipeline.cached import CACHE_KEY, cache_hit, recorded, recorder_for
+from interlingua.server.pipeline.context import AttemptOutcome, Operation, Outcome, RequestContext
+from interlingua.server.pipeline.failover import walk
 from interlingua.server.pipeline.ingress import ClientCall, read_call
-from interlingua.server.pipeline.prepare import count_tokens_payload, prepare_generate
+from interlingua.server.pipeline.prepare import count_tokens_payload
 from interlingua.server.pipeline.relay import relay
 from interlingua.server.routing import Target
 from interlingua.server.state import StateHolder
@@ -73,14 +75,21 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
 
 async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operation) -> tuple[Response, bool]:
     assert ctx.route is not None
-    target = ctx.route.targets[0]
-    upstream = ctx.state.upstreams[target.provider.name]
     if op == "count_tokens":
-        return await _count_tokens(ctx, call, target, upstream), False
-    prepared = prepare_generate(call, target, upstream)
-    ctx.warnings.extend(prepared.warnings)
-    resp = await attempt(ctx, target, upstream, prepared.outgoing, request.scope["headers"])
-    return await relay(ctx, call, target, upstream, resp, strip_usage_chunk=prepared.strip_usage_chunk)
+        target = ctx.route.targets[0]
+        return await _count_tokens(ctx, call, target, ctx.state.upstreams[target.provider.name]), False
+    recorder = recorder_for(ctx, call, request.scope["headers"], request.scope["query_string"])
+    if recorder is not None and (hit := cache_hit(ctx, call, recorder)) is not None:
+        return hit, False
+    landing = await walk(ctx, call, request.scope["headers"])
+    sent = landing.result
+    strip = sent.prepared.strip_usage_chunk
+    response, streaming = await relay(
+        ctx, call, landing.target, sent.upstream, sent.response, strip_usage_chunk=strip
+    )
+    if recorder is not None:
+        response = await recorded(response, streaming, call, recorder)
+    return response, streaming
 
 
 async def _count_tokens(ctx: RequestContext, call: ClientCall, target: Target, upstream: Upstream) -> Response:
@@ -99,4 +108,12 @@ async def _count_tokens(ctx: RequestContext, call: ClientCall, target: Target, u
 
 
 def _headers(ctx: RequestContext) -> list[tuple[str, str]]:
-    return [*warning_headers(ctx.warnings), *ctx.state.hooks.response_headers(ctx)]
+    headers = [*warning_headers(ctx.warnings), *ctx.state.hooks.response_headers(ctx)]
+    if ctx.attempts and ctx.operation == "generate":
+        last = ctx.attempts[-1]
+        if last.outcome is AttemptOutcome.OK:
+            headers.append(("x-interlingua-target", last.target.name))
+        headers.append(("x-interlingua-attempts", str(len(ctx.attempts))))
+    if CACHE_KEY in ctx.extras:
+        headers.append(("x-interlingua-cache", ctx.extras[CACHE_KEY]))
+    return headers

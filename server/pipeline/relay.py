@@ -43,7 +43,7 @@ from interlingua.translate import (
     translate_response,
 )
 
-__all__ = ["SSE_HEADERS", "relay"]
+__all__ = ["SSE_HEADERS", "relay", "sse_to_json_array"]
 
 log = logging.getLogger("interlingua.server")
 
@@ -78,7 +78,7 @@ async def relay(
             if call.surface.binary_stream:  # Bedrock clients: AWS event-stream frames
                 headers["content-type"] = EVENTSTREAM_CONTENT_TYPE
             if not call.sse:
-                body, headers["content-type"] = _sse_to_json_array(body), "application/json"
+                body, headers["content-type"] = sse_to_json_array(body), "application/json"
         ctx.extras[UPSTREAM_RESPONSE_KEY] = resp  # closed by the generator, or by the guard if it never runs
         response = Response(body, status=200, headers=Headers(list(headers.items())))
         response.timeout = None  # streams last as long as the upstream keeps sending
@@ -265,7 +265,7 @@ async def _translated_stream(
         await account(ctx, outcome, 200, error)
 
 
-async def _sse_to_json_array(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def sse_to_json_array(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     """SSE frames (``data: {...}``) re-framed as the elements of one JSON array, as
     Gemini's ``streamGenerateContent`` without ``?alt=sse`` sends them; still incremental."""
     parser = SSEParser()

@@ -20,7 +20,7 @@ ENV = {"GATEWAY_KEY": "gw-key", "OPENAI_API_KEY": "sk-1", "AZURE_OPENAI_API_KEY"
        "MY_KEY_ID": "AKIDEXAMPLE", "MY_SECRET": "secret",
        "INTERLINGUA_SECRET": "s" * 32, "INTERLINGUA_ADMIN_KEY": "a" * 32}
 
-FREE_FORM = ("headers", "thinking_budget_to_effort")
+FREE_FORM = ("headers", "thinking_budget_to_effort", "inject_headers")
 
 
 def _reference() -> str:
@@ -73,4 +73,4 @@ def test_config_reference_is_a_valid_config(tmp_path: Path) -> None:
     text = _reference().replace("/etc/interlingua/tls/cert.pem", str(certfile))
     config = load_config_text(text.replace("/etc/interlingua/tls/key.pem", str(keyfile)), ENV)
     assert config.deprecations == ()
-    assert [p.name for p in config.providers] == ["openai", "azure", "bedrock"]
+    assert [p.name for p in config.providers] == ["openai", "openai-pool", "azure", "bedrock"]

@@ -1,0 +1,105 @@
+"""Holding a streamed answer back until its first event, so failover stays invisible.
+
+An upstream may accept a stream (HTTP 200) and then fail before sending anything useful:
+the connection drops, or the first event is an in-band error (Anthropic's
+``overloaded_error``, an OpenAI ``{"error": ...}`` chunk, Responses' ``error`` event). Until
+the first complete SSE event has arrived, nothing has gone to the client, so such a
+failure is still retried on the next target. :func:`primed` reads up to that event and
+gives back a response whose byte stream replays what was read, then continues live: the
+relay code downstream sees an ordinary response.
+
+A JSON-array (Gemini without ``alt=sse``) or binary (Bedrock event stream) answer is
+committed on its first bytes: in-band errors there are not looked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+
+from interlingua.errors import GatewayError, UpstreamUnavailable
+from interlingua.server.upstream import TRANSPORT_ERRORS, classify
+from interlingua.streams.errors import error_to_ir, gateway_error
+from interlingua.streams.registry import load_spec
+from interlingua.streams.sse import SSEParser
+from interlingua.translate import Format
+
+__all__ = ["primed"]
+
+_PEEK_LIMIT = 256 * 1024  # bytes without a complete event: commit anyway
+_SSE_FORMATS = frozenset(
+    {Format.OPENAI_CHAT, Format.ANTHROPIC_MESSAGES, Format.OPENAI_RESPONSES, Format.GEMINI}
+)
+
+
+class _Replay(httpx.AsyncByteStream):
+    def __init__(self, head: bytes, rest: AsyncIterator[bytes], response: httpx.Response) -> None:
+        self._head = head
+        self._rest = rest  # the same iterator the head was read from (a stream is read once)
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._head:
+            yield self._head
+        async for chunk in self._rest:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: bool = True) -> httpx.Response:
+    """``response`` (2xx, streamed) once its first event arrived; raises :class:`GatewayError`
+    (the response closed) if it failed before that or its first event is an error."""
+    head = bytearray()
+    parser = SSEParser() if sse and fmt in _SSE_FORMATS else None
+    stream = response.aiter_raw()
+    try:
+        async for chunk in stream:
+            head += chunk
+            if parser is None:
+                if head.strip():
+                    break
+                continue
+            events = [data for _, data in parser.feed(chunk) if data]
+            if events:
+                _raise_inband_error(events[0], fmt)
+                break
+            if len(head) > _PEEK_LIMIT:
+                break
+        else:
+            raise UpstreamUnavailable("the upstream stream ended before its first event", provider=provider)
+    except TRANSPORT_ERRORS as exc:
+        await response.aclose()
+        raise classify(exc, provider) from None
+    except BaseException:
+        await response.aclose()
+        raise
+    return httpx.Response(
+        response.status_code, headers=response.headers, stream=_Replay(bytes(head), stream, response)
+    )
+
+
+def _raise_inband_error(data: bytes, fmt: Format) -> None:
+    if b"error" not in data:
+        return  # the common case: no parse
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return
+    if not isinstance(body, dict) or not _is_error(body, fmt):
+        return
+    if fmt is Format.OPENAI_RESPONSES and isinstance(body.get("response"), dict):
+        body = body["response"]  # response.failed carries the error inside the response
+    err: GatewayError = gateway_error(error_to_ir(body, load_spec(fmt.value)))
+    raise err
+
+
+def _is_error(body: dict[str, object], fmt: Format) -> bool:
+    if fmt is Format.ANTHROPIC_MESSAGES:
+        return body.get("type") == "error"
+    if fmt is Format.OPENAI_RESPONSES:
+        return body.get("type") in ("error", "response.failed")
+    return "error" in body
