@@ -25,38 +25,41 @@ def events_to_response(events: list[IREvent]) -> dict[str, Any] | None:
     holds something :mod:`this module <.answer>` does not cache."""
     response: dict[str, Any] = {"content": []}
     parts: dict[int, dict[str, Any]] = {}
-    ended = False
     for event in events:
-        kind = event["type"]
-        if kind == "start":
-            response.update({k: v for k, v in event.items() if k in ("id", "model", "created", "extras")})
-            if isinstance(event.get("usage"), dict):
-                response["usage"] = dict(event["usage"])
-        elif kind == "block_start":
-            part = _part(event["block"])
-            if part is None:
-                return None
-            parts[event["index"]] = part
-            response["content"].append(part)
-        elif kind == "delta":
-            if not _apply(parts.get(event["index"]), event["kind"], event["value"]):
-                return None
-        elif kind == "usage":
-            response["usage"] = {**response.get("usage", {}), **event["usage"]}
-        elif kind == "stop":
-            response["stop_reason"] = event["stop_reason"]
-            if event.get("stop_sequence") is not None:
-                response["stop_sequence"] = event["stop_sequence"]
-        elif kind == "end":
-            ended = True
-        elif kind == "error":
+        if not _fold(event, response, parts):
             return None
-    if not ended or response.get("stop_reason") in (None, "error"):
+    if not response.pop("_ended", False) or response.get("stop_reason") in (None, "error"):
         return None
     for part in response["content"]:
         if part["type"] == "tool_call" and not part["arguments"]:
             part["arguments"] = "{}"
     return response
+
+
+def _fold(event: IREvent, response: dict[str, Any], parts: dict[int, dict[str, Any]]) -> bool:
+    """Apply one event to ``response``; False when the stream cannot be cached."""
+    kind = event["type"]
+    if kind == "start":
+        response.update({k: v for k, v in event.items() if k in ("id", "model", "created", "extras")})
+        if isinstance(event.get("usage"), dict):
+            response["usage"] = dict(event["usage"])
+    elif kind == "block_start":
+        part = _part(event["block"])
+        if part is None:
+            return False
+        parts[event["index"]] = part
+        response["content"].append(part)
+    elif kind == "delta":
+        return _apply(parts.get(event["index"]), event["kind"], event["value"])
+    elif kind == "usage":
+        response["usage"] = {**response.get("usage", {}), **event["usage"]}
+    elif kind == "stop":
+        response["stop_reason"] = event["stop_reason"]
+        if event.get("stop_sequence") is not None:
+            response["stop_sequence"] = event["stop_sequence"]
+    elif kind == "end":
+        response["_ended"] = True
+    return kind != "error"
 
 
 def _part(block: dict[str, Any]) -> dict[str, Any] | None:

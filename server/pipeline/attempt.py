@@ -17,7 +17,7 @@ Classification of the answer:
 - a stream (2xx) is held until its first event arrived
   (:func:`~interlingua.server.resilience.first_byte.primed`): an upstream that drops it or
   opens with an in-band error before that fails the attempt, which can still fail over;
-  ``first_byte_s`` bounds the wait (504).
+  ``outgoing.first_byte_s`` bounds the wait (504).
 
 The walk over a route's targets (balancing, failover, retries, key pools, cooldowns) is
 :mod:`interlingua.server.pipeline.failover`; each of its attempts is one call here.
@@ -53,7 +53,7 @@ MAX_ERROR_BODY = 1 << 20
 class Outgoing:
     """What one attempt sends: the operation, the body bytes and where the URL's parts come from."""
 
-    __slots__ = ("model", "op", "payload", "same_format", "sse", "stream")
+    __slots__ = ("first_byte_s", "key", "model", "op", "payload", "same_format", "sse", "stream")
 
     def __init__(
         self, op: str, payload: bytes, *, same_format: bool, model: str, stream: bool = False, sse: bool = True
@@ -64,6 +64,8 @@ class Outgoing:
         self.model = model
         self.stream = stream
         self.sse = sse
+        self.key = 0  # which key of the provider's pool (the failover walk sets it)
+        self.first_byte_s: float | None = None  # a stream's first event must come within this
 
 
 async def attempt(
@@ -72,24 +74,22 @@ async def attempt(
     upstream: Upstream,
     outgoing: Outgoing,
     client_headers: Iterable[tuple[bytes, bytes]],
-    *,
-    key: int = 0,
-    first_byte_s: float | None = None,
 ) -> httpx.Response:
-    """Call ``upstream`` once (with key ``key`` of its pool); the 2xx response (body unread;
-    a stream's first event read and replayable) or a raised GatewayError."""
+    """Call ``upstream`` once (with key ``outgoing.key`` of its pool); the 2xx response (body
+    unread; a stream's first event read and replayable) or a raised GatewayError."""
     current = Attempt(target, len(ctx.attempts) + 1)
     ctx.attempts.append(current)
     hooks = ctx.state.hooks
     await hooks.before_attempt(ctx, current)
     ctx.timings.upstream_sent = time.perf_counter()
     try:
+        first_byte_s = outgoing.first_byte_s
         if first_byte_s is None:
-            resp = await _call(current, upstream, outgoing, client_headers, key)
+            resp = await _call(current, upstream, outgoing, client_headers)
         else:
             try:
                 async with asyncio.timeout(first_byte_s):
-                    resp = await _call(current, upstream, outgoing, client_headers, key)
+                    resp = await _call(current, upstream, outgoing, client_headers)
             except TimeoutError:
                 waited = round(first_byte_s * 1000)
                 raise UpstreamTimeout(f"no first event from the upstream within {waited} ms") from None
@@ -110,7 +110,6 @@ async def _call(
     upstream: Upstream,
     outgoing: Outgoing,
     client_headers: Iterable[tuple[bytes, bytes]],
-    key: int,
 ) -> httpx.Response:
     resp = await upstream.send(
         outgoing.op,
@@ -120,7 +119,7 @@ async def _call(
         model=outgoing.model,
         stream=outgoing.stream,
         sse=outgoing.sse,
-        key=key,
+        key=outgoing.key,
     )
     current.status = resp.status_code
     if resp.status_code >= 300:

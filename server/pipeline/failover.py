@@ -51,9 +51,8 @@ async def walk(
     async def one(target: Target, key: int) -> Sent:
         upstream = ctx.state.upstreams[target.provider.name]
         prepared = prepare_generate(call, target, upstream)
-        resp = await attempt(
-            ctx, target, upstream, prepared.outgoing, client_headers, key=key, first_byte_s=first_byte_s
-        )
+        prepared.outgoing.key, prepared.outgoing.first_byte_s = key, first_byte_s
+        resp = await attempt(ctx, target, upstream, prepared.outgoing, client_headers)
         return Sent(upstream, resp, prepared)
 
     landing = await run_plan(

@@ -13,7 +13,7 @@ import pytest
 from interlingua.server.cache.answer import events_to_response, response_to_events
 from interlingua.server.cache.store import MemoryCache
 from interlingua.server.config import Config
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 QUESTION = "What is the capital of France?"

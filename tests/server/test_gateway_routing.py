@@ -1,7 +1,7 @@
 """Routing end to end: the official SDKs through the gateway to fault-injecting fake upstreams.
 
 Each test starts its own fake upstreams (real aiohttp servers on 127.0.0.1) so one can be
-down while another serves; faults are the fake upstream's (:mod:`interlingua.server.demo.faults`).
+down while another serves; faults are the fake upstream's (:mod:`interlingua.server.fake_upstream.faults`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import openai
 import pytest
 
 from interlingua.server.config import Config
-from interlingua.server.demo import FakeUpstream
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 CHAT = {"messages": [{"role": "user", "content": "hi"}]}
