@@ -38,7 +38,7 @@ def events_to_response(events: list[IREvent]) -> dict[str, Any] | None:
 
 def _fold(event: IREvent, response: dict[str, Any], parts: dict[int, dict[str, Any]]) -> bool:
     """Apply one event to ``response``; False when the stream cannot be cached."""
-    kind = event["type"]
+    kind: str = event["type"]
     if kind == "start":
         response.update({k: v for k, v in event.items() if k in ("id", "model", "created", "extras")})
         if isinstance(event.get("usage"), dict):
