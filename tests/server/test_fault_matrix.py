@@ -101,11 +101,8 @@ def _known_defect(fault: str, client: str, upstream: str, stream: bool) -> str |
         return "issue 12 (fault suite): a passthrough stream relays an upstream event that is not JSON"
     if fault == "invalid-json-200":
         return "issue 12 (fault suite): a passthrough 200 whose body is not JSON is relayed as is"
-    if upstream == "openai_responses" and fault in ("json-to-stream", "invalid-json-200-stream"):
-        return (
-            "issue 12 (fault suite): a Responses passthrough stream that never started gets a lone error "
-            "event; the SDK's stream helper raises 'expected response.created' instead of the error"
-        )
+    # A Responses passthrough stream that never started used to get a lone error event; the
+    # attempt now holds a stream until its first event, so it fails as an HTTP error instead.
     return None
 
 
