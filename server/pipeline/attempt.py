@@ -48,6 +48,15 @@ __all__ = ["MAX_ERROR_BODY", "Outgoing", "attempt"]
 log = logging.getLogger("interlingua.server")
 
 MAX_ERROR_BODY = 1 << 20
+# What the failover walk does after a failed attempt: a rested key means the same target
+# again with its next key; a failed target (or an input too long for it) the next target.
+_OUTCOMES = {
+    Verdict.KEY_LIMITED: AttemptOutcome.RETRY,
+    Verdict.KEY_REFUSED: AttemptOutcome.RETRY,
+    Verdict.RETRY: AttemptOutcome.FAILOVER,
+    Verdict.CONTEXT: AttemptOutcome.FAILOVER,
+    Verdict.FINAL: AttemptOutcome.ERROR,
+}
 
 
 class Outgoing:
@@ -94,9 +103,8 @@ async def attempt(
                 waited = round(first_byte_s * 1000)
                 raise UpstreamTimeout(f"no first event from the upstream within {waited} ms") from None
     except GatewayError as err:
-        failover = verdict_for(err) is not Verdict.FINAL
         current.error, current.ended = err, time.perf_counter()
-        current.outcome = AttemptOutcome.FAILOVER if failover else AttemptOutcome.ERROR
+        current.outcome = _OUTCOMES[verdict_for(err)]
         await hooks.after_attempt(ctx, current)
         raise
     current.outcome = AttemptOutcome.OK

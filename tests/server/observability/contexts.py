@@ -65,7 +65,7 @@ def finished(**options: Any) -> RequestContext:
     upstream = upstream or provider()
     if routed:
         target = Target(upstream, f"{model}-upstream", Policy())
-        ctx.route = Route(model, (target,))
+        ctx.route = Route(model, (target,), legs=())  # the walk is not replayed here
         start = 100.01
         for n in range(1, attempts + 1):
             last = n == attempts
