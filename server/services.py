@@ -15,6 +15,7 @@ from interlingua.server.keys.service import KeyService
 from interlingua.server.limits.build import make_counters
 from interlingua.server.limits.counters import Counters, LocalCounters
 from interlingua.server.resilience.memory import RoutingMemory
+from interlingua.server.responses import ResponseService
 
 if TYPE_CHECKING:
     from interlingua.server.config import Config
@@ -43,15 +44,19 @@ class InflightCounter:
 
 class Services:
     """``keys``: the store, issued keys and the usage writer (when the config has a store);
+    ``responses``: the stored OpenAI Responses answers (a store and ``responses.store``);
     ``counters``: where limit counters live (this process, the workers' parent, Redis).
-    Both are made from the config the process started with: a reload does not move them."""
+    All are made from the config the process started with: a reload does not move them."""
 
     def __init__(self, config: Config | None = None) -> None:
         self.inflight = InflightCounter()
         self.keys: KeyService | None = None
+        self.responses: ResponseService | None = None
         self.counters: Counters = LocalCounters()
         if config is not None:
             self.keys = KeyService(config.store) if config.store.enabled else None
+            if self.keys is not None and config.responses.store:
+                self.responses = ResponseService(self.keys.store, config.responses)
             self.counters = make_counters(config)
         self.routing = RoutingMemory()  # target health and key pools, across reloads
         self._metrics: GatewayMetrics | None = None
@@ -68,10 +73,14 @@ class Services:
     async def start(self) -> None:
         """Open connections (store, Redis) inside the serving event loop."""
         if self.keys is not None:
-            await self.keys.start()
+            await self.keys.start()  # migrates the store first
+        if self.responses is not None:
+            await self.responses.start()
 
     async def stop(self) -> None:
         """Close them, after requests drained and features flushed."""
+        if self.responses is not None:
+            await self.responses.stop()
         if self.keys is not None:
             await self.keys.stop()
         await self.counters.close()

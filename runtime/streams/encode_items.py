@@ -262,6 +262,7 @@ class ItemsEncoder(EncoderBase):
         response["usage"] = self._usage()
         responses_completed(response)
         self._emit("response.incomplete" if reason else "response.completed", {"response": response})
+        self.final = response
         self.done = True
 
     def _usage(self) -> dict[str, Any]:

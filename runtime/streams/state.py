@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from interlingua.errors import GatewayError
 from interlingua.streams.errors import error_frame, gateway_error, render_stream_error
 from interlingua.streams.events import IRError, Usage
@@ -31,6 +33,9 @@ class EncoderBase:
         self.usage_seen: Usage = {}
         self.stop_reason_seen: str | None = None
         self.done = False
+        # The finished response object, for formats whose terminal event carries one
+        # (OpenAI Responses): what the gateway stores for previous_response_id.
+        self.final: dict[str, Any] | None = None
 
     def take(self) -> bytes:
         if not self.out:

@@ -183,6 +183,11 @@ class StreamTranslator:
         return self._encoder.stop_reason_seen
 
     @property
+    def final(self) -> dict[str, Any] | None:
+        """The client's finished response object, where its format has one (OpenAI Responses)."""
+        return self._encoder.final
+
+    @property
     def done(self) -> bool:
         """The client stream has its terminal event (a proper end or an error event)."""
         return self._encoder.done

@@ -1,19 +1,26 @@
-"""The OpenAI Responses surface: ``POST /v1/responses`` (streamed with ``"stream": true``)
-and ``POST /v1/responses/input_tokens`` (forwarded to a Responses upstream, else a local
-estimate, said so in ``x-interlingua-warning``).
+"""The OpenAI Responses surface: ``POST /v1/responses`` (streamed with ``"stream": true``),
+``POST /v1/responses/input_tokens`` (forwarded to a Responses upstream, else a local
+estimate), and ``GET``/``DELETE /v1/responses/{id}`` for the responses the gateway stored.
 
 Toward a Responses upstream the request passes through (``store`` and
-``previous_response_id`` included). Toward any other upstream format the gateway is
-stateless: ``store`` is ignored (an ``x-interlingua-warning`` header says so unless the
-client sent ``store: false``) and ``previous_response_id`` is refused with a 400, because
-the gateway keeps no conversation it could continue (:mod:`interlingua.server.pipeline.prepare`).
+``previous_response_id`` included): that upstream stores its answers and resolves its own
+ids. Toward any other upstream format the gateway keeps the answer in its store (unless
+``store: false``) and resolves ``previous_response_id`` and ``item_reference`` items from
+there (:mod:`interlingua.server.pipeline.stateful`); ids it does not hold for the caller's
+key are a 400 naming them. ``GET``/``DELETE`` see only the caller's own responses: another
+key's are a 404, like ids that never existed.
 """
 
 from __future__ import annotations
 
-from quart import Blueprint, Response
+import orjson
+from quart import Blueprint, Response, request
 
+from interlingua.errors import NotFound
+from interlingua.server.errors import error_response
+from interlingua.server.features.auth import principal_of
 from interlingua.server.pipeline.execute import count_tokens, generate
+from interlingua.server.responses import ResponseService, owner_of
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -21,6 +28,7 @@ from interlingua.translate import Format
 __all__ = ["blueprint"]
 
 _SURFACE = surface_for(Format.OPENAI_RESPONSES)
+_JSON = {"content-type": "application/json"}
 
 
 def blueprint(holder: StateHolder) -> Blueprint:
@@ -34,4 +42,30 @@ def blueprint(holder: StateHolder) -> Blueprint:
     async def input_tokens() -> Response:
         return await count_tokens(holder, _SURFACE)
 
+    @bp.get("/v1/responses/<response_id>")
+    async def retrieve(response_id: str) -> Response:
+        service = holder.services.responses
+        stored = await service.repo.get(_owner(), response_id) if service is not None else None
+        if stored is None:
+            return _not_found(response_id, service)
+        return Response(orjson.dumps(stored.response), headers=_JSON)
+
+    @bp.delete("/v1/responses/<response_id>")
+    async def delete(response_id: str) -> Response:
+        service = holder.services.responses
+        if service is None or not await service.repo.delete(_owner(), response_id):
+            return _not_found(response_id, service)
+        body = {"id": response_id, "object": "response", "deleted": True}
+        return Response(orjson.dumps(body), headers=_JSON)
+
     return bp
+
+
+def _owner() -> str:
+    return owner_of(principal_of(request.scope))
+
+
+def _not_found(response_id: str, service: ResponseService | None) -> Response:
+    why = "" if service is not None else " (this gateway keeps no responses: no store, or responses.store is false)"
+    err = NotFound(f"Response with id '{response_id}' not found.{why}", param="response_id")
+    return error_response(err, Format.OPENAI_RESPONSES)

@@ -14,6 +14,7 @@ from interlingua.server.config.models import ModelAccess, ModelRoute
 from interlingua.server.config.observability import ObservabilityConfig
 from interlingua.server.config.providers import ProviderConfig
 from interlingua.server.config.redis import RedisConfig
+from interlingua.server.config.responses import ResponsesConfig
 from interlingua.server.config.routes import PrefixRoute
 from interlingua.server.config.routing import RoutingConfig
 from interlingua.server.config.server import ServerConfig
@@ -32,6 +33,7 @@ class Config(Strict):
     model_access: ModelAccess = ModelAccess()
     translation: TranslationConfig = TranslationConfig()
     store: StoreConfig = StoreConfig()
+    responses: ResponsesConfig = ResponsesConfig()
     admin: AdminConfig = AdminConfig()
     redis: RedisConfig = RedisConfig()
     limits: tuple[LimitRule, ...] = ()

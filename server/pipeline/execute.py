@@ -26,6 +26,7 @@ from interlingua.server.pipeline.failover import walk
 from interlingua.server.pipeline.ingress import ClientCall, read_call
 from interlingua.server.pipeline.prepare import count_tokens_payload
 from interlingua.server.pipeline.relay import relay
+from interlingua.server.pipeline.stateful import resolve_call
 from interlingua.server.routing import Target
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import ClientSurface
@@ -60,6 +61,7 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
             ctx.principal = principal_of(request.scope)
             await state.hooks.admit(ctx)
             ctx.route = state.router.route(call.model)
+            await resolve_call(ctx, call, holder.services.responses)  # Responses: stored state
             response, streaming = await _attempt_and_relay(ctx, call, op)
         except GatewayError as err:
             response = error_response(err, surface.format, _headers(ctx))

@@ -44,10 +44,18 @@ class ClientCall:
     stream: bool
     # Gemini streams without ?alt=sse are one JSON array rather than SSE.
     sse: bool = True
+    # OpenAI Responses toward another format: the body with previous_response_id and
+    # item references resolved from stored responses, ``store`` as honoured (stateful.py).
+    resolved: dict[str, Any] | None = None
 
     @property
     def fmt(self) -> Format:
         return self.surface.format
+
+    @property
+    def translation_body(self) -> dict[str, Any]:
+        """What a translation reads (and a translated answer echoes): the resolved body, if any."""
+        return self.body if self.resolved is None else self.resolved
 
     @property
     def model_in_body(self) -> bool:

@@ -5,8 +5,9 @@ and Bedrock clients name it in the URL, which is rebuilt anyway). Another format
 body is translated for the target's format and policy (and validated when that fails, for a
 precise message), and made ready by the target's adapter (model and stream flags where that format wants them).
 
-Also here, what applies only when translating for a client format: OpenAI Responses
-clients are stateful by default, and the gateway is stateless toward other upstream formats.
+Also here, what applies only when translating for a client format: an OpenAI Responses
+call is translated as resolved from the gateway's stored responses (``pipeline/stateful.py``);
+references nothing resolved are refused, naming them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from interlingua.convert.gemini import camel_keys
 from interlingua.errors import InvalidRequest
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.responses.resolve import references_refused
 from interlingua.server.rewrite import replace_model
 from interlingua.server.routing import Target
 from interlingua.server.upstream import Upstream
@@ -75,9 +77,12 @@ def _translate(call: ClientCall, upstream: Format, target: Target) -> Translated
     so the body is schema-validated only when a conversion fails: then the validator's
     message, which names the offending field precisely, is the one the client gets (a
     second validation of every request cost more than the conversion itself)."""
+    body = call.translation_body
+    if "previous_response_id" in body:  # resolved (into input); kept only for the answer's echo
+        body = {k: v for k, v in body.items() if k != "previous_response_id"}
     try:
         return translate_request(
-            call.body,
+            body,
             source=call.fmt,
             target=upstream,
             policy=target.policy,
@@ -85,7 +90,7 @@ def _translate(call: ClientCall, upstream: Format, target: Target) -> Translated
             stream=call.stream,
         )
     except InvalidRequest:
-        validate(call.fmt, "request", call.body)  # raises the more precise error, if there is one
+        validate(call.fmt, "request", body)  # raises the more precise error, if there is one
         raise
 
 
@@ -117,17 +122,16 @@ def _translation_notes(call: ClientCall, upstream: Format) -> list[str]:
     """Checks and warnings that apply only when ``call`` is translated for ``upstream``."""
     if call.fmt is not Format.OPENAI_RESPONSES:
         return []
-    body = call.body
-    if body.get("previous_response_id") is not None:
-        raise InvalidRequest(
-            "previous_response_id is not supported: this model is served by a "
-            f"{upstream.value} upstream and the gateway keeps no conversation state; "
-            "send the whole conversation in input (with store: false)",
-            param="previous_response_id",
-            code="unsupported_parameter",
+    if call.resolved is None:
+        refused = references_refused(
+            call.body,
+            "the gateway holds no stored responses (no store, or responses.store is false) and this "
+            f"model's upstream ({upstream.value}) cannot resolve it; send the whole conversation in input",
         )
-    if body.get("store") is not False:
-        return [f"store ignored: the gateway is stateless toward {upstream.value} upstreams"]
+        if refused is not None:
+            raise refused
+    if call.body.get("store") is not False and call.translation_body.get("store") is False:
+        return [f"store ignored: the gateway keeps no responses toward {upstream.value} upstreams (no store)"]
     return []
 
 

@@ -31,6 +31,7 @@ from interlingua.server.headers import response_headers
 from interlingua.server.pipeline.account import UPSTREAM_RESPONSE_KEY, account, outcome_of
 from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.pipeline.stateful import keep_response
 from interlingua.server.routing import Target
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
 from interlingua.streams.sse import SSEParser
@@ -89,7 +90,7 @@ async def relay(
         if ctx.operation == "generate":
             _observe_plain(ctx, data, call, target)
         return Response(data, status=resp.status_code, headers=Headers(_relayed_headers(resp, upstream))), False
-    return _translated_plain(ctx, data, call, target, upstream), False
+    return await _translated_plain(ctx, data, call, target, upstream), False
 
 
 def _relayed_headers(resp: httpx.Response, upstream: Upstream) -> list[tuple[str, str]]:
@@ -123,7 +124,7 @@ def _observe_plain(ctx: RequestContext, data: bytes, call: ClientCall, target: T
     ctx.finish_reason = stop_reason
 
 
-def _translated_plain(
+async def _translated_plain(
     ctx: RequestContext, data: bytes, call: ClientCall, target: Target, upstream: Upstream
 ) -> Response:
     try:
@@ -131,11 +132,13 @@ def _translated_plain(
     except orjson.JSONDecodeError:
         raise UpstreamError("the upstream answered with a body that is not JSON", status=502) from None
     result = translate_response(
-        answer, source=upstream.format, target=call.fmt, policy=target.policy, model=call.model, request=call.body
+        answer, source=upstream.format, target=call.fmt, policy=target.policy, model=call.model,
+        request=call.translation_body,
     )
     ctx.usage.update(result.usage)
     ctx.finish_reason = result.stop_reason
     ctx.warnings.extend(result.warnings)
+    await keep_response(ctx, result.body)
     return Response(orjson.dumps(result.body), status=200, headers={"content-type": "application/json"})
 
 
@@ -231,7 +234,7 @@ async def _translated_stream(
         policy=target.policy,
         model=call.model,
         include_usage=call.surface.stream_usage_wanted(call.body),
-        request=call.body,
+        request=call.translation_body,
     )
     outcome: Outcome = Outcome.CANCELLED
     error: GatewayError | None = None
@@ -240,9 +243,13 @@ async def _translated_stream(
             async for chunk in resp.aiter_raw():
                 out = translator.feed(chunk)
                 if out:
+                    if translator.done:  # the terminal event: kept before the client sees it
+                        await keep_response(ctx, translator.final)
                     _mark_first_byte(ctx)
                     yield out
-            yield translator.finish()
+            out = translator.finish()
+            await keep_response(ctx, translator.final)
+            yield out
             outcome = Outcome.OK if translator.stop_reason is not None else Outcome.INCOMPLETE
         except TRANSPORT_ERRORS as exc:
             error = classify(exc, upstream.provider.name)

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Table,
 )
 
-__all__ = ["api_keys", "metadata", "store_meta", "usage_records"]
+__all__ = ["api_keys", "metadata", "response_items", "store_meta", "stored_responses", "usage_records"]
 
 metadata = MetaData()
 
@@ -66,4 +66,34 @@ store_meta = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+# OpenAI Responses answers the gateway produced by translation, kept for
+# ``previous_response_id``, ``item_reference`` and GET/DELETE /v1/responses/{id}.
+# ``owner`` is the principal (``virtual_key:<id>``, ``static_key:<name>``, ``anonymous``);
+# ``response`` the object as the client received it; ``input`` the request's input items
+# with earlier turns and references already resolved, so one row rebuilds the conversation.
+stored_responses = Table(
+    "il_responses",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("input", JSON, nullable=False),
+    Index("il_responses_expires", "expires_at"),
+)
+
+# Items addressable by ``{"type": "item_reference", "id": ...}``: each stored response's
+# output items and the input items its client sent with an id.
+response_items = Table(
+    "il_response_items",
+    metadata,
+    Column("response_id", String(128), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("item_id", String(128), nullable=False),
+    Column("item", JSON, nullable=False),
+    Index("il_response_items_owner_item", "owner", "item_id"),
 )

@@ -84,7 +84,8 @@ async def test_responses_previous_response_id_refused_when_stateless(
     assert resp.status_code == 400
     error = resp.json()["error"]
     assert error["param"] == "previous_response_id"
-    assert "stateless" in error["message"] or "no conversation state" in error["message"]
+    assert "'resp_1'" in error["message"]
+    assert "holds no stored responses" in error["message"]
     assert len(upstream.requests) == before
 
 

@@ -1,0 +1,70 @@
+"""Helpers of the stored-responses tests (imported by name): a gateway with a store on
+SQLite or PostgreSQL, two static keys, and an OpenAI SDK client per key."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import openai
+from server_helpers import formats_config
+
+from interlingua.server.config import Config
+from interlingua.server.fake_upstream import FakeUpstream
+from interlingua.server.testing import running_gateway
+
+__all__ = ["KEY_A", "KEY_B", "TRANSLATED", "fresh_postgres", "sdk", "stateful_config", "two_clients"]
+
+KEY_A = "key-a-0123456789abcdef"
+KEY_B = "key-b-0123456789abcdef"
+SECRET = "server-secret-for-tests-0123456789"
+# Responses clients' model names routed to each non-Responses upstream format (formats_config).
+TRANSLATED = {
+    "openai_chat": "gemini-via-openai",
+    "anthropic_messages": "responses-via-anthropic",
+    "gemini": "gpt-via-gemini",
+    "bedrock_converse": "claude-via-bedrock",
+}
+_names = itertools.count()
+
+
+async def fresh_postgres(postgres_url: str) -> str:
+    """A new empty database on the session's PostgreSQL; its URL."""
+    name = f"responses_{next(_names)}"
+    conn = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def stateful_config(upstream: FakeUpstream, url: str, **responses: Any) -> Config:
+    return formats_config(
+        upstream,
+        store={"url": url, "secret": SECRET},
+        server={"api_keys": [KEY_A, KEY_B]},
+        responses=responses or {"store": True},
+    )
+
+
+def sdk(http: httpx.AsyncClient, key: str) -> openai.AsyncOpenAI:
+    base = str(http.base_url).rstrip("/") + "/v1"
+    return openai.AsyncOpenAI(base_url=base, api_key=key, http_client=http, max_retries=0)
+
+
+@asynccontextmanager
+async def two_clients(config: Config) -> AsyncIterator[tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]]:
+    """A gateway serving ``config``; SDK clients of key A and key B."""
+    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=20) as http:
+        yield sdk(http, KEY_A), sdk(http, KEY_B)
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"

@@ -1,0 +1,167 @@
+"""Stateful Responses toward every upstream format: previous_response_id, item_reference,
+retrieve and delete, judged by the official openai SDK, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import orjson
+import pytest
+from responses_helpers import KEY_A, TRANSLATED, fresh_postgres, sqlite_url, stateful_config, two_clients
+
+from interlingua.server.fake_upstream import FakeUpstream
+
+Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return await fresh_postgres(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+async def clients(upstream: FakeUpstream, store_url: str) -> AsyncIterator[Clients]:
+    async with two_clients(stateful_config(upstream, store_url)) as pair:
+        yield pair
+
+
+def _upstream_text(upstream: FakeUpstream) -> str:
+    """The last upstream request's body, as text (what the model was shown)."""
+    return upstream.requests[-1].raw.decode()
+
+
+@pytest.mark.parametrize("fmt", sorted(TRANSLATED))
+async def test_previous_response_id_continues_on_every_upstream(
+    clients: Clients, upstream: FakeUpstream, fmt: str
+) -> None:
+    a, _ = clients
+    model = TRANSLATED[fmt]
+    first = await a.responses.create(model=model, input="My name is Ada")
+    assert first.store is True
+    second = await a.responses.create(model=model, input="What is my name?", previous_response_id=first.id)
+    shown = _upstream_text(upstream)
+    assert "My name is Ada" in shown
+    assert first.output_text in shown.replace("\\n", "\n")  # the model sees its own earlier answer
+    assert second.previous_response_id == first.id
+    third = await a.responses.create(model=model, input="And again?", previous_response_id=second.id)
+    shown = _upstream_text(upstream)
+    assert "My name is Ada" in shown and "What is my name?" in shown
+    assert third.output_text.endswith("And again?")
+
+
+@pytest.mark.parametrize("fmt", sorted(TRANSLATED))
+async def test_item_reference_resolves_on_every_upstream(clients: Clients, upstream: FakeUpstream, fmt: str) -> None:
+    a, _ = clients
+    model = TRANSLATED[fmt]
+    first = await a.responses.create(model=model, input="Remember: blue")
+    message = next(item for item in first.output if item.type == "message")
+    inputs: Any = [
+        {"role": "user", "content": "Remember: blue"},
+        {"type": "item_reference", "id": message.id},
+        {"role": "user", "content": "Which colour?"},
+    ]
+    second = await a.responses.create(model=model, input=inputs)
+    assert first.output_text in _upstream_text(upstream)
+    assert second.output_text.endswith("Which colour?")
+
+
+@pytest.mark.parametrize("fmt", sorted(TRANSLATED))
+async def test_streamed_turn_then_immediate_follow_up(clients: Clients, upstream: FakeUpstream, fmt: str) -> None:
+    """The stored response is the completed one, and it is there the moment the stream ends."""
+    a, _ = clients
+    model = TRANSLATED[fmt]
+    async with a.responses.stream(model=model, input="Streamed hello") as stream:
+        first = await stream.get_final_response()
+    stored = await a.responses.retrieve(first.id)
+    assert stored.status == "completed"
+    assert stored.output_text == first.output_text
+    async with a.responses.stream(model=model, input="next", previous_response_id=first.id) as stream:
+        second = await stream.get_final_response()
+    assert first.output_text in _upstream_text(upstream)
+    assert second.previous_response_id == first.id
+
+
+async def test_tool_round_trip_by_previous_response_id(clients: Clients, upstream: FakeUpstream) -> None:
+    a, _ = clients
+    tools: Any = [{
+        "type": "function", "name": "get_weather", "description": "weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }]
+    for model in TRANSLATED.values():
+        first = await a.responses.create(model=model, input="get_weather in Paris", tools=tools)
+        call = next(item for item in first.output if item.type == "function_call")
+        result: Any = [{"type": "function_call_output", "call_id": call.call_id, "output": '{"temp": 21}'}]
+        second = await a.responses.create(model=model, input=result, previous_response_id=first.id, tools=tools)
+        assert "get_weather returned" in second.output_text, model
+
+
+async def test_retrieve_and_delete(clients: Clients) -> None:
+    a, _ = clients
+    first = await a.responses.create(model=TRANSLATED["anthropic_messages"], input="keep me", metadata={"k": "v"})
+    stored = await a.responses.retrieve(first.id)
+    assert stored.model_dump() == first.model_dump()
+    await a.responses.delete(first.id)
+    with pytest.raises(openai.NotFoundError):
+        await a.responses.retrieve(first.id)
+    with pytest.raises(openai.NotFoundError):
+        await a.responses.delete(first.id)
+    with pytest.raises(openai.BadRequestError) as refused:
+        await a.responses.create(model=TRANSLATED["gemini"], input="more", previous_response_id=first.id)
+    assert first.id in refused.value.message
+    assert refused.value.body["param"] == "previous_response_id"  # type: ignore[index]
+
+
+async def test_another_key_cannot_read_continue_or_delete(clients: Clients) -> None:
+    a, b = clients
+    first = await a.responses.create(model=TRANSLATED["openai_chat"], input="secret plans")
+    message = next(item for item in first.output if item.type == "message")
+    with pytest.raises(openai.NotFoundError):
+        await b.responses.retrieve(first.id)
+    with pytest.raises(openai.NotFoundError):
+        await b.responses.delete(first.id)
+    with pytest.raises(openai.BadRequestError):
+        await b.responses.create(model=TRANSLATED["openai_chat"], input="tell", previous_response_id=first.id)
+    with pytest.raises(openai.BadRequestError) as refused:
+        await b.responses.create(
+            model=TRANSLATED["openai_chat"], input=[{"type": "item_reference", "id": message.id}]
+        )
+    assert message.id in refused.value.message
+    assert (await a.responses.retrieve(first.id)).id == first.id  # still there for its owner
+
+
+async def test_store_false_keeps_nothing(clients: Clients) -> None:
+    a, _ = clients
+    first = await a.responses.create(model=TRANSLATED["bedrock_converse"], input="forget me", store=False)
+    assert first.store is False
+    with pytest.raises(openai.NotFoundError):
+        await a.responses.retrieve(first.id)
+    with pytest.raises(openai.BadRequestError):
+        await a.responses.create(model=TRANSLATED["bedrock_converse"], input="x", previous_response_id=first.id)
+
+
+async def test_unknown_references_are_400_naming_them(clients: Clients, upstream: FakeUpstream) -> None:
+    a, _ = clients
+    before = len(upstream.requests)
+    with pytest.raises(openai.BadRequestError) as refused:
+        await a.responses.create(model=TRANSLATED["gemini"], input="x", previous_response_id="resp_nope")
+    assert "resp_nope" in refused.value.message
+    inputs: Any = [{"role": "user", "content": "hi"}, {"type": "item_reference", "id": "msg_nope"}]
+    with pytest.raises(openai.BadRequestError) as refused:
+        await a.responses.create(model=TRANSLATED["gemini"], input=inputs)
+    assert "msg_nope" in refused.value.message
+    assert refused.value.body["param"] == "input[1]"  # type: ignore[index]
+    assert len(upstream.requests) == before  # refused before any upstream call
+
+
+async def test_responses_upstream_resolves_its_own_ids(clients: Clients, upstream: FakeUpstream) -> None:
+    """Toward a Responses upstream previous_response_id passes through untouched (that upstream stores)."""
+    a, _ = clients
+    with pytest.raises(openai.BadRequestError):
+        await a.responses.create(model="gpt-5", input="x", previous_response_id="resp_upstreams")
+    assert orjson.loads(upstream.requests[-1].raw)["previous_response_id"] == "resp_upstreams"
+    assert KEY_A not in upstream.requests[-1].raw.decode()
