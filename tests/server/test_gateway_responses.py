@@ -180,3 +180,26 @@ async def test_responses_translated_answer_echoes_the_clients_request(client: ht
         assert {key: snapshot[key] for key in _ECHOED} == _ECHOED
     assert snapshots[0]["completed_at"] is None
     assert isinstance(snapshots[-1]["completed_at"], int)
+
+
+async def test_responses_item_reference_refused_without_a_store(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    """Without stored responses an item reference is a 400 naming it, never an empty turn."""
+    before = len(upstream.requests)
+    for model in ("responses-via-anthropic", "gpt-via-gemini", "claude-via-bedrock", "gemini-via-openai"):
+        inputs = [{"role": "user", "content": "hi"}, {"type": "item_reference", "id": "msg_abc"}]
+        resp = await client.post("/v1/responses", json={"model": model, "input": inputs})
+        assert resp.status_code == 400, model
+        error = resp.json()["error"]
+        assert error["param"] == "input[1]"
+        assert "msg_abc" in error["message"]
+    assert len(upstream.requests) == before
+
+
+async def test_responses_retrieve_without_a_store_is_404(client: httpx.AsyncClient) -> None:
+    sdk = _sdk(client)
+    answer = await sdk.responses.create(model="responses-via-anthropic", input="hi")
+    assert answer.store is False  # honest: nothing was kept
+    with pytest.raises(openai.NotFoundError):
+        await sdk.responses.retrieve(answer.id)

@@ -3,6 +3,7 @@ retrieve and delete, judged by the official openai SDK, on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,8 @@ async def test_previous_response_id_continues_on_every_upstream(
     assert second.previous_response_id == first.id
     third = await a.responses.create(model=model, input="And again?", previous_response_id=second.id)
     shown = _upstream_text(upstream)
-    assert "My name is Ada" in shown and "What is my name?" in shown
+    assert "My name is Ada" in shown
+    assert "What is my name?" in shown
     assert third.output_text.endswith("And again?")
 
 
@@ -165,3 +167,28 @@ async def test_responses_upstream_resolves_its_own_ids(clients: Clients, upstrea
         await a.responses.create(model="gpt-5", input="x", previous_response_id="resp_upstreams")
     assert orjson.loads(upstream.requests[-1].raw)["previous_response_id"] == "resp_upstreams"
     assert KEY_A not in upstream.requests[-1].raw.decode()
+
+
+async def _conversation(client: openai.AsyncOpenAI, follow_up: openai.AsyncOpenAI, n: int, model: str) -> None:
+    """Turn 1 streamed; turn 2 sent the moment its stream ended (on ``follow_up``'s gateway)."""
+    async with client.responses.stream(model=model, input=f"conversation {n}") as stream:
+        first = await stream.get_final_response()
+    second = await follow_up.responses.create(model=model, input="go on", previous_response_id=first.id)
+    assert second.previous_response_id == first.id
+    assert (await follow_up.responses.retrieve(second.id)).id == second.id
+
+
+async def test_follow_up_right_after_the_stream_never_misses(clients: Clients) -> None:
+    """Concurrent clients, each sending turn 2 the moment turn 1's stream ended: the write
+    is committed before the last event leaves, so no lookup can miss it."""
+    a, _ = clients
+    models = list(TRANSLATED.values())
+    await asyncio.gather(*(_conversation(a, a, n, models[n % len(models)]) for n in range(24)))
+
+
+async def test_follow_up_on_another_instance_sharing_the_store(upstream: FakeUpstream, store_url: str) -> None:
+    """Turn 1 on one gateway, turn 2 at once on another over the same store (workers, instances)."""
+    config = stateful_config(upstream, store_url)
+    async with two_clients(config) as (one, _), two_clients(config) as (other, _):
+        models = list(TRANSLATED.values())
+        await asyncio.gather(*(_conversation(one, other, n, models[n % len(models)]) for n in range(12)))
