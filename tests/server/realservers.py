@@ -20,10 +20,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from server_helpers import free_port
 
-__all__ = ["free_port", "postgres_server", "redis_server"]
+__all__ = ["free_port", "fresh_database", "postgres_server", "redis_server"]
 
 
 def _pg_binary(name: str) -> str | None:
@@ -119,3 +120,14 @@ def redis_server() -> Iterator[str]:
     finally:
         _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def fresh_database(postgres_url: str, name: str) -> str:
+    """A new empty database ``name`` on the server of ``postgres_url``; its URL."""
+    conn = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"

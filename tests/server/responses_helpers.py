@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import openai
+from realservers import fresh_database
 from server_helpers import formats_config
 
 from interlingua.server.config import Config
@@ -35,14 +35,7 @@ _names = itertools.count()
 
 async def fresh_postgres(postgres_url: str) -> str:
     """A new empty database on the session's PostgreSQL; its URL."""
-    name = f"responses_{next(_names)}"
-    conn = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    return await fresh_database(postgres_url, f"responses_{next(_names)}")
 
 
 def stateful_config(upstream: FakeUpstream, url: str, **responses: Any) -> Config:

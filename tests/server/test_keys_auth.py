@@ -132,9 +132,9 @@ async def test_keys_revocation_reaches_every_worker_and_instance_within_a_second
 
 
 async def test_keys_on_postgresql(upstream: FakeUpstream, tmp_path: Path, postgres_url: str) -> None:
-    from test_store import _fresh_database
+    from realservers import fresh_database
 
-    url = await _fresh_database(postgres_url, "keys_e2e")
+    url = await fresh_database(postgres_url, "keys_e2e")
     config = keys_config(upstream, tmp_path / "unused.db", store={"url": url, "secret": "p" * 32})
     async with running_gateway(config) as gw, httpx.AsyncClient(base_url=gw) as c, admin_client(gw) as admin:
         key = await _issue(gw, limits={"rpm": 5})

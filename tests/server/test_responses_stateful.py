@@ -88,18 +88,55 @@ async def test_streamed_turn_then_immediate_follow_up(clients: Clients, upstream
     assert second.previous_response_id == first.id
 
 
-async def test_tool_round_trip_by_previous_response_id(clients: Clients, upstream: FakeUpstream) -> None:
+_TOOLS: Any = [{
+    "type": "function", "name": "get_weather", "description": "weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}]
+
+
+async def test_tool_round_trip_by_previous_response_id(clients: Clients) -> None:
     a, _ = clients
-    tools: Any = [{
-        "type": "function", "name": "get_weather", "description": "weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    }]
+    tools = _TOOLS
     for model in TRANSLATED.values():
         first = await a.responses.create(model=model, input="get_weather in Paris", tools=tools)
         call = next(item for item in first.output if item.type == "function_call")
         result: Any = [{"type": "function_call_output", "call_id": call.call_id, "output": '{"temp": 21}'}]
         second = await a.responses.create(model=model, input=result, previous_response_id=first.id, tools=tools)
         assert "get_weather returned" in second.output_text, model
+
+
+async def test_tool_round_trip_by_item_reference(clients: Clients) -> None:
+    """The Vercel AI SDK's second turn: the call as a reference, then its output."""
+    a, _ = clients
+    for model in TRANSLATED.values():
+        first = await a.responses.create(model=model, input="get_weather in Paris", tools=_TOOLS)
+        call = next(item for item in first.output if item.type == "function_call")
+        inputs: Any = [
+            {"role": "user", "content": "get_weather in Paris"},
+            *({"type": "item_reference", "id": item.id} for item in first.output),
+            {"type": "function_call_output", "call_id": call.call_id, "output": '{"temp": 21}'},
+        ]
+        second = await a.responses.create(model=model, input=inputs, tools=_TOOLS)
+        assert "get_weather returned" in second.output_text, model
+
+
+@pytest.mark.parametrize("fmt", ["anthropic_messages", "gemini", "bedrock_converse"])
+async def test_thinking_tool_loop_by_previous_response_id(clients: Clients, fmt: str) -> None:
+    """Reasoning items come back from the store with the blob their upstream needs."""
+    a, _ = clients
+    model, reasoning = TRANSLATED[fmt], {"effort": "medium", "summary": "auto"}
+    first = await a.responses.create(
+        model=model, input="get_weather in Paris", tools=_TOOLS, reasoning=reasoning,  # type: ignore[arg-type]
+        include=["reasoning.encrypted_content"],
+    )
+    assert any(item.type == "reasoning" for item in first.output)
+    call = next(item for item in first.output if item.type == "function_call")
+    result: Any = [{"type": "function_call_output", "call_id": call.call_id, "output": '{"temp": 21}'}]
+    second = await a.responses.create(
+        model=model, input=result, previous_response_id=first.id, tools=_TOOLS, reasoning=reasoning,  # type: ignore[arg-type]
+        include=["reasoning.encrypted_content"],
+    )
+    assert "get_weather returned" in second.output_text
 
 
 async def test_retrieve_and_delete(clients: Clients) -> None:

@@ -9,10 +9,10 @@ import sys
 import threading
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from realservers import fresh_database
 
 from interlingua.server.config.store import StoreConfig
 from interlingua.server.store import Store
@@ -72,19 +72,8 @@ def test_store_secret_writers_racing_agree(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["secret"]  # no temporary files left
 
 
-async def _fresh_database(postgres_url: str, name: str) -> str:
-    dsn = postgres_url.replace("postgresql+asyncpg", "postgresql")
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 async def test_store_postgres_instances_starting_together_migrate_once(postgres_url: str, tmp_path: Path) -> None:
-    url = await _fresh_database(postgres_url, "migrate_race")
+    url = await fresh_database(postgres_url, "migrate_race")
     config = tmp_path / "config.yaml"
     config.write_text(f"store: {{url: '{url}', secret: '{'s' * 32}'}}\n")
     # Five processes, as five instances booting at once: the advisory lock serialises them.
@@ -106,7 +95,7 @@ async def test_store_postgres_instances_starting_together_migrate_once(postgres_
 
 
 async def test_store_postgres_concurrent_migrate_in_one_process(postgres_url: str) -> None:
-    url = await _fresh_database(postgres_url, "migrate_tasks")
+    url = await fresh_database(postgres_url, "migrate_tasks")
     stores = [Store.open(StoreConfig(url=url, secret="s" * 32), env={}) for _ in range(4)]
     try:
         await asyncio.gather(*(s.migrate() for s in stores))
