@@ -125,8 +125,9 @@ def _translation_notes(call: ClientCall, upstream: Format) -> list[str]:
     if call.resolved is None:
         refused = references_refused(
             call.body,
-            "the gateway holds no stored responses (no store, or responses.store is false) and this "
-            f"model's upstream ({upstream.value}) cannot resolve it; send the whole conversation in input",
+            "the gateway holds no such stored response for this key (unknown, expired, deleted, another "
+            "key's, or no store: store and responses.store in the config) and this model's upstream "
+            f"({upstream.value}) cannot resolve it; send the whole conversation in input",
         )
         if refused is not None:
             raise refused

@@ -1,7 +1,7 @@
 """Stateful Responses in the pipeline (``docs/design/stateful-responses.md``).
 
-After routing, an OpenAI Responses client's generation call whose first target speaks
-another format has its ``previous_response_id`` and ``item_reference`` items resolved
+After routing, an OpenAI Responses client's generation call that a target of another
+format may serve (the route's targets, fallbacks included) has its ``previous_response_id`` and ``item_reference`` items resolved
 from the gateway's stored responses (:mod:`interlingua.server.responses`); what was
 resolved is what gets translated, while ``call.body``/``call.raw`` stay as the client
 sent them for a Responses upstream, which resolves its own ids (and stores its own
@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from interlingua.errors import InvalidRequest
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.responses import ResponseService, owner_of
@@ -27,10 +28,11 @@ _KEPT_STATUSES = ("completed", "incomplete")
 
 
 async def resolve_call(ctx: RequestContext, call: ClientCall, service: ResponseService | None) -> None:
-    """Set ``call.resolved`` (and the keeper on ``ctx``) for a translated Responses call."""
+    """Set ``call.resolved`` (and the keeper on ``ctx``) for a Responses call that may be translated."""
     if call.fmt is not Format.OPENAI_RESPONSES or ctx.operation != "generate" or ctx.route is None:
         return
-    if ctx.route.targets[0].provider.format == Format.OPENAI_RESPONSES:
+    formats = {t.provider.format for leg in (*ctx.route.legs, *ctx.route.context_legs) for t in leg.targets}
+    if formats == {Format.OPENAI_RESPONSES}:
         return  # passed through untouched: the upstream resolves and stores
     wanted = call.body.get("store") is not False
     if service is None:
@@ -38,7 +40,12 @@ async def resolve_call(ctx: RequestContext, call: ClientCall, service: ResponseS
             call.resolved = {**call.body, "store": False}  # the echo says what happened
         return
     owner = owner_of(ctx.principal)
-    resolved = await resolve(call.body, owner, service.repo)
+    try:
+        resolved = await resolve(call.body, owner, service.repo)
+    except InvalidRequest:
+        if Format.OPENAI_RESPONSES in formats:
+            return  # may be a Responses upstream's id: it goes there; a translated target refuses it
+        raise
     call.resolved = {**resolved.body, "store": wanted}
     if wanted:
         ctx.extras[KEEP_KEY] = partial(service.save, owner, conversation=resolved.body["input"], own=resolved.own_items)

@@ -38,12 +38,10 @@ async def fresh_postgres(postgres_url: str) -> str:
     return await fresh_database(postgres_url, f"responses_{next(_names)}")
 
 
-def stateful_config(upstream: FakeUpstream, url: str, **responses: Any) -> Config:
+def stateful_config(upstream: FakeUpstream, url: str, **sections: Any) -> Config:
+    """``formats_config`` with a store at ``url``, keys A and B, and ``sections`` over it."""
     return formats_config(
-        upstream,
-        store={"url": url, "secret": SECRET},
-        server={"api_keys": [KEY_A, KEY_B]},
-        responses=responses or {"store": True},
+        upstream, **{"store": {"url": url, "secret": SECRET}, "server": {"api_keys": [KEY_A, KEY_B]}, **sections}
     )
 
 

@@ -85,7 +85,7 @@ async def test_responses_previous_response_id_refused_when_stateless(
     error = resp.json()["error"]
     assert error["param"] == "previous_response_id"
     assert "'resp_1'" in error["message"]
-    assert "holds no stored responses" in error["message"]
+    assert "holds no such stored response" in error["message"]
     assert len(upstream.requests) == before
 
 

@@ -229,3 +229,20 @@ async def test_follow_up_on_another_instance_sharing_the_store(upstream: FakeUps
     async with two_clients(config) as (one, _), two_clients(config) as (other, _):
         models = list(TRANSLATED.values())
         await asyncio.gather(*(_conversation(one, other, n, models[n % len(models)]) for n in range(12)))
+
+
+async def test_mixed_route_passes_ids_it_does_not_hold_to_its_responses_target(
+    upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    """A route with a Responses target and a translated one: an id the gateway does not hold
+    may be that upstream's, so it goes there untouched rather than being refused."""
+    mixed = {"name": "mixed", "targets": [
+        {"provider": "demo-responses", "upstream_model": "gpt-5"},
+        {"provider": "demo-anthropic", "upstream_model": "claude-sonnet-4-6", "priority": 1},
+    ]}
+    config = stateful_config(upstream, sqlite_url(tmp_path), models=[mixed])
+    async with two_clients(config) as (a, _):
+        with pytest.raises(openai.BadRequestError):  # the fake Responses upstream knows no such id
+            await a.responses.create(model="mixed", input="x", previous_response_id="resp_theirs")
+    assert upstream.requests[-1].path == "/v1/responses"
+    assert orjson.loads(upstream.requests[-1].raw)["previous_response_id"] == "resp_theirs"
