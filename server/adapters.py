@@ -29,17 +29,18 @@ character escaped) and never a dot segment: see :func:`path_segment`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import httpx
 import orjson
-from botocore.credentials import ReadOnlyCredentials
 
-from interlingua.aws_sigv4 import sign
 from interlingua.errors import InvalidRequest
 from interlingua.server.config import ProviderConfig
 from interlingua.translate import Format
+
+if TYPE_CHECKING:
+    from botocore.credentials import ReadOnlyCredentials
 
 __all__ = ["ANTHROPIC_VERSION", "Adapter", "adapter_for", "path_segment", "refuse_dot_segment"]
 
@@ -209,6 +210,9 @@ class BedrockConverse(Adapter):
         elif aws.access_key_id and aws.secret_access_key:
             token = aws.session_token.get_secret_value() if aws.session_token else None
             secret = aws.secret_access_key.get_secret_value()
+            # botocore (~5 MB) is imported only by gateways with a signed Bedrock upstream.
+            from botocore.credentials import ReadOnlyCredentials
+
             self._credentials = ReadOnlyCredentials(aws.access_key_id, secret, token)
 
     def build_url(self, op: str, model: str, stream: bool, sse: bool) -> str:
@@ -221,6 +225,8 @@ class BedrockConverse(Adapter):
 
     def sign(self, url: httpx.URL, headers: dict[str, str], body: bytes) -> None:
         assert self._credentials is not None  # signed only when the config had credentials
+        from interlingua.aws_sigv4 import sign
+
         headers.update(sign("POST", str(url), headers, body, self._region, self._credentials))
 
     def error_body(self, data: bytes, headers: httpx.Headers) -> bytes:

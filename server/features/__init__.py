@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from interlingua.server.config import Config
-from interlingua.server.features import access_log, inflight, limits, metrics, server_timing, tracing
+from interlingua.server.features import access_log, inflight, limits, metrics, server_timing
 from interlingua.server.pipeline.hooks import Feature, Hooks
 from interlingua.server.services import Services
 
@@ -25,11 +25,21 @@ __all__ = ["BUILDERS", "build_hooks"]
 
 Builder = Callable[[Config, Services], Feature | None]
 
+
+def _tracing(config: Config, services: Services) -> Feature | None:
+    # The OpenTelemetry SDK (~4 MB) is imported only by gateways that trace.
+    if config.observability.tracing is None:
+        return None
+    from interlingua.server.features import tracing
+
+    return tracing.build(config, services)
+
+
 # Tracing first (its SERVER span encloses the other hooks' work), then the in-flight and
 # key limits; metrics and the access log read what the others left on the context when it
 # completes.
 BUILDERS: tuple[Builder, ...] = (
-    tracing.build,
+    _tracing,
     inflight.build,
     limits.build,
     server_timing.build,

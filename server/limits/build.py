@@ -11,7 +11,6 @@ from interlingua.server.config import Config
 from interlingua.server.keys.service import KeyService
 from interlingua.server.limits.counters import Counters, LocalCounters
 from interlingua.server.limits.feature import LimitsFeature
-from interlingua.server.limits.redis_counters import RedisCounters
 from interlingua.server.limits.shared import ENV_VAR, SocketCounters
 
 __all__ = ["build_feature", "make_counters"]
@@ -23,6 +22,10 @@ def make_counters(config: Config, env: Mapping[str, str] | None = None) -> Count
     local: Counters = SocketCounters(path) if path else LocalCounters()
     if config.redis.url is None:
         return local
+    # Imported only when configured: the Redis client (and the OpenTelemetry SDK and
+    # cryptography it pulls in) costs ~9 MB of every worker's memory.
+    from interlingua.server.limits.redis_counters import RedisCounters
+
     return RedisCounters(
         config.redis.url.get_secret_value(),
         on_error=config.redis.on_error,

@@ -16,6 +16,7 @@ from realservers import fresh_database
 
 from interlingua.server.config.store import StoreConfig
 from interlingua.server.store import Store
+from interlingua.server.store.database import SHIPPED_HEAD
 from interlingua.server.store.migrate import current_revision, head_revision
 from interlingua.server.store.schema import metadata
 from interlingua.server.store.secret import SecretUnavailable, load_secret
@@ -24,6 +25,12 @@ from interlingua.server.store.secret import SecretUnavailable, load_secret
 async def _schema_diff(store: Store) -> list[object]:
     async with store.engine.connect() as conn:
         return await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
+
+
+def test_store_shipped_head_is_alembics_head() -> None:
+    # Stores at SHIPPED_HEAD start without Alembic: it must name the last migration (a new
+    # migration updates it in server/store/database.py).
+    assert head_revision() == SHIPPED_HEAD
 
 
 async def test_store_sqlite_migrates_to_head_once_and_matches_schema(tmp_path: Path) -> None:
