@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from types import SimpleNamespace
+from contextvars import ContextVar
 
 import aiohttp
 import httpx
@@ -129,12 +129,12 @@ class PooledAiohttp(AiohttpTransport):
     """
 
     def get_client(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
+        connector = _Connector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        return aiohttp.ClientSession(connector=connector, trace_configs=[_CONNECTED])
+        return aiohttp.ClientSession(connector=connector)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(self.client, aiohttp.ClientSession):
@@ -144,20 +144,22 @@ class PooledAiohttp(AiohttpTransport):
         # No sock_read, and no total: see the class doc. aiohttp bounds connecting itself;
         # until a connection is had, the head's deadline leaves room for that.
         timeout = aiohttp.ClientTimeout(total=None, connect=limits["pool"], sock_connect=limits["connect"])
-        async with asyncio.timeout(None) as head:
-            head.reschedule(asyncio.get_running_loop().time() + limits["pool"] + read_s)
-            with map_aiohttp_exceptions():
-                response = await self.client.request(
-                    request.method,
-                    yarl.URL(str(request.url), encoded=True),
-                    headers=request.headers,
-                    data=request.content or None,
-                    allow_redirects=False,
-                    auto_decompress=False,
-                    compress=False,
-                    timeout=timeout,
-                    trace_request_ctx=_HeadDeadline(head, read_s),
-                )
+        async with asyncio.timeout_at(asyncio.get_running_loop().time() + limits["pool"] + read_s) as head:
+            token = _HEAD.set((head, read_s))
+            try:
+                with map_aiohttp_exceptions():
+                    response = await self.client.request(
+                        request.method,
+                        yarl.URL(str(request.url), encoded=True),
+                        headers=request.headers,
+                        data=request.content or None,
+                        allow_redirects=False,
+                        auto_decompress=False,
+                        compress=False,
+                        timeout=timeout,
+                    )
+            finally:
+                _HEAD.reset(token)
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
@@ -167,37 +169,30 @@ class PooledAiohttp(AiohttpTransport):
         )
 
 
-class _HeadDeadline:
-    """Moves a request's head deadline to ``read_s`` after its connection was had."""
-
-    __slots__ = ("_head", "_read_s")
-
-    def __init__(self, head: asyncio.Timeout, read_s: float) -> None:
-        self._head, self._read_s = head, read_s
-
-    def connected(self) -> None:
-        self._head.reschedule(asyncio.get_running_loop().time() + self._read_s)
+# The head deadline of the request being sent in this task, and its read_s: moved to read_s
+# after the moment a connection was had (new or pooled). A context variable rather than an
+# aiohttp trace config: traces cost every request a dozen awaited signal sends.
+_HEAD: ContextVar[tuple[asyncio.Timeout, float] | None] = ContextVar("interlingua_upstream_head", default=None)
 
 
-async def _on_connected(_session: object, context: SimpleNamespace, _params: object) -> None:
-    deadline = context.trace_request_ctx
-    if isinstance(deadline, _HeadDeadline):
-        deadline.connected()
-
-
-def _connected_trace() -> aiohttp.TraceConfig:
-    config = aiohttp.TraceConfig()
-    config.on_connection_create_end.append(_on_connected)
-    config.on_connection_reuseconn.append(_on_connected)
-    config.freeze()
-    return config
-
-
-_CONNECTED = _connected_trace()
+class _Connector(aiohttp.TCPConnector):
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[aiohttp.tracing.Trace],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 -- aiohttp's signature
+    ) -> aiohttp.connector.Connection:
+        conn = await super().connect(req, traces, timeout)
+        head = _HEAD.get()
+        if head is not None:
+            head[0].reschedule(asyncio.get_running_loop().time() + head[1])
+        return conn
 
 
 class _TimedStream(AiohttpResponseStream):
-    """A response body whose every read waits at most ``read_s`` (the provider's ``read_ms``)."""
+    """A response body whose every read waits at most ``read_s`` (the provider's ``read_ms``).
+    Data already received is taken without a timer: most reads of a fast upstream's body
+    find it buffered, and a timer costs a scheduled and cancelled loop callback."""
 
     def __init__(self, response: aiohttp.ClientResponse, read_s: float) -> None:
         super().__init__(response)
@@ -205,12 +200,18 @@ class _TimedStream(AiohttpResponseStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._aiohttp_response.content
+        size = self.CHUNK_SIZE
         while True:
-            async with asyncio.timeout(self._read_s):
-                with map_aiohttp_exceptions():
-                    chunk = await content.read(self.CHUNK_SIZE)
-            if not chunk:
+            if content.at_eof():
                 return
+            with map_aiohttp_exceptions():
+                chunk = content.read_nowait(size)
+            if not chunk:
+                async with asyncio.timeout(self._read_s):
+                    with map_aiohttp_exceptions():
+                        chunk = await content.read(size)
+                if not chunk:
+                    return
             yield chunk
 
 
