@@ -32,7 +32,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.config import Sockets
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
-from interlingua.server import hypercorn_errors
+from interlingua.server import heap, hypercorn_errors
 from interlingua.server.config import Config
 from interlingua.server.limits.shared import ENV_VAR as COUNTERS_ENV
 from interlingua.server.limits.shared import CounterServer
@@ -90,9 +90,14 @@ async def serve_app(
     from interlingua.server.app import create_app
 
     app = create_app(config, config_path=config_path)
+    app.before_serving(_freeze_startup_objects)  # registered last: runs after the state started
     await worker_serve(
         wrap_app(app, hc.wsgi_max_body_size, "asgi"), hc, sockets=sockets, shutdown_trigger=shutdown_trigger
     )
+
+
+async def _freeze_startup_objects() -> None:
+    heap.freeze()
 
 
 def _worker(

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from interlingua.errors import Overloaded
+from interlingua.server import heap
 from interlingua.server.config import Config
 from interlingua.server.features import build_hooks
 from interlingua.server.features.auth import Authenticator, build_authenticators
@@ -138,7 +139,11 @@ class StateHolder:
         only = old.upstreams.retired(state.upstreams for state in self._live)
         task = asyncio.get_running_loop().create_task(_close(old, only))
         self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        task.add_done_callback(self._closed)
+
+    def _closed(self, task: asyncio.Task[None]) -> None:
+        self._closing.discard(task)
+        heap.refreeze()  # the old snapshot is unreferenced now: let its cycles be collected
 
 
 async def _close(old: GatewayState, only: list[Upstream]) -> None:
