@@ -24,18 +24,43 @@ STREAMS = sorted(
 )
 
 
-def _observe(fmt: Format, data: bytes, *, skip: bool, piece: int = 7) -> tuple[dict[str, int], str | None, bool]:
+def _pieces(data: bytes, piece: int | None) -> list[bytes]:
+    """``data`` in ``piece``-byte pieces; None: whole events, one per piece, as upstreams
+    flush them."""
+    if piece is not None:
+        return [data[start : start + piece] for start in range(0, len(data), piece)]
+    events = data.split(b"\n\n")
+    return [event + b"\n\n" for event in events[:-1]] + [events[-1]]
+
+
+def _observe(
+    fmt: Format, data: bytes, *, skip: bool, piece: int | None = 7
+) -> tuple[dict[str, int], str | None, bool]:
     tap = StreamTap(fmt, skip_content=skip)
-    for start in range(0, len(data), piece):
-        tap.feed(data[start : start + piece])
+    for chunk in _pieces(data, piece):
+        tap.feed(chunk)
     tap.finish()
     return dict(tap.usage), tap.stop_reason, tap.complete
 
 
+@pytest.mark.parametrize("piece", [7, None, 1 << 30], ids=["7-bytes", "events", "whole"])
 @pytest.mark.parametrize(("fmt", "path"), STREAMS, ids=[f"{f.value}/{p.parent.name}" for f, p in STREAMS])
-def test_tap_skipping_content_changes_nothing(fmt: Format, path: Path) -> None:
+def test_tap_skipping_content_changes_nothing(fmt: Format, path: Path, piece: int | None) -> None:
     data = path.read_bytes()
-    assert _observe(fmt, data, skip=True) == _observe(fmt, data, skip=False)
+    assert _observe(fmt, data, skip=True, piece=piece) == _observe(fmt, data, skip=False, piece=7)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [b"", b"\xef\xbb\xbf", b": keep-alive\n\n", b"event: ping\ndata: {}\n\n\n"],
+    ids=["plain", "bom", "comment", "blank-lines"],
+)
+def test_tap_skipping_keeps_the_grammar_around_events(prefix: bytes) -> None:
+    data = prefix + (FIXTURES / "anthropic_messages" / "text_basic" / "stream.sse").read_bytes()
+    expected = _observe(Format.ANTHROPIC_MESSAGES, data, skip=False)
+    assert expected[2]
+    assert _observe(Format.ANTHROPIC_MESSAGES, data, skip=True, piece=None) == expected
+    assert _observe(Format.ANTHROPIC_MESSAGES, data, skip=True, piece=len(data)) == expected
 
 
 @pytest.mark.parametrize(("fmt", "path"), STREAMS, ids=[f"{f.value}/{p.parent.name}" for f, p in STREAMS])
