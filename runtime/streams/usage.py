@@ -24,7 +24,9 @@ def usage_to_ir(rule: UsageRule, wire: Mapping[str, Any]) -> Usage:
     for path, field in rule.to_ir:
         value: Any = wire
         for key in path:
-            value = value.get(key) if isinstance(value, Mapping) else None
+            # type() first: most values are JSON dicts or ints, and the Mapping ABC check of
+            # an int is the slow path of isinstance.
+            value = value.get(key) if type(value) is dict or isinstance(value, Mapping) else None
         if isinstance(value, int) and not isinstance(value, bool):
             usage[field] = value
     if rule.input_excludes_cache and "input_tokens" in usage:

@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 from quart import Response, request
-from werkzeug.datastructures import Headers
 
 from interlingua.errors import GatewayError
 from interlingua.server.errors import error_response, warning_headers
@@ -67,7 +66,9 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
             response = error_response(err, surface.format, _headers(ctx))
             await account(ctx, outcome_of(err), response.status_code, err)
             return response
-        response.headers.extend(Headers(_headers(ctx)))
+        headers = _headers(ctx)
+        if headers:
+            response.headers.extend(headers)
         if not streaming:
             await account(ctx, Outcome.OK, response.status_code)
         return response
