@@ -45,6 +45,7 @@ from typing import Any, Protocol, cast
 import orjson
 
 from interlingua.convert.envelope import echo_request
+from interlingua.convert.blobs import open_request, seal_response
 from interlingua.convert.ids import native_response, unwrap_request
 from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
 from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
@@ -154,6 +155,7 @@ def translate_request(
     try:
         ir = src.request_to_ir(body, policy, warnings)
         unwrap_request(ir)  # ids the gateway restyled for the client go back as their upstream issued them
+        open_request(ir)  # blobs sealed for the client go back to their issuer only (convert/blobs.py)
         if model is not None:
             ir["model"] = model
         if stream is not None:
@@ -190,6 +192,7 @@ def translate_response(
             ir["model"] = model
         if src.FORMAT != dst.FORMAT:
             native_response(dst.FORMAT, ir)
+            seal_response(dst.FORMAT, ir)
         out = dst.response_from_ir(ir, policy, warnings)
         if request is not None:
             echo_request(dst.FORMAT, out, request)

@@ -207,14 +207,16 @@ DUMMY_SIGNATURE = "skip_thought_signature_validator"
 
 def _sign_foreign_calls(contents: list[Any]) -> None:
     """The model steps of the current turn (after the last user text) whose function calls carry
-    no signature: the first call gets :data:`DUMMY_SIGNATURE` (a real one came back in extras)."""
+    no signature: the first call gets :data:`DUMMY_SIGNATURE` (a real one came back in extras).
+    Gemini 3 checks the call's own signature, so a signed thought part beside it (a thought
+    signature a client of another format carried back, convert/blobs.py) does not stand in."""
     start = 0
     for i, content in enumerate(contents):
         if content.get("role") != "model" and any("text" in p for p in content.get("parts") or ()):
             start = i + 1
     for content in contents[start:]:
         calls = [p for p in content.get("parts") or () if "functionCall" in p] if content.get("role") == "model" else []
-        if calls and not any("thoughtSignature" in p for p in content["parts"]):
+        if calls and not any("thoughtSignature" in p for p in calls):
             calls[0]["thoughtSignature"] = DUMMY_SIGNATURE
 
 

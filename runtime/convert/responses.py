@@ -186,12 +186,16 @@ def responses_mark_source(src: JSONObject, out: JSONObject, path: FieldPath, pol
 def responses_reasoning_summary(src: JSONObject, out: JSONObject, path: FieldPath, policy: Policy, warnings: list[str]) -> None:
     """Post step (from IR): Responses returns reasoning text only as summaries, and only when
     ``reasoning.summary`` asks for them. A client of another format that turned thinking on
-    expects to see it, so its request asks for ``auto``; a Responses client's is left as sent."""
+    expects to see it, so its request asks for ``auto``; and for the encrypted reasoning,
+    which reaches that client sealed in its own field and comes back on the next turn of a
+    tool loop (convert/blobs.py; the gateway keeps no state). A Responses client's request is
+    left as sent."""
     if "openai_responses" in (src.get("extras") or {}):
         return
     reasoning = out.get("reasoning")
     if type(reasoning) is dict and reasoning.get("effort") not in (None, "none"):
         reasoning.setdefault("summary", "auto")
+        out["include"] = ["reasoning.encrypted_content"]
 
 
 def responses_tool_choice_collapse(value: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:

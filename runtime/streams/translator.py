@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from interlingua.convert.ids import NATIVE_IDS, IdStyle, native_block
 from interlingua.errors import GatewayError, UpstreamError
+from interlingua.streams.blobs import SealedBlobs
 from interlingua.streams.decode_blocks import BlocksDecoder
 from interlingua.streams.decode_chunked import ChunkedDecoder
 from interlingua.streams.decode_items import ItemsDecoder
@@ -84,6 +85,12 @@ def make_encoder(
     return BlocksEncoder(spec, model=model)
 
 
+def _raw_signature_key(fmt: str) -> str | None:
+    """The raw delta key a format's stream carries thinking signatures in (parts style), if any."""
+    spec = load_spec(fmt)
+    return spec.signature_key if isinstance(spec, PartsSpec) else None
+
+
 class NativeIds:
     """An :class:`IRSink` in front of the encoder that restyles the upstream's ids for the
     client (``interlingua.convert.ids``). Only ``start`` and ``block_start`` pass through
@@ -132,8 +139,11 @@ class StreamTranslator:
             str(target), policy, model=model, include_usage=include_usage, request=request
         )
         sink: IRSink = self._encoder  # type: ignore[assignment]
-        if str(source) != str(target) and str(target) in NATIVE_IDS:
-            sink = NativeIds(sink, NATIVE_IDS[str(target)])
+        if str(source) != str(target):
+            raw_in, raw_out = _raw_signature_key(str(source)), _raw_signature_key(str(target))
+            sink = SealedBlobs(sink, str(target), raw_in, raw_out)  # type: ignore[assignment]
+            if str(target) in NATIVE_IDS:
+                sink = NativeIds(sink, NATIVE_IDS[str(target)])
         self._decoder = make_decoder(str(source), sink, policy)
         spec = load_spec(str(source))
         framed = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"

@@ -1,7 +1,9 @@
 """What one attempt sends to one target: the client's bytes (same format) or a translation.
 
 Same format: the client's bytes go upstream with only the model name changed (Gemini
-and Bedrock clients name it in the URL, which is rebuilt anyway). Another format: the
+and Bedrock clients name it in the URL, which is rebuilt anyway), unless they hold a blob
+another format issued, sealed for the client (``convert/blobs.py``): those are translated
+to their own format, which opens the envelope and drops the foreign blob. Another format: the
 body is translated for the target's format and policy (and validated when that fails, for a
 precise message), and made ready by the target's adapter (model and stream flags where that format wants them).
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from interlingua.convert.blobs import carries_envelope
 from interlingua.convert.gemini import camel_keys
 from interlingua.errors import InvalidRequest
 from interlingua.server.pipeline.attempt import Outgoing
@@ -42,7 +45,7 @@ class Prepared:
 
 def prepare_generate(call: ClientCall, target: Target, upstream: Upstream) -> Prepared:
     model = target.upstream_model
-    if upstream.format is call.fmt:
+    if upstream.format is call.fmt and not carries_envelope(call.raw):
         if call.stream and not call.surface.stream_usage_wanted(call.body):
             return _asking_for_usage(call, model)
         payload = replace_model(call.raw, call.body, model) if call.model_in_body else call.raw

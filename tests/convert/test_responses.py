@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from openai.types.responses import Response
 
+from interlingua.convert.blobs import unseal
 from interlingua.errors import ConversionError
 from interlingua.translate import Format, translate_request, translate_response
 
@@ -158,7 +159,7 @@ def test_responses_stop_reasons_map_to_status(finish: str, status: str, reason: 
     assert back["choices"][0]["finish_reason"] == finish
 
 
-def test_responses_reasoning_output_to_anthropic_keeps_text_not_blob() -> None:
+def test_responses_reasoning_output_to_anthropic_seals_the_blob_with_its_issuer() -> None:
     body = {"id": "resp_1", "object": "response", "created_at": 1, "model": "o4-mini", "status": "completed",
             "output": [{"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "a"},
                                                                    {"type": "summary_text", "text": "b"}],
@@ -168,7 +169,10 @@ def test_responses_reasoning_output_to_anthropic_keeps_text_not_blob() -> None:
             "usage": {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5,
                       "output_tokens_details": {"reasoning_tokens": 1}}}
     anthropic = translate_response(body, source=R, target=ANTHROPIC).body
-    assert anthropic["content"][0] == {"type": "thinking", "thinking": "a\n\nb", "signature": ""}
+    thinking = anthropic["content"][0]
+    assert thinking["thinking"] == "a\n\nb"
+    # The encrypted content and the item id the Responses upstream checks, with their issuer.
+    assert unseal(thinking["signature"]) == ("openai_responses", ENC, {"id": "rs_1", "summary": body["output"][0]["summary"]})
     same = translate_response(body, source=R, target=R).body
     assert same["output"][0]["summary"] == body["output"][0]["summary"]
     assert same["output"][0]["encrypted_content"] == ENC

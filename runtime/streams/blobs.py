@@ -1,0 +1,81 @@
+"""Sealed blobs in streams: another format's signature reaches the client in an envelope.
+
+The stream counterpart of ``interlingua.convert.blobs``: an :class:`IRSink` in front of
+the encoder. A thinking block another format signed is passed on as the client format's
+own; its signature (``signature`` deltas, or a Gemini upstream's ``thoughtSignature`` raw
+delta) is held until the block stops and then written as one sealed delta, since an
+envelope cannot be cut into the pieces the upstream sent. A blob is a few hundred bytes:
+holding it delays nothing the client reads. Redacted thinking carries its blob in
+``block_start`` and is sealed there. Other events go straight to the encoder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interlingua.convert.blobs import seal, seal_part
+from interlingua.streams.events import Block, IRSink
+
+__all__ = ["SealedBlobs"]
+
+
+class _Held:
+    __slots__ = ("extras", "issuer", "pieces")
+
+    def __init__(self, issuer: str, extras: Any) -> None:
+        self.issuer = issuer
+        self.extras = extras
+        self.pieces: list[str] = []
+
+
+class SealedBlobs:
+    """Seals, for a ``target`` client, the blobs other formats' upstreams issued."""
+
+    def __init__(self, sink: IRSink, target: str, raw_in: str | None, raw_out: str | None) -> None:
+        """``raw_in`` / ``raw_out``: the raw delta key of a signature in the upstream's /
+        client's format (Gemini's ``thoughtSignature``), or ``None`` where it is a
+        ``signature`` delta."""
+        self._sink = sink
+        self._target = target
+        self._raw_in = raw_in
+        self._raw_out = raw_out
+        self._held: dict[int, _Held] = {}
+        self._delta = sink.delta
+        self.start = sink.start
+        self.usage = sink.usage
+        self.stop = sink.stop
+        self.end = sink.end
+        self.error = sink.error
+
+    def block_start(self, index: int, block: Block) -> None:
+        issuer = block.get("signature_format")
+        if block.get("type") == "thinking" and issuer not in (None, self._target):
+            self._held[index] = _Held(str(issuer), (block.get("extras") or {}).get(issuer))
+            block = {**block, "signature_format": self._target}
+        elif block.get("type") == "redacted_thinking":
+            block = seal_part(self._target, block)
+        self._sink.block_start(index, block)
+
+    def delta(self, index: int, kind: str, value: Any) -> None:
+        held = self._held.get(index) if self._held else None
+        if held is None:
+            self._delta(index, kind, value)
+        elif kind == "signature" and type(value) is str:
+            held.pieces.append(value)
+        elif kind == "raw" and type(value) is dict:
+            # A Gemini upstream's thoughtSignature; any other raw delta is the issuer's alone.
+            signature = (value.get("delta") or {}).get(self._raw_in) if self._raw_in else None
+            if value.get("format") == held.issuer and type(signature) is str:
+                held.pieces.append(signature)
+        else:
+            self._delta(index, kind, value)
+
+    def block_stop(self, index: int) -> None:
+        held = self._held.pop(index, None)
+        if held is not None and held.pieces:
+            envelope = seal(held.issuer, "".join(held.pieces), held.extras)
+            if self._raw_out is None:
+                self._delta(index, "signature", envelope)
+            else:
+                self._delta(index, "raw", {"format": self._target, "delta": {self._raw_out: envelope}})
+        self._sink.block_stop(index)
