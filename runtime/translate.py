@@ -44,8 +44,8 @@ from typing import Any, Protocol, cast
 
 import orjson
 
-from interlingua.convert.envelope import echo_request
 from interlingua.convert.blobs import open_request, seal_response
+from interlingua.convert.envelope import echo_request
 from interlingua.convert.ids import native_response, unwrap_request
 from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
 from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
