@@ -15,6 +15,7 @@ import urllib3
 from botocore.config import Config as BotoConfig
 from server_helpers import formats_config
 
+from interlingua.convert.blobs import unseal
 from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
@@ -119,6 +120,9 @@ async def test_boto3_converse_stream_tool_use_from_every_upstream(gateway: str, 
     assert events[-2]["messageStop"]["stopReason"] == "tool_use"
 
 
+_ISSUERS = {"claude-sonnet-4-6": "anthropic_messages", "gemini-2.5-flash": "gemini", "gpt-5": "openai_responses"}
+
+
 @pytest.mark.parametrize("model", UPSTREAMS)
 async def test_boto3_converse_stream_thinking_from_every_upstream(gateway: str, model: str) -> None:
     thinking = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
@@ -128,9 +132,15 @@ async def test_boto3_converse_stream_thinking_from_every_upstream(gateway: str, 
     reasoning = _deltas(events, "reasoningContent")
     assert "".join(r.get("text", "") for r in reasoning)
     assert "".join(_deltas(events, "text"))
-    # A signature is an opaque blob for its issuer: only a Bedrock upstream's reaches a Bedrock client.
-    signed = any("signature" in r for r in reasoning)
-    assert signed == (model == "claude-via-bedrock")
+    # A signature is an opaque blob for its issuer: a Bedrock upstream's reaches a Bedrock client as
+    # issued, another upstream's sealed with its issuer (convert/blobs.py); OpenAI chat issues none.
+    signatures = [r["signature"] for r in reasoning if "signature" in r]
+    assert len(signatures) == (0 if model == "gpt-4o-mini" else 1)
+    issuer = _ISSUERS.get(model)
+    if issuer is not None:
+        opened = unseal(signatures[0])
+        assert opened is not None
+        assert opened[0] == issuer
 
 
 @pytest.mark.parametrize("model", UPSTREAMS)
