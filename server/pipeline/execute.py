@@ -18,19 +18,17 @@ from interlingua.server.errors import error_response, warning_headers
 from interlingua.server.features.auth import principal_of
 from interlingua.server.features.request_id import request_id_of
 from interlingua.server.pipeline.account import CONTEXTS_KEY, account, outcome_of
-from interlingua.server.pipeline.attempt import Outgoing, attempt
 from interlingua.server.pipeline.cached import CACHE_KEY, cache_hit, recorded, recorder_for
 from interlingua.server.pipeline.context import AttemptOutcome, Operation, Outcome, RequestContext
 from interlingua.server.pipeline.failover import walk
 from interlingua.server.pipeline.ingress import ClientCall, read_call
-from interlingua.server.pipeline.prepare import count_tokens_payload
+from interlingua.server.pipeline.prepare import prepare_count
 from interlingua.server.pipeline.relay import relay
 from interlingua.server.pipeline.stateful import resolve_call
-from interlingua.server.routing import Target
+from interlingua.server.resilience.plan import Unfit
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import ClientSurface
 from interlingua.server.tokens import estimate_for
-from interlingua.server.upstream import Upstream
 
 __all__ = ["count_tokens", "generate"]
 
@@ -79,8 +77,7 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
 async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operation) -> tuple[Response, bool]:
     assert ctx.route is not None
     if op == "count_tokens":
-        target = ctx.route.targets[0]
-        return await _count_tokens(ctx, call, target, ctx.state.upstreams[target.provider.name]), False
+        return await _count_tokens(ctx, call), False
     recorder = recorder_for(ctx, call, request.scope["headers"], request.scope["query_string"])
     if recorder is not None and (hit := cache_hit(ctx, call, recorder)) is not None:
         return hit, False
@@ -95,12 +92,14 @@ async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operatio
     return response, streaming
 
 
-async def _count_tokens(ctx: RequestContext, call: ClientCall, target: Target, upstream: Upstream) -> Response:
-    if upstream.format is call.fmt:
-        payload = count_tokens_payload(call, target)
-        outgoing = Outgoing("count_tokens", payload, same_format=True, model=target.upstream_model)
-        resp = await attempt(ctx, target, upstream, outgoing, request.scope["headers"])
-        response, _ = await relay(ctx, call, target, upstream, resp)
+async def _count_tokens(ctx: RequestContext, call: ClientCall) -> Response:
+    try:  # failover as for generate, over the targets of the client's format
+        landing = await walk(ctx, call, request.scope["headers"], prepare_count)
+    except Unfit:
+        pass
+    else:
+        sent = landing.result
+        response, _ = await relay(ctx, call, landing.target, sent.upstream, sent.response)
         ctx.usage.reported = False  # a count is not usage
         return response
     count, note = estimate_for(call.surface, call.body)

@@ -11,7 +11,7 @@ answering attempt's translation notes reach ``x-interlingua-warning``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -37,10 +37,18 @@ class Sent:
     prepared: Prepared
 
 
+Prepare = Callable[[ClientCall, Target, Upstream], Prepared]
+
+
 async def walk(
-    ctx: RequestContext, call: ClientCall, client_headers: Iterable[tuple[bytes, bytes]]
+    ctx: RequestContext,
+    call: ClientCall,
+    client_headers: Iterable[tuple[bytes, bytes]],
+    prepare: Prepare = prepare_generate,
 ) -> Landing[Target, Sent]:
-    """The first target's answer; raises the last failure when every attempt failed."""
+    """The first target's answer; raises the last failure when every attempt failed.
+    ``prepare`` builds what goes to a target (it raises :class:`~.plan.Unfit` to pass a
+    target over: count_tokens does for targets that cannot count)."""
     route = ctx.route
     assert route is not None
     resilience = ctx.state.router.resilience
@@ -50,7 +58,7 @@ async def walk(
 
     async def one(target: Target, key: int) -> Sent:
         upstream = ctx.state.upstreams[target.provider.name]
-        prepared = prepare_generate(call, target, upstream)
+        prepared = prepare(call, target, upstream)
         prepared.outgoing.key, prepared.outgoing.first_byte_s = key, first_byte_s
         resp = await attempt(ctx, target, upstream, prepared.outgoing, client_headers)
         return Sent(upstream, resp, prepared)

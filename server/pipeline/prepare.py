@@ -23,6 +23,7 @@ from interlingua.convert.gemini import camel_keys
 from interlingua.errors import InvalidRequest
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.resilience.plan import Unfit
 from interlingua.server.responses.resolve import references_refused
 from interlingua.server.rewrite import replace_model
 from interlingua.server.routing import Target
@@ -30,7 +31,7 @@ from interlingua.server.upstream import Upstream
 from interlingua.translate import Format, Translated, translate_request
 from interlingua.validation import validate
 
-__all__ = ["Prepared", "count_tokens_payload", "prepare_generate"]
+__all__ = ["Prepared", "count_tokens_payload", "prepare_count", "prepare_generate"]
 
 
 @dataclass(slots=True)
@@ -95,6 +96,15 @@ def _translate(call: ClientCall, upstream: Format, target: Target) -> Translated
     except InvalidRequest:
         validate(call.fmt, "request", body)  # raises the more precise error, if there is one
         raise
+
+
+def prepare_count(call: ClientCall, target: Target, upstream: Upstream) -> Prepared:
+    """A count-tokens call for ``target``: only upstreams of the client's format count
+    (others are passed over; with none left the gateway estimates)."""
+    if upstream.format is not call.fmt:
+        raise Unfit
+    payload = count_tokens_payload(call, target)
+    return Prepared(Outgoing("count_tokens", payload, same_format=True, model=target.upstream_model))
 
 
 def count_tokens_payload(call: ClientCall, target: Target) -> bytes:

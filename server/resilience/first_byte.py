@@ -29,6 +29,7 @@ from interlingua.translate import Format
 __all__ = ["primed"]
 
 _PEEK_LIMIT = 256 * 1024  # bytes without a complete event: commit anyway
+_BLANK_LINES = (b"\n\n", b"\r\n\r\n", b"\r\r")  # where an event may end
 _SSE_FORMATS = frozenset(
     {Format.OPENAI_CHAT, Format.ANTHROPIC_MESSAGES, Format.OPENAI_RESPONSES, Format.GEMINI}
 )
@@ -55,6 +56,7 @@ async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: b
     (the response closed) if it failed before that or its first event is an error."""
     head = bytearray()
     parser = SSEParser() if sse and fmt in _SSE_FORMATS else None
+    parsed = 0  # bytes of head the parser has seen
     stream = response.aiter_raw()
     try:
         async for chunk in stream:
@@ -63,9 +65,9 @@ async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: b
                 if head.strip():
                     break
                 continue
-            events = [data for _, data in parser.feed(chunk) if data]
-            if events:
-                _raise_inband_error(events[0], fmt)
+            first, parsed = _first_event(parser, head, parsed)
+            if first is not None:
+                _raise_inband_error(first, fmt)
                 break
             if len(head) > _PEEK_LIMIT:
                 break
@@ -80,6 +82,23 @@ async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: b
     return httpx.Response(
         response.status_code, headers=response.headers, stream=_Replay(bytes(head), stream, response)
     )
+
+
+def _first_event(parser: SSEParser, head: bytearray, parsed: int) -> tuple[bytes | None, int]:
+    """The first event's data, if ``head`` holds it, and how much of ``head`` was parsed.
+
+    Only up to the first blank line is parsed: the relay parses the rest anyway, and an
+    upstream that sends its whole answer in one read would otherwise be parsed twice. Where
+    the blank line falls only saves work; the parser is incremental, so any split is right.
+    """
+    while parsed < len(head):
+        ends = [i + len(sep) for sep in _BLANK_LINES if (i := head.find(sep, parsed)) >= 0]
+        end = min(ends) if ends else len(head)
+        for _, data in parser.feed(bytes(head[parsed:end])):
+            if data:
+                return data, end
+        parsed = end
+    return None, parsed
 
 
 def _raise_inband_error(data: bytes, fmt: Format) -> None:

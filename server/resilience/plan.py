@@ -34,7 +34,7 @@ from interlingua.server.resilience.health import HealthBook, TargetHealth
 from interlingua.server.resilience.keys import KeyPool
 from interlingua.server.resilience.verdict import Verdict, parse_retry_after, verdict_for
 
-__all__ = ["Landing", "Leg", "run_plan"]
+__all__ = ["Landing", "Leg", "Unfit", "run_plan"]
 
 log = logging.getLogger("interlingua.server")
 
@@ -79,6 +79,12 @@ class _Walk(Generic[T, R]):
     retry_after_s: float | None = None
     tried: set[int] = field(default_factory=set)
     panic: bool = False  # every target is cooling: try them anyway
+    unfit: bool = False  # a target was passed over as unfit for the request
+
+
+class Unfit(Exception):
+    """Raised by ``call``: this request cannot use the target (it is passed over, counted
+    neither for nor against it). :func:`run_plan` raises it when no target was fit."""
 
 
 class _ContextOverflow(Exception):
@@ -128,6 +134,8 @@ async def _passes(
         if wait is None:
             break
         await sleep(wait)
+    if walk.error is None and walk.unfit:
+        raise Unfit
     raise walk.error or _all_cooling(legs, walk.book)
 
 
@@ -164,6 +172,10 @@ async def _target(walk: _Walk[T, R], leg: Leg[T], slot: Slot) -> Landing[T, R] |
                 continue
             _failed(walk, health, err)
             return None
+        except Unfit:
+            walk.attempts -= 1
+            walk.unfit = True
+            break
         except BaseException:
             walk.book.left(health, released=True)
             raise

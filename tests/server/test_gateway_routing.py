@@ -418,3 +418,33 @@ def test_the_readme_routing_example_is_a_valid_config() -> None:
     assert [t.priority for t in route.targets] == [0, 1]
     assert cfg.routing.retries.attempts == 3
     assert len(cfg.providers[0].keys) == 2
+
+
+async def test_count_tokens_fails_over_like_generate_and_passes_over_other_formats() -> None:
+    async with upstreams(2) as (down, up):
+        down.default_fault = "status:503"
+        cfg = config(
+            [
+                provider("openai", up),
+                provider("down", down, "anthropic_messages"),
+                provider("claude", up, "anthropic_messages"),
+            ],
+            [in_turn("claude-ha", ("openai", "gpt-4o-mini"), ("down", "claude-a"), ("claude", "claude-b"))],
+        )
+        async with running_gateway(cfg) as url, ant(url) as client:
+            counted = await client.messages.count_tokens(model="claude-ha", messages=MSG["messages"])  # type: ignore[arg-type]
+    assert counted.input_tokens > 0
+    # The OpenAI-format target cannot count an Anthropic request: passed over, never called.
+    assert [r.path for r in down.requests] == ["/v1/messages/count_tokens"]
+    assert [r.path for r in up.requests] == ["/v1/messages/count_tokens"]
+    assert up.requests[0].body["model"] == "claude-b"
+
+
+async def test_count_tokens_without_a_target_of_the_clients_format_is_estimated() -> None:
+    async with upstreams(1) as (up,):
+        cfg = config([provider("openai", up)], [in_turn("claude-x", ("openai", "gpt-4o-mini"))])
+        async with running_gateway(cfg) as url, ant(url) as client:
+            raw = await client.messages.with_raw_response.count_tokens(model="claude-x", messages=MSG["messages"])  # type: ignore[arg-type]
+    assert (await raw.parse()).input_tokens > 0
+    assert "estimate" in raw.headers["x-interlingua-warning"]
+    assert up.requests == []
