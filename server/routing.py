@@ -73,7 +73,7 @@ class Resilience:
     def __init__(self, config: Config, memory: RoutingMemory | None = None) -> None:
         memory = memory or RoutingMemory()
         self.config = config.routing
-        self.health = HealthBook(config.routing.cooldown, targets=memory.targets)
+        self.health = HealthBook(config.routing.cooldown, targets=memory.targets, fleet=memory.fleet)
         self.pools = {p.name: memory.pool(p.name, p.keys, config.routing.keys) for p in config.providers}
 
 
@@ -87,10 +87,11 @@ class Router:
     def __init__(self, config: Config, memory: RoutingMemory | None = None) -> None:
         self._config = config
         self._policies = {p.name: config.translation.to_policy(p.dialect) for p in config.providers}
+        memory = memory or RoutingMemory()
         self.resilience = Resilience(config, memory)
         # The response cache of this snapshot (a reload empties it), when a route wants one.
         cached = any(route.cache is not None for route in config.models)
-        self.cache = ResponseCache(config.routing.cache) if cached else None
+        self.cache = ResponseCache(config.routing.cache, memory.cache_store) if cached else None
         self._entries = [(re.compile(fnmatch.translate(m.name)), m) for m in config.models]
         self._by_name = {m.name: m for m in reversed(config.models)}
         self._allow = _glob(config.model_access.allow)

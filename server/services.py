@@ -9,19 +9,28 @@ the builders' ``services`` argument.
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import TYPE_CHECKING
 
+import redis.asyncio as redis
+
+from interlingua.server.cache.redis_store import RedisCache
 from interlingua.server.keys.service import KeyService
 from interlingua.server.limits.build import make_counters
 from interlingua.server.limits.counters import Counters, LocalCounters
 from interlingua.server.resilience.memory import RoutingMemory
+from interlingua.server.resilience.shared import SharedCooldowns
 from interlingua.server.responses import ResponseService
+from interlingua.server.store.secret import SecretUnavailable, load_secret
 
 if TYPE_CHECKING:
     from interlingua.server.config import Config
     from interlingua.server.observability.prom import GatewayMetrics
 
 __all__ = ["InflightCounter", "Services"]
+
+log = logging.getLogger("interlingua.server")
 
 
 class InflightCounter:
@@ -45,20 +54,29 @@ class InflightCounter:
 class Services:
     """``keys``: the store, issued keys and the usage writer (when the config has a store);
     ``responses``: the stored OpenAI Responses answers (a store and ``responses.store``);
-    ``counters``: where limit counters live (this process, the workers' parent, Redis).
-    All are made from the config the process started with: a reload does not move them."""
+    ``redis``: the client of ``redis.url``; ``counters``: where limit counters live (this
+    process, the workers' parent, Redis); ``routing``: target health and key pools, and with
+    Redis the shared cooldowns and response cache. All are made from the config the process
+    started with: a reload does not move them."""
 
     def __init__(self, config: Config | None = None) -> None:
         self.inflight = InflightCounter()
         self.keys: KeyService | None = None
         self.responses: ResponseService | None = None
+        self.redis: redis.Redis | None = None
         self.counters: Counters = LocalCounters()
+        self.routing = RoutingMemory()
         if config is not None:
             self.keys = KeyService(config.store) if config.store.enabled else None
             if self.keys is not None and config.responses.store:
                 self.responses = ResponseService(self.keys.store, config.responses)
-            self.counters = make_counters(config)
-        self.routing = RoutingMemory()  # target health and key pools, across reloads
+            if config.redis.url is not None:
+                timeout = config.redis.timeout_ms / 1000
+                self.redis = redis.Redis.from_url(
+                    config.redis.url.get_secret_value(), socket_timeout=timeout, socket_connect_timeout=timeout
+                )
+            self.counters = make_counters(config, client=self.redis)
+            self.routing = self._routing(self.redis)
         self._metrics: GatewayMetrics | None = None
 
     @property
@@ -70,12 +88,33 @@ class Services:
             self._metrics = GatewayMetrics()
         return self._metrics
 
+    def _routing(self, client: redis.Redis | None) -> RoutingMemory:
+        if client is None:
+            return RoutingMemory()
+        secret = self._secret()
+        if secret is None:
+            log.error(
+                "response cache: entries stay in each instance's memory: sharing them through Redis "
+                "needs the server secret (store.secret, INTERLINGUA_SECRET or store.data_dir)"
+            )
+        return RoutingMemory(SharedCooldowns(client), RedisCache(client, secret) if secret else None)
+
+    def _secret(self) -> bytes | None:
+        if self.keys is not None:
+            return self.keys.store.secret
+        try:
+            return load_secret(None, None, os.environ)
+        except SecretUnavailable:
+            return None
+
     async def start(self) -> None:
         """Open connections (store, Redis) inside the serving event loop."""
         if self.keys is not None:
             await self.keys.start()  # migrates the store first
         if self.responses is not None:
             await self.responses.start()
+        if self.routing.fleet is not None:
+            self.routing.fleet.start(self.routing.targets)
 
     async def stop(self) -> None:
         """Close them, after requests drained and features flushed."""
@@ -83,4 +122,8 @@ class Services:
             await self.responses.stop()
         if self.keys is not None:
             await self.keys.stop()
+        if self.routing.fleet is not None:
+            await self.routing.fleet.close()
         await self.counters.close()
+        if self.redis is not None:
+            await self.redis.aclose()

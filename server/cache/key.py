@@ -8,14 +8,17 @@ asked), ``metadata`` and ``user`` (labels). Everything else counts, format-speci
 IR carries only for one format (OpenAI's legacy ``max_tokens`` is such a field) makes that
 request's key differ from other formats' rather than risk a wrong answer.
 
-The partition is the caller: a hash of the key it presented (``Authorization``,
-``x-api-key``, ``x-goog-api-key`` or a Gemini ``?key=``), ``anonymous`` without one, or
-``shared`` when the route says ``shared: true``. One caller never sees another's answers.
+The partition is the caller: an HMAC of the key it presented (``Authorization``,
+``x-api-key``, ``x-goog-api-key`` or a Gemini ``?key=``) under a secret (the server secret
+when entries live in Redis, a random one per process in memory), ``anonymous`` without one,
+or ``shared`` when the route says ``shared: true``. One caller never sees another's
+answers, and the store never holds a key or a plain hash of one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -42,7 +45,7 @@ def cache_key(fmt: Format, body: dict[str, Any], model: str, policy: Policy, par
     return f"{part}:{model}:{digest}"
 
 
-def partition(headers: Iterable[tuple[bytes, bytes]], query: bytes, shared: bool) -> str:
+def partition(headers: Iterable[tuple[bytes, bytes]], query: bytes, shared: bool, secret: bytes) -> str:
     """Whose entries a request may see."""
     if shared:
         return "shared"
@@ -52,4 +55,4 @@ def partition(headers: Iterable[tuple[bytes, bytes]], query: bytes, shared: bool
         presented = found[0].encode("latin-1") if found else None
     if presented is None:
         return "anonymous"
-    return hashlib.sha256(presented).hexdigest()[:32]
+    return hmac.new(secret, presented, hashlib.sha256).hexdigest()[:32]

@@ -9,13 +9,14 @@ answers over ``routing.cache.max_entry_bytes`` never are. Streams are recorded f
 bytes the client received, decoded with the client format's own stream decoder, as they
 pass; Gemini JSON-array streams and Bedrock's binary streams are served but not recorded.
 
-Entries live in this process's memory (a bounded LRU): several workers or instances each
-keep their own. A Redis store is not built.
+Entries live in this process's memory (a bounded LRU), or in Redis when ``redis.url`` is
+set (:mod:`.redis_store`: every worker and instance shares them).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ import orjson
 
 from interlingua.server.cache.answer import events_to_response, response_to_events
 from interlingua.server.cache.key import cache_key, partition
+from interlingua.server.cache.redis_store import RedisCache
 from interlingua.server.cache.store import MemoryCache
 from interlingua.server.config.routing import CacheStoreConfig, RouteCache
 from interlingua.server.pipeline.ingress import ClientCall
@@ -40,9 +42,24 @@ _UNRECORDED_STREAMS = frozenset({Format.BEDROCK_CONVERSE})
 
 
 class ResponseCache:
-    def __init__(self, config: CacheStoreConfig) -> None:
+    """``shared``: the Redis store (None: this process's memory)."""
+
+    def __init__(self, config: CacheStoreConfig, shared: RedisCache | None = None) -> None:
         self.store = MemoryCache(config.max_entries)
+        self.shared = shared
+        # Partitions are HMACs of callers' keys: under the server secret when instances share
+        # entries, else under a secret of this process (entries are its own anyway).
+        self.secret = shared.secret if shared is not None else secrets.token_bytes(32)
         self.max_entry_bytes = config.max_entry_bytes
+
+    async def get(self, key: str) -> Any | None:
+        return self.store.get(key) if self.shared is None else await self.shared.get(key)
+
+    async def put(self, key: str, ir: dict[str, Any], ttl_s: float) -> None:
+        if self.shared is None:
+            self.store.put(key, ir, ttl_s)
+        else:
+            await self.shared.put(key, ir, ttl_s)
 
     def recorder(
         self,
@@ -53,7 +70,7 @@ class ResponseCache:
         query: bytes,
     ) -> Recorder | None:
         """The request's recorder (None when it cannot be keyed)."""
-        part = partition(headers, query, route_cache.shared)
+        part = partition(headers, query, route_cache.shared, self.secret)
         key = cache_key(call.fmt, call.body, call.model, policy, part)
         if key is None:
             return None
@@ -70,9 +87,9 @@ class Recorder:
     policy: Policy
     bypass: bool
 
-    def hit(self) -> dict[str, Any] | None:
+    async def hit(self) -> dict[str, Any] | None:
         """The cached IR response, if any (never for a ``no-cache`` request)."""
-        found = None if self.bypass else self.cache.store.get(self.key)
+        found = None if self.bypass else await self.cache.get(self.key)
         return found if isinstance(found, dict) else None
 
     def replay(self, ir: dict[str, Any], include_usage: bool) -> bytes | None:
@@ -87,7 +104,7 @@ class Recorder:
         replay(events, encoder)  # type: ignore[arg-type]
         return encoder.take()
 
-    def record_whole(self, upstream: Format, data: bytes) -> None:
+    async def record_whole(self, upstream: Format, data: bytes) -> None:
         """A whole answer from ``upstream`` (its format's JSON)."""
         if len(data) > self.cache.max_entry_bytes:
             return
@@ -96,7 +113,7 @@ class Recorder:
         except Exception:
             return  # the relay reports a malformed answer; nothing to keep
         if ir.get("stop_reason") != "error" and response_to_events(ir) is not None:
-            self.cache.store.put(self.key, ir, self.ttl_s)
+            await self.cache.put(self.key, ir, self.ttl_s)
 
     async def record_stream(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         """``stream`` (client-format SSE) unchanged; its answer kept if it ended complete."""
@@ -112,7 +129,7 @@ class Recorder:
                     keep = size <= self.cache.max_entry_bytes and _fed(decoder, parser.feed(chunk))
                     if keep and decoder.done:
                         # Kept before the client gets the final bytes: its next request may hit.
-                        self._keep(collector.events)
+                        await self._keep(collector.events)
                         keep = False
                 yield chunk
         finally:
@@ -120,10 +137,10 @@ class Recorder:
             if aclose is not None:
                 await aclose()  # the relay's generator: it closes the upstream and accounts
 
-    def _keep(self, events: list[IREvent]) -> None:
+    async def _keep(self, events: list[IREvent]) -> None:
         ir = events_to_response(events)
         if ir is not None:
-            self.cache.store.put(self.key, ir, self.ttl_s)
+            await self.cache.put(self.key, ir, self.ttl_s)
 
 
 def _fed(decoder: Decoder, events: list[tuple[str | None, bytes]]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from interlingua.server.config import Config
 from interlingua.server.keys.service import KeyService
@@ -13,10 +14,16 @@ from interlingua.server.limits.counters import Counters, LocalCounters
 from interlingua.server.limits.feature import LimitsFeature
 from interlingua.server.limits.shared import ENV_VAR, SocketCounters
 
+if TYPE_CHECKING:
+    import redis.asyncio as redis
+
 __all__ = ["build_feature", "make_counters"]
 
 
-def make_counters(config: Config, env: Mapping[str, str] | None = None) -> Counters:
+def make_counters(
+    config: Config, env: Mapping[str, str] | None = None, client: redis.Redis | None = None
+) -> Counters:
+    """``client``: the process's Redis client, when it has one (else one is made)."""
     env = os.environ if env is None else env
     path = env.get(ENV_VAR)
     local: Counters = SocketCounters(path) if path else LocalCounters()
@@ -31,6 +38,7 @@ def make_counters(config: Config, env: Mapping[str, str] | None = None) -> Count
         on_error=config.redis.on_error,
         timeout_s=config.redis.timeout_ms / 1000,
         fallback=local,
+        client=client,
     )
 
 

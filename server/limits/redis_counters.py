@@ -112,8 +112,10 @@ def _reset(balance: float, c: Charge) -> float:
 class RedisCounters:
     name = "redis"
 
-    def __init__(self, url: str, *, on_error: str, timeout_s: float, fallback: Counters) -> None:
-        self.client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+    def __init__(
+        self, url: str, *, on_error: str, timeout_s: float, fallback: Counters, client: redis.Redis | None = None
+    ) -> None:
+        self.client = client or redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._reserve = self.client.register_script(_RESERVE)
         self._settle = self.client.register_script(_SETTLE)
         self.on_error = on_error

@@ -31,9 +31,9 @@ def recorder_for(
     return cache.recorder(route.cache, call, route.policy, headers, query)
 
 
-def cache_hit(ctx: RequestContext, call: ClientCall, recorder: Recorder) -> Response | None:
+async def cache_hit(ctx: RequestContext, call: ClientCall, recorder: Recorder) -> Response | None:
     """The cached answer in the caller's format, or None (a miss)."""
-    found = recorder.hit()
+    found = await recorder.hit()
     replayed = recorder.replay(found, call.surface.stream_usage_wanted(call.body)) if found else None
     if replayed is None:
         ctx.extras[CACHE_KEY] = "miss"
@@ -53,7 +53,7 @@ def cache_hit(ctx: RequestContext, call: ClientCall, recorder: Recorder) -> Resp
 async def recorded(response: Response, streaming: bool, call: ClientCall, recorder: Recorder) -> Response:
     """``response`` (a 2xx in the client's format), its answer recorded for the next asker."""
     if not streaming:
-        recorder.record_whole(call.fmt, await response.get_data(as_text=False))
+        await recorder.record_whole(call.fmt, await response.get_data(as_text=False))
         return response
     body = response.response
     if isinstance(body, IterableBody):

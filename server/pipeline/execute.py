@@ -79,7 +79,7 @@ async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operatio
     if op == "count_tokens":
         return await _count_tokens(ctx, call), False
     recorder = recorder_for(ctx, call, request.scope["headers"], request.scope["query_string"])
-    if recorder is not None and (hit := cache_hit(ctx, call, recorder)) is not None:
+    if recorder is not None and (hit := await cache_hit(ctx, call, recorder)) is not None:
         return hit, False
     landing = await walk(ctx, call, request.scope["headers"])
     sent = landing.result

@@ -9,8 +9,9 @@ every request back at once). A probe that never reports (its request was cancell
 given up after ``cooldown_s`` so a target cannot stay stuck in "probing".
 
 State is per gateway process (each Hypercorn worker has its own) and survives config
-reloads (:mod:`.memory`): with N workers a failing target is probed up to N times. Sharing
-it through Redis is not built yet.
+reloads (:mod:`.memory`). With Redis configured, cooldowns and probes are also shared by
+every process and instance (:mod:`.shared`, ``fleet`` here); without it, with N processes a
+failing target is probed up to N times.
 
 Latency is an exponentially decaying average of time to first byte (weight ``_ALPHA`` for
 the newest sample), which ``balance: lowest_latency`` sorts by.
@@ -22,9 +23,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interlingua.server.config.routing import CooldownConfig
+
+if TYPE_CHECKING:
+    from interlingua.server.resilience.shared import SharedCooldowns
 
 __all__ = ["HealthBook", "TargetHealth"]
 
@@ -57,9 +61,11 @@ class HealthBook:
         clock: Callable[[], float] = time.monotonic,
         *,
         targets: dict[str, TargetHealth] | None = None,
+        fleet: SharedCooldowns | None = None,
     ) -> None:
         self._cfg = cooldown
         self._clock = clock
+        self._fleet = fleet
         # Shared with the process's RoutingMemory, so health outlives a config reload.
         self._targets: dict[str, TargetHealth] = {} if targets is None else targets
 
@@ -67,6 +73,8 @@ class HealthBook:
         health = self._targets.get(name)
         if health is None:
             health = self._targets[name] = TargetHealth(name)
+            if self._fleet is not None:
+                self._fleet.first_seen(health)
         return health
 
     def __iter__(self) -> Iterator[TargetHealth]:
@@ -92,8 +100,24 @@ class HealthBook:
         health.requests += 1
         return True
 
+    async def fleet_probe(self, health: TargetHealth) -> bool:
+        """After :meth:`claim` took a cooled target as a probe: whether this process probes
+        (no other instance does; always without Redis). If not, the target is skipped here
+        as if a probe of this process were in flight."""
+        fleet = self._fleet
+        if fleet is None or await fleet.take_probe(health.name, self._cfg.cooldown_s):
+            return True
+        health.inflight -= 1
+        health.requests -= 1
+        return False
+
     def succeeded(self, health: TargetHealth) -> None:
         """The first byte arrived: the target is healthy (it stays in flight until :meth:`left`)."""
+        if self._fleet is not None and (health.cooling_until or health.failures):
+            if health.cooling_until:
+                self._fleet.recovered(health.name)
+            else:
+                self._fleet.reset(health.name)
         health.failures.clear()
         health.cooling_until, health.probe_started = 0.0, None
 
@@ -102,22 +126,26 @@ class HealthBook:
         health.inflight -= 1
         health.errors += 1
         now = self._clock()
-        if health.probe_started is not None:
-            self._cool(health, now)  # the probe failed: another full cooldown
-            return
-        failures = health.failures
-        failures.append(now)
-        while failures and now - failures[0] > self._cfg.window_s:
-            failures.popleft()
-        if len(failures) >= self._cfg.failures:
+        cooled = health.probe_started is not None  # the probe failed: another full cooldown
+        if not cooled:
+            failures = health.failures
+            failures.append(now)
+            while failures and now - failures[0] > self._cfg.window_s:
+                failures.popleft()
+            cooled = len(failures) >= self._cfg.failures
+        if cooled:
             self._cool(health, now)
+        if self._fleet is not None:
+            self._fleet.failed(health, self._cfg, cooled=cooled)
 
     def left(self, health: TargetHealth, *, released: bool = False) -> None:
         """The attempt's answer ended. ``released``: it said nothing about the target (client
         gone, key trouble, a client error), so a probe is handed back for the next request."""
         health.inflight -= 1
-        if released:
+        if released and health.probe_started is not None:
             health.probe_started = None
+            if self._fleet is not None:
+                self._fleet.released(health.name)
 
     def soonest_s(self) -> float:
         """Seconds until the first cooling target may be probed."""

@@ -1,4 +1,6 @@
-"""Routing state that outlives a config snapshot: target health and key pools, per process.
+"""Routing state that outlives a config snapshot: target health and key pools, per process,
+and the links to what instances share through Redis when it is configured (cooldowns, the
+response cache's entries).
 
 A hot reload builds a new router; cooldowns, latency averages and resting keys carry
 over, so a reload neither forgets a failing target nor sends a benched key again. A
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -17,12 +20,20 @@ from interlingua.server.config.routing import KeyPoolConfig
 from interlingua.server.resilience.health import TargetHealth
 from interlingua.server.resilience.keys import KeyPool
 
+if TYPE_CHECKING:
+    from interlingua.server.cache.redis_store import RedisCache
+    from interlingua.server.resilience.shared import SharedCooldowns
+
 __all__ = ["RoutingMemory"]
 
 
 class RoutingMemory:
-    def __init__(self) -> None:
+    """``fleet`` and ``cache_store``: shared through Redis (None without it)."""
+
+    def __init__(self, fleet: SharedCooldowns | None = None, cache_store: RedisCache | None = None) -> None:
         self.targets: dict[str, TargetHealth] = {}
+        self.fleet = fleet
+        self.cache_store = cache_store
         self._pools: dict[str, tuple[bytes, KeyPool]] = {}
 
     def pool(self, provider: str, keys: Sequence[SecretStr], config: KeyPoolConfig) -> KeyPool:

@@ -158,6 +158,8 @@ async def _target(walk: _Walk[T, R], leg: Leg[T], slot: Slot) -> Landing[T, R] |
     health = slot.health
     if id(health) in walk.tried or not walk.book.claim(health, force=walk.panic):
         return None
+    if health.probe_started is not None and not walk.panic and not await walk.book.fleet_probe(health):
+        return None  # another instance probes it
     walk.tried.add(id(health))
     pool, target = slot.pool, leg.targets[slot.index]
     resting: set[int] = set()

@@ -161,7 +161,8 @@ async def test_limits_redis_unreachable_visible_and_configurable(
             assert ready["limits"]["ok"] is False
             assert ready["limits"]["backend"] == "redis"
             assert (await c.get("/readyz")).status_code == (503 if on_error == "fail_closed" else 200)
-    assert caplog.text.count("Redis unreachable") == 2  # once per outage and instance, not per request
+    assert caplog.text.count("limits: Redis unreachable") == 2  # once per outage and instance, not per request
+    assert caplog.text.count("routing: Redis unreachable") == 2  # shared cooldowns: the same
 
 
 async def test_limits_cut_stream_frees_its_slot_and_is_charged(upstream: FakeUpstream, tmp_path: Path) -> None:

@@ -1,0 +1,72 @@
+"""Cached answers in Redis, shared by every gateway instance (``redis.url``).
+
+Entries are the answers' IR as JSON under ``interlingua:cache:<partition>:<model>:<hash>``
+and expire with their route's ``ttl_s`` on Redis's clock; Redis's own memory policy bounds
+their number (``routing.cache.max_entries`` bounds the in-memory store only). The partition
+is an HMAC of the caller's key under the server secret (:mod:`interlingua.server.store.secret`),
+so Redis holds neither a key nor a hash anyone could test guesses against without the secret;
+instances sharing entries must share the secret.
+
+Redis unreachable: a lookup is a miss and an answer is not kept, logged once (and once when
+it is back); after a failure Redis is left alone for a second, so requests do not each wait
+for a dead server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from redis.exceptions import RedisError
+
+if TYPE_CHECKING:
+    import redis.asyncio as redis
+
+__all__ = ["RedisCache"]
+
+log = logging.getLogger("interlingua.server")
+
+_PREFIX = "interlingua:cache:"
+_RETRY_S = 1.0
+
+
+class RedisCache:
+    def __init__(self, client: redis.Redis, secret: bytes) -> None:
+        self._client = client
+        self.secret = secret  # partitions: HMAC of the caller's key
+        self._error: str | None = None
+        self._down_until = 0.0
+
+    async def get(self, key: str) -> Any | None:
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            data = await self._client.get(_PREFIX + key)
+        except (RedisError, OSError) as exc:
+            self._down(exc)
+            return None
+        self._up()
+        return None if data is None else orjson.loads(data)
+
+    async def put(self, key: str, value: Any, ttl_s: float) -> None:
+        if time.monotonic() < self._down_until:
+            return
+        try:
+            await self._client.set(_PREFIX + key, orjson.dumps(value), px=max(1, int(ttl_s * 1000)))
+        except (RedisError, OSError) as exc:
+            self._down(exc)
+            return
+        self._up()
+
+    def _down(self, exc: BaseException) -> None:
+        if self._error is None:
+            log.error("response cache: Redis unreachable (%s): every lookup misses until it is back", type(exc).__name__)
+        self._error = type(exc).__name__
+        self._down_until = time.monotonic() + _RETRY_S
+
+    def _up(self) -> None:
+        if self._error is not None:
+            log.warning("response cache: Redis reachable again")
+        self._error = None
