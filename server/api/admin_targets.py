@@ -1,7 +1,8 @@
 """``GET /admin/targets``: every routing target's state, and each provider's key pool.
 
 Served only when ``admin.api_key`` is set (:mod:`interlingua.server.admin_auth`). The view
-is this gateway process's (cooldowns are per process): ``{"targets": [{"target",
+is this gateway process's (with Redis it has adopted the fleet's cooldowns; a target
+another instance probes shows as ``probing``): ``{"targets": [{"target",
 "state": up | cooling | probe_due | probing, "cooling_for_s", "recent_failures",
 "in_flight", "latency_ms", "requests", "errors"}], "providers": [{"provider", "keys":
 [{"key": "#1", "state": up | resting, "resting_for_s", "reason"}]}]}``. Keys are named by

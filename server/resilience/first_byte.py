@@ -29,7 +29,6 @@ from interlingua.translate import Format
 __all__ = ["primed"]
 
 _PEEK_LIMIT = 256 * 1024  # bytes without a complete event: commit anyway
-_BLANK_LINES = (b"\n\n", b"\r\n\r\n", b"\r\r")  # where an event may end
 _SSE_FORMATS = frozenset(
     {Format.OPENAI_CHAT, Format.ANTHROPIC_MESSAGES, Format.OPENAI_RESPONSES, Format.GEMINI}
 )
@@ -92,13 +91,24 @@ def _first_event(parser: SSEParser, head: bytearray, parsed: int) -> tuple[bytes
     the blank line falls only saves work; the parser is incremental, so any split is right.
     """
     while parsed < len(head):
-        ends = [i + len(sep) for sep in _BLANK_LINES if (i := head.find(sep, parsed)) >= 0]
-        end = min(ends) if ends else len(head)
+        end = _event_end(head, parsed)
         for _, data in parser.feed(bytes(head[parsed:end])):
             if data:
                 return data, end
         parsed = end
     return None, parsed
+
+
+def _event_end(head: bytearray, start: int) -> int:
+    """Just past the first blank line after ``start`` (the end of ``head`` without one). LF
+    first, then CRLF and CR only before it: the common stream is scanned once."""
+    end = head.find(b"\n\n", start)
+    end = len(head) if end < 0 else end + 2
+    for sep in (b"\r\n\r\n", b"\r\r"):
+        found = head.find(sep, start, end)
+        if found >= 0:
+            end = found + len(sep)
+    return end
 
 
 def _raise_inband_error(data: bytes, fmt: Format) -> None:

@@ -187,8 +187,8 @@ class SharedCooldowns:
     async def _report(self, health: TargetHealth, cfg: CooldownConfig, cooled: bool) -> None:
         name = health.name
         keys = [_PREFIX + "fail:" + name, _COOLING, _PREFIX + "probe:" + name]
-        args = [name, f"{self._me}-{next(self._ids)}", int(cfg.window_s * 1000), cfg.failures,
-                int(cfg.cooldown_s * 1000), int(cooled)]
+        args: list[str | int] = [name, f"{self._me}-{next(self._ids)}", int(cfg.window_s * 1000),
+                                 cfg.failures, int(cfg.cooldown_s * 1000), int(cooled)]
         try:
             until_ms = int(await self._failed_script(keys=keys, args=args))
         except (RedisError, OSError) as exc:
