@@ -15,11 +15,12 @@ for a dead server.
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from redis.exceptions import RedisError
+
+from interlingua.server.redis_outage import Outage
 
 if TYPE_CHECKING:
     import redis.asyncio as redis
@@ -29,44 +30,35 @@ __all__ = ["RedisCache"]
 log = logging.getLogger("interlingua.server")
 
 _PREFIX = "interlingua:cache:"
-_RETRY_S = 1.0
 
 
 class RedisCache:
     def __init__(self, client: redis.Redis, secret: bytes) -> None:
         self._client = client
         self.secret = secret  # partitions: HMAC of the caller's key
-        self._error: str | None = None
-        self._down_until = 0.0
+        self._outage = Outage(
+            log,
+            "response cache: Redis unreachable (%s): every lookup misses until it is back",
+            "response cache: Redis reachable again",
+        )
 
     async def get(self, key: str) -> Any | None:
-        if time.monotonic() < self._down_until:
+        if self._outage.waiting():
             return None
         try:
             data = await self._client.get(_PREFIX + key)
         except (RedisError, OSError) as exc:
-            self._down(exc)
+            self._outage.failed(exc)
             return None
-        self._up()
+        self._outage.recovered()
         return None if data is None else orjson.loads(data)
 
     async def put(self, key: str, value: Any, ttl_s: float) -> None:
-        if time.monotonic() < self._down_until:
+        if self._outage.waiting():
             return
         try:
             await self._client.set(_PREFIX + key, orjson.dumps(value), px=max(1, int(ttl_s * 1000)))
         except (RedisError, OSError) as exc:
-            self._down(exc)
+            self._outage.failed(exc)
             return
-        self._up()
-
-    def _down(self, exc: BaseException) -> None:
-        if self._error is None:
-            log.error("response cache: Redis unreachable (%s): every lookup misses until it is back", type(exc).__name__)
-        self._error = type(exc).__name__
-        self._down_until = time.monotonic() + _RETRY_S
-
-    def _up(self) -> None:
-        if self._error is not None:
-            log.warning("response cache: Redis reachable again")
-        self._error = None
+        self._outage.recovered()

@@ -16,7 +16,6 @@ by ``/readyz``. After a failure Redis is retried at most once a second.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from redis.exceptions import RedisError
 from interlingua.errors import Overloaded
 from interlingua.server.limits.buckets import Charge, Decision, Settle
 from interlingua.server.limits.counters import Counters
+from interlingua.server.redis_outage import Outage
 
 __all__ = ["RedisCounters"]
 
@@ -120,26 +120,25 @@ class RedisCounters:
         self._settle = self.client.register_script(_SETTLE)
         self.on_error = on_error
         self.fallback = fallback
-        self._down_until = 0.0
-        self._error: str | None = None
+        what = "refusing limited requests" if on_error == "fail_closed" else "counting per instance"
+        self._outage = Outage(
+            log,
+            f"limits: Redis unreachable (%s): {what} until it is back",
+            "limits: Redis reachable again; shared counters resume",
+            _RETRY_S,
+        )
 
     def _failed(self, exc: Exception) -> None:
-        if self._error is None:
-            what = "refusing limited requests" if self.on_error == "fail_closed" else "counting per instance"
-            log.error("limits: Redis unreachable (%s): %s until it is back", type(exc).__name__, what)
-        self._error = type(exc).__name__
-        self._down_until = time.monotonic() + _RETRY_S
+        self._outage.failed(exc)
 
     def _recovered(self) -> None:
-        if self._error is not None:
-            log.warning("limits: Redis reachable again; shared counters resume")
-        self._error = None
+        self._outage.recovered()
 
     def _unavailable(self) -> Overloaded:
         return Overloaded("the rate-limit store is unavailable; retry shortly", retry_after="1")
 
     async def reserve(self, charges: Sequence[Charge]) -> Decision:
-        if time.monotonic() >= self._down_until:
+        if not self._outage.waiting():
             args: list[Any] = []
             for c in charges:
                 args += [c.need, c.capacity, c.rate, int(c.enforce), -1 if c.initial is None else c.initial, c.window_s]
@@ -188,10 +187,10 @@ class RedisCounters:
         return out
 
     def status(self) -> dict[str, object]:
-        if self._error is None:
+        if self._outage.error is None:
             return {"backend": self.name, "ok": True}
         mode = "refusing limited requests" if self.on_error == "fail_closed" else "per-instance fallback"
-        return {"backend": self.name, "ok": False, "error": self._error, "mode": mode}
+        return {"backend": self.name, "ok": False, "error": self._outage.error, "mode": mode}
 
     async def close(self) -> None:
         await self.client.aclose()

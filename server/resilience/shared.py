@@ -12,15 +12,16 @@ together, and a request that finds its target healthy never waits for Redis:
 - each instance reads the cooling targets every :data:`POLL_S` (one script: Redis's clock and
   the cooling hash, in the background) and adopts them, measured on Redis's clock, so a
   target cooled anywhere gets no traffic here after at most one poll; a target this
-  process meets for the first time starts from the last poll's view.
+  process meets for the first time starts from the last poll's view. A cooldown of this
+  process the fleet does not know (its publication failed) is published again.
 - when a cooldown ends, instances race for the probe (``SET NX``): one request of the whole
   fleet probes; the others skip the target as if a probe of their own were in flight. The
   probe's success clears the target in Redis (every instance puts it back at its next
   poll), its failure cools it again everywhere.
 
 Redis unreachable: each instance decides alone, logged once (and once when it is back);
-after a failure Redis is left alone for :data:`RETRY_S`, so a probe never waits on a dead
-Redis twice. Redis keys: ``interlingua:routing:cooling`` (a hash of target -> cooling until,
+after a failure Redis is left alone for a second, so a probe never waits on a dead Redis
+twice in a row. Redis keys: ``interlingua:routing:cooling`` (a hash of target -> cooling until,
 ms on Redis's clock), ``interlingua:routing:fail:<target>`` (recent failures),
 ``interlingua:routing:probe:<target>`` (the probe's claim). Targets are named
 ``provider/upstream-model``: no secret reaches Redis.
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 
 from interlingua.server.background import cancel_and_wait
+from interlingua.server.redis_outage import Outage
 
 if TYPE_CHECKING:
     import redis.asyncio as redis
@@ -46,12 +48,11 @@ if TYPE_CHECKING:
     from interlingua.server.config.routing import CooldownConfig
     from interlingua.server.resilience.health import TargetHealth
 
-__all__ = ["POLL_S", "RETRY_S", "SharedCooldowns"]
+__all__ = ["POLL_S", "SharedCooldowns"]
 
 log = logging.getLogger("interlingua.server")
 
 POLL_S = 0.25
-RETRY_S = 1.0
 _PREFIX = "interlingua:routing:"
 _COOLING = _PREFIX + "cooling"
 
@@ -101,8 +102,12 @@ class SharedCooldowns:
         self._me = f"{os.getpid()}-{id(self):x}"
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
-        self._error: str | None = None
-        self._down_until = 0.0
+        self._outage = Outage(
+            log,
+            "routing: Redis unreachable (%s): cooldowns are decided per instance until it is back",
+            "routing: Redis reachable again; cooldowns are shared again",
+            clock=clock,
+        )
         self.cooling: dict[str, float] = {}  # the last poll: target -> until (monotonic)
 
     # -- from the request path: scheduled, never awaited ------------------------------
@@ -127,7 +132,7 @@ class SharedCooldowns:
     async def take_probe(self, name: str, cooldown_s: float) -> bool:
         """Whether this process may probe ``name`` (no other instance does). Awaited only
         when a cooldown ended; True while Redis is unreachable (each decides alone)."""
-        if self._clock() < self._down_until:
+        if self._outage.waiting():
             return True
         try:
             taken = await self._client.set(_PREFIX + "probe:" + name, self._me, nx=True, px=int(cooldown_s * 1000))
@@ -145,7 +150,7 @@ class SharedCooldowns:
             self._poller = asyncio.get_running_loop().create_task(self._poll_forever(targets))
 
     async def poll(self, targets: Mapping[str, TargetHealth]) -> None:
-        if self._clock() < self._down_until:
+        if self._outage.waiting():
             return
         try:
             now_ms, flat = await self._poll_script(keys=[_COOLING])
@@ -159,11 +164,16 @@ class SharedCooldowns:
         for name, until in self.cooling.items():
             if (health := targets.get(name)) is not None:
                 _adopt(health, until)
+        unknown: dict[str, int] = {}
         for name, health in targets.items():
-            # Up in the fleet (a probe elsewhere succeeded) once this process's cooldown is
-            # over; a cooldown still running here may not be published yet.
-            if name not in fleet and health.cooling_until and now >= health.cooling_until:
+            if name in fleet or not health.cooling_until:
+                continue
+            if now >= health.cooling_until:  # up in the fleet: a probe elsewhere succeeded
                 health.cooling_until, health.probe_started = 0.0, None
+            else:  # cooled here, but its publication was lost (Redis was down or slow)
+                unknown[name] = now_ms + int((health.cooling_until - now) * 1000)
+        if unknown:
+            await self._call(lambda: self._client.hset(_COOLING, mapping=unknown))
 
     def first_seen(self, health: TargetHealth) -> None:
         """A target this process has not used yet starts from the last poll's view."""
@@ -208,7 +218,7 @@ class SharedCooldowns:
             self._up()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        if self._clock() < self._down_until:
+        if self._outage.waiting():
             work.close()
             return
         task = asyncio.get_running_loop().create_task(work)
@@ -216,15 +226,7 @@ class SharedCooldowns:
         task.add_done_callback(self._tasks.discard)
 
     def _down(self, exc: BaseException) -> None:
-        if self._error is None:
-            log.error(
-                "routing: Redis unreachable (%s): cooldowns are decided per instance until it is back",
-                type(exc).__name__,
-            )
-        self._error = type(exc).__name__
-        self._down_until = self._clock() + RETRY_S
+        self._outage.failed(exc)
 
     def _up(self) -> None:
-        if self._error is not None:
-            log.warning("routing: Redis reachable again; cooldowns are shared again")
-        self._error = None
+        self._outage.recovered()
