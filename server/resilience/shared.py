@@ -164,16 +164,16 @@ class SharedCooldowns:
         for name, until in self.cooling.items():
             if (health := targets.get(name)) is not None:
                 _adopt(health, until)
-        unknown: dict[str, int] = {}
+        unknown: list[str | int] = []  # name, until (ms on Redis's clock), ...
         for name, health in targets.items():
             if name in fleet or not health.cooling_until:
                 continue
             if now >= health.cooling_until:  # up in the fleet: a probe elsewhere succeeded
                 health.cooling_until, health.probe_started = 0.0, None
             else:  # cooled here, but its publication was lost (Redis was down or slow)
-                unknown[name] = now_ms + int((health.cooling_until - now) * 1000)
+                unknown += [name, now_ms + int((health.cooling_until - now) * 1000)]
         if unknown:
-            await self._call(lambda: self._client.hset(_COOLING, mapping=unknown))
+            await self._call(lambda: self._client.hset(_COOLING, items=unknown))
 
     def first_seen(self, health: TargetHealth) -> None:
         """A target this process has not used yet starts from the last poll's view."""

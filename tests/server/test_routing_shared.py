@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,8 @@ from test_gateway_routing import CHAT, generations, in_turn, oai, provider, upst
 
 from interlingua.server.config import Config
 from interlingua.server.fake_upstream import FakeUpstream
+from interlingua.server.resilience.health import TargetHealth
+from interlingua.server.resilience.shared import SharedCooldowns
 from interlingua.server.testing import running_gateway
 
 ADMIN = "admin-key-0123456789"
@@ -181,3 +184,17 @@ async def test_redis_down_requests_are_served_with_local_cooldowns_and_cache_mis
     assert caches == ["miss", "miss"]
     assert caplog.text.count("routing: Redis unreachable") == 2  # once per instance, not per request
     assert "response cache: Redis unreachable" in caplog.text
+
+
+async def test_a_cooldown_whose_publication_was_lost_is_published_by_the_next_poll(empty_redis: str) -> None:
+    client = redis.Redis.from_url(empty_redis)
+    fleet = SharedCooldowns(client)
+    cooled = TargetHealth("p/m", cooling_until=time.monotonic() + 30)  # cooled while Redis was away
+    expired = TargetHealth("q/m", cooling_until=time.monotonic() - 1)  # over, and up in the fleet
+    try:
+        await fleet.poll({"p/m": cooled, "q/m": expired})
+        published = await client.hget("interlingua:routing:cooling", "p/m")
+    finally:
+        await client.aclose()
+    assert published is not None
+    assert expired.cooling_until == 0.0
