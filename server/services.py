@@ -13,18 +13,16 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-import redis.asyncio as redis
-
-from interlingua.server.cache.redis_store import RedisCache
 from interlingua.server.keys.service import KeyService
 from interlingua.server.limits.build import make_counters
 from interlingua.server.limits.counters import Counters, LocalCounters
 from interlingua.server.resilience.memory import RoutingMemory
-from interlingua.server.resilience.shared import SharedCooldowns
 from interlingua.server.responses import ResponseService
 from interlingua.server.store.secret import SecretUnavailable, load_secret
 
 if TYPE_CHECKING:
+    import redis.asyncio as redis
+
     from interlingua.server.config import Config
     from interlingua.server.observability.prom import GatewayMetrics
 
@@ -71,6 +69,9 @@ class Services:
             if self.keys is not None and config.responses.store:
                 self.responses = ResponseService(self.keys.store, config.responses)
             if config.redis.url is not None:
+                # Imported only when configured (the client and what it pulls in cost ~9 MB).
+                import redis.asyncio as redis
+
                 timeout = config.redis.timeout_ms / 1000
                 self.redis = redis.Redis.from_url(
                     config.redis.url.get_secret_value(), socket_timeout=timeout, socket_connect_timeout=timeout
@@ -91,6 +92,9 @@ class Services:
     def _routing(self, client: redis.Redis | None) -> RoutingMemory:
         if client is None:
             return RoutingMemory()
+        from interlingua.server.cache.redis_store import RedisCache
+        from interlingua.server.resilience.shared import SharedCooldowns
+
         secret = self._secret()
         if secret is None:
             log.error(

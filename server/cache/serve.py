@@ -19,13 +19,12 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from interlingua.server.cache.answer import events_to_response, response_to_events
 from interlingua.server.cache.key import cache_key, partition
-from interlingua.server.cache.redis_store import RedisCache
 from interlingua.server.cache.store import MemoryCache
 from interlingua.server.config.routing import CacheStoreConfig, RouteCache
 from interlingua.server.pipeline.ingress import ClientCall
@@ -33,6 +32,9 @@ from interlingua.streams.events import EventCollector, IREvent, replay
 from interlingua.streams.sse import SSEParser
 from interlingua.streams.translator import Decoder, make_decoder, make_encoder
 from interlingua.translate import Format, Policy, converter
+
+if TYPE_CHECKING:
+    from interlingua.server.cache.redis_store import RedisCache
 
 __all__ = ["Recorder", "ResponseCache"]
 
