@@ -14,11 +14,11 @@ openai_chat         ``{base}/chat/completions``                           Bearer
   dialect azure     ``{base}/openai/deployments/{deployment}/chat/         ``api-key``
                     completions?api-version={azure.api_version}``
 anthropic_messages  ``{base}/v1/messages``, ``/v1/messages/count_tokens``  ``x-api-key``
-openai_responses    ``{base}/responses``                                  Bearer
+openai_responses    ``{base}/responses``, ``/responses/input_tokens``      Bearer
 gemini              ``{base}/v1beta/models/{model}:generateContent``,     ``x-goog-api-key``
                     ``:streamGenerateContent?alt=sse``, ``:countTokens``
 bedrock_converse    ``{base}/model/{modelId}/converse``,                  SigV4 (``aws``)
-                    ``/converse-stream``
+                    ``/converse-stream``, ``/count-tokens``
 ==================  ====================================================  ==================
 
 URLs are built once per (operation, model, stream mode) and cached: the hot path is a
@@ -216,6 +216,8 @@ class BedrockConverse(Adapter):
             self._credentials = ReadOnlyCredentials(aws.access_key_id, secret, token)
 
     def build_url(self, op: str, model: str, stream: bool, sse: bool) -> str:
+        if op == "count_tokens":
+            return f"{self.base}/model/{path_segment(model)}/count-tokens"
         return f"{self.base}/model/{path_segment(model)}/" + ("converse-stream" if stream else "converse")
 
     def prepare(self, body: dict[str, Any], model: str, stream: bool) -> dict[str, Any]:

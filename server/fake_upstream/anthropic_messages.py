@@ -42,7 +42,6 @@ __all__ = [
     "error_type",
     "messages_answer",
     "read_anthropic",
-    "read_count_tokens",
 ]
 
 JSON = dict[str, Any]
@@ -207,12 +206,6 @@ def read_anthropic(body: JSON) -> Conversation:
     conv.stop = list(body.get("stop_sequences") or [])
     conv.input_tokens = input_tokens(body, "anthropic_messages")
     return conv
-
-
-def read_count_tokens(body: JSON) -> int:
-    """count_tokens takes a Messages body without max_tokens."""
-    read_anthropic({**body, "max_tokens": body.get("max_tokens") or 1 << 20})
-    return input_tokens(body, "anthropic_messages")
 
 
 STOP_REASONS = {

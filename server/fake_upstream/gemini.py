@@ -49,7 +49,6 @@ __all__ = [
     "gemini_models",
     "gemini_sse",
     "read_gemini",
-    "read_gemini_count_tokens",
 ]
 
 JSON = dict[str, Any]
@@ -279,13 +278,6 @@ def read_gemini(raw: JSON, model: str) -> Conversation:
     return conv
 
 
-def read_gemini_count_tokens(body: JSON, model: str) -> int:
-    inner = body.get("generateContentRequest")
-    request = inner if isinstance(inner, dict) else body
-    read_gemini(request, model)
-    return rough_tokens(request)
-
-
 def _call_parts(plan: Plan, rid: str) -> list[JSON]:
     parts: list[JSON] = []
     for i, call in enumerate(plan.tool_calls):
@@ -376,8 +368,6 @@ def gemini_models() -> JSON:
 
 def gemini_answer(body: JSON, model: str, method: str, sse: bool, rid: str) -> Any:
     """``models/{model}:{method}``: JSON, SSE events, or (a stream without ``alt=sse``) a JSON array."""
-    if method == "countTokens":
-        return {"totalTokens": read_gemini_count_tokens(body, model)}
     if method not in ("generateContent", "streamGenerateContent"):
         raise BadRequest(f"Method {method!r} not found for models/{model}.")
     plan = make_plan(read_gemini(body, model))

@@ -8,10 +8,10 @@ Anthropic's shape when the request carries ``anthropic-version``),
 Gemini ``POST /v1beta/models/{model}:generateContent``,
 ``:streamGenerateContent`` (``?alt=sse``: SSE, else a JSON array),
 ``:countTokens``, ``GET /v1beta/models`` (key: ``x-goog-api-key`` or ``?key=``);
-``POST /v1/responses``; Azure OpenAI
+``POST /v1/responses``, ``/v1/responses/input_tokens``; Azure OpenAI
 ``POST /openai/deployments/{deployment}/chat/completions?api-version=...``
 (key: ``api-key``); Bedrock ``POST /model/{modelId}/converse`` and
-``/converse-stream`` (binary event stream), which require a SigV4 signature
+``/converse-stream`` (binary event stream) and ``/count-tokens``, which require a SigV4 signature
 by :data:`~interlingua.server.fake_upstream.sigv4.DEMO_AWS_ACCESS_KEY_ID`.
 The answers are deterministic (see :mod:`interlingua.server.fake_upstream.plan`), the
 fault controls are in :mod:`interlingua.server.fake_upstream.faults` (what they send: ``respond.py``).
@@ -32,8 +32,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from interlingua.server.fake_upstream.anthropic_messages import messages_answer, read_count_tokens
+from interlingua.server.fake_upstream.anthropic_messages import messages_answer
 from interlingua.server.fake_upstream.bedrock_converse import bedrock_answer
+from interlingua.server.fake_upstream.counting import (
+    anthropic_count,
+    bedrock_count,
+    gemini_count,
+    responses_count,
+)
 from interlingua.server.fake_upstream.faults import Fault, parse_fault
 from interlingua.server.fake_upstream.gemini import gemini_answer, gemini_models
 from interlingua.server.fake_upstream.openai_chat import azure_body, chat_answer
@@ -96,6 +102,7 @@ class FakeUpstream:
         app.router.add_post("/v1/models/{model}:{method}", self._gemini)  # google-genai 3.x default
         app.router.add_get("/v1beta/models", self._gemini_models)
         app.router.add_post("/v1/responses", self._responses)
+        app.router.add_post("/v1/responses/input_tokens", self._input_tokens)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._azure)
         app.router.add_post("/model/{model}/{method}", self._bedrock)
         # handler_cancellation: a client that goes away cancels the handler,
@@ -281,7 +288,7 @@ class FakeUpstream:
         )
 
     async def _count_tokens(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, "anthropic", lambda b, _: {"input_tokens": read_count_tokens(b)})
+        return await self._serve(request, "anthropic", lambda b, _: anthropic_count(b))
 
     async def _models(self, request: web.Request) -> web.Response:
         anthropic = "anthropic-version" in request.headers
@@ -298,8 +305,10 @@ class FakeUpstream:
         return await self._serve(
             request,
             "gemini",
-            lambda b, plain: gemini_answer(
-                b, model, "generateContent" if plain else method, sse, self._rid()
+            lambda b, plain: (
+                gemini_count(b, model)
+                if method == "countTokens"
+                else gemini_answer(b, model, "generateContent" if plain else method, sse, self._rid())
             ),
         )
 
@@ -310,6 +319,9 @@ class FakeUpstream:
         return await self._serve(
             request, "responses", lambda b, plain: responses_answer(_plain(b, plain), self._rid())
         )
+
+    async def _input_tokens(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, "responses", lambda b, _: responses_count(b))
 
     async def _azure(self, request: web.Request) -> web.StreamResponse:
         """Azure OpenAI: the deployment names the model; ``api-version`` is required."""
@@ -325,5 +337,9 @@ class FakeUpstream:
         return await self._serve(
             request,
             "bedrock",
-            lambda b, plain: bedrock_answer(b, model, "converse" if plain else method, self._rid()),
+            lambda b, plain: (
+                bedrock_count(b, model)
+                if method == "count-tokens"
+                else bedrock_answer(b, model, "converse" if plain else method, self._rid())
+            ),
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from quart import Response, request
 
 from interlingua.errors import GatewayError
@@ -20,15 +19,14 @@ from interlingua.server.features.request_id import request_id_of
 from interlingua.server.pipeline.account import CONTEXTS_KEY, account, outcome_of
 from interlingua.server.pipeline.cached import CACHE_KEY, cache_hit, recorded, recorder_for
 from interlingua.server.pipeline.context import AttemptOutcome, Operation, Outcome, RequestContext
+from interlingua.server.pipeline.counting import answer_count, estimate, prepare_count
 from interlingua.server.pipeline.failover import walk
 from interlingua.server.pipeline.ingress import ClientCall, read_call
-from interlingua.server.pipeline.prepare import prepare_count
 from interlingua.server.pipeline.relay import relay
 from interlingua.server.pipeline.stateful import resolve_call
 from interlingua.server.resilience.plan import Unfit
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import ClientSurface
-from interlingua.server.tokens import estimate_for
 
 __all__ = ["count_tokens", "generate"]
 
@@ -39,8 +37,8 @@ async def generate(holder: StateHolder, surface: ClientSurface, **read: Any) -> 
 
 
 async def count_tokens(holder: StateHolder, surface: ClientSurface, **read: Any) -> Response:
-    """Serve a count-tokens call: forwarded to an upstream of the client's format, else a
-    local estimate (said so in ``x-interlingua-warning``)."""
+    """Serve a count-tokens call: counted by the upstream where its format has a counting
+    endpoint (translated if need be), else a local estimate (``pipeline/counting.py``)."""
     return await _serve(holder, surface, "count_tokens", {"conversation": False, **read})
 
 
@@ -93,20 +91,11 @@ async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operatio
 
 
 async def _count_tokens(ctx: RequestContext, call: ClientCall) -> Response:
-    try:  # failover as for generate, over the targets of the client's format
+    try:  # failover as for generate, over the targets that can count
         landing = await walk(ctx, call, request.scope["headers"], prepare_count)
-    except Unfit:
-        pass
-    else:
-        sent = landing.result
-        response, _ = await relay(ctx, call, landing.target, sent.upstream, sent.response)
-        ctx.usage.reported = False  # a count is not usage
-        return response
-    count, note = estimate_for(call.surface, call.body)
-    ctx.warnings.append(note)
-    body = call.surface.count_tokens_body
-    assert body is not None  # only surfaces with a count endpoint route here
-    return Response(orjson.dumps(body(count)), headers={"content-type": "application/json"})
+    except Unfit:  # no target has a counting endpoint (OpenAI Chat): the local estimate
+        return estimate(ctx, call)
+    return await answer_count(ctx, call, landing.target, landing.result)
 
 
 def _headers(ctx: RequestContext) -> list[tuple[str, str]]:

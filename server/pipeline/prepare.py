@@ -15,6 +15,7 @@ references nothing resolved are refused, naming them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -31,7 +32,7 @@ from interlingua.server.upstream import Upstream
 from interlingua.translate import Format, Translated, translate_request
 from interlingua.validation import validate
 
-__all__ = ["Prepared", "count_tokens_payload", "prepare_count", "prepare_generate"]
+__all__ = ["Prepared", "count_tokens_payload", "prepare_generate", "translated_for_count"]
 
 
 @dataclass(slots=True)
@@ -76,12 +77,13 @@ def _asking_for_usage(call: ClientCall, model: str) -> Prepared:
     return Prepared(outgoing, strip_usage_chunk=True)
 
 
-def _translate(call: ClientCall, upstream: Format, target: Target) -> Translated:
+def _translate(call: ClientCall, upstream: Format, target: Target, body: dict[str, Any] | None = None) -> Translated:
     """The request in the target's format. The generated converters check what they read,
     so the body is schema-validated only when a conversion fails: then the validator's
     message, which names the offending field precisely, is the one the client gets (a
-    second validation of every request cost more than the conversion itself)."""
-    body = call.translation_body
+    second validation of every request cost more than the conversion itself).
+    ``body``: what to translate instead of the call's own (a count-tokens request)."""
+    body = call.translation_body if body is None else body
     if "previous_response_id" in body:  # resolved (into input); kept only for the answer's echo
         body = {k: v for k, v in body.items() if k != "previous_response_id"}
     try:
@@ -98,15 +100,6 @@ def _translate(call: ClientCall, upstream: Format, target: Target) -> Translated
         raise
 
 
-def prepare_count(call: ClientCall, target: Target, upstream: Upstream) -> Prepared:
-    """A count-tokens call for ``target``: only upstreams of the client's format count
-    (others are passed over; with none left the gateway estimates)."""
-    if upstream.format is not call.fmt:
-        raise Unfit
-    payload = count_tokens_payload(call, target)
-    return Prepared(Outgoing("count_tokens", payload, same_format=True, model=target.upstream_model))
-
-
 def count_tokens_payload(call: ClientCall, target: Target) -> bytes:
     """A same-format count-tokens body naming the upstream's model."""
     model = target.upstream_model
@@ -119,6 +112,14 @@ def count_tokens_payload(call: ClientCall, target: Target) -> bytes:
     if inner is not None and "model" in inner and model != call.model:
         return orjson.dumps({**body, "generateContentRequest": {**inner, "model": f"models/{model}"}})
     return call.raw
+
+
+def translated_for_count(call: ClientCall, target: Target, upstream: Format, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` (the client's count request as a generation request of its format) in the
+    target's format, checked and refused like a generation request translated there."""
+    _translation_notes(call, upstream)  # references nothing resolved are refused; notes are moot
+    _require_turns(call)
+    return _translate(call, upstream, target, body).body
 
 
 def _require_turns(call: ClientCall) -> None:

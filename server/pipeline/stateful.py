@@ -29,7 +29,7 @@ _KEPT_STATUSES = ("completed", "incomplete")
 
 async def resolve_call(ctx: RequestContext, call: ClientCall, service: ResponseService | None) -> None:
     """Set ``call.resolved`` (and the keeper on ``ctx``) for a Responses call that may be translated."""
-    if call.fmt is not Format.OPENAI_RESPONSES or ctx.operation != "generate" or ctx.route is None:
+    if call.fmt is not Format.OPENAI_RESPONSES or ctx.route is None:
         return
     formats = {t.provider.format for leg in (*ctx.route.legs, *ctx.route.context_legs) for t in leg.targets}
     if formats == {Format.OPENAI_RESPONSES}:
@@ -47,7 +47,7 @@ async def resolve_call(ctx: RequestContext, call: ClientCall, service: ResponseS
             return  # may be a Responses upstream's id: it goes there; a translated target refuses it
         raise
     call.resolved = {**resolved.body, "store": wanted}
-    if wanted:
+    if wanted and ctx.operation == "generate":  # a count (input_tokens) reads, never stores
         ctx.extras[KEEP_KEY] = partial(service.save, owner, conversation=resolved.body["input"], own=resolved.own_items)
 
 

@@ -54,7 +54,7 @@ EXPECT: dict[str, list[str]] = {
         "thinking_delta",
         '"stop_reason":"end_turn"',
     ],
-    "Count tokens (a local estimate when the upstream is not Anthropic)": ['"input_tokens":'],
+    "Count tokens (the upstream counts; a local estimate only toward OpenAI Chat)": ['"input_tokens":'],
     "List models (OpenAI shape; send anthropic-version for Anthropic's)": [
         '"object":"list"',
         '"display_name":"Demo Claude"',

@@ -11,6 +11,7 @@ import pytest
 from server_helpers import OPENAI_BODY, RESPONSES_BODY, formats_config
 
 from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
+from interlingua.server.fake_upstream.counting import COUNT_OFFSET
 from interlingua.server.testing import running_gateway
 
 
@@ -136,23 +137,31 @@ async def test_responses_upstream_error_relayed(client: httpx.AsyncClient, upstr
     assert resp.headers["retry-after"] == "7"
 
 
-async def test_responses_input_tokens_estimated_toward_other_formats(client: httpx.AsyncClient) -> None:
+async def test_responses_input_tokens_counted_by_an_anthropic_upstream(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
     body = {"model": "responses-via-anthropic", "input": "hello " * 50, "instructions": "be brief"}
     resp = await client.post("/v1/responses/input_tokens", json=body)
     assert resp.status_code == 200
     assert resp.json()["object"] == "response.input_tokens"
-    assert resp.json()["input_tokens"] > 50
-    assert "estimate" in resp.headers["x-interlingua-warning"]
+    assert resp.json()["input_tokens"] > COUNT_OFFSET + 50
+    assert resp.headers["x-interlingua-token-count"] == "upstream"
+    assert "x-interlingua-warning" not in resp.headers
+    sent = upstream.requests[-1]
+    assert sent.path == "/v1/messages/count_tokens"
+    assert sent.body is not None
+    assert sent.body["system"] == "be brief"
 
 
 async def test_responses_input_tokens_forwarded_to_responses_upstream(
     client: httpx.AsyncClient, upstream: FakeUpstream
 ) -> None:
-    # The fake upstream has no such route: its 404 coming back shows the call was forwarded.
     resp = await client.post("/v1/responses/input_tokens", json={"model": "gpt-5", "input": "hi"})
-    assert resp.status_code == 404
+    assert resp.status_code == 200
+    assert resp.json()["input_tokens"] > COUNT_OFFSET
+    assert resp.headers["x-interlingua-token-count"] == "upstream"
     assert "x-interlingua-warning" not in resp.headers
-    assert "error" in resp.json()
+    assert upstream.requests[-1].raw == b'{"model":"gpt-5","input":"hi"}'  # passed through as sent
 
 
 _ECHOED = {"instructions": "be brief", "temperature": 0.3, "top_p": 0.8, "metadata": {"run": "7"},

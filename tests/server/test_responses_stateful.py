@@ -246,3 +246,24 @@ async def test_mixed_route_passes_ids_it_does_not_hold_to_its_responses_target(
             await a.responses.create(model="mixed", input="x", previous_response_id="resp_theirs")
     assert upstream.requests[-1].path == "/v1/responses"
     assert orjson.loads(upstream.requests[-1].raw)["previous_response_id"] == "resp_theirs"
+
+
+async def test_input_tokens_counts_the_stored_conversation(clients: Clients, upstream: FakeUpstream) -> None:
+    """``responses.input_tokens.count`` with previous_response_id toward a translated target
+    counts what the follow-up would send (the stored turns included), for its owner only."""
+    a, b = clients
+    model = TRANSLATED["anthropic_messages"]
+    first = await a.responses.create(model=model, input="My name is Ada")
+    counted = await a.responses.input_tokens.count(
+        model=model, input="What is my name?", previous_response_id=first.id
+    )
+    assert upstream.requests[-1].path == "/v1/messages/count_tokens"
+    shown = _upstream_text(upstream)
+    assert "My name is Ada" in shown
+    assert first.output_text in shown.replace("\\n", "\n")
+    alone = await a.responses.input_tokens.count(model=model, input="What is my name?")
+    assert counted.input_tokens > alone.input_tokens
+    with pytest.raises(openai.BadRequestError):  # another key's response is not resolved
+        await b.responses.input_tokens.count(
+            model=model, input="What is my name?", previous_response_id=first.id
+        )

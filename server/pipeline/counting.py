@@ -1,0 +1,173 @@
+"""Count tokens on one target: the upstream's own counting endpoint, or a local estimate.
+
+Anthropic (``/v1/messages/count_tokens``), Gemini (``:countTokens``), OpenAI Responses
+(``/responses/input_tokens``) and Bedrock (``/model/{id}/count-tokens``) count tokens
+themselves: the client's request goes there, as it came for a client of the same format
+(answer relayed as is), else translated like a generation request and cut down to the fields
+that endpoint's published schema accepts (what only shapes the answer, such as
+``max_tokens`` or ``temperature``, counts no input), the count put in the client's own
+answer. OpenAI Chat has no such endpoint: there the gateway estimates locally
+(:mod:`interlingua.server.tokens`). ``x-interlingua-token-count`` says which it was
+(``upstream`` or ``estimate``). Upstream errors go through :func:`attempt` like any other,
+so a client reads them in its own envelope and status.
+
+:func:`prepare_count` builds one target's request (the failover walk tries the route's targets
+that can count, as for generation), :func:`answer_count` answers from the one that did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+import orjson
+from quart import Response
+
+from interlingua.convert.gemini import camel_keys
+from interlingua.errors import UpstreamError
+from interlingua.server.pipeline.attempt import Outgoing
+from interlingua.server.pipeline.context import RequestContext
+from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.pipeline.failover import Sent
+from interlingua.server.pipeline.prepare import Prepared, count_tokens_payload, translated_for_count
+from interlingua.server.pipeline.relay import relay
+from interlingua.server.resilience.plan import Unfit
+from interlingua.server.routing import Target
+from interlingua.server.tokens import estimate_for
+from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
+from interlingua.translate import Format
+
+__all__ = ["TOKEN_COUNT_HEADER", "answer_count", "estimate", "prepare_count"]
+
+TOKEN_COUNT_HEADER = "x-interlingua-token-count"
+# Anthropic's count request has no max_tokens, which its Messages converter needs; the
+# translated value is dropped again by the shaping below (or by the count, for Gemini).
+_PLACEHOLDER_MAX_TOKENS = 4096
+
+JSONObject = dict[str, Any]
+
+
+def _pick(body: JSONObject, keys: Iterable[str]) -> JSONObject:
+    return {key: body[key] for key in keys if key in body}
+
+
+def _anthropic(body: JSONObject, model: str) -> JSONObject:
+    return {**_pick(body, ("messages", "system", "thinking", "tool_choice", "tools")), "model": model}
+
+
+def _gemini(body: JSONObject, model: str) -> JSONObject:
+    inner = _pick(
+        body, ("systemInstruction", "contents", "tools", "toolConfig", "safetySettings", "cachedContent")
+    )
+    config = body.get("generationConfig")
+    if isinstance(config, dict) and (config := {k: v for k, v in config.items() if k != "maxOutputTokens"}):
+        inner["generationConfig"] = config
+    return {"generateContentRequest": {"model": f"models/{model}", **inner}}
+
+
+def _responses(body: JSONObject, model: str) -> JSONObject:
+    keys = (
+        "input",
+        "tools",
+        "text",
+        "reasoning",
+        "truncation",
+        "instructions",
+        "tool_choice",
+        "parallel_tool_calls",
+    )
+    return {"model": model, **_pick(body, keys)}
+
+
+def _bedrock(body: JSONObject, model: str) -> JSONObject:
+    keys = ("messages", "system", "toolConfig", "additionalModelRequestFields")
+    return {"input": {"converse": _pick(body, keys)}}
+
+
+# Per upstream format with a counting endpoint: its request built from a translated
+# generation request, and the field of its answer holding the count.
+_COUNTERS: dict[Format, tuple[Callable[[JSONObject, str], JSONObject], str]] = {
+    Format.ANTHROPIC_MESSAGES: (_anthropic, "input_tokens"),
+    Format.GEMINI: (_gemini, "totalTokens"),
+    Format.OPENAI_RESPONSES: (_responses, "input_tokens"),
+    Format.BEDROCK_CONVERSE: (_bedrock, "inputTokens"),
+}
+
+
+def prepare_count(call: ClientCall, target: Target, upstream: Upstream) -> Prepared:
+    """The count request for ``target``: the client's own for an upstream of its format,
+    else translated and cut to the counting endpoint's fields. A target whose format has
+    no counting endpoint is passed over (:class:`Unfit`); with none left the caller
+    estimates."""
+    counter = _COUNTERS.get(upstream.format)
+    if counter is None:
+        raise Unfit
+    same = upstream.format is call.fmt
+    payload = (
+        count_tokens_payload(call, target) if same else _translated(call, target, upstream.format, counter[0])
+    )
+    return Prepared(Outgoing("count_tokens", payload, same_format=same, model=target.upstream_model))
+
+
+async def answer_count(ctx: RequestContext, call: ClientCall, target: Target, sent: Sent) -> Response:
+    """The client's count-tokens answer from the answering target's response."""
+    upstream = sent.upstream
+    if sent.prepared.outgoing.same_format:
+        response, _ = await relay(ctx, call, target, upstream, sent.response)
+    else:
+        response = await _answer(call, upstream, sent.response, _COUNTERS[upstream.format][1])
+    ctx.usage.reported = False  # a count is not usage
+    response.headers[TOKEN_COUNT_HEADER] = "upstream"
+    return response
+
+
+def _translated(
+    call: ClientCall, target: Target, upstream: Format, shape: Callable[[JSONObject, str], JSONObject]
+) -> bytes:
+    translated = translated_for_count(call, target, upstream, _as_generation(call))
+    return orjson.dumps(shape(translated, target.upstream_model))
+
+
+def _as_generation(call: ClientCall) -> JSONObject:
+    """The client's count request as a generation request of its own format."""
+    body = call.translation_body
+    if call.fmt is Format.ANTHROPIC_MESSAGES:
+        return {"max_tokens": _PLACEHOLDER_MAX_TOKENS, **body}
+    if call.fmt is Format.GEMINI:  # {contents} or {generateContentRequest: {...}}, any spelling
+        body = camel_keys(body, "count_tokens_request")
+        inner = body.get("generateContentRequest")
+        return {k: v for k, v in (inner if isinstance(inner, dict) else body).items() if k != "model"}
+    return body
+
+
+async def _answer(call: ClientCall, upstream: Upstream, resp: httpx.Response, field: str) -> Response:
+    """The client's count answer holding the count the upstream's answer has in ``field``."""
+    name = upstream.provider.name
+    try:
+        data = await resp.aread()
+    except TRANSPORT_ERRORS as exc:
+        raise classify(exc, name) from None
+    finally:
+        await resp.aclose()
+    try:
+        count = orjson.loads(data).get(field)
+    except (orjson.JSONDecodeError, AttributeError):
+        count = None
+    if type(count) is not int or count < 0:
+        raise UpstreamError(
+            f"the upstream's token count ({field}) could not be read", status=502, provider=name
+        )
+    body = call.surface.count_tokens_body
+    assert body is not None  # only surfaces with a count endpoint route here
+    return Response(orjson.dumps(body(count)), headers={"content-type": "application/json"})
+
+
+def estimate(ctx: RequestContext, call: ClientCall) -> Response:
+    """The local estimate, for routes with no target that counts."""
+    count, note = estimate_for(call.surface, call.body)
+    ctx.warnings.append(note)
+    body = call.surface.count_tokens_body
+    assert body is not None
+    headers = {"content-type": "application/json", TOKEN_COUNT_HEADER: "estimate"}
+    return Response(orjson.dumps(body(count)), headers=headers)
