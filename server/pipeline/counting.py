@@ -28,8 +28,8 @@ from interlingua.convert.gemini import camel_keys
 from interlingua.errors import UpstreamError
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.context import RequestContext
-from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.pipeline.failover import Sent
+from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.pipeline.prepare import Prepared, count_tokens_payload, translated_for_count
 from interlingua.server.pipeline.relay import relay
 from interlingua.server.resilience.plan import Unfit

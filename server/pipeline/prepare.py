@@ -24,7 +24,6 @@ from interlingua.convert.gemini import camel_keys
 from interlingua.errors import InvalidRequest
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.ingress import ClientCall
-from interlingua.server.resilience.plan import Unfit
 from interlingua.server.responses.resolve import references_refused
 from interlingua.server.rewrite import replace_model
 from interlingua.server.routing import Target
