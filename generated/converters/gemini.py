@@ -373,17 +373,18 @@ def _content_to_ir(src: Any, path: FieldPath, policy: Policy, warnings: list[str
     out['role'] = v
     # parts -> content
     v = src.get('parts')
-    if v is not None:
-        p = (path, 'parts')
-        if type(v) is not list:
-            raise bad_type(path, 'parts', 'an array')
-        items = []
-        for i, x in enumerate(v):
-            y = _part_to_ir(x, (p, i), policy, warnings)
-            if y is not None:
-                items.append(y)
-        v = items
-        out['content'] = v
+    if v is None:
+        raise missing(path, 'parts')
+    p = (path, 'parts')
+    if type(v) is not list:
+        raise bad_type(path, 'parts', 'an array')
+    items = []
+    for i, x in enumerate(v):
+        y = _part_to_ir(x, (p, i), policy, warnings)
+        if y is not None:
+            items.append(y)
+    v = items
+    out['content'] = v
     if src.keys() - _CONTENT_KNOWN:
         out["extras"] = {FORMAT: {k: x for k, x in src.items() if k not in _CONTENT_KNOWN and x is not None}}
     return out

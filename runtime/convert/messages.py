@@ -203,8 +203,9 @@ def anthropic_finish_messages(src: JSONObject, out: JSONObject, path: FieldPath,
         if message.get("role") == "system" and not merged:
             system.extend(_as_blocks(message.get("content")))
             continue
-        if merged and merged[-1]["role"] == message["role"]:
-            merged[-1]["content"] = _as_blocks(merged[-1]["content"]) + _as_blocks(message.get("content"))
+        if merged and merged[-1].get("role") == message.get("role"):
+            # .get: a turn of a source format may carry no content at all
+            merged[-1]["content"] = _as_blocks(merged[-1].get("content")) + _as_blocks(message.get("content"))
             continue
         merged.append(message)
     for message in merged:

@@ -74,6 +74,12 @@ class EventStreamParser:
         """Bytes of an unfinished frame are dropped; the decoder reports the truncation."""
         return []
 
+    @property
+    def pending(self) -> int:
+        """Bytes fed that are not part of a whole, valid frame (an unfinished frame, or after a
+        :class:`MalformedFrame`, the bad frame and what followed it)."""
+        return self._pending
+
 
 def _named(headers: dict[str, Any], payload: bytes) -> tuple[str | None, bytes]:
     kind = headers.get(":message-type")

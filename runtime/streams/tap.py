@@ -77,13 +77,14 @@ def _content_only(spec: StreamSpec) -> Callable[[str | None, bytes], bool]:
 class _Recorder:
     """An IR sink that keeps only what accounting needs."""
 
-    __slots__ = ("ended", "failure", "reported", "stop_reason")
+    __slots__ = ("ended", "failure", "invalid", "reported", "stop_reason")
 
     def __init__(self) -> None:
         self.reported: Usage = {}
         self.stop_reason: str | None = None
         self.ended = False
         self.failure: IRError | None = None
+        self.invalid = False  # the decoder failed the stream itself (not the upstream's error event)
 
     def start(self, info: StartInfo) -> None:
         usage = info.get("usage")
@@ -110,6 +111,7 @@ class _Recorder:
 
     def error(self, error: IRError) -> None:
         self.failure = error
+        self.invalid = "format" not in error
 
 
 class StreamTap:
@@ -171,6 +173,20 @@ class StreamTap:
         """The upstream's own in-stream error event, if it sent one."""
         error = self._sink.failure
         return error if error is not None and "format" in error else None
+
+    @property
+    def failed(self) -> bool:
+        """The bytes fed so far stopped being this format's stream (an event that is not JSON,
+        a frame failing its checksum, an event over the size limit): a relay ends the stream
+        with its own error there rather than pass on what the client could not parse."""
+        return self.broken or self._sink.invalid
+
+    @property
+    def pending(self) -> int:
+        """AWS event streams: bytes fed that are not (yet) a whole valid frame, which a relay
+        holds back so that an error frame of its own never lands inside one. 0 for SSE."""
+        parser = self._parser
+        return parser.pending if isinstance(parser, EventStreamParser) else 0
 
     @property
     def complete(self) -> bool:

@@ -19,6 +19,9 @@ Timing and cuts (``n`` counts stream events; 0 means before the status line and 
                         or mid-frame), then end the body cleanly
 ``garbage-after:<n>``   send ``n`` events, then one that is not valid (SSE: a ``data:`` line
                         that is not JSON; Bedrock: a frame with a bad checksum), then end
+``burst``               the events before the cut and the cut's own bytes go out in one write
+                        (as a buffering proxy delivers them), so a relay gets good and bad
+                        bytes in one chunk
 ======================  =======================================================================
 
 Answers instead of the model's (checked after the API key, before the body):
@@ -74,6 +77,7 @@ class Fault:
     bad_json: bool = False
     json_to_stream: bool = False
     echo_key: bool = False
+    burst: bool = False
     retry_after: str = "7"
     message: str | None = None
 
@@ -99,7 +103,7 @@ _INTS = frozenset(
         "huge-body",
     }
 )
-_FLAGS = frozenset({"bad-json", "json-to-stream", "echo-key"})
+_FLAGS = frozenset({"bad-json", "json-to-stream", "echo-key", "burst"})
 _TEXTS = frozenset({"retry-after", "message"})
 
 

@@ -110,14 +110,20 @@ async def stream_response(
         await cut_before_headers(request, rec, fault)
     await resp.prepare(request)
     rec.status = 200
+    burst = bytearray()  # ``burst``: the events and the cut's bytes go out in one write
     for n, event in enumerate(events):
         if n == cut:
-            await _cut(request, rec, fault, fmt, resp, event)
+            burst += await _cut(request, rec, fault, fmt, event, burst, resp)
             break
         if pace_s and n:
             await asyncio.sleep(pace_s)
-        await resp.write(event)
+        if fault.burst:
+            burst += event
+        else:
+            await resp.write(event)
         rec.events_sent += 1
+    if burst:
+        await resp.write(bytes(burst))
     await resp.write_eof()
     return resp
 
@@ -138,18 +144,27 @@ def _reset(request: web.Request, rec: ReceivedRequest) -> None:
 
 
 async def _cut(
-    request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, resp: web.StreamResponse, event: bytes
-) -> None:
-    """At the cut: stall, reset, or write the last bytes (an error event, half an event, garbage)."""
-    if fault.stall_after == rec.events_sent:
-        await asyncio.Event().wait()
-    if fault.die_after == rec.events_sent:
+    request: web.Request,
+    rec: ReceivedRequest,
+    fault: Fault,
+    fmt: str,
+    event: bytes,
+    burst: bytearray,
+    resp: web.StreamResponse,
+) -> bytes:
+    """At the cut: stall or reset (after writing what a burst holds), or the last bytes to
+    write (an error event, half an event, garbage)."""
+    if fault.stall_after == rec.events_sent or fault.die_after == rec.events_sent:
+        if burst:
+            await resp.write(bytes(burst))
+            burst.clear()
+        if fault.stall_after == rec.events_sent:
+            await asyncio.Event().wait()
         _reset(request, rec)
     if fault.truncate_after == rec.events_sent:
         half = event[: max(len(event) // 2, 1)].rstrip(b"\r\n")
-        await resp.write(half or event[:1])
-    elif fault.garbage_after == rec.events_sent:
-        await resp.write(_GARBAGE_FRAME if fmt == "bedrock" else _GARBAGE_SSE)
-    else:
-        message = fault.message or "Overloaded (fake upstream error-after)."
-        await resp.write(stream_error(fmt, message, rec.events_sent))
+        return half or event[:1]
+    if fault.garbage_after == rec.events_sent:
+        return _GARBAGE_FRAME if fmt == "bedrock" else _GARBAGE_SSE
+    message = fault.message or "Overloaded (fake upstream error-after)."
+    return stream_error(fmt, message, rec.events_sent)

@@ -18,8 +18,10 @@ so it becomes the client format's stream error event, never a silent truncation.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import orjson
@@ -51,6 +53,8 @@ log = logging.getLogger("interlingua.server")
 SSE_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no"}
 EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 _EVENT_ENDS = (b"\n\n", b"\r\n\r\n", b"\r\r")
+_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+_MALFORMED = "the upstream sent a malformed stream event"
 
 
 async def relay(
@@ -86,11 +90,12 @@ async def relay(
         return response, True
     data = await _read_all(resp, upstream)
     _mark_first_byte(ctx)
+    answer = _json_answer(data)  # a 2xx whose body is not JSON is a broken upstream, either way
     if same:
         if ctx.operation == "generate":
-            _observe_plain(ctx, data, call, target)
+            _observe_plain(ctx, answer, call, target)
         return Response(data, status=resp.status_code, headers=Headers(_relayed_headers(resp, upstream))), False
-    return await _translated_plain(ctx, data, call, target, upstream), False
+    return await _translated_plain(ctx, answer, call, target, upstream), False
 
 
 def _relayed_headers(resp: httpx.Response, upstream: Upstream) -> list[tuple[str, str]]:
@@ -114,23 +119,22 @@ async def _read_all(resp: httpx.Response, upstream: Upstream) -> bytes:
         await resp.aclose()
 
 
-def _observe_plain(ctx: RequestContext, data: bytes, call: ClientCall, target: Target) -> None:
+def _json_answer(data: bytes) -> Any:
     try:
-        body = orjson.loads(data)
+        return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return  # relayed as is; nothing to account
-    usage, stop_reason = response_summary(body, source=call.fmt, policy=target.policy)
+        raise UpstreamError("the upstream answered with a body that is not JSON", status=502) from None
+
+
+def _observe_plain(ctx: RequestContext, answer: Any, call: ClientCall, target: Target) -> None:
+    usage, stop_reason = response_summary(answer, source=call.fmt, policy=target.policy)
     ctx.usage.update(usage)
     ctx.finish_reason = stop_reason
 
 
 async def _translated_plain(
-    ctx: RequestContext, data: bytes, call: ClientCall, target: Target, upstream: Upstream
+    ctx: RequestContext, answer: Any, call: ClientCall, target: Target, upstream: Upstream
 ) -> Response:
-    try:
-        answer = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raise UpstreamError("the upstream answered with a body that is not JSON", status=502) from None
     result = translate_response(
         answer, source=upstream.format, target=call.fmt, policy=target.policy, model=call.model,
         request=call.translation_body,
@@ -147,8 +151,9 @@ async def _passthrough_stream(
 ) -> AsyncIterator[bytes]:
     ctx.extras.pop(UPSTREAM_RESPONSE_KEY, None)
     tap = StreamTap(call.fmt, sse=call.sse)
-    held = b""  # an SSE event not yet complete (SSE clients only)
-    hold = call.sse and not call.surface.binary_stream
+    held = b""  # an SSE event or event-stream frame not yet complete
+    binary = call.surface.binary_stream
+    hold = call.sse and not binary
     started = False
     outcome: Outcome = Outcome.CANCELLED
     error: GatewayError | None = None
@@ -159,6 +164,13 @@ async def _passthrough_stream(
                 chunk, held = _split_at_event_end(held + chunk)
                 if strip_usage and b'"usage"' in chunk:
                     chunk = _without_usage_chunks(chunk)
+            elif binary:
+                chunk, held = _split_at_frame_end(held + chunk, tap.pending)
+            if tap.failed:  # the tap's own parse found a malformed event or frame: end there
+                error, outcome = UpstreamError(_MALFORMED, status=502), Outcome.INCOMPLETE
+                chunk = _intact_events(chunk) if hold else chunk if binary else b""
+                yield chunk + _stream_error(error, call, started or bool(chunk.strip()))
+                return
             if chunk:
                 started = started or bool(chunk.strip())
                 _mark_first_byte(ctx)
@@ -178,10 +190,6 @@ async def _passthrough_stream(
         log.warning(
             "request %s: upstream %s failed mid-stream: %s", ctx.request_id, upstream.provider.name, failure.message
         )
-        if call.surface.binary_stream:
-            # No text error frame fits a binary stream: cut the connection, which the
-            # client's event-stream reader reports, rather than end it cleanly.
-            raise failure from None
         yield _stream_error(failure, call, started)
     finally:
         await resp.aclose()
@@ -194,6 +202,32 @@ def _split_at_event_end(data: bytes) -> tuple[bytes, bytes]:
     """(complete SSE events, the unfinished rest)."""
     end = max(data.rfind(mark) + len(mark) if data.rfind(mark) >= 0 else 0 for mark in _EVENT_ENDS)
     return data[:end], data[end:]
+
+
+def _split_at_frame_end(data: bytes, pending: int) -> tuple[bytes, bytes]:
+    """(whole event-stream frames, the rest): the tap's frame parser counted the rest."""
+    end = max(len(data) - pending, 0)
+    return data[:end], data[end:]
+
+
+def _intact_events(events: bytes) -> bytes:
+    """The complete SSE ``events`` before the first whose data is not a JSON object (or a
+    ``[DONE]``). Only a stream the tap found malformed comes here, so only such a stream
+    pays for this second look."""
+    end = 0
+    for mark in _EVENT_END.finditer(events):
+        for _, data in SSEParser().feed(events[end : mark.end()]):
+            if data.strip() != b"[DONE]" and not _json_object(data):
+                return events[:end]
+        end = mark.end()
+    return events[:end]
+
+
+def _json_object(data: bytes) -> bool:
+    try:
+        return type(orjson.loads(data)) is dict
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _without_usage_chunks(events: bytes) -> bytes:
@@ -215,9 +249,7 @@ def _usage_only(event: bytes) -> bool:
 
 
 def _stream_error(err: GatewayError, call: ClientCall, started: bool) -> bytes:
-    if call.surface.binary_stream:
-        return b""
-    if call.sse:
+    if call.sse or call.surface.binary_stream:  # Bedrock: an exception frame, raised by boto3
         return render_stream_error(err, call.fmt)
     element = orjson.dumps(render_error(err, call.fmt))
     return (b",\r\n" if started else b"[") + element + b"]"

@@ -74,6 +74,8 @@ FAULTS = {
     "stall-mid-stream": Fault("stall-after:2", "stream-error", streams=(True,)),
     "truncated-sse": Fault("truncate-after:2", "stream-error", streams=(True,)),
     "garbage-sse": Fault("garbage-after:2", "stream-error", streams=(True,)),
+    "garbage-sse-burst": Fault("garbage-after:2,burst", "stream-error", streams=(True,)),  # one chunk
+    "truncated-sse-burst": Fault("truncate-after:2,burst", "stream-error", streams=(True,)),
     "upstream-error-event": Fault("error-after:2", "stream-error", streams=(True,)),
     "json-to-stream": Fault("json-to-stream", "stream-error", streams=(True,)),
     "invalid-json-200": Fault("bad-json", "status", 502, streams=(False,)),
@@ -92,17 +94,10 @@ def _known_defect(fault: str, client: str, upstream: str, stream: bool) -> str |
     """Why this case fails today, or None: it must pass. All are passthrough (same format)."""
     if client != upstream:
         return None
-    bedrock = upstream == "bedrock_converse"
-    if bedrock and fault in ("reset-mid-stream", "stall-mid-stream", "truncated-sse"):
-        return "issue 12 (fault suite): a cut Bedrock passthrough stream ends without an exception frame"
-    if bedrock and fault in ("json-to-stream", "invalid-json-200-stream", "garbage-sse"):
-        return "issue 12 (fault suite): a Bedrock passthrough stream relays bytes that are not event-stream frames"
-    if fault == "garbage-sse":
-        return "issue 12 (fault suite): a passthrough stream relays an upstream event that is not JSON"
-    if fault == "invalid-json-200":
-        return "issue 12 (fault suite): a passthrough 200 whose body is not JSON is relayed as is"
     # A Responses passthrough stream that never started used to get a lone error event; the
     # attempt now holds a stream until its first event, so it fails as an HTTP error instead.
+    # Bedrock cuts, garbage SSE and non-JSON 200s on passthrough are relayed to the last
+    # whole event and end with the client's error (issue 12's last fault-suite defects).
     return None
 
 

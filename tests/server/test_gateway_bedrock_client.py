@@ -11,7 +11,6 @@ import boto3
 import botocore.exceptions
 import httpx
 import pytest
-import urllib3
 from botocore.config import Config as BotoConfig
 from server_helpers import formats_config
 
@@ -188,6 +187,7 @@ async def test_boto3_stream_cut_upstream_is_an_error_not_a_clean_end(
     gateway: str, upstream: FakeUpstream
 ) -> None:
     upstream.fault_next("die-after:2")
-    # The connection is cut (no SSE error frame fits a binary stream): boto3 raises.
-    with pytest.raises(urllib3.exceptions.ProtocolError, match="ended prematurely"):
+    # The gateway ends the stream with an exception frame after the last whole frame, which
+    # boto3 raises as the stream's error (a cut connection would read as a network fault).
+    with pytest.raises(botocore.exceptions.EventStreamError, match="upstream connection failed"):
         await asyncio.to_thread(_stream_events, gateway)

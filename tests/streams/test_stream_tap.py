@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from interlingua.streams.eventstream import encode_event
 from interlingua.streams.tap import StreamTap
 from interlingua.translate import Format, StreamTranslator, response_summary, translate_response
 
@@ -79,6 +80,42 @@ def test_tap_cut_stream_is_incomplete() -> None:
     data = (FIXTURES / "anthropic_messages" / "text_basic" / "stream.sse").read_bytes()
     assert _observe(Format.ANTHROPIC_MESSAGES, data, skip=True)[2]
     assert not _observe(Format.ANTHROPIC_MESSAGES, data[: len(data) // 2], skip=True)[2]
+
+
+@pytest.mark.parametrize(("fmt", "path"), STREAMS, ids=[f"{f.value}/{p.parent.name}" for f, p in STREAMS])
+def test_tap_never_fails_a_recorded_stream(fmt: Format, path: Path) -> None:
+    """``failed`` ends a passthrough stream, so no real stream may trip it; a Bedrock stream
+    fed in pieces has exactly the bytes of its unfinished frame pending."""
+    data = path.read_bytes()
+    tap = StreamTap(fmt)
+    for start in range(0, len(data), 7):
+        tap.feed(data[start : start + 7])
+        assert not tap.failed
+    assert tap.pending == 0
+
+
+def test_tap_fails_on_an_event_that_is_not_json() -> None:
+    tap = StreamTap(Format.OPENAI_CHAT)
+    tap.feed(b'data: {"choices": []}\n\n')
+    assert not tap.failed
+    tap.feed(b'data: {"choices": [ not JSON\n\n')
+    assert tap.failed and not tap.complete
+
+
+def test_tap_upstream_error_event_is_not_a_failure() -> None:
+    tap = StreamTap(Format.ANTHROPIC_MESSAGES)
+    tap.feed(b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "x"}}\n\n')
+    assert not tap.failed and tap.complete
+
+
+def test_tap_bedrock_bad_frame_is_pending_and_failed() -> None:
+    good = encode_event("messageStart", {"role": "assistant"})
+    bad = good[:-1] + bytes([good[-1] ^ 0xFF])  # message checksum wrong
+    tap = StreamTap(Format.BEDROCK_CONVERSE)
+    tap.feed(good + good[:5])
+    assert (tap.failed, tap.pending) == (False, 5)
+    tap.feed(good[5:] + bad)
+    assert (tap.failed, tap.pending) == (True, len(bad))
 
 
 RESPONSES = sorted((fmt, path) for fmt in Format for path in (FIXTURES / fmt.value).glob("*/response.json"))
