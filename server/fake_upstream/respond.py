@@ -113,7 +113,10 @@ async def stream_response(
     burst = bytearray()  # ``burst``: the events and the cut's bytes go out in one write
     for n, event in enumerate(events):
         if n == cut:
-            burst += await _cut(request, rec, fault, fmt, event, burst, resp)
+            if burst and rec.events_sent in (fault.stall_after, fault.die_after):
+                await resp.write(bytes(burst))  # what came before a stall or reset arrives
+                burst.clear()
+            burst += await _cut(request, rec, fault, fmt, event)
             break
         if pace_s and n:
             await asyncio.sleep(pace_s)
@@ -143,23 +146,12 @@ def _reset(request: web.Request, rec: ReceivedRequest) -> None:
     raise asyncio.CancelledError  # nothing more to send; aiohttp logs nothing for it
 
 
-async def _cut(
-    request: web.Request,
-    rec: ReceivedRequest,
-    fault: Fault,
-    fmt: str,
-    event: bytes,
-    burst: bytearray,
-    resp: web.StreamResponse,
-) -> bytes:
-    """At the cut: stall or reset (after writing what a burst holds), or the last bytes to
-    write (an error event, half an event, garbage)."""
-    if fault.stall_after == rec.events_sent or fault.die_after == rec.events_sent:
-        if burst:
-            await resp.write(bytes(burst))
-            burst.clear()
-        if fault.stall_after == rec.events_sent:
-            await asyncio.Event().wait()
+async def _cut(request: web.Request, rec: ReceivedRequest, fault: Fault, fmt: str, event: bytes) -> bytes:
+    """At the cut: stall or reset, or the last bytes to write (an error event, half an event,
+    garbage)."""
+    if fault.stall_after == rec.events_sent:
+        await asyncio.Event().wait()
+    if fault.die_after == rec.events_sent:
         _reset(request, rec)
     if fault.truncate_after == rec.events_sent:
         half = event[: max(len(event) // 2, 1)].rstrip(b"\r\n")

@@ -99,13 +99,15 @@ def test_tap_fails_on_an_event_that_is_not_json() -> None:
     tap.feed(b'data: {"choices": []}\n\n')
     assert not tap.failed
     tap.feed(b'data: {"choices": [ not JSON\n\n')
-    assert tap.failed and not tap.complete
+    assert tap.failed
+    assert not tap.complete
 
 
 def test_tap_upstream_error_event_is_not_a_failure() -> None:
     tap = StreamTap(Format.ANTHROPIC_MESSAGES)
     tap.feed(b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "x"}}\n\n')
-    assert not tap.failed and tap.complete
+    assert not tap.failed
+    assert tap.complete
 
 
 def test_tap_bedrock_bad_frame_is_pending_and_failed() -> None:
