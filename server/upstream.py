@@ -248,6 +248,9 @@ def provider_secrets(provider: ProviderConfig) -> list[str | None]:
     """Every value of a provider's config that must never be shown to a client or logged."""
     secrets: list[str | None] = [key.get_secret_value() for key in provider.keys]
     if provider.aws is not None:
+        # The access key id is not secret to AWS, but it names the account's credential (an
+        # AKIA... / ASIA... id quoted by a careless error is half of a leaked key pair).
+        secrets.append(provider.aws.access_key_id)
         for secret in (provider.aws.secret_access_key, provider.aws.session_token):
             secrets.append(secret.get_secret_value() if secret else None)
     secrets.extend(provider.headers.values())  # configured headers often carry credentials
