@@ -8,7 +8,8 @@ What each case asserts:
 - a failure after the stream started (reset, stall, a cut mid-event, garbage, the upstream's
   own error event, a plain JSON answer) ends the stream with the client format's error event,
   found by the SDK-level stream judge (``conformance.judges.judge_stream``): an error glued
-  onto an unfinished line is not an event for that parser, so a splice fails the case;
+  onto an unfinished line is not an event for that parser, so a splice fails the case; no
+  block the gateway opened is left open before it (Anthropic and Bedrock clients);
 - no case outlives the gateway's read timeout plus the client's hang guard;
 - after the matrix, no handler is running in the fake upstream, no connection or task of the
   gateway is left over (``test_fault_matrix_leaves_nothing_behind``).
@@ -203,6 +204,8 @@ def _judge(fault: Fault, client: str, same: bool, resp: httpx.Response) -> None:
         # Passthrough: the events before the failure are the upstream's, judged leniently.
         verdict = judge_stream(target, resp.content, strict=not same)
         assert verdict.error is not None, f"no error event the client can see: {resp.content[-300:]!r}"
+        # pitfalls.md (Anthropic block lifecycle): every opened block is closed, errors included
+        assert verdict.open_blocks_at_error == [], "a block left open before the error event"
 
 
 @pytest.mark.parametrize(("fault", "client", "upstream", "stream"), _cases())
