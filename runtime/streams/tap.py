@@ -183,10 +183,11 @@ class StreamTap:
 
     @property
     def pending(self) -> int:
-        """AWS event streams: bytes fed that are not (yet) a whole valid frame, which a relay
-        holds back so that an error frame of its own never lands inside one. 0 for SSE."""
+        """AWS event streams and JSON arrays: bytes fed since the last whole valid frame or
+        element, which a relay holds back so that an error of its own never lands inside
+        one. 0 for SSE (a relay finds event ends itself)."""
         parser = self._parser
-        return parser.pending if isinstance(parser, EventStreamParser) else 0
+        return 0 if isinstance(parser, SSEParser) else parser.pending
 
     @property
     def complete(self) -> bool:

@@ -151,7 +151,7 @@ async def _passthrough_stream(
 ) -> AsyncIterator[bytes]:
     ctx.extras.pop(UPSTREAM_RESPONSE_KEY, None)
     tap = StreamTap(call.fmt, sse=call.sse)
-    held = b""  # an SSE event or event-stream frame not yet complete
+    held = b""  # an SSE event, event-stream frame or JSON-array element not yet complete
     binary = call.surface.binary_stream
     hold = call.sse and not binary
     started = False
@@ -164,10 +164,12 @@ async def _passthrough_stream(
                 chunk, held = _split_at_event_end(held + chunk)
                 if strip_usage and b'"usage"' in chunk:
                     chunk = _without_usage_chunks(chunk)
-            elif binary:
-                chunk, held = _split_at_frame_end(held + chunk, tap.pending)
+            else:  # event-stream frames or JSON-array elements: the tap's parser counts the rest
+                chunk, held = _split_at_pending(held + chunk, tap.pending)
             if tap.failed:  # the tap's own parse found a malformed event or frame: end there
                 error, outcome = UpstreamError(_MALFORMED, status=502), Outcome.INCOMPLETE
+                # A bad frame is in the tap's pending bytes; a bad SSE event or array element
+                # is not: the events before it are found again, array elements dropped.
                 chunk = _intact_events(chunk) if hold else chunk if binary else b""
                 yield chunk + _stream_error(error, call, started or bool(chunk.strip()))
                 return
@@ -204,8 +206,9 @@ def _split_at_event_end(data: bytes) -> tuple[bytes, bytes]:
     return data[:end], data[end:]
 
 
-def _split_at_frame_end(data: bytes, pending: int) -> tuple[bytes, bytes]:
-    """(whole event-stream frames, the rest): the tap's frame parser counted the rest."""
+def _split_at_pending(data: bytes, pending: int) -> tuple[bytes, bytes]:
+    """(whole event-stream frames or JSON-array elements, the rest): the tap's parser
+    counted the rest."""
     end = max(len(data) - pending, 0)
     return data[:end], data[end:]
 

@@ -93,3 +93,17 @@ async def test_passthrough_relays_the_upstream_error_event_verbatim(
     events = _events(fmt, raw)
     assert len(events) == GOOD_EVENTS + 1, events
     assert b"fake overload" in events[-1][1]
+
+
+async def test_passthrough_gemini_json_array_with_a_body_that_is_not_json_stays_valid(
+    client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    """Gemini without ``alt=sse`` streams one JSON array: a broken upstream body used to be
+    relayed raw, then the error element spliced on (``"index": 0,,\\r\\n{"error": ...}]``)."""
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    with upstream.faulty("bad-json"):
+        resp = await client.post("/v1beta/models/demo-gemini:streamGenerateContent", json=body)
+    assert resp.status_code == 200
+    elements = orjson.loads(resp.content)
+    assert [set(e) for e in elements] == [{"error"}], elements
+    assert elements[0]["error"]["code"] == 502
