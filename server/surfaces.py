@@ -39,7 +39,7 @@ class ClientSurface:
     estimate_fields: tuple[str, str] | None = None
     # The count-tokens answer for a local estimate (None: the format has no such endpoint).
     count_tokens_body: Callable[[int], JSONObject] | None = None
-    # Streams are a binary framing (AWS event stream) where no text error frame fits.
+    # Streams are a binary framing (AWS event stream): errors are exception frames, not SSE.
     binary_stream: bool = False
     # The status of the gateway's own overload (Anthropic clients expect 529).
     overload_status: int = 503

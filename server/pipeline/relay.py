@@ -9,10 +9,12 @@ it accounts the request when the stream ends, with what was delivered.
 
 Passthrough streams are observed by a :class:`~interlingua.streams.tap.StreamTap` (the
 format's own decoder) for usage and completion. They are relayed up to the last complete
-SSE event: a partial event is held back until its end arrives, so when an upstream stops
-mid-event the gateway's "ended early" error event starts on a fresh line instead of being
-glued onto the unfinished one. A failure after the first byte cannot change the status,
-so it becomes the client format's stream error event, never a silent truncation.
+SSE event (whole event-stream frame, JSON-array element): a partial one is held back until
+its end arrives, so when an upstream stops mid-event the gateway's "ended early" error event
+starts on a fresh line instead of being glued onto the unfinished one. The tap's parse also
+finds an event that is not JSON or a frame failing its checksum (``tap.failed``): the relay
+stops before it. A failure after the first byte cannot change the status, so it becomes the
+client format's stream error event (Bedrock: an exception frame), never a silent truncation.
 """
 
 from __future__ import annotations
