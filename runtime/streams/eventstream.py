@@ -122,7 +122,9 @@ class ConverseEvents:
         except orjson.JSONDecodeError:
             payload = None
         if not isinstance(payload, dict):
-            self._pass("error", {"error": {"message": f"malformed {name} event from the upstream"}})
+            # The shared decoder fails it as malformed (not as the upstream's own error, which
+            # a passthrough relay would pass on): the payload is not a JSON object either way.
+            self._inner.event(name, data)
             return
         if name.startswith("exception:"):
             wire_type = name.partition(":")[2]

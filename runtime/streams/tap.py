@@ -12,6 +12,10 @@ end. The tap skips them before parsing their JSON (by event name, or for OpenAI 
 chunk that says ``"finish_reason":null`` and carries no usage object), which makes
 observing a stream several times cheaper than translating it; anything it cannot rule
 out is parsed. A test checks, over every stream fixture, that skipping changes nothing.
+
+What the tap parses it also judges (:attr:`StreamTap.failed`: an event that is not a JSON
+object, a frame failing its checksum), so a passthrough relay can end a broken stream with
+its own error; a skipped content delta is not judged, which is the price of not parsing it.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from interlingua.streams.eventstream import encode_event
+from interlingua.streams.eventstream import encode_event, encode_frame
 from interlingua.streams.tap import StreamTap
 from interlingua.translate import Format, StreamTranslator, response_summary, translate_response
 
@@ -118,6 +118,17 @@ def test_tap_bedrock_bad_frame_is_pending_and_failed() -> None:
     assert (tap.failed, tap.pending) == (False, 5)
     tap.feed(good[5:] + bad)
     assert (tap.failed, tap.pending) == (True, len(bad))
+
+
+@pytest.mark.parametrize("payload", [b"not JSON", b"[1, 2]"])
+def test_tap_bedrock_frame_whose_payload_is_not_an_object_fails(payload: bytes) -> None:
+    """A frame with valid checksums but a payload that is not a JSON object is malformed too
+    (an event the tap parses: content deltas it skips unparsed, by name, are not judged)."""
+    headers = {":event-type": "metadata", ":content-type": "application/json", ":message-type": "event"}
+    tap = StreamTap(Format.BEDROCK_CONVERSE)
+    tap.feed(encode_event("messageStart", {"role": "assistant"}) + encode_frame(headers, payload))
+    assert tap.failed
+    assert tap.pending == 0  # the frame itself is whole: a relay finds it by the failure
 
 
 RESPONSES = sorted((fmt, path) for fmt in Format for path in (FIXTURES / fmt.value).glob("*/response.json"))
