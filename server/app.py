@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from interlingua.errors import GatewayError, InternalError
 from interlingua.server.admin_auth import ADMIN_PREFIX
 from interlingua.server.api import (
+    admin_requests,
     admin_targets,
     anthropic,
     bedrock,
@@ -30,6 +31,7 @@ from interlingua.server.api import (
     models,
     openai,
     responses,
+    summary,
 )
 from interlingua.server.config import Config
 from interlingua.server.errors import client_format, error_response, from_http_status
@@ -74,7 +76,7 @@ def create_app(
         app.before_serving(reloader.start)
         app.after_serving(reloader.stop)
     app.after_serving(holder.stop)
-    for module in (openai, anthropic, responses, gemini, bedrock, models, health, metrics):
+    for module in (openai, anthropic, responses, gemini, bedrock, models, health, metrics, summary, admin_requests):
         app.register_blueprint(module.blueprint(holder))
     app.register_blueprint(admin_targets.blueprint(holder))  # 404s without admin.api_key
     _admin_api(app, config, holder.services)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from interlingua.server.keys.service import KeyService
 from interlingua.server.limits.build import make_counters
 from interlingua.server.limits.counters import Counters, LocalCounters
+from interlingua.server.observability.history import HistoryWriter
+from interlingua.server.observability.history_store import StoreHistorySink
 from interlingua.server.resilience.memory import RoutingMemory
 from interlingua.server.responses import ResponseService
 from interlingua.server.store.secret import SecretUnavailable, load_secret
@@ -54,8 +56,9 @@ class Services:
     ``responses``: the stored OpenAI Responses answers (a store and ``responses.store``);
     ``redis``: the client of ``redis.url``; ``counters``: where limit counters live (this
     process, the workers' parent, Redis); ``routing``: target health and key pools, and with
-    Redis the shared cooldowns and response cache. All are made from the config the process
-    started with: a reload does not move them."""
+    Redis the shared cooldowns and response cache; ``history``: the request history's batch
+    writer (a store and ``observability.history_days``). All are made from the config the
+    process started with: a reload does not move them."""
 
     def __init__(self, config: Config | None = None) -> None:
         self.inflight = InflightCounter()
@@ -64,6 +67,7 @@ class Services:
         self.redis: redis.Redis | None = None
         self.counters: Counters = LocalCounters()
         self.routing = RoutingMemory()
+        self.history: HistoryWriter | None = None
         if config is not None:
             self.keys = KeyService(config.store) if config.store.enabled else None
             if self.keys is not None and config.responses.store:
@@ -78,6 +82,7 @@ class Services:
                 )
             self.counters = make_counters(config, client=self.redis)
             self.routing = self._routing(self.redis)
+            self.history = _history_writer(config, self.keys)
         self._metrics: GatewayMetrics | None = None
 
     @property
@@ -119,9 +124,13 @@ class Services:
             await self.responses.start()
         if self.routing.fleet is not None:
             self.routing.fleet.start(self.routing.targets)
+        if self.history is not None:
+            await self.history.start()
 
     async def stop(self) -> None:
         """Close them, after requests drained and features flushed."""
+        if self.history is not None:
+            await self.history.stop()  # every queued record written, before the store closes
         if self.responses is not None:
             await self.responses.stop()
         if self.keys is not None:
@@ -131,3 +140,14 @@ class Services:
         await self.counters.close()
         if self.redis is not None:
             await self.redis.aclose()
+
+
+# A finished request reaches the store within this (the live tail polls every 0.5 s).
+_HISTORY_FLUSH_MS = 500
+
+
+def _history_writer(config: Config, keys: KeyService | None) -> HistoryWriter | None:
+    days = config.observability.history_days
+    if keys is None or days <= 0:
+        return None
+    return HistoryWriter(StoreHistorySink(keys.store.engine), keep_days=days, flush_ms=_HISTORY_FLUSH_MS)

@@ -1,4 +1,4 @@
-"""The ``observability`` section of the config: metrics, access log, traces.
+"""The ``observability`` section of the config: metrics, access log, traces, request history.
 
 Every key is documented in ``docs/config.md``. Every part is off unless its key is set, except ``server_timing`` (one cheap header); a
 part that is off is not among the request hooks at all.
@@ -51,3 +51,6 @@ class ObservabilityConfig(Strict):
     tracing: TracingConfig | None = None
     # ``server-timing`` on every API response: the gateway's time before the upstream call.
     server_timing: bool = True
+    # Days each request's record stays in the store's request history (/metrics/summary,
+    # /admin/requests, the dashboard); 0: no history. Needs a store; read at start.
+    history_days: float = Field(7.0, ge=0)

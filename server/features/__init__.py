@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from interlingua.server.config import Config
-from interlingua.server.features import access_log, inflight, limits, metrics, server_timing
+from interlingua.server.features import access_log, history, inflight, limits, metrics, server_timing
 from interlingua.server.pipeline.hooks import Feature, Hooks
 from interlingua.server.services import Services
 
@@ -36,8 +36,8 @@ def _tracing(config: Config, services: Services) -> Feature | None:
 
 
 # Tracing first (its SERVER span encloses the other hooks' work), then the in-flight and
-# key limits; metrics and the access log read what the others left on the context when it
-# completes.
+# key limits; metrics, the access log and the request history read what the others left on
+# the context when it completes.
 BUILDERS: tuple[Builder, ...] = (
     _tracing,
     inflight.build,
@@ -45,6 +45,7 @@ BUILDERS: tuple[Builder, ...] = (
     server_timing.build,
     metrics.build,
     access_log.build,
+    history.build,
 )
 
 

@@ -8,21 +8,22 @@
 ``DELETE /admin/keys/{id}`` revoke (the record stays, for its usage history)
 ==========================  ====================================================
 
-Authenticated with ``Authorization: Bearer <admin key>``, compared in constant time.
+Authenticated with ``Authorization: Bearer <admin key>``, compared in constant time
+(:func:`~interlingua.server.admin_auth.admin_authorized`, shared by every admin surface).
 Errors: ``{"error": {"type", "message", "param"}}``; 400 names the field, 404 an unknown id.
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from quart import Blueprint, Response, request
 
+from interlingua.server.admin_auth import admin_authorized
 from interlingua.server.keys.model import KeyCreate, KeyUpdate, VirtualKey
 from interlingua.server.keys.periods import period_bounds
 from interlingua.server.keys.repository import DuplicateName, KeyRepository
@@ -162,13 +163,12 @@ def blueprint(
     """``headroom``: the limits feature's reader, if any; ``changed``: called after every
     change so this process applies it at once (others follow at their next poll)."""
     bp = Blueprint("admin_keys", __name__)
-    expected = admin_key.encode()
+    expected = SecretStr(admin_key)
     api = _Api(repo, headroom)
 
     @bp.before_request
     async def authenticate() -> None:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), expected):
+        if not admin_authorized(request.scope["headers"], expected):
             raise AdminError(401, "authentication_error", "invalid or missing admin key")
 
     @bp.after_request

@@ -19,7 +19,7 @@ from interlingua.server.keys.periods import period_bounds
 from interlingua.server.limits.buckets import Charge
 from interlingua.server.pipeline.context import Principal
 
-__all__ = ["Kind", "Need", "Planned", "Slot", "plan_charges", "plan_slots", "realize"]
+__all__ = ["Kind", "Need", "Planned", "Slot", "key_slots", "plan_charges", "plan_slots", "realize"]
 
 Kind = str  # "requests" | "tokens" | "parallel" | "budget_tokens" | "budget_usd"
 
@@ -114,6 +114,14 @@ def plan_slots(
             who = f":{principal.key_id or principal.name}" if rule.per_key else ""
             out += _values(f"r{index}{who}", rule, not rule.shadow, f"limits[{index}] {rule.label}")
     return tuple(out)
+
+
+def key_slots(key: VirtualKey) -> list[tuple[str | None, Slot]]:
+    """Every limit of ``key``: key-wide (None) and per model glob, for headroom reports."""
+    out: list[tuple[str | None, Slot]] = [(None, s) for s in _values(f"k:{key.id}", key.limits, True, "key")]
+    for glob, values in key.limits.per_model.items():
+        out += [(glob, s) for s in _values(f"k:{key.id}:m:{glob}", values, True, f"key model={glob}")]
+    return out
 
 
 def realize(slots: Sequence[Slot], key: VirtualKey | None, need: Need) -> Planned:

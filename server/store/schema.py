@@ -17,7 +17,15 @@ from sqlalchemy import (
     Table,
 )
 
-__all__ = ["api_keys", "metadata", "response_items", "store_meta", "stored_responses", "usage_records"]
+__all__ = [
+    "api_keys",
+    "metadata",
+    "request_history",
+    "response_items",
+    "store_meta",
+    "stored_responses",
+    "usage_records",
+]
 
 metadata = MetaData()
 
@@ -96,4 +104,41 @@ response_items = Table(
     Column("item_id", String(128), nullable=False),
     Column("item", JSON, nullable=False),
     Index("il_response_items_owner_item", "owner", "item_id"),
+)
+
+# One row per API request (``observability.history_days``): the access-log record
+# (:mod:`interlingua.server.observability.record`), never a secret, a header or content.
+# ``ts_ms`` is when the request arrived (Unix milliseconds): integer arithmetic buckets it
+# the same way on SQLite and PostgreSQL. ``id`` orders rows as they were written (the
+# admin API's cursor and the live tail's "seen up to").
+request_history = Table(
+    "il_requests",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("request_id", String(128), nullable=False),
+    Column("key", String(200), nullable=True),
+    Column("client_format", String(32), nullable=False),
+    Column("operation", String(32), nullable=True),
+    Column("model", String(200), nullable=False),
+    Column("stream", Boolean, nullable=False),
+    Column("target", String(200), nullable=True),
+    Column("upstream_model", String(200), nullable=True),
+    Column("upstream_format", String(32), nullable=True),
+    Column("status", Integer, nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("error_type", String(64), nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("input_tokens", Integer, nullable=True),
+    Column("output_tokens", Integer, nullable=True),
+    Column("cache_read_tokens", Integer, nullable=True),
+    Column("cache_creation_tokens", Integer, nullable=True),
+    Column("reasoning_tokens", Integer, nullable=True),
+    Column("cost_usd", Float, nullable=True),
+    Column("finish_reason", String(64), nullable=True),
+    Column("cache", String(16), nullable=True),
+    Column("latency_ms", Float, nullable=False),
+    Column("ttfb_ms", Float, nullable=True),
+    Column("gateway_ms", Float, nullable=True),
+    Index("il_requests_ts", "ts_ms"),
 )

@@ -1,0 +1,160 @@
+"""``GET /metrics/summary``: the request history of the last hour, day or week, as JSON.
+
+Read from the store (not this process's memory), so every worker and every instance on
+one store answers the same. The window ends at the end of the bucket holding "now"
+(``1h``: 60 buckets of a minute, ``1d``: 48 of 30 minutes, ``7d``: 84 of 2 hours), so the
+series adds up to the totals. An error is a request with an error type or a status of
+400 or more. Latency is the whole request (streams: to the last byte); time to first
+token is the time to the first byte of streamed answers (a plain answer's first byte
+is the whole answer). Percentiles are nearest-rank (:mod:`.summary_sql`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from interlingua.server.observability.history_store import TOKEN_COLUMNS, iso_ms
+from interlingua.server.observability.summary_sql import (
+    Group,
+    Span,
+    dimension,
+    group_percentiles,
+    group_totals,
+)
+from interlingua.server.store.schema import request_history
+
+__all__ = ["WINDOWS", "history_summary", "window_span"]
+
+# window -> (length in ms, buckets)
+WINDOWS = {"1h": (3_600_000, 60), "1d": (86_400_000, 48), "7d": (604_800_000, 84)}
+_TOP = 100  # rows per table (by_key, by_model, by_target), busiest first
+_T = request_history.c
+
+Targets = Callable[
+    [Mapping[tuple[Any, ...], Group], Mapping[tuple[Any, ...], dict[int, float]]], list[dict[str, Any]]
+]
+
+
+def window_span(window: str, now_ms: int) -> Span:
+    length, buckets = WINDOWS[window]
+    width = length // buckets
+    end = (now_ms // width + 1) * width
+    return Span(end - length, end, width)
+
+
+def _row(group: Group, p95: float | None) -> dict[str, Any]:
+    return {
+        "requests": group.requests,
+        "errors": group.errors,
+        "tokens": group.tokens,
+        "cost_usd": round(group.cost_usd, 6),
+        "latency_p95_ms": p95,
+    }
+
+
+async def _table(
+    conn: AsyncConnection, name: str, span: Span
+) -> tuple[dict[Any, Group], dict[Any, dict[int, float]]]:
+    dims = dimension(name, span)
+    return await group_totals(conn, dims, span), await group_percentiles(conn, dims, _T.latency_ms, span)
+
+
+def _ranked(
+    label: str, groups: Mapping[tuple[Any, ...], Group], pct: Mapping[tuple[Any, ...], dict[int, float]]
+) -> list[dict[str, Any]]:
+    busiest = sorted(groups.items(), key=lambda item: (-item[1].requests, str(item[0])))[:_TOP]
+    return [{label: _label(group), **_row(g, pct.get(group, {}).get(95))} for group, g in busiest]
+
+
+def _label(group: tuple[Any, ...]) -> Any:
+    if len(group) == 2:  # target: provider/upstream model, as routing names targets
+        return f"{group[0]}/{group[1]}" if group[0] is not None else None
+    return group[0]
+
+
+def _series(
+    span: Span, groups: Mapping[tuple[Any, ...], Group], pct: Mapping[tuple[Any, ...], dict[int, float]]
+) -> list[dict[str, Any]]:
+    out = []
+    for index in range((span.end_ms - span.start_ms) // span.bucket_ms):
+        g = groups.get((index,), Group())
+        row = _row(g, pct.get((index,), {}).get(95))
+        out.append({"t": iso_ms(span.start_ms + index * span.bucket_ms), **row})
+    return out
+
+
+async def _totals(conn: AsyncConnection, span: Span) -> dict[str, Any]:
+    total = (await group_totals(conn, (), span)).get((), Group())
+    latency = (await group_percentiles(conn, (), _T.latency_ms, span)).get((), {})
+    ttft = (await group_percentiles(conn, (), _T.ttfb_ms, span, where=_T.stream.is_(True))).get((), {})
+    return {
+        "requests": total.requests,
+        "errors": total.errors,
+        "error_rate": round(total.errors / total.requests, 4) if total.requests else 0.0,
+        "latency_ms": {"p50": latency.get(50), "p95": latency.get(95)},
+        "ttft_ms": {"p50": ttft.get(50), "p95": ttft.get(95)},
+        "tokens": {c.removesuffix("_tokens"): total.by_type.get(c, 0) for c in TOKEN_COLUMNS},
+        "cost_usd": round(total.cost_usd, 6),
+    }
+
+
+def targets_from_history(
+    groups: Mapping[tuple[Any, ...], Group], pct: Mapping[tuple[Any, ...], dict[int, float]]
+) -> list[dict[str, Any]]:
+    """Target health as far as the history knows it: errors in the window and median latency,
+    state ``unknown`` (cooldowns and requests in flight live in the routing layer).
+
+    The one place to swap for the router's live view (``GET /admin/targets``) once it lands."""
+    out = []
+    for (provider, upstream_model), g in sorted(groups.items(), key=lambda item: str(item[0])):
+        if provider is None:
+            continue  # refused before a target was chosen
+        out.append(
+            {
+                "provider": provider,
+                "upstream_model": upstream_model,
+                "state": "unknown",
+                "cooling_until": None,
+                "recent_failures": g.errors,
+                "in_flight": 0,
+                "latency_ms": pct.get((provider, upstream_model), {}).get(50),
+            }
+        )
+    return out
+
+
+async def history_summary(
+    engine: AsyncEngine,
+    window: str,
+    *,
+    keys: Callable[[], Awaitable[list[dict[str, Any]]]],
+    targets: Targets = targets_from_history,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The summary of ``window`` (one of :data:`WINDOWS`); ``keys`` lists the keys' headroom."""
+    wall = time.time() if now is None else now
+    span = window_span(window, int(wall * 1000))
+    async with engine.connect() as conn:
+        totals = await _totals(conn, span)
+        series = await _table(conn, "bucket", span)
+        by_key = await _table(conn, "key", span)
+        by_model = await _table(conn, "model", span)
+        by_target = await _table(conn, "target", span)
+    return {
+        "window": window,
+        "generated_at": datetime.fromtimestamp(wall, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        "totals": totals,
+        "series": _series(span, *series),
+        "by_key": _ranked("key", *by_key),
+        "by_model": _ranked("model", *by_model),
+        "by_target": _ranked("target", *by_target),
+        "keys": await keys(),
+        "targets": targets(*by_target),
+    }
