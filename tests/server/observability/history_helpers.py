@@ -61,7 +61,9 @@ async def openai_traffic(url: str, key: str, n: int, seen: Seen, *, errors: int 
     await asyncio.gather(*calls)
     for _ in range(errors):
         try:
-            await client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "x"}])
+            await client.chat.completions.create(
+                model="no-such-model", messages=[{"role": "user", "content": "x"}]
+            )
         except openai.NotFoundError:
             seen.requests += 1
             seen.errors += 1

@@ -39,8 +39,14 @@ def _check_counts(report: dict[str, Any], seen: Seen, key_name: str) -> None:
     assert len(report["series"]) == 60
     assert {row["model"]: row["requests"] for row in report["by_model"]} == seen.by_model
     assert report["by_key"] == [
-        {"key": key_name, "requests": seen.requests, "errors": seen.errors, "tokens": seen.input + seen.output,
-         "cost_usd": round(seen.cost_usd, 6), "latency_p95_ms": report["by_key"][0]["latency_p95_ms"]}
+        {
+            "key": key_name,
+            "requests": seen.requests,
+            "errors": seen.errors,
+            "tokens": seen.input + seen.output,
+            "cost_usd": round(seen.cost_usd, 6),
+            "latency_p95_ms": report["by_key"][0]["latency_p95_ms"],
+        }
     ]
     targets = {row["target"]: row["requests"] for row in report["by_target"]}
     assert targets[None] == seen.errors  # no route: no target
@@ -55,11 +61,18 @@ async def test_history_summary_exact_under_concurrency_sqlite(upstream: FakeUpst
         await openai_traffic(url, key["key"], 40, seen, errors=3)
         report = await history_count(url, seen.requests)
         _check_counts(report, seen, "team-a")
-        assert report["window"] == "1h" and report["generated_at"].endswith("Z")
+        assert report["window"] == "1h"
+        assert report["generated_at"].endswith("Z")
         (entry,) = report["keys"]
-        assert (entry["name"], entry["id"], entry["enabled"], entry["expires_at"]) == ("team-a", key["id"], True, None)
+        assert (entry["name"], entry["id"], entry["enabled"], entry["expires_at"]) == (
+            "team-a",
+            key["id"],
+            True,
+            None,
+        )
         limits = {row["kind"]: row for row in entry["limits"]}
-        assert limits["rpm"]["limit"] == 1000 and 0 < limits["rpm"]["used"] <= seen.requests  # refills at 1000/min
+        assert limits["rpm"]["limit"] == 1000
+        assert 0 < limits["rpm"]["used"] <= seen.requests
         assert limits["tpm"]["limit"] == 1_000_000
         assert limits["budget_usd"]["used"] == pytest.approx(seen.cost_usd, abs=1e-6)
         assert limits["budget_usd"]["resets_at"].endswith("Z")
@@ -68,11 +81,14 @@ async def test_history_summary_exact_under_concurrency_sqlite(upstream: FakeUpst
         assert all(t["state"] == "unknown" and t["latency_ms"] is not None for t in states.values())
         for window, buckets in (("1d", 48), ("7d", 84)):
             wide = await summary(url, window)
-            assert len(wide["series"]) == buckets and wide["totals"]["requests"] == seen.requests
+            assert len(wide["series"]) == buckets
+            assert wide["totals"]["requests"] == seen.requests
         assert key["key"] not in orjson.dumps(report).decode()
 
 
-async def test_history_summary_on_postgresql(upstream: FakeUpstream, tmp_path: Path, postgres_url: str) -> None:
+async def test_history_summary_on_postgresql(
+    upstream: FakeUpstream, tmp_path: Path, postgres_url: str
+) -> None:
     from test_store import _fresh_database
 
     url_pg = await _fresh_database(postgres_url, "history_e2e")
@@ -85,7 +101,8 @@ async def test_history_summary_on_postgresql(upstream: FakeUpstream, tmp_path: P
         _check_counts(report, seen, "team-pg")
         async with admin_client(url) as admin:
             page = (await admin.get("/admin/requests", params={"limit": 5})).json()
-        assert len(page) == 5 and [r["id"] for r in page] == sorted((r["id"] for r in page), reverse=True)
+        assert len(page) == 5
+        assert [r["id"] for r in page] == sorted((r["id"] for r in page), reverse=True)
 
 
 async def test_history_with_two_workers_counts_every_request(upstream: FakeUpstream, tmp_path: Path) -> None:
@@ -118,7 +135,9 @@ async def test_history_records_written_on_graceful_shutdown(upstream: FakeUpstre
         await store.close()
 
 
-async def test_history_listing_newest_first_with_cursor_and_filters(upstream: FakeUpstream, tmp_path: Path) -> None:
+async def test_history_listing_newest_first_with_cursor_and_filters(
+    upstream: FakeUpstream, tmp_path: Path
+) -> None:
     async with running_gateway(keys_config(upstream, tmp_path / "l.db", pricing=PRICING)) as url:
         key = await issue_key(url, name="team-l")
         seen = Seen()
@@ -126,24 +145,52 @@ async def test_history_listing_newest_first_with_cursor_and_filters(upstream: Fa
         await history_count(url, seen.requests)
         async with admin_client(url) as admin:
             first = (await admin.get("/admin/requests", params={"limit": 10})).json()
-            rest = (await admin.get("/admin/requests", params={"limit": 10, "before": first[-1]["id"]})).json()
+            rest = (
+                await admin.get("/admin/requests", params={"limit": 10, "before": first[-1]["id"]})
+            ).json()
             errors = (await admin.get("/admin/requests", params={"status": 404})).json()
             translated = (await admin.get("/admin/requests", params={"model": "gpt-via-anthropic"})).json()
-            by_key = (await admin.get("/admin/requests", params={"key": "team-l", "client_format": "openai_chat"})).json()
+            by_key = (
+                await admin.get("/admin/requests", params={"key": "team-l", "client_format": "openai_chat"})
+            ).json()
             nobody = (await admin.get("/admin/requests", params={"key": "someone-else"})).json()
             bad = await admin.get("/admin/requests", params={"limit": "0"})
             bad_status = await admin.get("/admin/requests", params={"status": "oops"})
     ids = [r["id"] for r in first + rest]
-    assert len(ids) == seen.requests and ids == sorted(ids, reverse=True)
-    assert len(errors) == 2 and all(r["error_type"] and r["target"] is None for r in errors)
-    assert len(translated) == 6 and all(r["upstream_format"] == "anthropic_messages" for r in translated)
-    assert len(by_key) == seen.requests and nobody == []
+    assert len(ids) == seen.requests
+    assert ids == sorted(ids, reverse=True)
+    assert len(errors) == 2
+    assert all(r["error_type"] and r["target"] is None for r in errors)
+    assert len(translated) == 6
+    assert all(r["upstream_format"] == "anthropic_messages" for r in translated)
+    assert len(by_key) == seen.requests
+    assert nobody == []
     record = next(r for r in first if r["tokens"] is not None)
-    assert set(record) >= {"id", "time", "request_id", "key", "client_format", "model", "target", "upstream_format",
-                           "status", "attempts", "tokens", "cost_usd", "latency_ms", "ttfb_ms", "cache", "error_type"}
-    assert record["key"] == "team-l" and record["status"] == 200 and record["cost_usd"] > 0
-    assert bad.status_code == 400 and bad.json()["error"]["param"] == "limit"
-    assert bad_status.status_code == 400 and bad_status.json()["error"]["param"] == "status"
+    assert set(record) >= {
+        "id",
+        "time",
+        "request_id",
+        "key",
+        "client_format",
+        "model",
+        "target",
+        "upstream_format",
+        "status",
+        "attempts",
+        "tokens",
+        "cost_usd",
+        "latency_ms",
+        "ttfb_ms",
+        "cache",
+        "error_type",
+    }
+    assert record["key"] == "team-l"
+    assert record["status"] == 200
+    assert record["cost_usd"] > 0
+    assert bad.status_code == 400
+    assert bad.json()["error"]["param"] == "limit"
+    assert bad_status.status_code == 400
+    assert bad_status.json()["error"]["param"] == "status"
     assert key["key"] not in orjson.dumps(first + rest).decode()
 
 
@@ -176,24 +223,35 @@ async def test_history_tail_streams_new_requests_with_filters(upstream: FakeUpst
         assert len({e["id"] for e in events}) == 3
         # Reconnecting with Last-Event-ID resumes after the last event seen.
         headers = {"last-event-id": str(events[0]["id"])}
-        async with admin_client(url) as admin, admin.stream("GET", "/admin/requests/tail", headers=headers,
-                                                            params={"model": "gpt-4o-mini"}) as again:
+        async with (
+            admin_client(url) as admin,
+            admin.stream(
+                "GET", "/admin/requests/tail", headers=headers, params={"model": "gpt-4o-mini"}
+            ) as again,
+        ):
             resumed = await asyncio.wait_for(_events(again, 2), 20)
         assert [e["id"] for e in resumed] == [e["id"] for e in events[1:]]
 
 
 async def test_history_endpoints_are_admin_only(upstream: FakeUpstream, tmp_path: Path) -> None:
-    async with running_gateway(keys_config(upstream, tmp_path / "a.db")) as url, httpx.AsyncClient(base_url=url) as c:
+    async with (
+        running_gateway(keys_config(upstream, tmp_path / "a.db")) as url,
+        httpx.AsyncClient(base_url=url) as c,
+    ):
         for path in ("/metrics/summary", "/admin/requests", "/admin/requests/tail"):
             assert (await c.get(path)).status_code == 401
             wrong = await c.get(path, headers={"authorization": "Bearer " + ADMIN_KEY[:-1] + "x"})
-            assert wrong.status_code == 401 and wrong.json()["error"]["type"] == "authentication_error"
+            assert wrong.status_code == 401
+            assert wrong.json()["error"]["type"] == "authentication_error"
         bad = await c.get("/metrics/summary?window=2h", headers={"authorization": f"Bearer {ADMIN_KEY}"})
-        assert bad.status_code == 400 and bad.json()["error"]["param"] == "window"
+        assert bad.status_code == 400
+        assert bad.json()["error"]["param"] == "window"
 
 
 async def test_history_endpoints_404_without_admin_key(upstream: FakeUpstream, tmp_path: Path) -> None:
-    config = make_config(upstream, store={"url": f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", "secret": "s" * 32})
+    config = make_config(
+        upstream, store={"url": f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", "secret": "s" * 32}
+    )
     async with running_gateway(config) as url, httpx.AsyncClient(base_url=url) as c:
         for path in ("/metrics/summary", "/admin/requests", "/admin/requests/tail", "/admin/keys"):
             r = await c.get(path, headers={"authorization": f"Bearer {ADMIN_KEY}"})
@@ -201,6 +259,8 @@ async def test_history_endpoints_404_without_admin_key(upstream: FakeUpstream, t
 
 
 def test_history_off_with_zero_days_or_without_store(upstream: FakeUpstream, tmp_path: Path) -> None:
-    assert Services(keys_config(upstream, tmp_path / "z.db", observability={"history_days": 0})).history is None
+    assert (
+        Services(keys_config(upstream, tmp_path / "z.db", observability={"history_days": 0})).history is None
+    )
     assert Services(make_config(upstream)).history is None
     assert Services(keys_config(upstream, tmp_path / "z.db")).history is not None
