@@ -2,12 +2,17 @@
 
 Admin only (:mod:`.admin_gate`). The shape is documented in
 :mod:`interlingua.server.observability.summary`; ``keys`` is each issued key's limit and
-budget headroom (:mod:`interlingua.server.limits.headroom`).
+budget headroom (:mod:`interlingua.server.limits.headroom`). A summary is computed at most
+once per :data:`FRESH_S` per process and window (concurrent requests share it).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 
 from quart import Blueprint, Response, request
 
@@ -21,8 +26,35 @@ __all__ = ["PATH", "blueprint"]
 PATH = "/metrics/summary"
 
 
+# How long one computed summary is served again (per process and window): a dashboard
+# open in several tabs, or several dashboards, cost one computation per interval.
+FRESH_S = {"1h": 2.0, "1d": 15.0, "7d": 60.0}
+
+
+class _Recent:
+    """The last summary per window, and the computation under way (single flight)."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._running: dict[str, asyncio.Task[dict[str, Any]]] = {}
+
+    async def get(self, window: str, compute: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        done = self._done.get(window)
+        if done is not None and time.monotonic() - done[0] < FRESH_S[window]:
+            return done[1]
+        task = self._running.get(window)
+        if task is None:
+            task = asyncio.ensure_future(compute())
+            self._running[window] = task
+            task.add_done_callback(lambda _: self._running.pop(window, None))
+        report = await asyncio.shield(task)
+        self._done[window] = (time.monotonic(), report)
+        return report
+
+
 def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("metrics_summary", __name__)
+    recent = _Recent()
 
     @bp.get(PATH)
     async def summary() -> Response:
@@ -35,9 +67,8 @@ def blueprint(holder: StateHolder) -> Blueprint:
         services = holder.services
         keys = services.keys
         assert keys is not None  # the gate checked
-        report = await history_summary(
-            keys.store.engine, window, keys=partial(keys_headroom, services.counters, keys.repo)
-        )
+        keys_now = partial(keys_headroom, services.counters, keys.repo)
+        report = await recent.get(window, partial(history_summary, keys.store.engine, window, keys=keys_now))
         return json_response(report)
 
     return bp

@@ -19,13 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from interlingua.server.observability.history_store import TOKEN_COLUMNS, iso_ms
-from interlingua.server.observability.summary_sql import (
-    Group,
-    Span,
-    dimension,
-    group_percentiles,
-    group_totals,
-)
+from interlingua.server.observability.summary_sql import Group, Span, dimension, group_stats
 from interlingua.server.store.schema import request_history
 
 __all__ = ["WINDOWS", "history_summary", "window_span"]
@@ -35,9 +29,8 @@ WINDOWS = {"1h": (3_600_000, 60), "1d": (86_400_000, 48), "7d": (604_800_000, 84
 _TOP = 100  # rows per table (by_key, by_model, by_target), busiest first
 _T = request_history.c
 
-Targets = Callable[
-    [Mapping[tuple[Any, ...], Group], Mapping[tuple[Any, ...], dict[int, float]]], list[dict[str, Any]]
-]
+Groups = Mapping[tuple[Any, ...], Group]
+Targets = Callable[[Groups], list[dict[str, Any]]]
 
 
 def window_span(window: str, now_ms: int) -> Span:
@@ -47,28 +40,19 @@ def window_span(window: str, now_ms: int) -> Span:
     return Span(end - length, end, width)
 
 
-def _row(group: Group, p95: float | None) -> dict[str, Any]:
+def _row(group: Group) -> dict[str, Any]:
     return {
         "requests": group.requests,
         "errors": group.errors,
         "tokens": group.tokens,
         "cost_usd": round(group.cost_usd, 6),
-        "latency_p95_ms": p95,
+        "latency_p95_ms": group.percentiles.get(95),
     }
 
 
-async def _table(
-    conn: AsyncConnection, name: str, span: Span
-) -> tuple[dict[Any, Group], dict[Any, dict[int, float]]]:
-    dims = dimension(name, span)
-    return await group_totals(conn, dims, span), await group_percentiles(conn, dims, _T.latency_ms, span)
-
-
-def _ranked(
-    label: str, groups: Mapping[tuple[Any, ...], Group], pct: Mapping[tuple[Any, ...], dict[int, float]]
-) -> list[dict[str, Any]]:
+def _ranked(label: str, groups: Groups) -> list[dict[str, Any]]:
     busiest = sorted(groups.items(), key=lambda item: (-item[1].requests, str(item[0])))[:_TOP]
-    return [{label: _label(group), **_row(g, pct.get(group, {}).get(95))} for group, g in busiest]
+    return [{label: _label(group), **_row(g)} for group, g in busiest]
 
 
 def _label(group: tuple[Any, ...]) -> Any:
@@ -77,35 +61,30 @@ def _label(group: tuple[Any, ...]) -> Any:
     return group[0]
 
 
-def _series(
-    span: Span, groups: Mapping[tuple[Any, ...], Group], pct: Mapping[tuple[Any, ...], dict[int, float]]
-) -> list[dict[str, Any]]:
+def _series(span: Span, groups: Groups) -> list[dict[str, Any]]:
     out = []
     for index in range((span.end_ms - span.start_ms) // span.bucket_ms):
-        g = groups.get((index,), Group())
-        row = _row(g, pct.get((index,), {}).get(95))
+        row = _row(groups.get((index,), Group()))
         out.append({"t": iso_ms(span.start_ms + index * span.bucket_ms), **row})
     return out
 
 
 async def _totals(conn: AsyncConnection, span: Span) -> dict[str, Any]:
-    total = (await group_totals(conn, (), span)).get((), Group())
-    latency = (await group_percentiles(conn, (), _T.latency_ms, span)).get((), {})
-    ttft = (await group_percentiles(conn, (), _T.ttfb_ms, span, where=_T.stream.is_(True))).get((), {})
+    total = (await group_stats(conn, (), span)).get((), Group())
+    ttft = (await group_stats(conn, (), span, value=_T.ttfb_ms, where=_T.stream.is_(True))).get((), Group())
+    latency = total.percentiles
     return {
         "requests": total.requests,
         "errors": total.errors,
         "error_rate": round(total.errors / total.requests, 4) if total.requests else 0.0,
         "latency_ms": {"p50": latency.get(50), "p95": latency.get(95)},
-        "ttft_ms": {"p50": ttft.get(50), "p95": ttft.get(95)},
+        "ttft_ms": {"p50": ttft.percentiles.get(50), "p95": ttft.percentiles.get(95)},
         "tokens": {c.removesuffix("_tokens"): total.by_type.get(c, 0) for c in TOKEN_COLUMNS},
         "cost_usd": round(total.cost_usd, 6),
     }
 
 
-def targets_from_history(
-    groups: Mapping[tuple[Any, ...], Group], pct: Mapping[tuple[Any, ...], dict[int, float]]
-) -> list[dict[str, Any]]:
+def targets_from_history(groups: Groups) -> list[dict[str, Any]]:
     """Target health as far as the history knows it: errors in the window and median latency,
     state ``unknown`` (cooldowns and requests in flight live in the routing layer).
 
@@ -122,7 +101,7 @@ def targets_from_history(
                 "cooling_until": None,
                 "recent_failures": g.errors,
                 "in_flight": 0,
-                "latency_ms": pct.get((provider, upstream_model), {}).get(50),
+                "latency_ms": g.percentiles.get(50),
             }
         )
     return out
@@ -141,20 +120,20 @@ async def history_summary(
     span = window_span(window, int(wall * 1000))
     async with engine.connect() as conn:
         totals = await _totals(conn, span)
-        series = await _table(conn, "bucket", span)
-        by_key = await _table(conn, "key", span)
-        by_model = await _table(conn, "model", span)
-        by_target = await _table(conn, "target", span)
+        series, by_key, by_model, by_target = [
+            await group_stats(conn, dimension(name, span), span)
+            for name in ("bucket", "key", "model", "target")
+        ]
     return {
         "window": window,
         "generated_at": datetime.fromtimestamp(wall, UTC)
         .isoformat(timespec="milliseconds")
         .replace("+00:00", "Z"),
         "totals": totals,
-        "series": _series(span, *series),
-        "by_key": _ranked("key", *by_key),
-        "by_model": _ranked("model", *by_model),
-        "by_target": _ranked("target", *by_target),
+        "series": _series(span, series),
+        "by_key": _ranked("key", by_key),
+        "by_model": _ranked("model", by_model),
+        "by_target": _ranked("target", by_target),
         "keys": await keys(),
-        "targets": targets(*by_target),
+        "targets": targets(by_target),
     }

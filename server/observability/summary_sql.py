@@ -1,10 +1,11 @@
 """The request history's aggregates, computed by the database (SQLite and PostgreSQL alike).
 
-Counts and sums are one ``GROUP BY`` per dimension. Percentiles are nearest-rank (the
-value at rank ``ceil(p * n)`` of the group's sorted values), found with the window
-functions ``ROW_NUMBER`` and ``COUNT`` that both databases have: only the chosen rows
-leave the database, however many requests the window holds. Every query is bounded by
-the indexed arrival time ``ts_ms``.
+Counts and sums are one ``GROUP BY`` per dimension (all, bucket, key, model, target).
+Percentiles are nearest-rank (the value at rank ``ceil(p * n)`` of the group's sorted
+values), found with the window functions ``ROW_NUMBER`` and ``COUNT`` that both
+databases have: only the rows at the wanted ranks leave the database, however many
+requests the window holds. Every query is bounded by the
+indexed arrival time ``ts_ms``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from interlingua.server.observability.history_store import TOKEN_COLUMNS
 from interlingua.server.store.schema import request_history
 
-__all__ = ["Group", "Span", "dimension", "group_percentiles", "group_totals"]
+__all__ = ["Group", "Span", "dimension", "group_stats"]
 
 _T = request_history.c
 # Tokens a request used (reasoning tokens are part of the output).
@@ -53,7 +54,7 @@ class Group:
     tokens: int = 0
     cost_usd: float = 0.0
     by_type: dict[str, int] = field(default_factory=dict)
-    percentiles: dict[str, float] = field(default_factory=dict)
+    percentiles: dict[int, float] = field(default_factory=dict)
 
 
 def dimension(name: str, span: Span) -> Sequence[ColumnElement[Any]]:
@@ -67,64 +68,76 @@ def dimension(name: str, span: Span) -> Sequence[ColumnElement[Any]]:
     return (_T.key if name == "key" else _T.model,)
 
 
-async def group_totals(
-    conn: AsyncConnection, dims: Sequence[ColumnElement[Any]], span: Span
+async def group_stats(
+    conn: AsyncConnection,
+    dims: Sequence[ColumnElement[Any]],
+    span: Span,
+    *,
+    value: ColumnElement[Any] = _T.latency_ms,
+    where: ColumnElement[bool] | None = None,
+    ranks: Sequence[int] = (50, 95),
 ) -> dict[tuple[Any, ...], Group]:
-    """Requests, errors, tokens (in all, and by type) and cost per group."""
+    """Per group: requests, errors, tokens, cost, and the percentiles ``ranks`` of ``value``
+    (over the rows where it is not None, and ``where``). Two queries: a ``GROUP BY`` for the
+    sums, window functions for the ranks (SQLite computes window sums far slower than a
+    ``GROUP BY``, so the two are not folded into one)."""
+    condition = and_(span.where(), *(() if where is None else (where,)))
+    groups = await _sums(conn, dims, condition)
+    ranked = and_(condition, value.is_not(None))
+    for group, found in (await _percentiles(conn, dims, value, ranked, ranks)).items():
+        groups.setdefault(group, Group()).percentiles.update(found)
+    return groups
+
+
+async def _sums(
+    conn: AsyncConnection, dims: Sequence[ColumnElement[Any]], condition: ColumnElement[bool]
+) -> dict[tuple[Any, ...], Group]:
     labelled = [d.label(f"g{i}") for i, d in enumerate(dims)]
-    sums = [func.sum(getattr(_T, c)).label(c) for c in TOKEN_COLUMNS]
     stmt = select(
         *labelled,
         func.count().label("requests"),
         func.sum(case((_ERROR, 1), else_=0)).label("errors"),
         func.sum(_TOKENS).label("tokens"),
         func.sum(_T.cost_usd).label("cost_usd"),
-        *sums,
-    ).where(span.where())
+        *(func.sum(getattr(_T, c)).label(c) for c in TOKEN_COLUMNS),
+    ).where(condition)
     if dims:
         stmt = stmt.group_by(*labelled)
     out: dict[tuple[Any, ...], Group] = {}
     for row in (await conn.execute(stmt)).mappings():
-        if not row["requests"]:
-            continue
-        group = tuple(row[f"g{i}"] for i in range(len(dims)))
-        out[group] = Group(
-            requests=int(row["requests"]),
-            errors=int(row["errors"] or 0),
-            tokens=int(row["tokens"] or 0),
-            cost_usd=float(row["cost_usd"] or 0.0),
-            by_type={c: int(row[c] or 0) for c in TOKEN_COLUMNS},
-        )
+        if row["requests"]:
+            out[tuple(row[f"g{i}"] for i in range(len(dims)))] = Group(
+                requests=int(row["requests"]),
+                errors=int(row["errors"] or 0),
+                tokens=int(row["tokens"] or 0),
+                cost_usd=float(row["cost_usd"] or 0.0),
+                by_type={c: int(row[c] or 0) for c in TOKEN_COLUMNS},
+            )
     return out
 
 
-async def group_percentiles(
+async def _percentiles(
     conn: AsyncConnection,
     dims: Sequence[ColumnElement[Any]],
     value: ColumnElement[Any],
-    span: Span,
-    ranks: Sequence[int] = (50, 95),
-    where: ColumnElement[bool] | None = None,
+    condition: ColumnElement[bool],
+    ranks: Sequence[int],
 ) -> dict[tuple[Any, ...], dict[int, float]]:
-    """Nearest-rank percentiles ``ranks`` of ``value`` (None values left out) per group."""
     labelled = [d.label(f"g{i}") for i, d in enumerate(dims)]
-    partition = labelled and [*dims]
-    condition = and_(span.where(), value.is_not(None), *(() if where is None else (where,)))
+    part = list(dims) or None
     inner = (
         select(
             *labelled,
             value.label("v"),
-            func.row_number().over(partition_by=partition or None, order_by=value).label("rn"),
-            func.count().over(partition_by=partition or None).label("n"),
+            func.row_number().over(partition_by=part, order_by=value).label("rn"),
+            func.count().over(partition_by=part).label("n"),
         )
         .where(condition)
         .subquery()
     )
-    groups = [inner.c[f"g{i}"] for i in range(len(dims))]
     wanted = [inner.c.rn == (inner.c.n * p + literal(99)) // 100 for p in ranks]
-    stmt = select(*groups, inner.c.rn, inner.c.n, inner.c.v).where(or_(*wanted))
     out: dict[tuple[Any, ...], dict[int, float]] = {}
-    for row in (await conn.execute(stmt)).mappings():
+    for row in (await conn.execute(select(inner).where(or_(*wanted)))).mappings():
         group = tuple(row[f"g{i}"] for i in range(len(dims)))
         n, rn = int(row["n"]), int(row["rn"])
         for p in ranks:

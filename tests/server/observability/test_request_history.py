@@ -56,7 +56,7 @@ def _check_counts(report: dict[str, Any], seen: Seen, key_name: str) -> None:
 async def test_history_summary_exact_under_concurrency_sqlite(upstream: FakeUpstream, tmp_path: Path) -> None:
     config = keys_config(upstream, tmp_path / "h.db", pricing=PRICING)
     async with running_gateway(config) as url:
-        key = await issue_key(url, name="team-a", limits={"rpm": 1000, "tpm": 1_000_000}, budget={"usd": 5})
+        key = await issue_key(url, name="team-a", limits={"rpm": 50, "tpm": 1_000_000}, budget={"usd": 5})
         seen = Seen()
         await openai_traffic(url, key["key"], 40, seen, errors=3)
         report = await history_count(url, seen.requests)
@@ -71,8 +71,9 @@ async def test_history_summary_exact_under_concurrency_sqlite(upstream: FakeUpst
             None,
         )
         limits = {row["kind"]: row for row in entry["limits"]}
-        assert limits["rpm"]["limit"] == 1000
+        assert limits["rpm"]["limit"] == 50  # refills 1 a second: 43 used take 43 s to refill
         assert 0 < limits["rpm"]["used"] <= seen.requests
+        assert limits["rpm"]["resets_at"].endswith("Z")
         assert limits["tpm"]["limit"] == 1_000_000
         assert limits["budget_usd"]["used"] == pytest.approx(seen.cost_usd, abs=1e-6)
         assert limits["budget_usd"]["resets_at"].endswith("Z")
