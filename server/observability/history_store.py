@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import String, delete, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from interlingua.server.store.schema import request_history
@@ -47,7 +47,9 @@ _PLAIN = (
     "ttfb_ms",
     "gateway_ms",
 )
-_LIMITS = {c.name: c.type.length for c in request_history.columns if getattr(c.type, "length", None)}
+_LIMITS: dict[str, int] = {
+    c.name: c.type.length for c in request_history.columns if isinstance(c.type, String) and c.type.length
+}
 
 
 def _clip(name: str, value: Any) -> Any:
@@ -73,7 +75,7 @@ def iso_ms(ts_ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{ms:03d}Z"
 
 
-def public_record(row: Mapping[str, Any]) -> dict[str, Any]:
+def public_record(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A stored row as the API sends it: the access-log record with ``id`` and ``time``."""
     out: dict[str, Any] = {"id": row["id"], "time": iso_ms(row["ts_ms"])}
     for name in _PLAIN:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -49,7 +50,7 @@ class TailCursor:
         self.sent = {i for i in self.sent if i > floor}
 
 
-def _event(record: dict[str, object]) -> bytes:
+def _event(record: dict[str, Any]) -> bytes:
     return b"id: %d\ndata: %s\n\n" % (record["id"], orjson.dumps(record))
 
 
