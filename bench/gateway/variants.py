@@ -12,6 +12,8 @@ __all__ = ["VARIANTS", "build_cost"]
 VARIANTS = {
     "metrics+log": "observability: {{server_timing: true, metrics: {{}}, access_log: {{path: {dir}/access.log}}}}",
     "tracing": 'observability: {{tracing: {{endpoint: "http://127.0.0.1:{port}/v1/traces", sample_ratio: 1.0}}}}',
+    # The request history is on by default (the bench's config file gives the gateway a store).
+    "no-history": "observability: {{history_days: 0}}",
 }
 
 

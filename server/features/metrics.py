@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from interlingua.errors import Overloaded, RateLimited
+from interlingua.server.limits.pricing import Pricing
 from interlingua.server.observability.prom import GatewayMetrics
 from interlingua.server.observability.record import gateway_seconds
 from interlingua.server.observability.semconv import operation_name, provider_name
@@ -39,9 +40,12 @@ _TOKEN_LABELS = {name: name.removesuffix("_tokens") for name in _TOKEN_TYPES}
 class MetricsFeature(Feature):
     name: ClassVar[str] = "metrics"
 
-    def __init__(self, metrics: GatewayMetrics, *, key_label: bool = True) -> None:
+    def __init__(
+        self, metrics: GatewayMetrics, *, key_label: bool = True, pricing: Pricing | None = None
+    ) -> None:
         self.m = metrics
         self.key_label = key_label
+        self.pricing = pricing or Pricing(())
 
     async def start(self) -> None:
         self.m.config_started()
@@ -72,6 +76,9 @@ class MetricsFeature(Feature):
         if ctx.usage.reported:
             for attr in _TOKEN_TYPES:
                 m.child(m.tokens, _TOKEN_LABELS[attr], key).inc(getattr(ctx.usage, attr))
+            cost = self.pricing.cost(ctx.client_model, ctx.usage)
+            if cost > 0:
+                m.child(m.cost, key, model).inc(cost)
         if ctx.operation == "generate":
             self._genai(ctx)
 
@@ -104,4 +111,4 @@ def build(config: Config, services: Services) -> Feature | None:
     section = config.observability.metrics
     if section is None:
         return None
-    return MetricsFeature(services.metrics, key_label=section.key_label)
+    return MetricsFeature(services.metrics, key_label=section.key_label, pricing=Pricing(config.pricing))

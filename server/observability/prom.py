@@ -89,6 +89,11 @@ _COUNTERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("client_format", "model", "target", "key", "status"),
     ),
     "tokens": ("interlingua_tokens", "Tokens the upstreams reported, by type and key", ("type", "key")),
+    "cost": (
+        "interlingua_cost_usd",
+        "Spend in USD at the pricing table's prices, by key and model",
+        ("key", "model"),
+    ),
     "attempts": (
         "interlingua_upstream_attempts",
         "Upstream calls by target and outcome (ok, retry, failover, error) and error type",
@@ -113,6 +118,7 @@ class GatewayMetrics:
     tpot: Histogram
     requests: Counter
     tokens: Counter
+    cost: Counter
     attempts: Counter
     limited: Counter
     reloads: Counter
