@@ -38,8 +38,13 @@ def _record(i: int, ts_ms: int) -> dict[str, Any]:
         "status": 500 if i % 10 == 0 else 200,
         "error_type": "upstream_error" if i % 10 == 0 else None,
         "attempts": 1,
-        "tokens": {"input_tokens": 2, "output_tokens": 3, "cache_read_tokens": 1, "cache_creation_tokens": 0,
-                   "reasoning_tokens": 1},
+        "tokens": {
+            "input_tokens": 2,
+            "output_tokens": 3,
+            "cache_read_tokens": 1,
+            "cache_creation_tokens": 0,
+            "reasoning_tokens": 1,
+        },
         "cost_usd": 0.001,
         "latency_ms": float(i + 1),
         "ttfb_ms": float(i + 1) / 2,
@@ -70,8 +75,13 @@ async def _check(store: Store) -> None:
     totals = report["totals"]
     assert totals["requests"] == ROWS
     assert totals["errors"] == ROWS // 10
-    assert totals["tokens"] == {"input": 2 * ROWS, "output": 3 * ROWS, "cache_read": ROWS, "cache_creation": 0,
-                                "reasoning": ROWS}
+    assert totals["tokens"] == {
+        "input": 2 * ROWS,
+        "output": 3 * ROWS,
+        "cache_read": ROWS,
+        "cache_creation": 0,
+        "reasoning": ROWS,
+    }
     assert totals["cost_usd"] == pytest.approx(0.001 * ROWS)
     latencies = [float(i + 1) for i in range(ROWS)]
     assert totals["latency_ms"] == {"p50": _nearest_rank(latencies, 50), "p95": _nearest_rank(latencies, 95)}
@@ -80,9 +90,9 @@ async def _check(store: Store) -> None:
     series = report["series"]
     assert len(series) == 60
     assert sum(b["requests"] for b in series) == ROWS
-    assert [b["requests"] for b in series] == [ROWS // 60 + (1 if n < ROWS % 60 else 0) for n in range(60)] or all(
-        abs(b["requests"] - ROWS / 60) <= 1 for b in series
-    )
+    assert [b["requests"] for b in series] == [
+        ROWS // 60 + (1 if n < ROWS % 60 else 0) for n in range(60)
+    ] or all(abs(b["requests"] - ROWS / 60) <= 1 for b in series)
     first = [float(i + 1) for i in range(series[0]["requests"])]
     assert series[0]["latency_p95_ms"] == _nearest_rank(first, 95)
     assert series[0]["t"].endswith(":00.000Z")

@@ -53,6 +53,16 @@ def _check_counts(report: dict[str, Any], seen: Seen, key_name: str) -> None:
     assert sum(targets.values()) == seen.requests
 
 
+async def _events(response: httpx.Response, wanted: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    async for line in response.aiter_lines():
+        if line.startswith("data: "):
+            found.append(orjson.loads(line[6:]))
+            if len(found) == wanted:
+                return found
+    return found
+
+
 async def test_history_summary_exact_under_concurrency_sqlite(upstream: FakeUpstream, tmp_path: Path) -> None:
     config = keys_config(upstream, tmp_path / "h.db", pricing=PRICING)
     async with running_gateway(config) as url:
@@ -111,7 +121,11 @@ async def test_history_with_two_workers_counts_every_request(upstream: FakeUpstr
     async with serve_process(raw, tmp_path, "--workers", "2") as url:
         key = await issue_key(url, name="team-w")
         seen = Seen()
-        await openai_traffic(url, key["key"], 30, seen)
+        async with admin_client(url) as admin, admin.stream("GET", "/admin/requests/tail") as tail:
+            # Requests served by either worker reach the tail through the store.
+            await openai_traffic(url, key["key"], 30, seen)
+            events = await asyncio.wait_for(_events(tail, 30), 30)
+        assert len({e["request_id"] for e in events}) == 30
         report = await history_count(url, seen.requests, timeout_s=30)
         assert report["totals"]["requests"] == seen.requests
         assert report["totals"]["tokens"]["output"] == seen.output
@@ -193,16 +207,6 @@ async def test_history_listing_newest_first_with_cursor_and_filters(
     assert bad_status.status_code == 400
     assert bad_status.json()["error"]["param"] == "status"
     assert key["key"] not in orjson.dumps(first + rest).decode()
-
-
-async def _events(response: httpx.Response, wanted: int) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    async for line in response.aiter_lines():
-        if line.startswith("data: "):
-            found.append(orjson.loads(line[6:]))
-            if len(found) == wanted:
-                return found
-    return found
 
 
 async def test_history_tail_streams_new_requests_with_filters(upstream: FakeUpstream, tmp_path: Path) -> None:
