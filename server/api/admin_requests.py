@@ -36,29 +36,25 @@ def blueprint(holder: StateHolder) -> Blueprint:
         assert keys is not None  # the gate checked
         return keys.store.engine
 
+    @bp.before_request
+    async def gate() -> Response | None:
+        return admin_gate(holder)
+
+    @bp.errorhandler(BadFilter)
+    async def bad_filter(exc: BadFilter) -> Response:
+        return json_error(400, "invalid_request_error", str(exc), exc.param)
+
     @bp.get("/admin/requests")
     async def recent() -> Response:
-        refused = admin_gate(holder)
-        if refused is not None:
-            return refused
-        try:
-            filters = Filters.parse(request.args)
-            limit = int_arg(request.args.get("limit"), "limit", 1, 500) or 100
-            before = int_arg(request.args.get("before"), "before", 1, 2**63 - 1)
-        except BadFilter as exc:
-            return json_error(400, "invalid_request_error", str(exc), exc.param)
+        filters = Filters.parse(request.args)
+        limit = int_arg(request.args.get("limit"), "limit", 1, 500) or 100
+        before = int_arg(request.args.get("before"), "before", 1, 2**63 - 1)
         return json_response(await older(engine(), filters, before=before, limit=limit))
 
     @bp.get("/admin/requests/tail")
     async def tail() -> Response:
-        refused = admin_gate(holder)
-        if refused is not None:
-            return refused
-        try:
-            filters = Filters.parse(request.args)
-            resume = int_arg(request.headers.get("last-event-id"), "Last-Event-ID", 0, 2**63 - 1)
-        except BadFilter as exc:
-            return json_error(400, "invalid_request_error", str(exc), exc.param)
+        filters = Filters.parse(request.args)
+        resume = int_arg(request.headers.get("last-event-id"), "Last-Event-ID", 0, 2**63 - 1)
         start = resume if resume is not None else await last_id(engine())
         response = Response(tail_events(engine(), filters, TailCursor(start)), headers=_SSE)
         response.timeout = None  # open until the client leaves
