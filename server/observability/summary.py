@@ -71,7 +71,8 @@ def _series(span: Span, groups: Groups) -> list[dict[str, Any]]:
 
 async def _totals(conn: AsyncConnection, span: Span) -> dict[str, Any]:
     total = (await group_stats(conn, (), span)).get((), Group())
-    ttft = (await group_stats(conn, (), span, value=_T.ttfb_ms, where=_T.stream.is_(True))).get((), Group())
+    streamed = await group_stats(conn, (), span, value=_T.ttfb_ms, where=_T.stream.is_(True), sums=False)
+    ttft = streamed.get((), Group())
     latency = total.percentiles
     return {
         "requests": total.requests,

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from interlingua.server.observability.history_store import TOKEN_COLUMNS
 from interlingua.server.store.schema import request_history
 
-__all__ = ["Group", "Span", "dimension", "group_stats"]
+__all__ = ["RANKS", "Group", "Span", "dimension", "group_stats"]
 
 _T = request_history.c
 # Tokens a request used (reasoning tokens are part of the output).
@@ -30,6 +30,7 @@ _TOKENS = (
     + func.coalesce(_T.cache_read_tokens, 0)
     + func.coalesce(_T.cache_creation_tokens, 0)
 )
+RANKS = (50, 95)  # the percentiles the summary shows
 _ERROR = or_(_T.error_type.is_not(None), _T.status >= 400)
 
 
@@ -75,16 +76,16 @@ async def group_stats(
     *,
     value: ColumnElement[Any] = _T.latency_ms,
     where: ColumnElement[bool] | None = None,
-    ranks: Sequence[int] = (50, 95),
+    sums: bool = True,
 ) -> dict[tuple[Any, ...], Group]:
-    """Per group: requests, errors, tokens, cost, and the percentiles ``ranks`` of ``value``
-    (over the rows where it is not None, and ``where``). Two queries: a ``GROUP BY`` for the
-    sums, window functions for the ranks (SQLite computes window sums far slower than a
-    ``GROUP BY``, so the two are not folded into one)."""
+    """Per group: requests, errors, tokens, cost (unless not ``sums``), and the percentiles
+    :data:`RANKS` of ``value`` (over the rows where it is not None, and ``where``). Two queries: a
+    ``GROUP BY`` for the sums, window functions for the ranks (SQLite computes window sums
+    far slower than a ``GROUP BY``, so the two are not folded into one)."""
     condition = and_(span.where(), *(() if where is None else (where,)))
-    groups = await _sums(conn, dims, condition)
+    groups = await _sums(conn, dims, condition) if sums else {}
     ranked = and_(condition, value.is_not(None))
-    for group, found in (await _percentiles(conn, dims, value, ranked, ranks)).items():
+    for group, found in (await _percentiles(conn, dims, value, ranked, RANKS)).items():
         groups.setdefault(group, Group()).percentiles.update(found)
     return groups
 
