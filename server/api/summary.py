@@ -2,7 +2,8 @@
 
 Admin only (:mod:`.admin_gate`). The shape is documented in
 :mod:`interlingua.server.observability.summary`; ``keys`` is each issued key's limit and
-budget headroom (:mod:`interlingua.server.limits.headroom`). A summary is computed at most
+budget headroom (:mod:`interlingua.server.limits.headroom`); ``targets`` the router's live
+view of target health (:func:`live_targets`). A summary is computed at most
 once per :data:`FRESH_S` per process and window (concurrent requests share it).
 """
 
@@ -17,8 +18,10 @@ from typing import Any
 from quart import Blueprint, Response, request
 
 from interlingua.server.api.admin_gate import admin_gate, json_error, json_response
+from interlingua.server.api.admin_targets import targets_report
 from interlingua.server.limits.headroom import keys_headroom
-from interlingua.server.observability.summary import WINDOWS, history_summary
+from interlingua.server.observability.history_store import iso_ms
+from interlingua.server.observability.summary import WINDOWS, Groups, history_summary, targets_from_history
 from interlingua.server.state import StateHolder
 
 __all__ = ["PATH", "blueprint"]
@@ -52,6 +55,37 @@ class _Recent:
         return report
 
 
+_STATES = {"up": "up", "probe_due": "up", "cooling": "cooling", "probing": "cooling"}
+
+
+def live_targets(holder: StateHolder, groups: Groups) -> list[dict[str, Any]]:
+    """``targets``: the router's view of each target (this process's cooldowns, failures and
+    requests in flight, as ``GET /admin/targets``), latency falling back to the history's
+    median. ``probe_due`` (cooled down, the next request tries it) shows as ``up``,
+    ``probing`` (one trial request under way) as ``cooling``."""
+    from_history = {(row["provider"], row["upstream_model"]): row for row in targets_from_history(groups)}
+    now = time.time()
+    out = []
+    for live in targets_report(holder)["targets"]:
+        provider, _, upstream_model = live["target"].partition("/")
+        seen = from_history.get((provider, upstream_model), {})
+        cooling_s = live["cooling_for_s"]
+        out.append(
+            {
+                "provider": provider,
+                "upstream_model": upstream_model,
+                "state": _STATES.get(live["state"], "unknown"),
+                "cooling_until": iso_ms(int((now + cooling_s) * 1000)) if cooling_s else None,
+                "recent_failures": live["recent_failures"],
+                "in_flight": live["in_flight"],
+                "latency_ms": live["latency_ms"]
+                if live["latency_ms"] is not None
+                else seen.get("latency_ms"),
+            }
+        )
+    return out
+
+
 def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("metrics_summary", __name__)
     recent = _Recent()
@@ -68,7 +102,10 @@ def blueprint(holder: StateHolder) -> Blueprint:
         keys = services.keys
         assert keys is not None  # the gate checked
         keys_now = partial(keys_headroom, services.counters, keys.repo)
-        report = await recent.get(window, partial(history_summary, keys.store.engine, window, keys=keys_now))
+        compute = partial(
+            history_summary, keys.store.engine, window, keys=keys_now, targets=partial(live_targets, holder)
+        )
+        report = await recent.get(window, compute)
         return json_response(report)
 
     return bp

@@ -22,7 +22,7 @@ from interlingua.server.observability.history_store import TOKEN_COLUMNS, iso_ms
 from interlingua.server.observability.summary_sql import Group, Span, dimension, group_stats
 from interlingua.server.store.schema import request_history
 
-__all__ = ["WINDOWS", "history_summary", "window_span"]
+__all__ = ["WINDOWS", "Groups", "history_summary", "targets_from_history", "window_span"]
 
 # window -> (length in ms, buckets)
 WINDOWS = {"1h": (3_600_000, 60), "1d": (86_400_000, 48), "7d": (604_800_000, 84)}
@@ -87,9 +87,8 @@ async def _totals(conn: AsyncConnection, span: Span) -> dict[str, Any]:
 
 def targets_from_history(groups: Groups) -> list[dict[str, Any]]:
     """Target health as far as the history knows it: errors in the window and median latency,
-    state ``unknown`` (cooldowns and requests in flight live in the routing layer).
-
-    The one place to swap for the router's live view (``GET /admin/targets``) once it lands."""
+    state ``unknown`` (cooldowns and requests in flight live in the routing layer; the
+    endpoint passes the router's view, :func:`interlingua.server.api.summary.live_targets`)."""
     out = []
     for (provider, upstream_model), g in sorted(groups.items(), key=lambda item: str(item[0])):
         if provider is None:

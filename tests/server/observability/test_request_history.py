@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 import orjson
 import pytest
 from keys_helpers import ADMIN_KEY, admin_client, keys_config, keys_raw_config, serve_process
@@ -88,13 +89,35 @@ async def test_history_summary_exact_under_concurrency_sqlite(upstream: FakeUpst
         assert limits["budget_usd"]["used"] == pytest.approx(seen.cost_usd, abs=1e-6)
         assert limits["budget_usd"]["resets_at"].endswith("Z")
         states = {(t["provider"], t["upstream_model"]): t for t in report["targets"]}
-        assert set(states) == {("demo-openai", "gpt-4o-mini"), ("demo-anthropic", "claude-sonnet-4-6")}
-        assert all(t["state"] == "unknown" and t["latency_ms"] is not None for t in states.values())
+        for used in (("demo-openai", "gpt-4o-mini"), ("demo-anthropic", "claude-sonnet-4-6")):
+            assert states[used]["state"] == "up"
+            assert states[used]["latency_ms"] is not None
+            assert states[used]["cooling_until"] is None
         for window, buckets in (("1d", 48), ("7d", 84)):
             wide = await summary(url, window)
             assert len(wide["series"]) == buckets
             assert wide["totals"]["requests"] == seen.requests
         assert key["key"] not in orjson.dumps(report).decode()
+
+
+async def test_history_summary_shows_a_cooling_target(upstream: FakeUpstream, tmp_path: Path) -> None:
+    async with running_gateway(keys_config(upstream, tmp_path / "c.db")) as url:
+        key = await issue_key(url, name="team-c")
+        client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=key["key"], max_retries=0)
+        with upstream.faulty("status:503"):
+            for _ in range(3):  # cooldown.failures
+                with pytest.raises(openai.APIStatusError):
+                    await client.chat.completions.create(
+                        model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+                    )
+        await client.close()
+        report = await history_count(url, 3)
+    (target,) = [
+        t for t in report["targets"] if (t["provider"], t["upstream_model"]) == ("demo-openai", "gpt-4o-mini")
+    ]
+    assert target["state"] == "cooling"
+    assert target["cooling_until"].endswith("Z")
+    assert report["totals"]["errors"] == 3
 
 
 async def test_history_summary_on_postgresql(
