@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realservers import fresh_database
 from sqlalchemy import func, insert, select
 
 from interlingua.server.config.store import StoreConfig
@@ -121,9 +122,7 @@ async def test_history_summary_of_100k_rows_sqlite(sqlite_store: Store) -> None:
 
 
 async def test_history_summary_of_100k_rows_postgresql(postgres_url: str) -> None:
-    from test_store import _fresh_database
-
-    url = await _fresh_database(postgres_url, "history_seeded")
+    url = await fresh_database(postgres_url, "history_seeded")
     store = Store.open(StoreConfig(url=url, secret="s" * 32), env={})
     try:
         await store.migrate()

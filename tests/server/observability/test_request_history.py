@@ -13,6 +13,7 @@ import openai
 import orjson
 import pytest
 from keys_helpers import ADMIN_KEY, admin_client, keys_config, keys_raw_config, serve_process
+from realservers import fresh_database
 from server_helpers import make_config
 
 from interlingua.server.config.store import StoreConfig
@@ -123,9 +124,8 @@ async def test_history_summary_shows_a_cooling_target(upstream: FakeUpstream, tm
 async def test_history_summary_on_postgresql(
     upstream: FakeUpstream, tmp_path: Path, postgres_url: str
 ) -> None:
-    from test_store import _fresh_database
 
-    url_pg = await _fresh_database(postgres_url, "history_e2e")
+    url_pg = await fresh_database(postgres_url, "history_e2e")
     config = keys_config(upstream, tmp_path / "unused.db", pricing=PRICING, store={"url": url_pg})
     async with running_gateway(config) as url:
         key = await issue_key(url, name="team-pg")
