@@ -19,7 +19,7 @@ from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
 
 from interlingua.errors import GatewayError, InternalError
-from interlingua.server.admin_auth import ADMIN_PREFIX
+from interlingua.server.admin_auth import ADMIN_PREFIX, admin_check
 from interlingua.server.api import (
     admin_requests,
     admin_targets,
@@ -34,6 +34,7 @@ from interlingua.server.api import (
     summary,
 )
 from interlingua.server.config import Config
+from interlingua.server.dashboard import routes as dashboard
 from interlingua.server.errors import client_format, error_response, from_http_status
 from interlingua.server.features.auth import AuthMiddleware
 from interlingua.server.features.request_id import RequestIdMiddleware, request_id_of
@@ -43,7 +44,6 @@ from interlingua.server.pipeline.account import AccountingGuard
 from interlingua.server.pipeline.hooks import Feature
 from interlingua.server.prefix_routes import PrefixRoutes
 from interlingua.server.reload import ConfigReloader
-from interlingua.server.services import Services
 from interlingua.server.state import StateHolder, config_digest
 
 __all__ = ["create_app"]
@@ -79,20 +79,24 @@ def create_app(
     for module in (openai, anthropic, responses, gemini, bedrock, models, health, metrics, summary, admin_requests):
         app.register_blueprint(module.blueprint(holder))
     app.register_blueprint(admin_targets.blueprint(holder))  # 404s without admin.api_key
-    _admin_api(app, config, holder.services)
+    app.register_blueprint(dashboard.blueprint(holder))  # says "disabled" without it
+    _admin_api(app, holder)
     _register_error_handlers(app)
     prefix_routes = PrefixRoutes(AccountingGuard(app.asgi_app), holder)
     app.after_serving(prefix_routes.aclose)
-    # The admin endpoints check their own key (admin.api_key), never a client key; /metrics has
-    # its own credential (observability.metrics.token): scrapers hold no client key.
-    edge = AuthMiddleware(prefix_routes, holder, (ADMIN_PREFIX, metrics.PATH))
+    # The admin endpoints and the dashboard check the admin key or a dashboard session, never a
+    # client key; /metrics has its own credential (observability.metrics.token): scrapers hold
+    # no client key.
+    edge = AuthMiddleware(prefix_routes, holder, (ADMIN_PREFIX, dashboard.PREFIX, metrics.PATH))
     app.asgi_app = RequestIdMiddleware(edge)  # type: ignore[method-assign]
     return app
 
 
-def _admin_api(app: Quart, config: Config, services: Services) -> None:
-    """The keys admin API when ``admin.api_key`` is set (it checks that key itself, so client
-    authentication leaves ``/admin/`` alone)."""
+def _admin_api(app: Quart, holder: StateHolder) -> None:
+    """The keys admin API when ``admin.api_key`` is set and there is a store. It, like every
+    admin surface and the dashboard, checks the admin key or a dashboard session itself
+    (:mod:`interlingua.server.admin_auth`), so client authentication leaves its paths alone."""
+    config, services = holder.config, holder.services
     if config.admin.api_key is None:
         return
     keys = services.keys
@@ -101,10 +105,7 @@ def _admin_api(app: Quart, config: Config, services: Services) -> None:
         return
     counters = services.counters
     blueprint = admin.blueprint(
-        keys.repo,
-        config.admin.api_key.get_secret_value(),
-        lambda: partial(key_headroom, counters),
-        keys.authenticator.refresh,
+        keys.repo, admin_check(holder), lambda: partial(key_headroom, counters), keys.authenticator.refresh
     )
     app.register_blueprint(blueprint)
 

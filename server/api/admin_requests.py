@@ -38,7 +38,7 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.before_request
     async def gate() -> Response | None:
-        return admin_gate(holder)
+        return await admin_gate(holder)
 
     @bp.errorhandler(BadFilter)
     async def bad_filter(exc: BadFilter) -> Response:

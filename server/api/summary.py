@@ -92,7 +92,7 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.get(PATH)
     async def summary() -> Response:
-        refused = admin_gate(holder)
+        refused = await admin_gate(holder)
         if refused is not None:
             return refused
         window = request.args.get("window", "1h")

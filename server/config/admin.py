@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from interlingua.server.config._base import Strict
 
@@ -10,9 +10,11 @@ __all__ = ["AdminConfig"]
 
 
 class AdminConfig(Strict):
-    """The admin HTTP API (``/admin/keys``) is served only when ``api_key`` is set."""
+    """The admin HTTP API (``/admin/keys``) and the dashboard (``/ui``) are served only when
+    ``api_key`` is set. ``session_hours``: how long a dashboard sign-in lasts."""
 
     api_key: SecretStr | None = None
+    session_hours: int = Field(default=12, ge=1, le=720)
 
     @field_validator("api_key")
     @classmethod

@@ -8,8 +8,8 @@
 ``DELETE /admin/keys/{id}`` revoke (the record stays, for its usage history)
 ==========================  ====================================================
 
-Authenticated with ``Authorization: Bearer <admin key>``, compared in constant time
-(:func:`~interlingua.server.admin_auth.admin_authorized`, shared by every admin surface).
+Authenticated by the one admin check (:class:`~interlingua.server.admin_auth.AdminGuard`):
+``Authorization: Bearer <admin key>``, or the dashboard's session cookie plus its CSRF token.
 Errors: ``{"error": {"type", "message", "param"}}``; 400 names the field, 404 an unknown id.
 """
 
@@ -20,10 +20,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 from quart import Blueprint, Response, request
 
-from interlingua.server.admin_auth import admin_authorized
 from interlingua.server.keys.model import KeyCreate, KeyUpdate, VirtualKey
 from interlingua.server.keys.periods import period_bounds
 from interlingua.server.keys.repository import DuplicateName, KeyRepository
@@ -156,20 +155,16 @@ async def _admin_error(err: AdminError) -> Response:
 
 def blueprint(
     repo: KeyRepository,
-    admin_key: str,
+    check: Callable[[], Awaitable[Response | None]],
     headroom: Callable[[], Headroom | None],
     changed: Callable[[], Awaitable[None]],
 ) -> Blueprint:
-    """``headroom``: the limits feature's reader, if any; ``changed``: called after every
+    """``check``: the admin check (:func:`~interlingua.server.admin_auth.admin_check`);
+    ``headroom``: the limits feature's reader, if any; ``changed``: called after every
     change so this process applies it at once (others follow at their next poll)."""
     bp = Blueprint("admin_keys", __name__)
-    expected = SecretStr(admin_key)
     api = _Api(repo, headroom)
-
-    @bp.before_request
-    async def authenticate() -> None:
-        if not admin_authorized(request.scope["headers"], expected):
-            raise AdminError(401, "authentication_error", "invalid or missing admin key")
+    bp.before_request(check)
 
     @bp.after_request
     async def apply(response: Response) -> Response:
