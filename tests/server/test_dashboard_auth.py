@@ -186,9 +186,9 @@ async def test_dashboard_session_over_tls_with_two_workers(upstream: FakeUpstrea
 async def test_dashboard_deny_list_in_the_store(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Signed-out sessions on both store dialects: idempotent, and pruned once expired."""
     if dialect == "postgresql":
-        from test_store import _fresh_database
+        from realservers import fresh_database
 
-        url = await _fresh_database(request.getfixturevalue("postgres_url"), "dashboard_deny")
+        url = await fresh_database(request.getfixturevalue("postgres_url"), "dashboard_deny")
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'deny.db'}"
     store = Store.open(StoreConfig(url=url, secret=SECRET), env={})
