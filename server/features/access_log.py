@@ -2,8 +2,9 @@
 
 Fields (:func:`~interlingua.server.observability.record.request_record`): time, request
 id, key name, client format, model, target, upstream model and format, status, outcome,
-error type, attempts, tokens by type, finish reason, latency, time to first byte and the
-gateway's own time. Never a key, a header or message content.
+error type, attempts, tokens by type, finish reason, latency, time to first byte, the
+gateway's own time, cost (at the ``pricing:`` table's prices) and the response cache's
+verdict. Never a key, a header or message content.
 
 ``format: json`` writes one JSON object per line; ``text`` writes ``key=value`` pairs
 after the time and request id. ``path: stdout`` or a file: a file is reopened when
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 
+from interlingua.server.limits.pricing import Pricing
 from interlingua.server.observability.record import request_record
 from interlingua.server.pipeline.hooks import Feature
 
@@ -99,8 +101,9 @@ class AccessLog(Feature):
 
     name: ClassVar[str] = "access_log"
 
-    def __init__(self, section: AccessLogConfig) -> None:
+    def __init__(self, section: AccessLogConfig, pricing: Pricing | None = None) -> None:
         self._json = section.format == "json"
+        self._pricing = pricing
         self._sink = _Sink(section.path)
         self._flusher: asyncio.Task[None] | None = None
 
@@ -127,11 +130,11 @@ class AccessLog(Feature):
                 log.exception("access log: writing failed")
 
     async def complete(self, ctx: RequestContext) -> None:
-        record = request_record(ctx)
+        record = request_record(ctx, self._pricing)
         line = orjson.dumps(record).decode() if self._json else text_line(record)
         self._sink.add(line + "\n")
 
 
 def build(config: Config, services: Services) -> Feature | None:
     section = config.observability.access_log
-    return AccessLog(section) if section is not None else None
+    return AccessLog(section, Pricing(config.pricing)) if section is not None else None

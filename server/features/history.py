@@ -34,10 +34,8 @@ class History(Feature):
         self._pricing = pricing
 
     async def complete(self, ctx: RequestContext) -> None:
-        record = request_record(ctx)
+        record = request_record(ctx, self._pricing)
         record["ts_ms"] = int(ctx.timings.received_at * 1000)
-        usage = ctx.usage
-        record["cost_usd"] = self._pricing.cost(ctx.client_model, usage) if usage.reported else None
         if ctx.principal.kind == "anonymous":
             record["key"] = None
         self._writer.add(record)

@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from interlingua.server.limits.pricing import Pricing
     from interlingua.server.pipeline.context import RequestContext
 
 __all__ = ["gateway_ms", "request_record", "upstream_ms"]
@@ -47,8 +48,9 @@ def upstream_ms(ctx: RequestContext) -> float | None:
     return None if sent is None or first is None else _ms(first - sent)
 
 
-def request_record(ctx: RequestContext) -> dict[str, Any]:
-    """The access-log fields of a finished request (``complete`` hook time)."""
+def request_record(ctx: RequestContext, pricing: Pricing | None = None) -> dict[str, Any]:
+    """The access-log fields of a finished request (``complete`` hook time); ``cost_usd`` at
+    ``pricing``'s prices (None without usage, or 0.0 for a model the table does not price)."""
     timings = ctx.timings
     target = ctx.target
     end = timings.last_byte if timings.last_byte is not None else time.perf_counter()
@@ -74,4 +76,8 @@ def request_record(ctx: RequestContext) -> dict[str, Any]:
         "latency_ms": _ms(end - timings.received),
         "ttfb_ms": _ms(first - timings.received) if first is not None else None,
         "gateway_ms": gateway_ms(ctx),
+        "cost_usd": pricing.cost(ctx.client_model, ctx.usage) if pricing is not None and ctx.usage.reported else None,
+        # The response cache's verdict (pipeline.cached.CACHE_KEY): "hit", "miss", or None
+        # when the route has no cache.
+        "cache": ctx.extras.get("cache"),
     }

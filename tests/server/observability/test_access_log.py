@@ -7,9 +7,11 @@ from pathlib import Path
 import orjson
 
 from interlingua.errors import UpstreamTimeout
+from interlingua.server.config.limits import PriceRule
 from interlingua.server.config.observability import AccessLogConfig
 from interlingua.server.features.access_log import AccessLog
 from interlingua.server.features.server_timing import server_timing
+from interlingua.server.limits.pricing import Pricing
 
 from .contexts import finished
 
@@ -18,8 +20,12 @@ USAGE = {"input_tokens": 3, "output_tokens": 2, "cache_read_tokens": 9}
 
 async def test_access_log_json_fields(tmp_path: Path) -> None:
     path = tmp_path / "access.log"
-    log = AccessLog(AccessLogConfig(format="json", path=str(path)))
-    await log.complete(finished(usage=USAGE, attempts=2))
+    # USD per million tokens: input 3 x 2 + output 2 x 10 + cache reads 9 x 1 = 35 micro-USD
+    pricing = Pricing([PriceRule(model="claude-*", input=2, output=10, cache_read=1)])
+    log = AccessLog(AccessLogConfig(format="json", path=str(path)), pricing)
+    cached = finished(usage=USAGE, attempts=2)
+    cached.extras["cache"] = "miss"  # what pipeline.cached sets on a route with a cache
+    await log.complete(cached)
     await log.complete(finished(error=UpstreamTimeout("slow"), status=504))
     await log.stop()
     ok, failed = (orjson.loads(line) for line in path.read_text().splitlines())
@@ -49,8 +55,11 @@ async def test_access_log_json_fields(tmp_path: Path) -> None:
         "latency_ms": 1000.0,
         "ttfb_ms": 312.0,
         "gateway_ms": 12.0,  # sent at 100.112 s, minus the failed first attempt's 100 ms
+        "cost_usd": 35 / 1_000_000,
+        "cache": "miss",
     }
     assert failed["status"] == 504
+    assert failed["cost_usd"] is None and failed["cache"] is None
     assert failed["error_type"] == "timeout"
     assert failed["tokens"] is None
 
