@@ -56,6 +56,7 @@ def request_record(ctx: RequestContext, pricing: Pricing | None = None) -> dict[
     end = timings.last_byte if timings.last_byte is not None else time.perf_counter()
     first = timings.first_byte
     error = ctx.error
+    cost = pricing.cost(ctx.client_model, ctx.usage) if pricing is not None and ctx.usage.reported else None
     return {
         "time": _iso(timings.received_at),
         "request_id": ctx.request_id,
@@ -76,7 +77,7 @@ def request_record(ctx: RequestContext, pricing: Pricing | None = None) -> dict[
         "latency_ms": _ms(end - timings.received),
         "ttfb_ms": _ms(first - timings.received) if first is not None else None,
         "gateway_ms": gateway_ms(ctx),
-        "cost_usd": pricing.cost(ctx.client_model, ctx.usage) if pricing is not None and ctx.usage.reported else None,
+        "cost_usd": cost,
         # The response cache's verdict (pipeline.cached.CACHE_KEY): "hit", "miss", or None
         # when the route has no cache.
         "cache": ctx.extras.get("cache"),

@@ -59,7 +59,8 @@ async def test_access_log_json_fields(tmp_path: Path) -> None:
         "cache": "miss",
     }
     assert failed["status"] == 504
-    assert failed["cost_usd"] is None and failed["cache"] is None
+    assert failed["cost_usd"] is None
+    assert failed["cache"] is None
     assert failed["error_type"] == "timeout"
     assert failed["tokens"] is None
 
