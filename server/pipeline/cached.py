@@ -2,6 +2,12 @@
 as it is relayed (:mod:`interlingua.server.cache.serve` has the rules).
 
 Only routes with ``cache:`` get here; others pay one attribute check.
+
+A ``shared: true`` cache is skipped for stateful Responses calls (an answer that is stored,
+``store`` being true by default, or one that continues a stored response): a hit would hand the caller a response id
+stored for another key, which the caller could then neither retrieve nor continue. A cache
+partitioned by key keeps serving them: the same key asking the same thing continues the same
+stored conversation.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from interlingua.server.cache.serve import Recorder
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.pipeline.relay import SSE_HEADERS, sse_to_json_array
+from interlingua.server.responses.resolve import has_references
+from interlingua.translate import Format
 
 __all__ = ["CACHE_KEY", "cache_hit", "recorded", "recorder_for"]
 
@@ -27,6 +35,8 @@ def recorder_for(
 ) -> Recorder | None:
     route, cache = ctx.route, ctx.state.router.cache
     if route is None or route.cache is None or cache is None:
+        return None
+    if route.cache.shared and _stateful(call):
         return None
     return cache.recorder(route.cache, call, route.policy, headers, query)
 
@@ -59,6 +69,13 @@ async def recorded(response: Response, streaming: bool, call: ClientCall, record
     if isinstance(body, IterableBody):
         body.iter = recorder.record_stream(body.iter)
     return response
+
+
+def _stateful(call: ClientCall) -> bool:
+    """A Responses call whose answer is stored (by the gateway or a Responses upstream:
+    ``store`` defaults to true) or that refers to stored ones."""
+    body = call.body
+    return call.fmt is Format.OPENAI_RESPONSES and (body.get("store") is not False or has_references(body))
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

@@ -267,3 +267,30 @@ async def test_input_tokens_counts_the_stored_conversation(clients: Clients, ups
         await b.responses.input_tokens.count(
             model=model, input="What is my name?", previous_response_id=first.id
         )
+
+
+async def test_a_shared_cache_never_hands_one_key_another_keys_stored_response(
+    upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    """``cache: {shared: true}`` is skipped for stored Responses calls: a hit would answer key B
+    with key A's stored id, which B can neither retrieve nor continue. ``store: false`` calls
+    still share the entry."""
+    route = {
+        "name": "shared-cached",
+        "provider": "demo-anthropic",
+        "upstream_model": "claude-sonnet-4-6",
+        "cache": {"ttl_s": 300, "shared": True},
+    }
+    config = stateful_config(upstream, sqlite_url(tmp_path), models=[route])
+    ask: dict[str, Any] = {"model": "shared-cached", "input": "Name a colour.", "max_output_tokens": 32}
+    async with two_clients(config) as (a, b):
+        first = await a.responses.with_raw_response.create(**ask)
+        second = await b.responses.with_raw_response.create(**ask)
+        b_own = second.parse()
+        continued = await b.responses.create(**ask | {"input": "Another.", "previous_response_id": b_own.id})
+        unstored = [await c.responses.with_raw_response.create(**ask, store=False) for c in (a, b)]
+    assert "x-interlingua-cache" not in first.headers
+    assert "x-interlingua-cache" not in second.headers
+    assert b_own.id != first.parse().id
+    assert continued.status == "completed"
+    assert [r.headers["x-interlingua-cache"] for r in unstored] == ["miss", "hit"]
