@@ -1,6 +1,7 @@
 """The OpenAI Responses surface: ``POST /v1/responses`` (streamed with ``"stream": true``),
 ``POST /v1/responses/input_tokens`` (forwarded to a Responses upstream, else a local
-estimate), and ``GET``/``DELETE /v1/responses/{id}`` for the responses the gateway stored.
+estimate), and ``GET``/``DELETE /v1/responses/{id}`` and ``GET /v1/responses/{id}/input_items``
+for the responses the gateway stored.
 
 Toward a Responses upstream the request passes through (``store`` and
 ``previous_response_id`` included): that upstream stores its answers and resolves its own
@@ -16,11 +17,12 @@ from __future__ import annotations
 import orjson
 from quart import Blueprint, Response, request
 
-from interlingua.errors import NotFound
+from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.errors import error_response
 from interlingua.server.features.auth import principal_of
 from interlingua.server.pipeline.execute import count_tokens, generate
 from interlingua.server.responses import ResponseService, owner_of
+from interlingua.server.responses.listing import input_items_page
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -49,6 +51,18 @@ def blueprint(holder: StateHolder) -> Blueprint:
         if stored is None:
             return _not_found(response_id, service)
         return Response(orjson.dumps(stored.response), headers=_JSON)
+
+    @bp.get("/v1/responses/<response_id>/input_items")
+    async def input_items(response_id: str) -> Response:
+        service = holder.services.responses
+        stored = await service.repo.get(_owner(), response_id) if service is not None else None
+        if stored is None:
+            return _not_found(response_id, service)
+        try:
+            page = input_items_page(stored.input, response_id, request.args)
+        except InvalidRequest as err:
+            return error_response(err, Format.OPENAI_RESPONSES)
+        return Response(orjson.dumps(page), headers=_JSON)
 
     @bp.delete("/v1/responses/<response_id>")
     async def delete(response_id: str) -> Response:

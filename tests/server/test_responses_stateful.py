@@ -155,6 +155,32 @@ async def test_retrieve_and_delete(clients: Clients) -> None:
     assert refused.value.body["param"] == "previous_response_id"  # type: ignore[index]
 
 
+async def test_input_items_list_the_conversation_in_pages(clients: Clients) -> None:
+    """GET /v1/responses/{id}/input_items through the SDK: the whole stored conversation
+    (earlier turns included), newest first by default, paged by ``after``, stable ids;
+    another key's response is a 404 and a bad ``limit`` a 400 naming it."""
+    a, b = clients
+    model = TRANSLATED["gemini"]
+    first = await a.responses.create(model=model, input="one")
+    second = await a.responses.create(model=model, input="two", previous_response_id=first.id)
+    listed = await a.responses.input_items.list(second.id, order="asc")
+    texts = [item.content[0].text if item.type == "message" else item.type for item in listed.data]  # type: ignore[union-attr]
+    assert texts[0] == "one"
+    assert texts[-1] == "two"
+    assert len(texts) == 3  # one, the first answer, two
+    newest = await a.responses.input_items.list(second.id, limit=1)
+    assert newest.data[0].id == listed.data[-1].id
+    assert newest.has_more is True
+    rest = await a.responses.input_items.list(second.id, limit=10, after=newest.data[0].id)
+    assert [i.id for i in rest.data] == [i.id for i in reversed(listed.data[:-1])]
+    assert rest.has_more is False
+    with pytest.raises(openai.NotFoundError):
+        await b.responses.input_items.list(second.id)
+    with pytest.raises(openai.BadRequestError) as refused:
+        await a.responses.input_items.list(second.id, limit=500)
+    assert refused.value.body["param"] == "limit"  # type: ignore[index]
+
+
 async def test_another_key_cannot_read_continue_or_delete(clients: Clients) -> None:
     a, b = clients
     first = await a.responses.create(model=TRANSLATED["openai_chat"], input="secret plans")
