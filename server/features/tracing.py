@@ -37,6 +37,7 @@ from interlingua.server.observability.otlp import tracer_provider
 from interlingua.server.observability.semconv import ATTR, operation_name, provider_name, request_params
 from interlingua.server.pipeline.context import AttemptOutcome
 from interlingua.server.pipeline.hooks import Feature
+from interlingua.server.pipeline.response_id import response_id
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -187,6 +188,8 @@ def _finish_client(span: Span, ctx: RequestContext) -> None:
         out[ATTR["response_model"]] = target.upstream_model
     if ctx.finish_reason is not None:
         out[ATTR["finish_reasons"]] = (ctx.finish_reason,)
+    if (answer_id := response_id(ctx)) is not None:
+        out[ATTR["response_id"]] = answer_id
     usage = ctx.usage
     if usage.reported:
         out[ATTR["input_tokens"]] = usage.input_tokens + usage.cache_read_tokens + usage.cache_creation_tokens

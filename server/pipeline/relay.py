@@ -35,6 +35,7 @@ from interlingua.server.headers import response_headers
 from interlingua.server.pipeline.account import UPSTREAM_RESPONSE_KEY, account, outcome_of
 from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.pipeline.response_id import HEAD_KEY
 from interlingua.server.pipeline.stateful import keep_response
 from interlingua.server.routing import Target
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
@@ -93,6 +94,7 @@ async def relay(
     data = await _read_all(resp, upstream)
     _mark_first_byte(ctx)
     answer = _json_answer(data)  # a 2xx whose body is not JSON is a broken upstream, either way
+    ctx.extras[HEAD_KEY] = answer
     if same:
         if ctx.operation == "generate":
             _observe_plain(ctx, answer, call, target)
@@ -106,9 +108,12 @@ def _relayed_headers(resp: httpx.Response, upstream: Upstream) -> list[tuple[str
     return [(name, redact.text(value)) for name, value in headers] if redact else headers
 
 
-def _mark_first_byte(ctx: RequestContext) -> None:
+def _mark_first_byte(ctx: RequestContext, head: bytes | None = None) -> None:
+    """``head``: a stream's first upstream bytes, kept for :func:`.response_id.response_id`."""
     if ctx.timings.first_byte is None:
         ctx.timings.first_byte = time.perf_counter()
+        if head is not None:
+            ctx.extras[HEAD_KEY] = head
         ctx.state.hooks.first_byte(ctx)
 
 
@@ -177,7 +182,7 @@ async def _passthrough_stream(
                 return
             if chunk:
                 started = started or bool(chunk.strip())
-                _mark_first_byte(ctx)
+                _mark_first_byte(ctx, chunk)
                 yield chunk
         tap.finish()
         if tap.complete:
@@ -282,7 +287,7 @@ async def _translated_stream(
                 if out:
                     if translator.done:  # the terminal event: kept before the client sees it
                         await keep_response(ctx, translator.final)
-                    _mark_first_byte(ctx)
+                    _mark_first_byte(ctx, chunk)
                     yield out
             out = translator.finish()
             await keep_response(ctx, translator.final)

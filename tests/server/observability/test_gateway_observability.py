@@ -13,7 +13,7 @@ import openai
 import orjson
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
-from server_helpers import OPENAI_BODY, make_config, serving
+from server_helpers import OPENAI_BODY, formats_config, make_config, serving
 
 from interlingua.server.app import create_app
 from interlingua.server.config import load_config
@@ -23,6 +23,8 @@ from interlingua.server.services import Services
 from interlingua.server.testing import running_app, running_gateway
 
 from .otlp_receiver import otlp_receiver
+
+SPAN_KIND_CLIENT = 3  # opentelemetry.proto.trace.v1.Span.SpanKind
 
 GATEWAY_KEY = "sk-gateway-secret-1"
 
@@ -131,6 +133,31 @@ async def test_gateway_traces_reach_the_collector(upstream: FakeUpstream) -> Non
     assert client_span["attributes"]["gen_ai.provider.name"] == "anthropic"
     assert client_span["attributes"]["gen_ai.usage.output_tokens"] > 0
     assert "gen_ai.response.time_to_first_chunk" in client_span["attributes"]
+
+
+async def test_gateway_spans_carry_the_upstreams_response_id(upstream: FakeUpstream) -> None:
+    """gen_ai.response.id: the provider's id of the answer, passthrough and translated, plain
+    and streamed, Gemini's responseId included (Bedrock answers carry none)."""
+    prefixes = {"gpt-4o-mini": "chatcmpl-", "claude-sonnet-4-6": "msg_", "gemini-2.5-flash": ""}
+    models = {"gpt-4o-mini": "gpt-4o-mini", "claude-sonnet-4-6": "claude-sonnet-4-6", "gpt-via-gemini": "gemini-2.5-flash"}
+    async with otlp_receiver() as (endpoint, received):
+        config = formats_config(upstream, observability={"tracing": {"endpoint": endpoint}})
+        async with running_gateway(config) as url, httpx.AsyncClient(base_url=url) as client:
+            for model in models:
+                for stream in (False, True):
+                    body = {**OPENAI_BODY, "model": model, "stream": stream}
+                    assert (await client.post("/v1/chat/completions", json=body)).status_code == 200
+    found: dict[tuple[str, bool], Any] = {
+        (s["attributes"]["gen_ai.request.model"], s["attributes"]["gen_ai.request.stream"]): s["attributes"].get(
+            "gen_ai.response.id"
+        )
+        for s in received.spans
+        if s["kind"] == SPAN_KIND_CLIENT
+    }
+    assert len(found) == 2 * len(models)
+    for (upstream_model, stream), answer_id in found.items():
+        assert isinstance(answer_id, str), (upstream_model, stream)
+        assert answer_id.startswith(prefixes[upstream_model]), (upstream_model, stream, answer_id)
 
 
 async def test_gateway_workers_share_metrics(upstream: FakeUpstream, tmp_path: Path) -> None:
