@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from interlingua.errors import AuthenticationFailed
@@ -48,6 +50,30 @@ class VirtualKeyAuthenticator:
         self._revision = -1
         self._task: asyncio.Task[None] | None = None
         self._failing = False
+        self._seen = False
+        self._waiting: list[weakref.WeakMethod[Callable[[], None]]] = []
+
+    @property
+    def keys_seen(self) -> bool:
+        """A key was issued: the store's revision says so, or one authenticated (a key
+        created on another process may authenticate here before the next poll)."""
+        return self._seen or self._revision > 0
+
+    def when_keys(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (a bound method, held weakly) once a key is seen: at once if
+        one was, else from the poll that sees the revision move or, at the latest, from
+        the first authentication of a key, before it returns its principal."""
+        if self.keys_seen:
+            callback()
+        else:
+            self._waiting.append(weakref.WeakMethod(callback))
+
+    def _notify(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for ref in waiting:
+            callback = ref()
+            if callback is not None:
+                callback()
 
     @property
     def any_keys(self) -> bool:
@@ -67,6 +93,8 @@ class VirtualKeyAuthenticator:
         if revision != self._revision:
             self._cache.clear()
             self._revision = revision
+            if revision > 0 and self._waiting:
+                self._notify()
 
     async def _poll(self) -> None:
         while True:
@@ -104,6 +132,9 @@ class VirtualKeyAuthenticator:
         if found is None or not secret_matches(self.repo.store.secret, secret, found[0].secret_hash):
             raise AuthenticationFailed("invalid API key")
         key, principal = found
+        if not self._seen:
+            self._seen = True
+            self._notify()
         if key.expires_at is not None or not key.enabled or key.revoked_at is not None:
             reason = key.usable(datetime.now(UTC))
             if reason is not None:

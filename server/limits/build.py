@@ -53,4 +53,5 @@ def build_feature(
         counters,
         repo=keys.repo if keys is not None else None,
         usage=keys.usage if keys is not None else None,
+        authenticator=keys.authenticator if keys is not None else None,
     )

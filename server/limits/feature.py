@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from interlingua.errors import PermissionDenied, RateLimited
 from interlingua.server.config import Config
-from interlingua.server.keys.authenticator import principal_of
+from interlingua.server.keys.authenticator import VirtualKeyAuthenticator, principal_of
 from interlingua.server.keys.model import VirtualKey
 from interlingua.server.keys.periods import period_bounds
 from interlingua.server.keys.repository import KeyRepository
@@ -91,15 +91,26 @@ class LimitsFeature(Feature):
         *,
         repo: KeyRepository | None = None,
         usage: UsageRecorder | None = None,
+        authenticator: VirtualKeyAuthenticator | None = None,
     ) -> None:
         self.rules = config.limits
         self.counters = counters
         self.repo = repo
         self.usage = usage
+        self.authenticator = authenticator
         self.pricing = Pricing(config.pricing)
         self.default_cap = config.translation.default_max_tokens
         self._seeds: dict[tuple[str, datetime], tuple[float, tuple[int, float]]] = {}
         self._plans: dict[tuple[tuple[str, datetime | None], str], tuple[Slot, ...]] = {}
+
+    def dormant(self) -> bool:
+        # No rule and no key issued yet: every hook would return at once (no key on any
+        # request, nothing to reserve or record), so none is run until a key appears.
+        return not self.rules and self.authenticator is not None and not self.authenticator.keys_seen
+
+    def attach(self, wake: Callable[[], None]) -> None:
+        if self.dormant() and self.authenticator is not None:
+            self.authenticator.when_keys(wake)
 
     async def admit(self, ctx: RequestContext) -> None:
         key = key_of(ctx)

@@ -24,6 +24,11 @@ outcome (errors and cancelled streams included), with ``ctx.outcome`` set. A hoo
 ``admit`` rejects the request with that error; exceptions elsewhere are logged and never
 reach the client (observability must not break requests).
 
+A feature with nothing to do yet (the limits feature before any key is issued or rule
+configured) says so with ``dormant``: it stays out of every list, so it costs nothing per
+request, until it calls the ``wake`` it was given in ``attach``; then the lists are rebuilt
+(before the request that woke it reaches ``admit``, so no request skips a hook it needs).
+
 Features may also run background work (a batch writer, a cache sweeper): ``start`` when
 serving starts (inside the event loop), ``stop`` when it stops, after requests drained.
 """
@@ -51,6 +56,14 @@ class Feature:
 
     async def stop(self) -> None:
         """Serving stops (requests have drained); flush what is buffered."""
+
+    def dormant(self) -> bool:
+        """Whether no request can need this feature's hooks yet (then they are not run)."""
+        return False
+
+    def attach(self, wake: Callable[[], None]) -> None:
+        """Given by the :class:`Hooks` holding this feature: a dormant feature calls
+        ``wake`` (synchronously, before its first needed hook) when it has work."""
 
     async def request_start(self, ctx: RequestContext) -> None:
         pass
@@ -88,15 +101,23 @@ class Hooks:
         "_first_byte",
         "_request_start",
         "_response_headers",
+        "__weakref__",  # dormant features hold Hooks.wake weakly
         "admit_hooks",
         "features",
     )
 
     def __init__(self, features: Sequence[Feature] = ()) -> None:
         self.features = tuple(features)
+        self.wake()
+        for feature in self.features:
+            feature.attach(self.wake)
+
+    def wake(self) -> None:
+        """(Re)build the lists from the features that are not dormant."""
+        awake = [f for f in self.features if not f.dormant()]
 
         def bound(point: str) -> list[Callable[..., object]]:
-            return [getattr(f, point) for f in self.features if _overrides(f, point)]
+            return [getattr(f, point) for f in awake if _overrides(f, point)]
 
         self._request_start = bound("request_start")
         self.admit_hooks: list[Callable[[RequestContext], Awaitable[None]]] = bound("admit")  # type: ignore[assignment]
