@@ -95,13 +95,13 @@ class Hooks:
     """The enabled features' hooks, per point, in the order the features were given."""
 
     __slots__ = (
+        "__weakref__",  # dormant features hold Hooks.wake weakly
         "_after_attempt",
         "_before_attempt",
         "_complete",
         "_first_byte",
         "_request_start",
         "_response_headers",
-        "__weakref__",  # dormant features hold Hooks.wake weakly
         "admit_hooks",
         "features",
     )

@@ -62,7 +62,8 @@ class _Sleeper(Feature):
 def test_hooks_leave_a_dormant_feature_out_until_it_wakes() -> None:
     sleeper = _Sleeper()
     hooks = Hooks([sleeper])
-    assert hooks.admit_hooks == [] and hooks.feature("sleeper") is sleeper
+    assert hooks.admit_hooks == []
+    assert hooks.feature("sleeper") is sleeper
     sleeper.asleep = False
     sleeper.wake()  # type: ignore[operator]
     assert hooks.admit_hooks == [sleeper.admit]
@@ -91,7 +92,8 @@ async def test_limits_woken_by_a_key_created_elsewhere_before_the_poll(repo: Key
     auth = VirtualKeyAuthenticator(repo, poll_s=3600)
     await auth.refresh()  # no key yet; this process will not poll again
     hooks = Hooks([_limits(auth, repo)])
-    assert hooks.admit_hooks == [] and not auth.required
+    assert hooks.admit_hooks == []
+    assert not auth.required
     # Another worker issues a key limited to one request a minute.
     _, secret = await repo.create(KeyCreate(name="a", limits=KeyLimits(rpm=1)))
     principal = await auth.authenticate(secret.encode())
