@@ -3,19 +3,24 @@
 ``make_config(upstream, server=..., translation=..., providers=...)`` is the demo
 config (see :mod:`interlingua.server.fake_upstream.config`) with sections overridden;
 ``gateway`` serves the plain demo config and yields its base URL; ``formats_client`` is an
-httpx client of a gateway serving ``formats_config`` (every upstream format, one fake upstream).
+httpx client of a gateway serving ``formats_config`` (every upstream format, one fake upstream);
+``repo`` is a key repository on a fresh SQLite store.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from realservers import postgres_server, redis_server
 from server_helpers import formats_config, make_config
 
+from interlingua.server.config.store import StoreConfig
 from interlingua.server.fake_upstream import FakeUpstream
+from interlingua.server.keys.repository import KeyRepository
+from interlingua.server.store import Store
 from interlingua.server.testing import running_gateway
 
 
@@ -58,3 +63,11 @@ def redis_url() -> Iterator[str]:
     """A real Redis for the session (skips when not installed)."""
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture
+async def repo(tmp_path: Path) -> AsyncIterator[KeyRepository]:
+    store = Store.open(StoreConfig(data_dir=str(tmp_path)), env={})
+    await store.migrate()
+    yield KeyRepository(store)
+    await store.close()

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from interlingua.errors import AuthenticationFailed
 from interlingua.server.config.limits import PriceRule
-from interlingua.server.config.store import StoreConfig
 from interlingua.server.keys.authenticator import VirtualKeyAuthenticator
 from interlingua.server.keys.model import KeyCreate, KeyUpdate
 from interlingua.server.keys.periods import period_bounds
@@ -35,14 +32,6 @@ def test_tokens_format_parse_and_hash() -> None:
         assert parse_key(bad) is None
     assert hash_secret(b"a" * 16, secret) != hash_secret(b"b" * 16, secret)
     assert secret not in display(public_id, secret[-4:])
-
-
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[KeyRepository]:
-    store = Store.open(StoreConfig(data_dir=str(tmp_path)), env={})
-    await store.migrate()
-    yield KeyRepository(store)
-    await store.close()
 
 
 async def test_authenticator_cache_follows_the_revision(repo: KeyRepository) -> None:

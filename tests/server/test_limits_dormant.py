@@ -5,15 +5,12 @@ created on another process, before this one polled)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from interlingua.errors import RateLimited
 from interlingua.server.config import Config
-from interlingua.server.config.store import StoreConfig
 from interlingua.server.keys.authenticator import VirtualKeyAuthenticator
 from interlingua.server.keys.model import KeyCreate, KeyLimits
 from interlingua.server.keys.repository import KeyRepository
@@ -21,16 +18,7 @@ from interlingua.server.limits.counters import LocalCounters
 from interlingua.server.limits.feature import LimitsFeature
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.hooks import Feature, Hooks
-from interlingua.server.store import Store
 from interlingua.translate import Format
-
-
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[KeyRepository]:
-    store = Store.open(StoreConfig(data_dir=str(tmp_path)), env={})
-    await store.migrate()
-    yield KeyRepository(store)
-    await store.close()
 
 
 def _ctx(principal: object) -> RequestContext:
