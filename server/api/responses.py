@@ -23,6 +23,7 @@ from interlingua.server.features.auth import principal_of
 from interlingua.server.pipeline.execute import count_tokens, generate
 from interlingua.server.responses import ResponseService, owner_of
 from interlingua.server.responses.listing import input_items_page
+from interlingua.server.responses.repository import StoredResponse
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -46,18 +47,16 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.get("/v1/responses/<response_id>")
     async def retrieve(response_id: str) -> Response:
-        service = holder.services.responses
-        stored = await service.repo.get(_owner(), response_id) if service is not None else None
-        if stored is None:
-            return _not_found(response_id, service)
+        stored = await _stored(holder, response_id)
+        if isinstance(stored, Response):
+            return stored
         return Response(orjson.dumps(stored.response), headers=_JSON)
 
     @bp.get("/v1/responses/<response_id>/input_items")
     async def input_items(response_id: str) -> Response:
-        service = holder.services.responses
-        stored = await service.repo.get(_owner(), response_id) if service is not None else None
-        if stored is None:
-            return _not_found(response_id, service)
+        stored = await _stored(holder, response_id)
+        if isinstance(stored, Response):
+            return stored
         try:
             page = input_items_page(stored.input, response_id, request.args)
         except InvalidRequest as err:
@@ -73,6 +72,13 @@ def blueprint(holder: StateHolder) -> Blueprint:
         return Response(orjson.dumps(body), headers=_JSON)
 
     return bp
+
+
+async def _stored(holder: StateHolder, response_id: str) -> StoredResponse | Response:
+    """The caller's stored response, or the 404 to answer instead."""
+    service = holder.services.responses
+    stored = await service.repo.get(_owner(), response_id) if service is not None else None
+    return stored if stored is not None else _not_found(response_id, service)
 
 
 def _owner() -> str:
