@@ -13,7 +13,8 @@ import hmac
 
 from quart import Blueprint, Response, request
 
-from interlingua.server.observability.prom import CONTENT_TYPE
+from interlingua.server.api.admin_targets import targets_report
+from interlingua.server.observability.prom import CONTENT_TYPE, GatewayMetrics
 from interlingua.server.state import StateHolder
 
 __all__ = ["PATH", "blueprint"]
@@ -25,6 +26,18 @@ _JSON = {"content-type": "application/json"}
 def _authorized(token: str) -> bool:
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
+
+
+_STATES = ("up", "cooling", "probing", "probe_due")
+
+
+def _target_states(holder: StateHolder, metrics: GatewayMetrics) -> None:
+    """Routing target health as gauges, read at scrape time (as ``GET /admin/targets``)."""
+    for target in targets_report(holder)["targets"]:
+        name = target["target"]
+        for state in _STATES:
+            metrics.target_state.labels(name, state).set(1 if target["state"] == state else 0)
+        metrics.target_failures.labels(name).set(target["recent_failures"])
 
 
 def blueprint(holder: StateHolder) -> Blueprint:
@@ -41,6 +54,8 @@ def blueprint(holder: StateHolder) -> Blueprint:
                 status=401,
                 headers={**_JSON, "www-authenticate": "Bearer"},
             )
-        return Response(holder.services.metrics.render(), headers={"content-type": CONTENT_TYPE})
+        metrics = holder.services.metrics
+        _target_states(holder, metrics)
+        return Response(metrics.render(), headers={"content-type": CONTENT_TYPE})
 
     return bp

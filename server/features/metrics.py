@@ -16,6 +16,7 @@ from interlingua.server.limits.pricing import Pricing
 from interlingua.server.observability.prom import GatewayMetrics
 from interlingua.server.observability.record import gateway_seconds
 from interlingua.server.observability.semconv import operation_name, provider_name
+from interlingua.server.pipeline.cached import CACHE_KEY
 from interlingua.server.pipeline.context import Outcome
 from interlingua.server.pipeline.hooks import Feature
 
@@ -69,6 +70,9 @@ class MetricsFeature(Feature):
         overhead = gateway_seconds(ctx)
         if overhead is not None:
             m.overhead.observe(overhead)
+        cache = ctx.extras.get(CACHE_KEY)
+        if cache is not None:
+            m.child(m.cache, model, cache).inc()
         if target is None:
             if isinstance(ctx.error, RateLimited | Overloaded):
                 m.child(m.limited, ctx.error.code or ctx.error.kind).inc()

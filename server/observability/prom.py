@@ -104,6 +104,11 @@ _COUNTERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Requests refused before any upstream call by a limit (rate, budget, concurrency)",
         ("limit",),
     ),
+    "cache": (
+        "interlingua_cache_lookups",
+        "Response cache lookups by model route and result (hit, miss)",
+        ("model", "result"),
+    ),
     "reloads": ("interlingua_config_reloads", "Config reloads applied", ()),
     "spans_dropped": ("interlingua_trace_spans_dropped", "Trace spans the collector did not take", ()),
 }
@@ -121,6 +126,7 @@ class GatewayMetrics:
     cost: Counter
     attempts: Counter
     limited: Counter
+    cache: Counter
     reloads: Counter
     spans_dropped: Counter
 
@@ -145,6 +151,22 @@ class GatewayMetrics:
             "Most API requests in flight at once since start (with workers: the highest of any worker)",
             registry=reg,
             multiprocess_mode="max",
+        )
+        # Set when /metrics is scraped, from the answering process's view of routing (with
+        # Redis it has adopted the fleet's cooldowns): the most recent scrape's values win.
+        self.target_state = Gauge(
+            "interlingua_target_state",
+            "Routing targets: 1 for the state each is in (up, cooling, probing, probe_due)",
+            ("target", "state"),
+            registry=reg,
+            multiprocess_mode="mostrecent",
+        )
+        self.target_failures = Gauge(
+            "interlingua_target_recent_failures",
+            "Routing targets' failures within the cooldown window",
+            ("target",),
+            registry=reg,
+            multiprocess_mode="mostrecent",
         )
         self.overhead = Histogram(
             "interlingua_overhead_seconds",
