@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from dashboard_fake import dashboard_app
 from keys_helpers import ADMIN_KEY, keys_config
 from playwright.async_api import Browser, Page, async_playwright, expect
 from server_helpers import OPENAI_BODY
 
+from interlingua.server.app import create_app
 from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_app
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 async def gateway_url(upstream: FakeUpstream, tmp_path: Path) -> AsyncIterator[str]:
     config = keys_config(upstream, tmp_path / "keys.db")
-    async with running_app(dashboard_app(config), config) as url:
+    async with running_app(create_app(config), config) as url:
         yield url
 
 
