@@ -42,5 +42,10 @@ class History(Feature):
 
 
 def build(config: Config, services: Services) -> Feature | None:
+    """On while the admin API is (``admin.api_key``): only it reads the history back (the
+    summary, /admin/requests, the dashboard), so a gateway without it pays nothing per
+    request. A reload that sets the key turns it on."""
     writer = services.history
-    return History(writer, Pricing(config.pricing)) if writer is not None else None
+    if writer is None or config.admin.api_key is None:
+        return None
+    return History(writer, Pricing(config.pricing))
