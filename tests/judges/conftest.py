@@ -1,0 +1,39 @@
+"""Third-party clients as judges: one fake upstream and one gateway per module.
+
+Each module drives one library (LangChain, the OpenAI Agents SDK, pydantic-ai)
+through the real gateway to every upstream format of the fake upstream, so what
+those libraries parse (their own typed errors included) is checked, not only
+what the official SDKs accept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from e2e.payloads import READ_MS
+
+from interlingua.server.config import load_config_text
+from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
+from interlingua.server.testing import running_gateway
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    up = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
+    await up.start()
+    yield up
+    await up.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
+    config = load_config_text(demo_config_yaml(upstream, read_ms=READ_MS), {})
+    async with running_gateway(config) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _clean_upstream(upstream: FakeUpstream) -> None:
+    upstream.reset()

@@ -1,0 +1,92 @@
+"""The OpenAI Agents SDK as a judge: its Chat Completions and Responses models
+through the gateway to every upstream format, ``Runner`` driving the tool loop.
+
+No structured-output case: the SDK asks for it natively (``response_format`` /
+``text.format``), which the fake model does not fill; LangChain and pydantic-ai
+cover structured output through tool calling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import openai
+import pytest
+import pytest_asyncio
+from agents import (
+    Agent,
+    Model,
+    OpenAIChatCompletionsModel,
+    OpenAIResponsesModel,
+    Runner,
+    function_tool,
+    set_tracing_disabled,
+)
+
+from interlingua.server.fake_upstream import FakeUpstream
+
+from .routes import CLIENT_KEY, ECHO, PROMPT, SLOW, UPSTREAM_ROUTES, get_weather, is_final
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+# The SDK would export traces to api.openai.com; the tests never leave loopback.
+set_tracing_disabled(True)
+
+CLIENTS = ("chat_completions", "responses")
+WEATHER_TOOL = function_tool(get_weather)
+
+
+@pytest.fixture(params=list(UPSTREAM_ROUTES))
+def route(request: pytest.FixtureRequest) -> str:
+    return UPSTREAM_ROUTES[request.param]
+
+
+@pytest_asyncio.fixture(params=CLIENTS, loop_scope="module")
+async def model(request: pytest.FixtureRequest, gateway: str, route: str) -> AsyncIterator[Model]:
+    async with openai.AsyncOpenAI(
+        base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=10
+    ) as oai:
+        if request.param == "responses":
+            yield OpenAIResponsesModel(route, openai_client=oai)
+        else:
+            yield OpenAIChatCompletionsModel(route, openai_client=oai)
+
+
+def _agent(model: Model, **extra: object) -> Agent[None]:
+    return Agent(name="judge", instructions="Be brief.", model=model, **extra)  # type: ignore[arg-type]
+
+
+async def test_text(model: Model) -> None:
+    result = await Runner.run(_agent(model), "hi there")
+    assert result.final_output == ECHO + "hi there"
+
+
+async def test_streamed_text(model: Model) -> None:
+    result = Runner.run_streamed(_agent(model), "stream please")
+    async for _ in result.stream_events():
+        pass
+    assert result.final_output == ECHO + "stream please"
+
+
+async def test_multi_turn(model: Model) -> None:
+    agent = _agent(model)
+    first = await Runner.run(agent, "hi")
+    second = await Runner.run(agent, [*first.to_input_list(), {"role": "user", "content": "tell me more"}])
+    assert second.final_output == ECHO + "tell me more"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+async def test_tool_round_trip(model: Model, stream: bool) -> None:
+    agent = _agent(model, tools=[WEATHER_TOOL])
+    if stream:
+        result = Runner.run_streamed(agent, PROMPT)
+        async for _ in result.stream_events():
+            pass
+    else:
+        result = await Runner.run(agent, PROMPT)  # type: ignore[assignment]
+    assert is_final(result.final_output)
+
+
+async def test_upstream_429_is_the_librarys_rate_limit_error(model: Model, upstream: FakeUpstream) -> None:
+    upstream.fault_next(SLOW)
+    with pytest.raises(openai.RateLimitError, match="slow down please"):
+        await Runner.run(_agent(model), "hi")
