@@ -8,6 +8,7 @@
     nox -s matrix                # rerun conformance, regenerate docs/compat-matrix.json + README matrix
     nox -s specs-diff            # our specs against ../shared/reference/specs -> docs/coverage/<format>.md
     nox -s genai-majors          # google-genai 1.x and 2.x side by side: their bodies through the gateway
+    nox -s langchain-gemini      # LangChain's Gemini client as a judge (it caps google-genai below 3)
     nox -s bench-convert         # microseconds per conversion
     nox -s bench                 # the gateway under load against a local fake upstream
     nox -s fuzz                  # the spec-driven fuzz suite, long profile
@@ -136,6 +137,15 @@ def genai_majors(session: nox.Session) -> None:
     session.run(
         "pytest", "-q", "tests/server/test_gateway_gemini_sdk_majors.py", env={"INTERLINGUA_GENAI_TARGETS": targets}
     )
+
+
+@nox.session(name="langchain-gemini", python=PYTHON)
+def langchain_gemini(session: nox.Session) -> None:
+    """LangChain's Gemini client as a judge, in its own venv: langchain-google-genai caps
+    google-genai below 3, which the dev extras (and the other tests) are past."""
+    install(session)
+    session.install("langchain-google-genai>=4.4,<5")
+    session.run("pytest", "-q", "tests/judges/test_langchain_google.py", *session.posargs)
 
 
 @nox.session(name="specs-diff", python=PYTHON)

@@ -28,8 +28,12 @@ async def upstream() -> AsyncIterator[FakeUpstream]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
-    config = load_config_text(demo_config_yaml(upstream, read_ms=READ_MS), {})
+async def gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    # With a store, Responses clients may send item_reference / previous_response_id to
+    # translated upstreams too (docs/design/stateful-responses.md), as the AI SDK does.
+    db = tmp_path_factory.mktemp("judges") / "gateway.db"
+    store = f"store:\n  url: sqlite+aiosqlite:///{db}\n  secret: judges-secret-0123456789\n"
+    config = load_config_text(demo_config_yaml(upstream, read_ms=READ_MS) + store, {})
     async with running_gateway(config) as url:
         yield url
 

@@ -33,6 +33,12 @@ RATE_LIMIT: dict[str, type[BaseException]] = {
 
 
 def make_model(client: str, gateway: str, route: str, **extra: Any) -> BaseChatModel:
+    if client == "google":  # in its own session (nox -s langchain-gemini): test_langchain_google.py
+        from langchain_google_genai import ChatGoogleGenerativeAI
+
+        return ChatGoogleGenerativeAI(
+            model=route, base_url=gateway, google_api_key=CLIENT_KEY, max_retries=0, timeout=10, **extra
+        )
     if client == "anthropic":
         return ChatAnthropic(
             model_name=route, base_url=gateway, api_key=CLIENT_KEY, max_retries=0,
