@@ -41,6 +41,16 @@ OPENAI_TOOLS: Any = [openai_tool(), openai_tool("get_time", TIME_SCHEMA)]
 ANTHROPIC_TOOLS: Any = [anthropic_tool(), anthropic_tool("get_time", TIME_SCHEMA)]
 ECHO = "Hello from the demo upstream! You said: "
 
+# The demo route of each upstream format (server/fake_upstream/config.py).
+UPSTREAM_ROUTES = {
+    "openai_chat": "demo-gpt",
+    "anthropic_messages": "demo-claude",
+    "gemini": "demo-gemini",
+    "openai_responses": "demo-responses",
+    "bedrock_converse": "demo-bedrock",
+    "openai_chat_azure": "demo-azure",  # a dialect, not a format: deployment URL, api-version, api-key
+}
+
 
 def upstream_format(model: str) -> str:
     """The wire format of the upstream a demo model routes to."""

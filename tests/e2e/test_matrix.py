@@ -28,21 +28,12 @@ from interlingua.server.fake_upstream.openai_responses import ENCRYPTED_PREFIX
 from interlingua.server.testing import running_gateway
 
 from .clients import AnthropicDriver, Driver, GeminiDriver, OpenAIChatDriver, ResponsesDriver
-from .payloads import CLIENT_KEY, ECHO, READ_MS, genai_client
+from .payloads import CLIENT_KEY, ECHO, READ_MS, UPSTREAM_ROUTES, genai_client
 
 # One fake upstream and one gateway for the whole module (hundreds of cases; each
 # test gets a clean fake, see _clean_upstream), all on the module's event loop.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# The demo route of each upstream format (server/fake_upstream/config.py).
-UPSTREAM_ROUTES = {
-    "openai_chat": "demo-gpt",
-    "anthropic_messages": "demo-claude",
-    "gemini": "demo-gemini",
-    "openai_responses": "demo-responses",
-    "bedrock_converse": "demo-bedrock",
-    "openai_chat_azure": "demo-azure",  # a dialect, not a format: deployment URL, api-version, api-key
-}
 CLIENTS = ("openai_chat", "anthropic_messages", "gemini", "openai_responses")
 # Tool call id prefix each client sees (Gemini has no id style of its own).
 _TOOL_ID_STYLE = {"OpenAIChatDriver": "call_", "ResponsesDriver": "call_", "AnthropicDriver": "toolu_"}

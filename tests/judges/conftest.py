@@ -13,18 +13,14 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from e2e.payloads import READ_MS
+from e2e.test_matrix import _clean_upstream, upstream
 
 from interlingua.server.config import load_config_text
-from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
+from interlingua.server.fake_upstream import FakeUpstream, demo_config_yaml
 from interlingua.server.testing import running_gateway
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def upstream() -> AsyncIterator[FakeUpstream]:
-    up = FakeUpstream(api_key=DEMO_UPSTREAM_KEY)
-    await up.start()
-    yield up
-    await up.stop()
+# The matrix's module-scoped fake upstream, reset before each test.
+__all__ = ["_clean_upstream", "gateway", "upstream"]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -37,7 +33,3 @@ async def gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFacto
     async with running_gateway(config) as url:
         yield url
 
-
-@pytest.fixture(autouse=True)
-def _clean_upstream(upstream: FakeUpstream) -> None:
-    upstream.reset()

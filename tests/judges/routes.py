@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from e2e.payloads import CLIENT_KEY, ECHO
+from e2e.payloads import CLIENT_KEY, ECHO, UPSTREAM_ROUTES
 from pydantic import BaseModel
 
 __all__ = ["CLIENT_KEY", "ECHO", "PROMPT", "SLOW", "THOUGHT", "UPSTREAM_ROUTES", "Weather", "get_weather", "is_final"]
 
-# The demo route of each upstream format (server/fake_upstream/config.py).
-UPSTREAM_ROUTES = {
-    "openai_chat": "demo-gpt",
-    "anthropic_messages": "demo-claude",
-    "gemini": "demo-gemini",
-    "openai_responses": "demo-responses",
-    "bedrock_converse": "demo-bedrock",
-    "openai_chat_azure": "demo-azure",
-}
 PROMPT = "What is the weather in Paris?"
 SLOW = "status:429,message:slow down please"
 THOUGHT = "The user wrote {n} characters; I will answer briefly."
