@@ -91,7 +91,7 @@ def test_cli_convert_response_openai_to_anthropic() -> None:
     assert done.returncode == 0, done.stderr.decode()
     body = orjson.loads(done.stdout)
     assert body["type"] == "message"
-    assert body["content"] == [{"type": "text", "text": "Paris.", "citations": None}]
+    assert body["content"] == [{"type": "text", "text": "Paris."}]
     assert body["stop_reason"] == "end_turn"
 
 

@@ -14,7 +14,7 @@ Anthropic ``usage``       ``cache_creation_input_tokens``/``cache_read_input_tok
                           ``cache_creation`` split (all writes count as the default 5-minute
                           TTL when the upstream did not split them), ``server_tool_use`` null,
                           ``service_tier`` ``standard``
-Anthropic text block      ``citations`` null
+Anthropic text block      no ``citations`` unless there are some (the real API omits it)
 OpenAI Chat               ``message.refusal`` null, ``logprobs`` null, both usage detail
                           objects with every counter
 OpenAI Responses          the whole response object (:func:`responses_echo`), usage details,
@@ -93,8 +93,9 @@ def _cached(seen: Mapping[str, int]) -> int:
 
 
 def anthropic_text_block(block: JSONObject) -> JSONObject:
-    if block.get("type") == "text":
-        block.setdefault("citations", None)
+    """A text block as Anthropic sends it: without ``citations`` when there are none. The
+    published schema marks the field required (nullable), but the real API leaves it out
+    (recorded traffic), and clients such as ``@ai-sdk/anthropic`` reject a null."""
     return block
 
 

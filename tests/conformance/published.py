@@ -63,6 +63,14 @@ ALLOWED: dict[tuple[Format, str | None, str, str], str] = {
         "OpenAI sends usage: null until the response ends (recorded streams); the document types it object"
     )
     for event in ("response.created", "response.in_progress", "response.failed")
+} | {
+    (Format.ANTHROPIC_MESSAGES, event, path, "'citations' is a required property"): (
+        "Anthropic leaves citations out of text blocks that have none (recorded traffic:"
+        " recordings/pydantic-ai/.../test_thinking_with_native_tool_wire_contract[anthropic].yaml,"
+        " recordings/llm-anthropic/.../test_stream_events_text.yaml); the document marks it"
+        " required, and @ai-sdk/anthropic rejects a null"
+    )
+    for event, path in ((None, "content[*]"), ("content_block_start", "content_block"))
 }
 
 

@@ -7,6 +7,7 @@ that lacks a field the document requires; these tests say which field, where.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -30,7 +31,8 @@ def _report(problems: list[str]) -> None:
 
 
 def _allowed(target: Format, event: str | None, verdict: published.Verdict) -> bool:
-    return (target, event, verdict.path, verdict.message) in published.ALLOWED
+    path = re.sub(r"\[\d+\]", "[*]", verdict.path)  # every item of a list alike
+    return (target, event, path, verdict.message) in published.ALLOWED
 
 
 @pytest.mark.parametrize(("case", "target"), RESPONSES)

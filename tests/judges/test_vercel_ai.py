@@ -74,20 +74,8 @@ def provider(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-# A non-streamed Anthropic Message translated from another upstream carries
-# ``"citations": null`` on its text blocks (convert/envelope.py); the AI SDK's schema
-# takes an array or nothing, and the fake (like the real API) leaves the field out.
-CITATIONS_NULL = "translated Anthropic text blocks carry citations: null, which @ai-sdk/anthropic rejects"
-_NOT_STREAMED = {"test_text", "test_multi_turn", "test_thinking_with_tools", "test_tool_round_trip[plain]"}
-
-
 @pytest.fixture(params=list(UPSTREAM_ROUTES))
 def route(request: pytest.FixtureRequest) -> str:
-    params = request.node.callspec.params
-    test = request.node.originalname + ("[plain]" if params.get("scenario") == "tool" else "")
-    translated = request.param != "anthropic_messages"
-    if params.get("provider") == "anthropic" and translated and test in _NOT_STREAMED:
-        request.applymarker(pytest.mark.xfail(reason=CITATIONS_NULL, strict=True))
     return UPSTREAM_ROUTES[request.param]
 
 
