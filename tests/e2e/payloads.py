@@ -13,8 +13,10 @@ from google.genai import types
 CLIENT_KEY = "sk-client-secret-never-upstream"
 OPENAI_ROUTES = ["gpt-4o-mini", "gpt-via-anthropic"]
 ANTHROPIC_ROUTES = ["claude-sonnet-4-6", "claude-via-openai"]
-# Short enough that the timeout tests are quick; the fake answers in microseconds.
-READ_MS = 800
+# For the stalled-stream tests' gateway (e2e/conftest.py) only: short enough that they are
+# quick. Gateways that never stall keep the default, since a loaded CI machine can take
+# longer than this to answer an ordinary call.
+READ_MS = 2_000
 
 # A 1x1 PNG.
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

@@ -13,7 +13,7 @@ from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.fake_upstream.counting import COUNT_OFFSET
 from interlingua.server.tokens import estimate_input_tokens
 
-from .payloads import ANTHROPIC_ROUTES, ANTHROPIC_TOOLS, CLIENT_KEY, ECHO, PNG_B64, upstream_format
+from .payloads import ANTHROPIC_ROUTES, ANTHROPIC_TOOLS, CLIENT_KEY, ECHO, PNG_B64, READ_MS, upstream_format
 
 pytestmark = pytest.mark.parametrize("model", ANTHROPIC_ROUTES)
 USER: Any = [{"role": "user", "content": "hi there"}]
@@ -281,7 +281,7 @@ async def test_anthropic_client_upstream_error_event_mid_stream(
 async def test_anthropic_client_slow_upstream_times_out(
     ant: anthropic.AsyncAnthropic, upstream: FakeUpstream, model: str
 ) -> None:
-    upstream.fault_next("slow:3000")
+    upstream.fault_next(f"slow:{READ_MS * 3}")
     with pytest.raises(anthropic.APIStatusError) as info:
         await ant.messages.create(model=model, max_tokens=10, messages=USER)
     assert info.value.status_code == 504

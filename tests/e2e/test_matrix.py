@@ -28,7 +28,7 @@ from interlingua.server.fake_upstream.openai_responses import ENCRYPTED_PREFIX
 from interlingua.server.testing import running_gateway
 
 from .clients import AnthropicDriver, Driver, GeminiDriver, OpenAIChatDriver, ResponsesDriver
-from .payloads import CLIENT_KEY, ECHO, READ_MS, UPSTREAM_ROUTES, genai_client
+from .payloads import CLIENT_KEY, ECHO, UPSTREAM_ROUTES, genai_client
 
 # One fake upstream and one gateway for the whole module (hundreds of cases; each
 # test gets a clean fake, see _clean_upstream), all on the module's event loop.
@@ -51,7 +51,7 @@ async def upstream() -> AsyncIterator[FakeUpstream]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
-    config = load_config_text(demo_config_yaml(upstream, read_ms=READ_MS), {})
+    config = load_config_text(demo_config_yaml(upstream), {})
     async with running_gateway(config) as url:
         yield url
 

@@ -13,7 +13,7 @@ import pytest
 from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream
 from interlingua.server.tokens import estimate_input_tokens
 
-from .payloads import CLIENT_KEY, ECHO, OPENAI_ROUTES, OPENAI_TOOLS, PNG_B64, upstream_format
+from .payloads import CLIENT_KEY, ECHO, OPENAI_ROUTES, OPENAI_TOOLS, PNG_B64, READ_MS, upstream_format
 
 pytestmark = pytest.mark.parametrize("model", OPENAI_ROUTES)
 
@@ -237,7 +237,7 @@ async def test_openai_client_upstream_dies_mid_stream(
 async def test_openai_client_slow_upstream_times_out(
     oai: openai.AsyncOpenAI, upstream: FakeUpstream, model: str
 ) -> None:
-    upstream.fault_next("slow:3000")
+    upstream.fault_next(f"slow:{READ_MS * 3}")
     with pytest.raises(openai.APIStatusError) as info:
         await oai.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
     assert info.value.status_code == 504

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from e2e.payloads import READ_MS
 from e2e.test_matrix import _clean_upstream, upstream
 
 from interlingua.server.config import load_config_text
@@ -29,7 +28,7 @@ async def gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFacto
     # translated upstreams too (docs/design/stateful-responses.md), as the AI SDK does.
     db = tmp_path_factory.mktemp("judges") / "gateway.db"
     store = f"store:\n  url: sqlite+aiosqlite:///{db}\n  secret: judges-secret-0123456789\n"
-    config = load_config_text(demo_config_yaml(upstream, read_ms=READ_MS) + store, {})
+    config = load_config_text(demo_config_yaml(upstream) + store, {})
     async with running_gateway(config) as url:
         yield url
 
