@@ -159,7 +159,12 @@ async def gateway(fake: FakeUpstream) -> AsyncIterator[tuple[httpx.AsyncClient, 
         for upstream in FORMATS:  # warm every provider's pool so the baseline counts it
             for model in (MODELS[upstream], f"stall-{MODELS[upstream]}"):
                 path, body = _request(upstream, model, stream=False)
-                assert (await client.post(path, json=body)).status_code == 200
+                # A loaded machine can miss the stall routes' 100 ms read timeout on an
+                # ordinary call; the warm-up only needs one answer through each pool.
+                statuses: list[int] = []
+                while len(statuses) < 5 and 200 not in statuses:
+                    statuses.append((await client.post(path, json=body)).status_code)
+                assert 200 in statuses, statuses
         await fake.wait_idle()
         yield client, Baseline(len(asyncio.all_tasks()), fake.open_connections)
 
