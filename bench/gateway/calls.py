@@ -3,6 +3,7 @@ shared machine is not), counted by cProfile in the gateway process.
 
     python bench/gateway/calls.py                          # s1 and s1-stream, 3,000 requests each
     python bench/gateway/calls.py --baseline 8945d11 --scenarios s1,s2-stream
+    python bench/gateway/calls.py --keys --variants metrics+log,tracing   # features on vs off
 
 Per scenario and build, the gateway is started under cProfile twice: once serving
 ``--requests`` requests at concurrency 16, once serving none; the difference over the
@@ -19,15 +20,17 @@ import os
 import pstats
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from builds import ALL_SECTIONS, config_sections, install_baseline  # noqa: E402
+from builds import ALL_SECTIONS, config_sections, install_baseline, issue_key  # noqa: E402
 from fast_upstream import serve  # noqa: E402
 from loadgen import run_load  # noqa: E402
 from run import SCENARIOS, _config, _request, start_gateway, stop_gateway  # noqa: E402
+from variants import VARIANTS  # noqa: E402
 
 _SITECUSTOMIZE = """\
 import atexit, cProfile, os
@@ -46,14 +49,18 @@ def _profiled_env(base: dict[str, str] | None, out: Path) -> dict[str, str]:
     return env
 
 
-async def _calls(config: str, env: dict[str, str] | None, scenario: str, requests: int) -> int:
-    """Total calls of one gateway run that served ``requests`` requests of ``scenario``."""
+async def _calls(
+    config: str, env: dict[str, str] | None, scenario: str, requests: int, *, with_key: bool = False
+) -> int:
+    """Total calls of one gateway run that served ``requests`` requests of ``scenario``
+    (``with_key``: through an issued key with request and token limits, as run.py --keys)."""
     out = Path(tempfile.mkdtemp(prefix="interlingua-calls-")) / "stats"
-    proc, port, _ = start_gateway(config, 1, [], _profiled_env(env, out))
+    proc, port, cfg = start_gateway(config, 1, [], _profiled_env(env, out))
     try:
+        key = issue_key(cfg, env) if with_key else "sk-bench"
         if requests:
             fmt, model = SCENARIOS[scenario.removesuffix("-stream")]
-            req = _request(fmt, model, scenario.endswith("-stream"), port)
+            req = _request(fmt, model, scenario.endswith("-stream"), port, key)
             res = await run_load("127.0.0.1", port, req, concurrency=16, duration=600, max_requests=requests)
             if res.requests != requests or res.errors or res.non_2xx:
                 raise SystemExit(f"{scenario}: {res.requests} answers, {res.errors + res.non_2xx} errors: {res.sample[:300]!r}")
@@ -62,20 +69,35 @@ async def _calls(config: str, env: dict[str, str] | None, scenario: str, request
     return int(pstats.Stats(str(out)).total_calls)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Build:
+    env: dict[str, str] | None = None  # None: the working tree's gateway
+    sections: frozenset[str] = ALL_SECTIONS
+    variant: str | None = None  # an observability variant of variants.py
+    with_key: bool = False
+
+
+def _builds(args: argparse.Namespace) -> dict[str, Build]:
+    builds = {"current": Build()}
+    if args.baseline:
+        builds = {"baseline": Build(install_baseline(args.baseline), config_sections(args.baseline)), **builds}
+    if args.keys:
+        builds["keys"] = Build(with_key=True)
+    builds.update({variant: Build(variant=variant) for variant in args.variants})
+    return builds
+
+
 async def measure(args: argparse.Namespace) -> list[tuple[str, str, float]]:
     server = await serve()
     up_port = server.sockets[0].getsockname()[1]
-    builds: dict[str, tuple[dict[str, str] | None, frozenset[str]]] = {"current": (None, ALL_SECTIONS)}
-    if args.baseline:
-        builds = {"baseline": (install_baseline(args.baseline), config_sections(args.baseline)), **builds}
     rows = []
     try:
         for scenario in args.scenarios:
-            for build, (env, sections) in builds.items():
-                config = _config(up_port, sections=sections)
-                idle = await _calls(config, env, scenario, 0)
-                busy = await _calls(config, env, scenario, args.requests)
-                rows.append((build, scenario, (busy - idle) / args.requests))
+            for name, build in _builds(args).items():
+                config = _config(up_port, build.variant, sections=build.sections)
+                idle = await _calls(config, build.env, scenario, 0, with_key=build.with_key)
+                busy = await _calls(config, build.env, scenario, args.requests, with_key=build.with_key)
+                rows.append((name, scenario, (busy - idle) / args.requests))
     finally:
         server.close()
     return rows
@@ -86,8 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", default="s1,s1-stream")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--baseline", help="also count the gateway as of this git revision")
+    parser.add_argument("--keys", action="store_true", help="also count requests through an issued key with limits")
+    parser.add_argument("--variants", default="", help=f"also count these builds: {', '.join(VARIANTS)}")
     args = parser.parse_args(argv)
     args.scenarios = [s for s in args.scenarios.split(",") if s]
+    args.variants = [v for v in args.variants.split(",") if v]
+    if unknown := set(args.variants) - set(VARIANTS):
+        parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
     print("| build | scenario | calls per request |\n|---|---|---:|")
     for build, scenario, calls in asyncio.run(measure(args)):
         print(f"| {build} | {scenario} | {calls:,.0f} |")
