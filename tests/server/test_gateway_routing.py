@@ -311,11 +311,13 @@ async def test_no_first_byte_in_time_goes_to_the_next_target(stream: bool) -> No
     async with upstreams(2) as (slow, fast):
         slow.default_fault = "slow:3000"
         # Streams: routing.timeouts.first_byte_ms; whole answers: the provider's read_ms.
-        slow_provider = provider("slow", slow) | ({} if stream else {"timeouts": {"read_ms": 200}})
+        # 1 s, not less: first_byte_ms also bounds the fast target, which a loaded machine
+        # can keep from answering for a few hundred milliseconds.
+        slow_provider = provider("slow", slow) | ({} if stream else {"timeouts": {"read_ms": 1_000}})
         cfg = config(
             [slow_provider, provider("fast", fast)],
             [in_turn("gpt-t", ("slow", "gpt-4o-mini"), ("fast", "gpt-4o-mini"))],
-            timeouts={"first_byte_ms": 200},
+            timeouts={"first_byte_ms": 1_000},
         )
         async with running_gateway(cfg) as url, oai(url) as client:
             raw = await client.chat.completions.with_raw_response.create(model="gpt-t", stream=stream, **CHAT)  # type: ignore[call-overload]
