@@ -5,7 +5,7 @@ for the responses the gateway stored.
 
 Toward a Responses upstream the request passes through (``store`` and
 ``previous_response_id`` included): that upstream stores its answers and resolves its own
-ids. Toward any other upstream format the gateway keeps the answer in its store (unless
+ids (the gateway refuses another key's: ``responses/claims.py``). Toward any other upstream format the gateway keeps the answer in its store (unless
 ``store: false``) and resolves ``previous_response_id`` and ``item_reference`` items from
 there (:mod:`interlingua.server.pipeline.stateful`); ids it does not hold for the caller's
 key are a 400 naming them. ``GET``/``DELETE`` see only the caller's own responses: another

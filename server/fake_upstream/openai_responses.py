@@ -7,7 +7,9 @@ Checked: ``model``, ``input`` (a string or items: messages with roles
 ``function_call_output`` answering an earlier ``call_id``, ``reasoning``
 items whose ``encrypted_content`` this fake issued), function tools
 (``namespace`` tools are flattened as the real API does for Codex), and
-``previous_response_id`` (the fake is stateless: always 400 not found).
+``previous_response_id`` (the fake keeps no state: an id of the shape it issues,
+``resp_demo<digits>``, is taken as its own, continued and echoed; any other is a 400
+not found, as OpenAI answers an id it does not hold).
 https://platform.openai.com/docs/api-reference/responses/create
 
 Rendering: a plan as OpenAI Responses wire output: a ``response`` object, or the typed
@@ -23,6 +25,7 @@ Output items in order: a ``reasoning`` item (summary text, and
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -49,6 +52,7 @@ __all__ = [
 JSON = dict[str, Any]
 
 ENCRYPTED_PREFIX = "gAAAAdemo"
+_ISSUED = re.compile(r"resp_demo[0-9]+")
 _ROLES = frozenset({"user", "assistant", "system", "developer"})
 _CONTENT_TYPES = frozenset(
     {"input_text", "input_image", "input_file", "output_text", "refusal", "input_audio"}
@@ -153,7 +157,8 @@ def read_responses(body: JSON) -> Conversation:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise BadRequest("Missing required parameter: 'model'.", "model")
-    if body.get("previous_response_id"):
+    previous = body.get("previous_response_id")
+    if previous and not (isinstance(previous, str) and _ISSUED.fullmatch(previous)):
         raise BadRequest(
             f"Previous response with id '{body['previous_response_id']}' not found.", "previous_response_id"
         )
@@ -232,7 +237,7 @@ def responses_json(plan: Plan, body: JSON, rid: str) -> JSON:
         "model": body["model"],
         "output": _items(plan, rid, encrypted, bool((body.get("reasoning") or {}).get("summary"))),
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
-        "previous_response_id": None,
+        "previous_response_id": body.get("previous_response_id"),
         "reasoning": {"effort": (body.get("reasoning") or {}).get("effort"), "summary": None},
         "store": body.get("store", True),
         "temperature": body.get("temperature", 1.0),

@@ -36,7 +36,7 @@ from interlingua.server.pipeline.account import UPSTREAM_RESPONSE_KEY, account, 
 from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.pipeline.response_id import HEAD_KEY
-from interlingua.server.pipeline.stateful import keep_response
+from interlingua.server.pipeline.stateful import CLAIM_KEY, claim_passthrough, claim_streamed, keep_response
 from interlingua.server.routing import Target
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
 from interlingua.streams.sse import SSEParser
@@ -98,6 +98,7 @@ async def relay(
     if same:
         if ctx.operation == "generate":
             _observe_plain(ctx, answer, call, target)
+            await claim_passthrough(ctx, answer)  # a Responses upstream's ids: whose they are
         return Response(data, status=resp.status_code, headers=Headers(_relayed_headers(resp, upstream))), False
     return await _translated_plain(ctx, answer, call, target, upstream), False
 
@@ -183,10 +184,13 @@ async def _passthrough_stream(
             if chunk:
                 started = started or bool(chunk.strip())
                 _mark_first_byte(ctx, chunk)
+                if CLAIM_KEY in ctx.extras and tap.complete:  # recorded before the last event leaves
+                    await claim_streamed(ctx, chunk)
                 yield chunk
         tap.finish()
         if tap.complete:
             if held:
+                await claim_streamed(ctx, held)
                 yield held
             outcome = Outcome.OK
         else:

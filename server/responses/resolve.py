@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from interlingua.errors import InvalidRequest
 from interlingua.server.responses.repository import StoredResponse
 
-__all__ = ["Resolved", "has_references", "references_refused", "resolve"]
+__all__ = ["Resolved", "has_references", "item_not_found", "previous_not_found", "references_refused", "resolve"]
 
 JSON = dict[str, Any]
 
@@ -40,6 +40,18 @@ def input_items(value: Any) -> list[Any]:
     if isinstance(value, str):
         return [{"type": "message", "role": "user", "content": value}]
     return list(value) if isinstance(value, list) else []
+
+
+def previous_not_found(ref: str) -> InvalidRequest:
+    """OpenAI's own 400 for a ``previous_response_id`` it does not hold."""
+    return InvalidRequest(
+        f"Previous response with id '{ref}' not found.", param="previous_response_id", code="previous_response_not_found"
+    )
+
+
+def item_not_found(ref: str, param: str) -> InvalidRequest:
+    """OpenAI's own 400 for an ``item_reference`` it does not hold."""
+    return InvalidRequest(f"Item with id '{ref}' not found.", param=param, code="item_not_found")
 
 
 def _is_reference(item: Any) -> bool:
@@ -78,7 +90,7 @@ async def resolve(body: JSON, owner: str, lookup: Lookup) -> Resolved:
         if _is_reference(item):
             stored = found.get(item["id"])
             if stored is None:
-                raise InvalidRequest(f"Item with id '{item['id']}' not found.", param=f"input[{n}]", code="item_not_found")
+                raise item_not_found(item["id"], f"input[{n}]")
             items.append(stored)
             continue
         if isinstance(item, dict) and isinstance(item.get("id"), str):
@@ -94,10 +106,7 @@ async def _previous(previous: Any, owner: str, lookup: Lookup) -> list[Any]:
         raise InvalidRequest("previous_response_id: must be a response id", param="previous_response_id")
     stored = await lookup.get(owner, previous)
     if stored is None:
-        raise InvalidRequest(
-            f"Previous response with id '{previous}' not found.",
-            param="previous_response_id", code="previous_response_not_found",
-        )
+        raise previous_not_found(previous)
     return stored.conversation()
 
 

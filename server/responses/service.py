@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from interlingua.server.background import cancel_and_wait
 from interlingua.server.config.responses import ResponsesConfig
 from interlingua.server.pipeline.context import Principal
+from interlingua.server.responses.claims import UpstreamIds, issued_ids
 from interlingua.server.responses.repository import ResponseRepository, StoredResponse
 from interlingua.server.store import Store
 
@@ -46,6 +47,7 @@ def owner_of(principal: Principal) -> str:
 class ResponseService:
     def __init__(self, store: Store, config: ResponsesConfig) -> None:
         self.repo = ResponseRepository(store)
+        self.upstream_ids = UpstreamIds(store)
         self.retention = timedelta(days=config.retention_days)
         self._sweep_s = config.sweep_interval_s
         self._writes: set[asyncio.Task[None]] = set()
@@ -67,28 +69,43 @@ class ResponseService:
         items that carry an id); returns once it is committed, or after :data:`_SAVE_WAIT_S`."""
         record = StoredResponse(str(response.get("id")), owner, response, conversation)
         items = [*own, *_output_items(response)]
-        task = asyncio.create_task(self._write(record, items))
+        await self._write(record.id, self.repo.save(record, self._expiry(), items))
+
+    async def claim(self, owner: str, response: dict[str, Any]) -> None:
+        """Record ``owner`` for the ids of ``response``, a Responses upstream's answer passed
+        through (``claims.py``); returns once committed, or after :data:`_SAVE_WAIT_S`."""
+        await self._write(str(response.get("id")), self.upstream_ids.claim(owner, issued_ids(response), self._expiry()))
+
+    def _expiry(self) -> datetime:
+        return datetime.now(UTC) + self.retention
+
+    async def _write(self, what: str, write: Coroutine[Any, Any, None]) -> None:
+        """Run ``write`` as a task of its own (a client leaving does not cancel it; ``stop``
+        waits for it) and wait for it, at most :data:`_SAVE_WAIT_S`."""
+        task = asyncio.create_task(_logged(what, write))
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(task), _SAVE_WAIT_S)
 
-    async def _write(self, record: StoredResponse, items: list[tuple[str, Any]]) -> None:
-        try:
-            await self.repo.save(record, datetime.now(UTC) + self.retention, items)
-        except Exception as exc:
-            log.warning("responses: keeping %s failed: %s", record.id, exc)
-
     async def _sweep_forever(self) -> None:
         while True:
             try:
                 gone = await self.repo.sweep()
+                await self.upstream_ids.sweep()
             except Exception as exc:
                 log.warning("responses: deleting expired responses failed: %s", exc)
             else:
                 if gone:
                     log.info("responses: %d expired responses deleted", gone)
             await asyncio.sleep(self._sweep_s)
+
+
+async def _logged(what: str, write: Coroutine[Any, Any, None]) -> None:
+    try:
+        await write
+    except Exception as exc:
+        log.warning("responses: keeping %s failed: %s", what, exc)
 
 
 def _output_items(response: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -24,6 +24,7 @@ __all__ = [
     "response_items",
     "store_meta",
     "stored_responses",
+    "upstream_ids",
     "usage_records",
 ]
 
@@ -104,6 +105,18 @@ response_items = Table(
     Column("item_id", String(128), nullable=False),
     Column("item", JSON, nullable=False),
     Index("il_response_items_owner_item", "owner", "item_id"),
+)
+
+# Ids a Responses upstream issued on passthrough (its response ids and output item ids),
+# with the principal whose request they answered: another key's ``previous_response_id``
+# or ``item_reference`` naming one is refused (``server/responses/claims.py``).
+upstream_ids = Table(
+    "il_upstream_ids",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("il_upstream_ids_expires", "expires_at"),
 )
 
 # One row per API request (``observability.history_days``): the access-log record

@@ -1,0 +1,90 @@
+"""Who each id a Responses upstream issued belongs to (passthrough owner isolation).
+
+Toward an OpenAI Responses upstream the gateway passes requests through and the upstream
+stores its own answers, under the one account all the gateway's keys share: it would let
+any key continue (``previous_response_id``) or reference (``item_reference``) any other
+key's response. So the gateway records, for each answer passed through with ``store`` on,
+its response id and output item ids with the owner (:func:`..service.owner_of`), and a
+request naming an id recorded for another owner is refused with OpenAI's own "not found"
+400, as the translated path refuses an id it does not hold for the caller.
+
+An id with no record (issued before this record existed, or by a direct call to the
+provider, or whose write failed) is not the gateway's to refuse: it goes to the upstream,
+which decides. The record is written after the upstream's last event and before the
+client's, like stored responses (``service.py``), so a follow-up never races it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from interlingua.server.responses.resolve import input_items, item_not_found, previous_not_found
+from interlingua.server.store import Store
+from interlingua.server.store.schema import upstream_ids
+
+__all__ = ["UpstreamIds", "issued_ids", "refuse_foreign"]
+
+JSON = dict[str, Any]
+
+
+class UpstreamIds:
+    """The ``il_upstream_ids`` table."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def claim(self, owner: str, ids: Iterable[str], expires_at: datetime) -> None:
+        rows = [{"id": i, "owner": owner, "expires_at": expires_at} for i in dict.fromkeys(ids)]
+        if not rows:
+            return
+        async with self.store.engine.begin() as conn:
+            # The same id again (a replayed answer): the newer record wins.
+            await conn.execute(delete(upstream_ids).where(upstream_ids.c.id.in_([r["id"] for r in rows])))
+            await conn.execute(insert(upstream_ids), rows)
+
+    async def owners(self, ids: Iterable[str]) -> dict[str, str]:
+        """The recorded, unexpired owner of each of ``ids`` that has one."""
+        u = upstream_ids.c
+        query = select(u.id, u.owner).where(u.id.in_(set(ids)), u.expires_at > datetime.now(UTC))
+        async with self.store.engine.connect() as conn:
+            return {row.id: row.owner for row in (await conn.execute(query)).all()}
+
+    async def sweep(self) -> int:
+        async with self.store.engine.begin() as conn:
+            result = await conn.execute(delete(upstream_ids).where(upstream_ids.c.expires_at <= datetime.now(UTC)))
+        return int(result.rowcount or 0)
+
+
+def issued_ids(response: Mapping[str, Any]) -> list[str]:
+    """The ids an upstream Response object issued: its own and its output items'."""
+    output = response.get("output")
+    items = output if isinstance(output, list) else []
+    found = [response.get("id"), *(item.get("id") for item in items if isinstance(item, dict))]
+    return [i for i in found if isinstance(i, str) and 0 < len(i) <= 128]
+
+
+def _references(body: JSON) -> list[tuple[str, str]]:
+    """(id, param) of every id the request names."""
+    named: list[tuple[str, str]] = []
+    previous = body.get("previous_response_id")
+    if isinstance(previous, str):
+        named.append((previous, "previous_response_id"))
+    for n, item in enumerate(input_items(body.get("input"))):
+        if isinstance(item, dict) and item.get("type") == "item_reference" and isinstance(item.get("id"), str):
+            named.append((item["id"], f"input[{n}]"))
+    return named
+
+
+async def refuse_foreign(body: JSON, owner: str, ids: UpstreamIds) -> None:
+    """Raise OpenAI's 400 for the first id ``body`` names that is recorded for another owner."""
+    named = _references(body)
+    if not named:
+        return
+    owners = await ids.owners(i for i, _ in named)
+    for ref, param in named:
+        if owners.get(ref, owner) != owner:
+            raise previous_not_found(ref) if param == "previous_response_id" else item_not_found(ref, param)

@@ -1,0 +1,107 @@
+"""Ids a Responses upstream issued on passthrough belong to the key that asked: another
+issued key naming one (``previous_response_id``, ``item_reference``, ``input_tokens``) gets
+OpenAI's own 400 before any upstream call; judged by the official openai SDK with two keys
+issued through the admin API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import orjson
+import pytest
+from keys_helpers import admin_client, keys_config
+from responses_helpers import fresh_postgres, sdk, sqlite_url
+
+from interlingua.server.fake_upstream import FakeUpstream
+from interlingua.server.testing import running_gateway
+
+MODEL = "demo-responses"  # the demo's OpenAI Responses upstream: passed through
+Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return await fresh_postgres(request.getfixturevalue("postgres_url"))
+
+
+async def _issue(url: str, name: str) -> str:
+    async with admin_client(url) as admin:
+        r = await admin.post("/admin/keys", json={"name": name})
+        assert r.status_code == 201, r.text
+        return str(r.json()["key"])
+
+
+@pytest.fixture
+async def clients(upstream: FakeUpstream, store_url: str, tmp_path: Path) -> AsyncIterator[Clients]:
+    config = keys_config(upstream, tmp_path / "unused.db", store={"url": store_url})
+    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        yield sdk(http, await _issue(url, "alice")), sdk(http, await _issue(url, "bob"))
+
+
+def _sent(upstream: FakeUpstream) -> dict[str, Any]:
+    body: dict[str, Any] = orjson.loads(upstream.requests[-1].raw)
+    return body
+
+
+async def test_the_owner_continues_another_key_is_refused(clients: Clients, upstream: FakeUpstream) -> None:
+    a, b = clients
+    first = await a.responses.create(model=MODEL, input="secret plans")
+    second = await a.responses.create(model=MODEL, input="go on", previous_response_id=first.id)
+    assert second.previous_response_id == first.id
+    assert _sent(upstream)["previous_response_id"] == first.id  # passed through untouched
+    before = len(upstream.requests)
+    with pytest.raises(openai.BadRequestError) as refused:
+        await b.responses.create(model=MODEL, input="tell me", previous_response_id=first.id)
+    assert refused.value.body["message"] == f"Previous response with id '{first.id}' not found."  # type: ignore[index]
+    assert refused.value.code == "previous_response_not_found"
+    assert len(upstream.requests) == before  # refused before any upstream call
+
+
+async def test_another_keys_items_cannot_be_referenced(clients: Clients, upstream: FakeUpstream) -> None:
+    a, b = clients
+    first = await a.responses.create(model=MODEL, input="secret plans")
+    message = next(item for item in first.output if item.type == "message")
+    inputs: Any = [{"role": "user", "content": "hi"}, {"type": "item_reference", "id": message.id}]
+    await a.responses.create(model=MODEL, input=inputs)  # its owner may
+    with pytest.raises(openai.BadRequestError) as refused:
+        await b.responses.create(model=MODEL, input=inputs)
+    assert refused.value.body["message"] == f"Item with id '{message.id}' not found."  # type: ignore[index]
+    assert refused.value.body["param"] == "input[1]"  # type: ignore[index]
+
+
+async def test_a_streamed_answer_is_recorded_before_its_last_event(clients: Clients) -> None:
+    """The other key's attempt comes the instant the stream ended: the record is there."""
+    a, b = clients
+    async with a.responses.stream(model=MODEL, input="streamed secret") as stream:
+        first = await stream.get_final_response()
+    with pytest.raises(openai.BadRequestError):
+        await b.responses.create(model=MODEL, input="tell me", previous_response_id=first.id)
+    async with a.responses.stream(model=MODEL, input="go on", previous_response_id=first.id) as stream:
+        assert (await stream.get_final_response()).previous_response_id == first.id
+
+
+async def test_input_tokens_of_another_keys_conversation_are_refused(clients: Clients) -> None:
+    a, b = clients
+    first = await a.responses.create(model=MODEL, input="secret plans")
+    counted = await a.responses.input_tokens.count(model=MODEL, input="go on", previous_response_id=first.id)
+    assert counted.input_tokens > 0
+    with pytest.raises(openai.BadRequestError):
+        await b.responses.input_tokens.count(model=MODEL, input="go on", previous_response_id=first.id)
+
+
+async def test_ids_the_gateway_never_recorded_go_to_the_upstream(clients: Clients, upstream: FakeUpstream) -> None:
+    """Not the gateway's to refuse (issued before the record, or with ``store: false``): the
+    upstream decides, as it would without the gateway."""
+    a, b = clients
+    unstored = await a.responses.create(model=MODEL, input="forget me", store=False)
+    await b.responses.create(model=MODEL, input="x", previous_response_id=unstored.id)  # the fake takes its ids
+    assert _sent(upstream)["previous_response_id"] == unstored.id
+    with pytest.raises(openai.BadRequestError, match="resp_elsewhere"):  # the upstream's own 400
+        await b.responses.create(model=MODEL, input="x", previous_response_id="resp_elsewhere")
+    assert _sent(upstream)["previous_response_id"] == "resp_elsewhere"
