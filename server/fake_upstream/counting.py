@@ -6,6 +6,10 @@ Responses ``POST /v1/responses/input_tokens`` and Bedrock ``POST /model/{id}/cou
 schemas do not have (a generation-only field such as ``max_tokens`` is a 400), and each
 count is the fake's own reading of the body plus :data:`COUNT_OFFSET`, so a test can tell an
 upstream count from the gateway's local estimate (:mod:`interlingua.server.tokens`).
+
+Bedrock's CountTokens exists only for some models (Anthropic's Claude); for any other model
+id the fake answers as Bedrock does, a 400 ``ValidationException`` "The provided model
+doesn't support counting tokens." (:data:`BEDROCK_CANNOT_COUNT`).
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from interlingua.server.fake_upstream.gemini import read_gemini
 from interlingua.server.fake_upstream.openai_responses import read_responses
 from interlingua.server.fake_upstream.plan import BadRequest, input_tokens, rough_tokens
 
-__all__ = ["COUNT_OFFSET", "anthropic_count", "bedrock_count", "gemini_count", "responses_count"]
+__all__ = ["BEDROCK_CANNOT_COUNT", "COUNT_OFFSET", "anthropic_count", "bedrock_count", "gemini_count", "responses_count"]
 
 JSON = dict[str, Any]
 
 # Added to every fake count: no local estimate of a small test request comes near it.
 COUNT_OFFSET = 100_000
+
+BEDROCK_CANNOT_COUNT = "The provided model doesn't support counting tokens."
 
 # The request fields of each counting endpoint's published schema (../shared/reference/specs).
 _ANTHROPIC = ("messages", "model", "system", "thinking", "tool_choice", "tools")
@@ -69,6 +75,8 @@ def responses_count(body: JSON) -> JSON:
 
 
 def bedrock_count(body: JSON, model: str) -> JSON:
+    if "anthropic.claude" not in model:
+        raise BadRequest(BEDROCK_CANNOT_COUNT)
     _only(body, ("input",))
     wrapped = body.get("input")
     converse = wrapped.get("converse") if isinstance(wrapped, dict) else None

@@ -9,14 +9,20 @@ that endpoint's published schema accepts (what only shapes the answer, such as
 answer. OpenAI Chat has no such endpoint: there the gateway estimates locally
 (:mod:`interlingua.server.tokens`). ``x-interlingua-token-count`` says which it was
 (``upstream`` or ``estimate``). Upstream errors go through :func:`attempt` like any other,
-so a client reads them in its own envelope and status.
+so a client reads them in its own envelope and status, with one exception: Bedrock's
+CountTokens exists only for some models, and for the others Bedrock answers 400 "The
+provided model doesn't support counting tokens." That says nothing about the client's
+request, so the client gets the estimate (and a warning naming the reason) rather than an
+error its SDK cannot avoid (Claude Code counts before every turn).
 
-:func:`prepare_count` builds one target's request (the failover walk tries the route's targets
-that can count, as for generation), :func:`answer_count` answers from the one that did.
+:func:`count` walks the route: :func:`prepare_count` builds one target's request (the
+failover walk tries the route's targets that can count, as for generation),
+:func:`answer_count` answers from the one that did.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,9 +32,10 @@ from quart import Response
 
 from interlingua.convert.gemini import camel_keys
 from interlingua.errors import UpstreamError
+from interlingua.server.errors import UpstreamRefused
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.context import RequestContext
-from interlingua.server.pipeline.failover import Sent
+from interlingua.server.pipeline.failover import Sent, walk
 from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.pipeline.prepare import Prepared, count_tokens_payload, translated_for_count
 from interlingua.server.pipeline.relay import relay
@@ -38,7 +45,7 @@ from interlingua.server.tokens import estimate_for
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
 from interlingua.translate import Format
 
-__all__ = ["TOKEN_COUNT_HEADER", "answer_count", "estimate", "prepare_count"]
+__all__ = ["TOKEN_COUNT_HEADER", "answer_count", "count", "estimate", "prepare_count"]
 
 TOKEN_COUNT_HEADER = "x-interlingua-token-count"
 # Anthropic's count request has no max_tokens, which its Messages converter needs; the
@@ -46,6 +53,10 @@ TOKEN_COUNT_HEADER = "x-interlingua-token-count"
 _PLACEHOLDER_MAX_TOKENS = 4096
 
 JSONObject = dict[str, Any]
+
+# Bedrock's answer for a model without CountTokens ("The provided model doesn't support
+# counting tokens."), matched loosely: AWS rewords messages.
+_BEDROCK_CANNOT_COUNT = re.compile(r"(?:n't|not) support\w* (?:counting tokens|token counting|count ?tokens)", re.I)
 
 
 def _pick(body: JSONObject, keys: Iterable[str]) -> JSONObject:
@@ -93,6 +104,29 @@ _COUNTERS: dict[Format, tuple[Callable[[JSONObject, str], JSONObject], str]] = {
     Format.OPENAI_RESPONSES: (_responses, "input_tokens"),
     Format.BEDROCK_CONVERSE: (_bedrock, "inputTokens"),
 }
+
+
+async def count(ctx: RequestContext, call: ClientCall, client_headers: Iterable[tuple[bytes, bytes]]) -> Response:
+    """The client's count-tokens answer: counted by the first target that can count, else
+    (no such target, or a Bedrock model without CountTokens) the local estimate."""
+    try:  # failover as for generate, over the targets that can count
+        landing = await walk(ctx, call, client_headers, prepare_count)
+    except Unfit:  # no target has a counting endpoint (OpenAI Chat)
+        return estimate(ctx, call)
+    except UpstreamRefused as refused:
+        if not _cannot_count(refused):
+            raise
+        ctx.warnings.append(f"the upstream model cannot count tokens ({refused.message})")
+        return estimate(ctx, call)
+    return await answer_count(ctx, call, landing.target, landing.result)
+
+
+def _cannot_count(refused: UpstreamRefused) -> bool:
+    return (
+        refused.wire_format is Format.BEDROCK_CONVERSE
+        and refused.status == 400
+        and _BEDROCK_CANNOT_COUNT.search(refused.message) is not None
+    )
 
 
 def prepare_count(call: ClientCall, target: Target, upstream: Upstream) -> Prepared:

@@ -19,12 +19,11 @@ from interlingua.server.features.request_id import request_id_of
 from interlingua.server.pipeline.account import CONTEXTS_KEY, account, outcome_of
 from interlingua.server.pipeline.cached import CACHE_KEY, cache_hit, recorded, recorder_for
 from interlingua.server.pipeline.context import AttemptOutcome, Operation, Outcome, RequestContext
-from interlingua.server.pipeline.counting import answer_count, estimate, prepare_count
+from interlingua.server.pipeline.counting import count
 from interlingua.server.pipeline.failover import walk
 from interlingua.server.pipeline.ingress import ClientCall, read_call
 from interlingua.server.pipeline.relay import relay
 from interlingua.server.pipeline.stateful import resolve_call
-from interlingua.server.resilience.plan import Unfit
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import ClientSurface
 
@@ -75,7 +74,7 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
 async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operation) -> tuple[Response, bool]:
     assert ctx.route is not None
     if op == "count_tokens":
-        return await _count_tokens(ctx, call), False
+        return await count(ctx, call, request.scope["headers"]), False
     recorder = recorder_for(ctx, call, request.scope["headers"], request.scope["query_string"])
     if recorder is not None and (hit := await cache_hit(ctx, call, recorder)) is not None:
         return hit, False
@@ -88,14 +87,6 @@ async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operatio
     if recorder is not None:
         response = await recorded(response, streaming, call, recorder)
     return response, streaming
-
-
-async def _count_tokens(ctx: RequestContext, call: ClientCall) -> Response:
-    try:  # failover as for generate, over the targets that can count
-        landing = await walk(ctx, call, request.scope["headers"], prepare_count)
-    except Unfit:  # no target has a counting endpoint (OpenAI Chat): the local estimate
-        return estimate(ctx, call)
-    return await answer_count(ctx, call, landing.target, landing.result)
 
 
 def _headers(ctx: RequestContext) -> list[tuple[str, str]]:
