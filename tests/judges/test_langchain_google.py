@@ -22,6 +22,7 @@ from .test_langchain import (
     test_streamed_text,
     test_structured_output,
     test_text,
+    test_thinking_with_tools,
     test_tool_round_trip,
     test_upstream_429_is_the_librarys_rate_limit_error,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "test_streamed_text",
     "test_structured_output",
     "test_text",
+    "test_thinking_with_tools",
     "test_tool_round_trip",
     "test_upstream_429_is_the_librarys_rate_limit_error",
 ]

@@ -15,16 +15,19 @@ import pytest_asyncio
 from agents import (
     Agent,
     Model,
+    ModelSettings,
     OpenAIChatCompletionsModel,
     OpenAIResponsesModel,
     Runner,
     function_tool,
     set_tracing_disabled,
 )
+from agents.items import ReasoningItem
+from openai.types.shared import Reasoning
 
 from interlingua.server.fake_upstream import FakeUpstream
 
-from .routes import CLIENT_KEY, ECHO, PROMPT, SLOW, UPSTREAM_ROUTES, get_weather, is_final
+from .routes import CLIENT_KEY, ECHO, PROMPT, SLOW, THOUGHT, UPSTREAM_ROUTES, get_weather, is_final
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -43,7 +46,7 @@ def route(request: pytest.FixtureRequest) -> str:
 @pytest_asyncio.fixture(params=CLIENTS, loop_scope="module")
 async def model(request: pytest.FixtureRequest, gateway: str, route: str) -> AsyncIterator[Model]:
     async with openai.AsyncOpenAI(
-        base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=10
+        base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=60
     ) as oai:
         if request.param == "responses":
             yield OpenAIResponsesModel(route, openai_client=oai)
@@ -90,3 +93,23 @@ async def test_upstream_429_is_the_librarys_rate_limit_error(model: Model, upstr
     upstream.fault_next(SLOW)
     with pytest.raises(openai.RateLimitError, match="slow down please"):
         await Runner.run(_agent(model), "hi")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+async def test_thinking_with_tools(model: Model, stream: bool) -> None:
+    """Reasoning on through the tool loop: the Responses model sends its reasoning items back
+    with the tool call on the next turn (the Chat model has no field for reasoning text)."""
+    settings = ModelSettings(reasoning=Reasoning(effort="low", summary="detailed"))
+    agent = _agent(model, tools=[WEATHER_TOOL], model_settings=settings)
+    if stream:
+        result = Runner.run_streamed(agent, PROMPT)
+        async for _ in result.stream_events():
+            pass
+    else:
+        result = await Runner.run(agent, PROMPT)  # type: ignore[assignment]
+    assert is_final(result.final_output)
+    if isinstance(model, OpenAIResponsesModel):
+        summaries = [
+            part.text for item in result.new_items if isinstance(item, ReasoningItem) for part in item.raw_item.summary
+        ]
+        assert THOUGHT.format(n=len(PROMPT)) in summaries

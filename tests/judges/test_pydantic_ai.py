@@ -11,15 +11,22 @@ import pytest
 import pytest_asyncio
 from pydantic_ai import Agent
 from pydantic_ai.exceptions import ModelHTTPError
+from pydantic_ai.messages import ModelMessage, ModelResponse, ThinkingPart
 from pydantic_ai.models import Model
-from pydantic_ai.models.anthropic import AnthropicModel
-from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
+from pydantic_ai.models.anthropic import AnthropicModel, AnthropicModelSettings
+from pydantic_ai.models.openai import (
+    OpenAIChatModel,
+    OpenAIChatModelSettings,
+    OpenAIResponsesModel,
+    OpenAIResponsesModelSettings,
+)
 from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.providers.openai import OpenAIProvider
+from pydantic_ai.settings import ModelSettings
 
 from interlingua.server.fake_upstream import FakeUpstream
 
-from .routes import CLIENT_KEY, ECHO, PROMPT, SLOW, UPSTREAM_ROUTES, Weather, get_weather, is_final
+from .routes import CLIENT_KEY, ECHO, PROMPT, SLOW, THOUGHT, UPSTREAM_ROUTES, Weather, get_weather, is_final
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -31,18 +38,23 @@ def route(request: pytest.FixtureRequest) -> str:
     return UPSTREAM_ROUTES[request.param]
 
 
-@pytest_asyncio.fixture(params=CLIENTS, loop_scope="module")
-async def model(request: pytest.FixtureRequest, gateway: str, route: str) -> AsyncIterator[Model]:
-    if request.param == "anthropic":
+@pytest.fixture(params=CLIENTS)
+def client(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def model(client: str, gateway: str, route: str) -> AsyncIterator[Model]:
+    if client == "anthropic":
         async with anthropic.AsyncAnthropic(
-            base_url=gateway, api_key=CLIENT_KEY, max_retries=0, timeout=10
+            base_url=gateway, api_key=CLIENT_KEY, max_retries=0, timeout=60
         ) as ant:
             yield AnthropicModel(route, provider=AnthropicProvider(anthropic_client=ant))
         return
     async with openai.AsyncOpenAI(
-        base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=10
+        base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=60
     ) as oai:
-        kind = OpenAIResponsesModel if request.param == "responses" else OpenAIChatModel
+        kind = OpenAIResponsesModel if client == "responses" else OpenAIChatModel
         yield kind(route, provider=OpenAIProvider(openai_client=oai))
 
 
@@ -89,3 +101,39 @@ async def test_upstream_429_is_the_librarys_rate_limit_error(model: Model, upstr
     assert info.value.status_code == 429
     assert isinstance(info.value.__cause__, openai.RateLimitError | anthropic.RateLimitError)
     assert "slow down please" in str(info.value)
+
+
+# Provider settings rather than the unified ``thinking``: pydantic-ai decides whether a model
+# thinks from its profile, which knows models by their provider names, not the demo routes'.
+THINKING: dict[str, ModelSettings] = {
+    "chat_completions": OpenAIChatModelSettings(openai_reasoning_effort="low"),
+    "responses": OpenAIResponsesModelSettings(openai_reasoning_effort="low", openai_reasoning_summary="detailed"),
+    "anthropic": AnthropicModelSettings(anthropic_thinking={"type": "enabled", "budget_tokens": 1024}, max_tokens=4096),
+}
+
+
+def _thoughts(messages: list[ModelMessage]) -> list[str]:
+    return [
+        part.content
+        for message in messages
+        if isinstance(message, ModelResponse)
+        for part in message.parts
+        if isinstance(part, ThinkingPart) and part.content
+    ]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+async def test_thinking_with_tools(model: Model, client: str, stream: bool) -> None:
+    """Thinking on through the whole tool loop: the thought (with its signature or encrypted
+    content) goes back with the tool call on the next turn, to every upstream."""
+    agent = Agent(model, tools=[get_weather], model_settings=THINKING[client])
+    if stream:
+        async with agent.run_stream(PROMPT) as streamed:
+            output = "".join([piece async for piece in streamed.stream_text(delta=True)])
+        messages = streamed.all_messages()
+    else:
+        result = await agent.run(PROMPT)
+        output, messages = result.output, result.all_messages()
+    assert is_final(output)
+    if client != "chat_completions":  # Chat Completions has no field for reasoning text
+        assert THOUGHT.format(n=len(PROMPT)) in _thoughts(messages)
