@@ -32,6 +32,7 @@ from interlingua.server.fake_upstream.plan import (
     make_plan,
     split_words,
 )
+from interlingua.server.fake_upstream.structured import output_schema
 
 __all__ = [
     "STOP_REASONS",
@@ -203,6 +204,7 @@ def read_anthropic(body: JSON) -> Conversation:
     _read_messages(body, conv)
     _read_tools(body, conv)
     _read_thinking(body, conv)
+    conv.output_schema = output_schema("anthropic_messages", body)
     conv.stop = list(body.get("stop_sequences") or [])
     conv.input_tokens = input_tokens(body, "anthropic_messages")
     return conv

@@ -36,6 +36,7 @@ from interlingua.server.fake_upstream.plan import (
     rough_tokens,
     split_words,
 )
+from interlingua.server.fake_upstream.structured import output_schema
 from interlingua.streams.eventstream import encode_event, encode_exception
 
 __all__ = [
@@ -176,6 +177,7 @@ def read_bedrock(body: JSON, model: str) -> Conversation:
     extra = body.get("additionalModelRequestFields") or {}
     thinking = extra.get("thinking") or extra.get("reasoning_config") or {}
     conv.thinking = thinking.get("type") in ("enabled", "adaptive")
+    conv.output_schema = output_schema("bedrock_converse", body)
     conv.input_tokens = rough_tokens(body)
     return conv
 

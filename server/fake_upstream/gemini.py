@@ -39,6 +39,7 @@ from interlingua.server.fake_upstream.plan import (
     rough_tokens,
     split_words,
 )
+from interlingua.server.fake_upstream.structured import output_schema
 
 __all__ = [
     "GEMINI_SIGNATURE",
@@ -274,6 +275,7 @@ def read_gemini(raw: JSON, model: str) -> Conversation:
         raise BadRequest("generationConfig.maxOutputTokens must be a positive integer.")
     conv.max_tokens = limit
     conv.stop = list(gen.get("stopSequences") or [])
+    conv.output_schema = output_schema("gemini", body)
     conv.input_tokens = rough_tokens(raw)
     return conv
 

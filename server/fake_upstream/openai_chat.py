@@ -34,6 +34,7 @@ from interlingua.server.fake_upstream.plan import (
     make_plan,
     split_words,
 )
+from interlingua.server.fake_upstream.structured import output_schema
 
 __all__ = [
     "FINISH_REASONS",
@@ -159,6 +160,7 @@ def read_openai(body: JSON) -> Conversation:
     conv.max_tokens = limit
     stop = body.get("stop")
     conv.stop = [stop] if isinstance(stop, str) else list(stop or [])
+    conv.output_schema = output_schema("openai_chat", body)
     conv.input_tokens = input_tokens(body, "openai_chat")
     return conv
 

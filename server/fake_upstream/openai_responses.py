@@ -39,6 +39,7 @@ from interlingua.server.fake_upstream.plan import (
     rough_tokens,
     split_words,
 )
+from interlingua.server.fake_upstream.structured import output_schema
 
 __all__ = [
     "ENCRYPTED_PREFIX",
@@ -171,6 +172,7 @@ def read_responses(body: JSON) -> Conversation:
     if limit is not None and (not isinstance(limit, int) or limit < 16):
         raise BadRequest("Invalid 'max_output_tokens': integer below minimum value 16.", "max_output_tokens")
     conv.max_tokens = limit
+    conv.output_schema = output_schema("openai_responses", body)
     conv.input_tokens = rough_tokens(body)
     return conv
 

@@ -17,7 +17,9 @@ The fake model's rules (documented for test writers and README readers):
    (strings: a `backquoted` part of that text block, e.g. a shell command). When the last user text says "parallel" (and parallel calls are not
    disabled) it calls every tool once (the first tool twice if there is only one).
 3. Else text: ``Hello from the demo upstream! You said: <last user text>``,
-   plus ``I see N image(s).`` when the last user turn has images.
+   plus ``I see N image(s).`` when the last user turn has images; when the request asks
+   for structured output in its format's own field (``structured.py``), the text is
+   instead the schema's minimal instance, as JSON (arguments' rules, rule 2).
 4. Thinking is produced when requested (Anthropic ``thinking`` enabled or
    adaptive; OpenAI ``reasoning_effort``; Gemini ``thinkingConfig.includeThoughts``;
    Responses ``reasoning`` (summary text only with ``reasoning.summary``);
@@ -79,6 +81,7 @@ class Conversation:
     stop: list[str] = field(default_factory=list)
     input_tokens: int = 0
     turns: int = 0
+    output_schema: JSON | None = None  # structured output asked for (structured.py: resolved)
 
 
 @dataclass(slots=True)
@@ -117,15 +120,19 @@ def _snippet(user_text: str) -> str:
 def _sample_value(name: str, schema: JSON, user_text: str) -> Any:
     if schema.get("enum"):
         return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
     if kind in ("integer", "number"):
-        return 1
+        return max(1, schema.get("minimum", 1)) if isinstance(schema.get("minimum"), int) else 1
     if kind == "boolean":
         return True
     if kind == "array":
-        return []
+        items, least = schema.get("items"), schema.get("minItems")
+        count = least if isinstance(least, int) and isinstance(items, dict) else 0
+        return [_sample_value(name, items, user_text) for _ in range(count)] if isinstance(items, dict) else []
     if kind == "object":
         return _sample_arguments(schema, user_text)
     if any(hint in name.lower() for hint in ("location", "city", "place")):
@@ -153,6 +160,9 @@ def _tool_calls(conv: Conversation) -> list[ToolCall]:
 
 
 def _answer_text(conv: Conversation) -> str:
+    if conv.output_schema is not None:
+        value = _sample_value("", conv.output_schema, conv.last_text_block or conv.last_user_text)
+        return orjson.dumps(value).decode()
     if conv.tool_result is not None:
         name, result = conv.tool_result
         return f"The tool {name} returned: {result[:200]}."

@@ -107,6 +107,14 @@ async def test_structured_output(client: str, gateway: str, route: str) -> None:
     assert await model.ainvoke(PROMPT) == Weather(location="Paris")
 
 
+async def test_native_structured_output(client: str, gateway: str, route: str) -> None:
+    """The provider's own field (Chat ``response_format``, Responses ``text.format``, Anthropic
+    ``output_config.format``, Gemini ``responseJsonSchema``), translated to each upstream's own
+    field, which the fake model fills with the schema's minimal instance."""
+    model = make_model(client, gateway, route).with_structured_output(Weather, method="json_schema")
+    assert await model.ainvoke(PROMPT) == Weather(location="Paris")
+
+
 THINKING: dict[str, dict[str, Any]] = {
     "anthropic": {"thinking": {"type": "enabled", "budget_tokens": 1024}, "max_tokens": 4096},
     "responses": {"reasoning": {"effort": "low", "summary": "auto"}},

@@ -19,6 +19,7 @@ from . import test_langchain
 from .test_langchain import (
     route,
     test_multi_turn,
+    test_native_structured_output,
     test_streamed_text,
     test_structured_output,
     test_text,
@@ -30,6 +31,7 @@ from .test_langchain import (
 __all__ = [
     "route",
     "test_multi_turn",
+    "test_native_structured_output",
     "test_streamed_text",
     "test_structured_output",
     "test_text",

@@ -1,9 +1,9 @@
 """The OpenAI Agents SDK as a judge: its Chat Completions and Responses models
 through the gateway to every upstream format, ``Runner`` driving the tool loop.
 
-No structured-output case: the SDK asks for it natively (``response_format`` /
-``text.format``), which the fake model does not fill; LangChain and pydantic-ai
-cover structured output through tool calling."""
+Structured output: the SDK asks for it natively (``response_format`` / ``text.format``),
+which the gateway translates to each upstream's own field and the fake model fills with
+the schema's minimal instance."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from openai.types.shared import Reasoning
 
 from interlingua.server.fake_upstream import FakeUpstream
 
-from .routes import CLIENT_KEY, ECHO, PROMPT, SLOW, THOUGHT, UPSTREAM_ROUTES, get_weather, is_final
+from .routes import CLIENT_KEY, ECHO, PROMPT, SLOW, THOUGHT, UPSTREAM_ROUTES, Weather, get_weather, is_final
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -87,6 +87,11 @@ async def test_tool_round_trip(model: Model, stream: bool) -> None:
     else:
         result = await Runner.run(agent, PROMPT)  # type: ignore[assignment]
     assert is_final(result.final_output)
+
+
+async def test_structured_output(model: Model) -> None:
+    result = await Runner.run(_agent(model, output_type=Weather), PROMPT)
+    assert result.final_output == Weather(location="Paris")
 
 
 async def test_upstream_429_is_the_librarys_rate_limit_error(model: Model, upstream: FakeUpstream) -> None:

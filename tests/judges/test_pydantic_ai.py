@@ -9,7 +9,7 @@ import anthropic
 import openai
 import pytest
 import pytest_asyncio
-from pydantic_ai import Agent
+from pydantic_ai import Agent, NativeOutput
 from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.messages import ModelMessage, ModelResponse, ThinkingPart
 from pydantic_ai.models import Model
@@ -20,6 +20,7 @@ from pydantic_ai.models.openai import (
     OpenAIResponsesModel,
     OpenAIResponsesModelSettings,
 )
+from pydantic_ai.profiles.anthropic import anthropic_model_profile
 from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
@@ -91,6 +92,17 @@ async def test_streamed_tool_round_trip(model: Model) -> None:
 async def test_structured_output(model: Model) -> None:
     # pydantic-ai's default output mode hands the schema over as a tool.
     result = await Agent(model, output_type=Weather).run(PROMPT)
+    assert result.output == Weather(location="Paris")
+
+
+async def test_native_structured_output(model: Model) -> None:
+    """The provider's own field (Chat ``response_format``, Responses ``text.format``,
+    Anthropic ``output_config.format``), translated to each upstream's own field, which
+    the fake model fills with the schema's minimal instance."""
+    if isinstance(model, AnthropicModel):  # its profile knows structured output by Claude's names
+        provider = AnthropicProvider(anthropic_client=model.client)
+        model = AnthropicModel(model.model_name, provider=provider, profile=anthropic_model_profile("claude-sonnet-4-6"))
+    result = await Agent(model, output_type=NativeOutput(Weather)).run(PROMPT)
     assert result.output == Weather(location="Paris")
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PROJECT = Path(__file__).parent / "vercel"
 PROVIDERS = ("openai_chat", "openai_responses", "anthropic", "google")
-SCENARIOS = ("text", "stream", "multi_turn", "tool", "tool_stream", "thinking_tool")
+SCENARIOS = ("text", "stream", "multi_turn", "tool", "tool_stream", "structured", "thinking_tool")
 # Chat Completions has no field for reasoning text in its answer.
 NO_THINKING = {"openai_chat"}
 Outcomes = dict[str, dict[str, Any]]
@@ -102,6 +102,12 @@ async def test_multi_turn(outcomes: Outcomes, provider: str, route: str) -> None
 @pytest.mark.parametrize("scenario", ["tool", "tool_stream"], ids=["plain", "streamed"])
 async def test_tool_round_trip(outcomes: Outcomes, provider: str, route: str, scenario: str) -> None:
     assert is_final(_outcome(outcomes, provider, route, scenario)["text"])
+
+
+async def test_native_structured_output(outcomes: Outcomes, provider: str, route: str) -> None:
+    """Each provider's own structured-output field, which the fake model fills with the
+    schema's minimal instance after the gateway translated it to the upstream's own."""
+    assert _outcome(outcomes, provider, route, "structured")["output"] == {"location": "Paris"}
 
 
 async def test_thinking_with_tools(outcomes: Outcomes, provider: str, route: str) -> None:

@@ -64,7 +64,8 @@ async def test_genai_count_tokens_falls_back_and_other_errors_stay_errors(gatewa
         gem = genai.Client(api_key=DEMO_UPSTREAM_KEY, http_options=options)
         upstream.reset()
         result = await gem.aio.models.count_tokens(model="nova", contents="hello there")
-        assert result.sdk_http_response is not None and result.sdk_http_response.headers is not None
+        assert result.sdk_http_response is not None
+        assert result.sdk_http_response.headers is not None
         assert result.sdk_http_response.headers.get("x-interlingua-token-count") == "estimate"
         assert result.total_tokens == estimate_input_tokens(
             {"contents": [{"role": "user", "parts": [{"text": "hello there"}]}]}, "gemini"

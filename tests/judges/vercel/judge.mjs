@@ -1,7 +1,7 @@
 // The Vercel AI SDK as a judge: every case of argv[3] (JSON [[provider, route, scenario]])
 // against the gateway at argv[2]; prints one JSON object {"provider|route|scenario": outcome}.
 // An outcome is {text, reasoning} or {error: {name, statusCode, message}}; test_vercel_ai.py judges it.
-import { APICallError, generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
+import { APICallError, Output, generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -57,6 +57,13 @@ const SCENARIOS = {
     return { text: out.text };
   },
   tool_stream: (model) => streamed({ model, prompt: PROMPT, tools, stopWhen: stepCountIs(3), maxRetries: 0 }),
+  structured: async (model) => {
+    // Each provider's own field (response_format, text.format, output_config.format,
+    // responseSchema); Anthropic's would be a forced 'json' tool for a name it does not know.
+    const out = await generateText({ model, prompt: PROMPT, output: Output.object({ schema: jsonSchema(SCHEMA) }),
+      maxRetries: 0, providerOptions: { anthropic: { structuredOutputMode: 'outputFormat' } } });
+    return { output: out.output };
+  },
   thinking_tool: async (model, provider) => {
     const key = provider.startsWith('openai') ? 'openai' : provider;
     const out = await generateText({ model, prompt: PROMPT, tools, stopWhen: stepCountIs(3), maxRetries: 0,
