@@ -38,8 +38,8 @@ def _json_schema_format(value: Any) -> JSON | None:
         return _ANY_OBJECT
     if value.get("type") != "json_schema":
         return None
-    inner = value.get("json_schema") if isinstance(value.get("json_schema"), dict) else value
-    schema = inner.get("schema")
+    nested = value.get("json_schema")
+    schema = (nested if isinstance(nested, dict) else value).get("schema")
     return schema if isinstance(schema, dict) else _ANY_OBJECT
 
 
