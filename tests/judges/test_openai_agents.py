@@ -23,6 +23,7 @@ from agents import (
     set_tracing_disabled,
 )
 from agents.items import ReasoningItem
+from agents.result import RunResultBase
 from openai.types.shared import Reasoning
 
 from interlingua.server.fake_upstream import FakeUpstream
@@ -77,15 +78,20 @@ async def test_multi_turn(model: Model) -> None:
     assert second.final_output == ECHO + "tell me more"
 
 
+async def _run(agent: Agent[None], stream: bool) -> RunResultBase:
+    """The agent on :data:`PROMPT`, streamed (every event consumed) or not."""
+    if not stream:
+        return await Runner.run(agent, PROMPT)
+    result = Runner.run_streamed(agent, PROMPT)
+    async for _ in result.stream_events():
+        pass
+    return result
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
 async def test_tool_round_trip(model: Model, stream: bool) -> None:
     agent = _agent(model, tools=[WEATHER_TOOL])
-    if stream:
-        result = Runner.run_streamed(agent, PROMPT)
-        async for _ in result.stream_events():
-            pass
-    else:
-        result = await Runner.run(agent, PROMPT)  # type: ignore[assignment]
+    result = await _run(agent, stream)
     assert is_final(result.final_output)
 
 
@@ -106,12 +112,7 @@ async def test_thinking_with_tools(model: Model, stream: bool) -> None:
     with the tool call on the next turn (the Chat model has no field for reasoning text)."""
     settings = ModelSettings(reasoning=Reasoning(effort="low", summary="detailed"))
     agent = _agent(model, tools=[WEATHER_TOOL], model_settings=settings)
-    if stream:
-        result = Runner.run_streamed(agent, PROMPT)
-        async for _ in result.stream_events():
-            pass
-    else:
-        result = await Runner.run(agent, PROMPT)  # type: ignore[assignment]
+    result = await _run(agent, stream)
     assert is_final(result.final_output)
     if isinstance(model, OpenAIResponsesModel):
         summaries = [

@@ -4,7 +4,8 @@
 config (see :mod:`interlingua.server.fake_upstream.config`) with sections overridden;
 ``gateway`` serves the plain demo config and yields its base URL; ``formats_client`` is an
 httpx client of a gateway serving ``formats_config`` (every upstream format, one fake upstream);
-``repo`` is a key repository on a fresh SQLite store.
+``repo`` is a key repository on a fresh SQLite store; ``store_url`` a store's URL, once SQLite
+and once a fresh PostgreSQL database (the stored-responses tests).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from realservers import postgres_server, redis_server
+from responses_helpers import fresh_postgres, sqlite_url
 from server_helpers import formats_config, make_config
 
 from interlingua.server.config.store import StoreConfig
@@ -22,6 +24,13 @@ from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.keys.repository import KeyRepository
 from interlingua.server.store import Store
 from interlingua.server.testing import running_gateway
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return await fresh_postgres(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -11,18 +11,11 @@ from typing import Any
 import openai
 import orjson
 import pytest
-from responses_helpers import KEY_A, TRANSLATED, fresh_postgres, sqlite_url, stateful_config, two_clients
+from responses_helpers import KEY_A, TRANSLATED, sqlite_url, stateful_config, two_clients
 
 from interlingua.server.fake_upstream import FakeUpstream
 
 Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return sqlite_url(tmp_path)
-    return await fresh_postgres(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -14,20 +14,13 @@ import openai
 import orjson
 import pytest
 from keys_helpers import admin_client, keys_config
-from responses_helpers import fresh_postgres, sdk, sqlite_url
+from responses_helpers import sdk
 
 from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
 MODEL = "demo-responses"  # the demo's OpenAI Responses upstream: passed through
 Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return sqlite_url(tmp_path)
-    return await fresh_postgres(request.getfixturevalue("postgres_url"))
 
 
 async def _issue(url: str, name: str) -> str:
@@ -105,3 +98,21 @@ async def test_ids_the_gateway_never_recorded_go_to_the_upstream(clients: Client
     with pytest.raises(openai.BadRequestError, match="resp_elsewhere"):  # the upstream's own 400
         await b.responses.create(model=MODEL, input="x", previous_response_id="resp_elsewhere")
     assert _sent(upstream)["previous_response_id"] == "resp_elsewhere"
+
+
+async def test_a_mixed_route_refuses_another_keys_upstream_id(upstream: FakeUpstream, tmp_path: Path) -> None:
+    """A route with a Responses target and a translated one: an id the gateway's own store
+    does not hold goes to the Responses target, unless it is recorded for another key."""
+    mixed = {"name": "mixed", "targets": [
+        {"provider": "demo-responses", "upstream_model": "gpt-5"},
+        {"provider": "demo-anthropic", "upstream_model": "claude-sonnet-4-6", "priority": 1},
+    ]}
+    config = keys_config(upstream, tmp_path / "gateway.db", models=[mixed])
+    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        a, b = sdk(http, await _issue(url, "alice")), sdk(http, await _issue(url, "bob"))
+        first = await a.responses.create(model="mixed", input="secret plans")  # the Responses target answers
+        await a.responses.create(model="mixed", input="go on", previous_response_id=first.id)
+        before = len(upstream.requests)
+        with pytest.raises(openai.BadRequestError):
+            await b.responses.create(model="mixed", input="tell me", previous_response_id=first.id)
+        assert len(upstream.requests) == before
