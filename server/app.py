@@ -1,7 +1,7 @@
 """The Quart application: ``create_app(config)``.
 
-Blueprints per client surface (:mod:`interlingua.server.api`), the edge features (request
-ids, inbound authentication) wrapped around the ASGI app, and error handlers so that
+Blueprints per client surface (:mod:`interlingua.server.api`), the edge (request ids,
+inbound authentication, prefix routes: :mod:`interlingua.server.edge`) wrapped around the ASGI app, and error handlers so that
 *every* failure, including Quart's own 404/405/413 and bugs, reaches the client as a JSON
 error in its own format: never an HTML page or a stack trace. The runtime state (config,
 router, upstream clients, feature hooks) is one swappable snapshot in a
@@ -35,14 +35,12 @@ from interlingua.server.api import (
 )
 from interlingua.server.config import Config
 from interlingua.server.dashboard import routes as dashboard
+from interlingua.server.edge import Edge
 from interlingua.server.errors import client_format, error_response, from_http_status
-from interlingua.server.features.auth import AuthMiddleware
-from interlingua.server.features.request_id import RequestIdMiddleware, request_id_of
+from interlingua.server.features.request_id import request_id_of
 from interlingua.server.keys import admin
 from interlingua.server.limits.feature import key_headroom
-from interlingua.server.pipeline.account import AccountingGuard
 from interlingua.server.pipeline.hooks import Feature
-from interlingua.server.prefix_routes import PrefixRoutes
 from interlingua.server.reload import ConfigReloader
 from interlingua.server.state import StateHolder, config_digest
 
@@ -82,13 +80,12 @@ def create_app(
     app.register_blueprint(dashboard.blueprint(holder))  # says "disabled" without it
     _admin_api(app, holder)
     _register_error_handlers(app)
-    prefix_routes = PrefixRoutes(AccountingGuard(app.asgi_app), holder)
-    app.after_serving(prefix_routes.aclose)
     # The admin endpoints and the dashboard check the admin key or a dashboard session, never a
     # client key; /metrics has its own credential (observability.metrics.token): scrapers hold
     # no client key.
-    edge = AuthMiddleware(prefix_routes, holder, (ADMIN_PREFIX, dashboard.PREFIX, metrics.PATH))
-    app.asgi_app = RequestIdMiddleware(edge)  # type: ignore[method-assign]
+    edge = Edge(app.asgi_app, holder, (ADMIN_PREFIX, dashboard.PREFIX, metrics.PATH))
+    app.after_serving(edge.prefix_routes.aclose)
+    app.asgi_app = edge  # type: ignore[method-assign]
     return app
 
 

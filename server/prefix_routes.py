@@ -5,8 +5,8 @@
 method, query and body as sent. The longest matching prefix wins, on path-segment boundaries
 (``/a`` serves ``/a`` and ``/a/b``, never ``/ab``). This is how an upstream API the
 translator does not model (embeddings, files, batches) goes through the same gateway, with
-its inbound keys (this ASGI app sits inside
-:class:`~interlingua.server.features.auth.AuthMiddleware`) and in-flight limit.
+its inbound keys (the edge, :mod:`interlingua.server.edge`, authenticates before it
+matches a prefix) and in-flight limit.
 
 Headers, both ways: hop-by-hop headers (``connection`` and what it names, ``keep-alive``,
 ``proxy-*``, ``te``, ``trailer``, ``transfer-encoding``, ``upgrade``) and ``host`` are
@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import cast
 
 import httpx
-from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, HTTPScope, Scope
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, HTTPScope, Scope
 
 from interlingua.errors import Overloaded
 from interlingua.server.config.routes import PrefixRoute
@@ -97,23 +97,23 @@ class _Upstream:
 
 
 class PrefixRoutes:
-    """ASGI app: prefix routes first, everything else to ``app`` (the Quart app).
+    """The prefix routes of the current config snapshot (a reload changes them at once),
+    matched and served by the edge (:mod:`interlingua.server.edge`) before Quart sees the
+    request. Each route's pool is made on first use and kept until serving stops. The
+    in-flight limit (``server.max_inflight``) counts these requests with the API's."""
 
-    The routes are the current config snapshot's (a reload changes them at once); each
-    route's pool is made on first use and kept until serving stops. The in-flight limit
-    (``server.max_inflight``) counts these requests with the API's."""
-
-    def __init__(self, app: ASGIFramework, holder: StateHolder) -> None:
-        self.app = app
+    def __init__(self, holder: StateHolder) -> None:
         self._holder = holder
         self._upstreams: dict[str, _Upstream] = {}
 
-    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        routes = self._holder.config.routes if scope["type"] == "http" else ()
-        route = match_prefix(routes, cast(HTTPScope, scope)["path"]) if routes else None
-        if route is None:
-            await self.app(scope, receive, send)
-            return
+    def match(self, scope: Scope) -> PrefixRoute | None:
+        """The route serving this HTTP request, if any."""
+        routes = self._holder.config.routes
+        return match_prefix(routes, cast(HTTPScope, scope)["path"]) if routes else None
+
+    async def serve(
+        self, route: PrefixRoute, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         counter, limit = self._holder.services.inflight, self._holder.config.server.max_inflight
         if counter.now >= limit:
             err = Overloaded("the gateway is at its concurrency limit; retry shortly", retry_after="1")

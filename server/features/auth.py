@@ -1,4 +1,4 @@
-"""Inbound authentication at the ASGI edge: who is calling, as a typed :class:`Principal`.
+"""Inbound authentication at the ASGI edge (:mod:`interlingua.server.edge`): who is calling, as a typed :class:`Principal`.
 
 Clients present a key in their own convention: ``Authorization: Bearer`` (OpenAI SDKs,
 Bedrock API keys), ``x-api-key`` (Anthropic), ``x-goog-api-key`` (Gemini), or Gemini's
@@ -19,23 +19,26 @@ do not echo them).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
-from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, Scope
+from hypercorn.typing import Scope
 
-from interlingua.errors import AuthenticationFailed, Overloaded
+from interlingua.errors import AuthenticationFailed
 from interlingua.server.config import Config
-from interlingua.server.errors import send_asgi_error
 from interlingua.server.pipeline.context import ANONYMOUS, Principal
 from interlingua.server.services import Services
 from interlingua.server.surfaces import accepts_query_key
 
-if TYPE_CHECKING:
-    from interlingua.server.state import StateHolder
-
-__all__ = ["AuthMiddleware", "Authenticator", "StaticKeys", "build_authenticators", "principal_of"]
+__all__ = [
+    "Authenticator",
+    "StaticKeys",
+    "authenticate_scope",
+    "build_authenticators",
+    "is_open",
+    "principal_of",
+]
 
 _SCOPE_KEY = "interlingua.principal"
 _KEY_HEADERS = (b"authorization", b"x-api-key", b"x-goog-api-key")
@@ -106,34 +109,22 @@ def presented_keys(scope: Any) -> list[bytes]:
     return found
 
 
-class AuthMiddleware:
-    """The chain comes from the current state snapshot, so a reload changes keys at once."""
+def is_open(path: str, open_prefixes: tuple[str, ...]) -> bool:
+    """Whether ``path`` needs no client key (health checks; surfaces with their own credentials)."""
+    return path in _OPEN_PATHS or (bool(open_prefixes) and path.startswith(open_prefixes))
 
-    def __init__(self, app: ASGIFramework, holder: StateHolder, open_prefixes: Iterable[str] = ()) -> None:
-        self.app = app
-        self._holder = holder
-        self._open_prefixes = tuple(open_prefixes)
 
-    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        if scope["type"] != "http" or self._open(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        if not self._holder.ready:
-            await send_asgi_error(Overloaded("the gateway is starting or stopping"), scope, send)
-            return
-        chain = self._holder.current.authenticators
-        if chain:
-            try:
-                principal = await _principal(chain, scope)
-            except AuthenticationFailed as err:  # or an issued key that is expired, disabled, ...
-                await send_asgi_error(err, scope, send)
-                return
-            if principal is not None:
-                scope[_SCOPE_KEY] = principal  # type: ignore[literal-required]
-        await self.app(scope, receive, send)
-
-    def _open(self, path: str) -> bool:
-        return path in _OPEN_PATHS or (bool(self._open_prefixes) and path.startswith(self._open_prefixes))
+async def authenticate_scope(chain: Sequence[Authenticator], scope: Any) -> AuthenticationFailed | None:
+    """Put the request's principal in ``scope`` for :func:`principal_of`; the refusal to send
+    instead (no recognised key where one is required; an issued key expired, disabled, ...).
+    ``chain``: the current snapshot's, so a reload changes keys at once."""
+    try:
+        principal = await _principal(chain, scope)
+    except AuthenticationFailed as err:
+        return err
+    if principal is not None:
+        scope[_SCOPE_KEY] = principal
+    return None
 
 
 async def _principal(chain: Sequence[Authenticator], scope: Scope) -> Principal | None:

@@ -1,6 +1,6 @@
 """``x-request-id`` on every response: the client's (if printable ASCII, at most 128
-characters) or a new ``req_<24 hex>``. Handlers and the pipeline read it with
-:func:`request_id_of`.
+characters) or a new ``req_<24 hex>``, assigned and sent by the edge
+(:mod:`interlingua.server.edge`). Handlers and the pipeline read it with :func:`request_id_of`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ import os
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
-from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
-
-__all__ = ["RequestIdMiddleware", "request_id_of"]
+__all__ = ["assign_request_id", "request_id_of"]
 
 _SCOPE_KEY = "interlingua.request_id"
 
@@ -34,20 +32,9 @@ def _client_request_id(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
     return None
 
 
-class RequestIdMiddleware:
-    def __init__(self, app: ASGIFramework) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = _client_request_id(scope["headers"]) or _new_request_id()
-        scope[_SCOPE_KEY] = request_id.decode()  # type: ignore[literal-required]
-
-        async def send_with_id(event: ASGISendEvent) -> None:
-            if event["type"] == "http.response.start":
-                event["headers"] = [*event["headers"], (b"x-request-id", request_id)]
-            await send(event)
-
-        await self.app(scope, receive, send_with_id)
+def assign_request_id(scope: MutableMapping[str, Any] | Any) -> bytes:
+    """The request's id (put in the scope for :func:`request_id_of`), as the edge
+    (:mod:`interlingua.server.edge`) sends it in ``x-request-id``."""
+    request_id = _client_request_id(scope["headers"]) or _new_request_id()
+    scope[_SCOPE_KEY] = request_id.decode()
+    return request_id

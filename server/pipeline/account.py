@@ -18,9 +18,10 @@ __all__ = [
     "CONTEXTS_KEY",
     "RELEASE_KEY",
     "UPSTREAM_RESPONSE_KEY",
-    "AccountingGuard",
+    "abandon",
     "account",
     "outcome_of",
+    "unaccounted",
 ]
 
 # The scope key listing a request's contexts, and the extras key of an unread upstream answer.
@@ -52,31 +53,23 @@ async def account(
     release = ctx.extras.pop(RELEASE_KEY, None)
     if release is not None:
         release()
-    await ctx.state.hooks.complete(ctx)
+    hooks = ctx.state.hooks
+    if hooks.complete_hooks:
+        await hooks.complete(ctx)
 
 
-class AccountingGuard:
-    """ASGI safety net: every request context is accounted, even when no stage got to it.
+def unaccounted(scope: Any) -> list[RequestContext]:
+    """The request's contexts no stage accounted (the edge calls this when the ASGI call ends).
 
     A stream's generator accounts its request when it ends; but if the client leaves
     before the response body was ever iterated, the generator never runs and its
-    ``finally`` never happens. When the ASGI call ends (normally or cancelled), any
-    context still open is accounted as cancelled and its upstream response closed.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            for ctx in scope.get(CONTEXTS_KEY, ()):
-                if ctx.outcome is None:
-                    await _abandon(ctx)
+    ``finally`` never happens: such a context is :func:`abandon`-ed."""
+    contexts: list[RequestContext] | None = scope.get(CONTEXTS_KEY)
+    return [ctx for ctx in contexts if ctx.outcome is None] if contexts else []
 
 
-async def _abandon(ctx: RequestContext) -> None:
+async def abandon(ctx: RequestContext) -> None:
+    """Account ``ctx`` as cancelled and close its upstream response, which nobody will read."""
     pending = ctx.extras.pop(UPSTREAM_RESPONSE_KEY, None)
     if pending is not None:
         await pending.aclose()

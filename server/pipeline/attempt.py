@@ -89,7 +89,8 @@ async def attempt(
     current = Attempt(target, len(ctx.attempts) + 1)
     ctx.attempts.append(current)
     hooks = ctx.state.hooks
-    await hooks.before_attempt(ctx, current)
+    if hooks.before_attempt_hooks:
+        await hooks.before_attempt(ctx, current)
     ctx.timings.upstream_sent = time.perf_counter()
     try:
         first_byte_s = outgoing.first_byte_s
@@ -105,11 +106,13 @@ async def attempt(
     except GatewayError as err:
         current.error, current.ended = err, time.perf_counter()
         current.outcome = _OUTCOMES[verdict_for(err)]
-        await hooks.after_attempt(ctx, current)
+        if hooks.after_attempt_hooks:
+            await hooks.after_attempt(ctx, current)
         raise
     current.outcome = AttemptOutcome.OK
     ctx.upstream_format = upstream.format
-    await hooks.after_attempt(ctx, current)
+    if hooks.after_attempt_hooks:
+        await hooks.after_attempt(ctx, current)
     return resp
 
 

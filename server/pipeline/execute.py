@@ -13,6 +13,7 @@ from typing import Any
 from quart import Response, request
 
 from interlingua.errors import GatewayError
+from interlingua.server.edge import add_response_headers
 from interlingua.server.errors import error_response, warning_headers
 from interlingua.server.features.auth import principal_of
 from interlingua.server.features.request_id import request_id_of
@@ -43,27 +44,28 @@ async def count_tokens(holder: StateHolder, surface: ClientSurface, **read: Any)
 
 async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, read: dict[str, Any]) -> Response:
     state = holder.acquire()
-    ctx = RequestContext(request_id_of(request.scope), surface, op, state)
     scope: dict[str, Any] = request.scope  # type: ignore[assignment]
-    scope.setdefault(CONTEXTS_KEY, []).append(ctx)  # for the AccountingGuard
+    ctx = RequestContext(request_id_of(scope), surface, op, state)
+    scope.setdefault(CONTEXTS_KEY, []).append(ctx)  # accounted by the edge if no stage does
+    hooks = state.hooks
     try:
-        await state.hooks.request_start(ctx)
+        if hooks.request_start_hooks:
+            await hooks.request_start(ctx)
         try:
             call = await read_call(surface, **read)
             ctx.client_model, ctx.stream, ctx.body = call.model, call.stream, call.body
             ctx.extras["call"] = call  # admit hooks estimate the request's size from it
-            ctx.principal = principal_of(request.scope)
-            await state.hooks.admit(ctx)
+            ctx.principal = principal_of(scope)
+            if hooks.admit_hooks:
+                await hooks.admit(ctx)
             ctx.route = state.router.route(call.model)
             await resolve_call(ctx, call, holder.services.responses)  # Responses: stored state
-            response, streaming = await _attempt_and_relay(ctx, call, op)
+            response, streaming = await _attempt_and_relay(ctx, call, op, scope)
         except GatewayError as err:
             response = error_response(err, surface.format, _headers(ctx))
             await account(ctx, outcome_of(err), response.status_code, err)
             return response
-        headers = _headers(ctx)
-        if headers:
-            response.headers.extend(headers)
+        add_response_headers(scope, _headers(ctx))
         if not streaming:
             await account(ctx, Outcome.OK, response.status_code)
         return response
@@ -71,14 +73,17 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
         holder.release(state)
 
 
-async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operation) -> tuple[Response, bool]:
+async def _attempt_and_relay(
+    ctx: RequestContext, call: ClientCall, op: Operation, scope: dict[str, Any]
+) -> tuple[Response, bool]:
     assert ctx.route is not None
     if op == "count_tokens":
-        return await count(ctx, call, request.scope["headers"]), False
-    recorder = recorder_for(ctx, call, request.scope["headers"], request.scope["query_string"])
+        return await count(ctx, call, scope["headers"]), False
+    headers = scope["headers"]
+    recorder = recorder_for(ctx, call, headers, scope["query_string"])
     if recorder is not None and (hit := await cache_hit(ctx, call, recorder)) is not None:
         return hit, False
-    landing = await walk(ctx, call, request.scope["headers"])
+    landing = await walk(ctx, call, headers)
     sent = landing.result
     strip = sent.prepared.strip_usage_chunk
     response, streaming = await relay(
@@ -90,12 +95,16 @@ async def _attempt_and_relay(ctx: RequestContext, call: ClientCall, op: Operatio
 
 
 def _headers(ctx: RequestContext) -> list[tuple[str, str]]:
-    headers = [*warning_headers(ctx.warnings), *ctx.state.hooks.response_headers(ctx)]
-    if ctx.attempts and ctx.operation == "generate":
-        last = ctx.attempts[-1]
+    headers = warning_headers(ctx.warnings) if ctx.warnings else []
+    hooks = ctx.state.hooks
+    if hooks.response_headers_hooks:
+        headers += hooks.response_headers(ctx)
+    attempts = ctx.attempts
+    if attempts and ctx.operation == "generate":
+        last = attempts[-1]
         if last.outcome is AttemptOutcome.OK:
             headers.append(("x-interlingua-target", last.target.name))
-        headers.append(("x-interlingua-attempts", str(len(ctx.attempts))))
+        headers.append(("x-interlingua-attempts", str(len(attempts))))
     if CACHE_KEY in ctx.extras:
         headers.append(("x-interlingua-cache", ctx.extras[CACHE_KEY]))
     return headers
