@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.cache.serve import ResponseCache
@@ -37,11 +37,12 @@ class Target:
     provider: ProviderConfig
     upstream_model: str
     policy: Policy
+    # ``provider/upstream-model``: how logs, metrics and headers name the target (every
+    # answer's x-interlingua-target; built once, since a route's targets are memoised).
+    name: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def name(self) -> str:
-        """``provider/upstream-model``: how logs, metrics and headers name the target."""
-        return f"{self.provider.name}/{self.upstream_model}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"{self.provider.name}/{self.upstream_model}")
 
 
 @dataclass(frozen=True, slots=True)

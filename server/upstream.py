@@ -21,6 +21,7 @@ cause first.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Iterable
 from contextvars import ContextVar
 
@@ -143,7 +144,7 @@ class PooledAiohttp(AiohttpTransport):
         read_s: float = limits["read"]
         # No sock_read, and no total: see the class doc. aiohttp bounds connecting itself;
         # until a connection is had, the head's deadline leaves room for that.
-        timeout = aiohttp.ClientTimeout(total=None, connect=limits["pool"], sock_connect=limits["connect"])
+        timeout = _client_timeout(limits["pool"], limits["connect"])
         async with asyncio.timeout_at(asyncio.get_running_loop().time() + limits["pool"] + read_s) as head:
             token = _HEAD.set((head, read_s))
             try:
@@ -167,6 +168,12 @@ class PooledAiohttp(AiohttpTransport):
             request=request,
             extensions={"http_version": b"HTTP/1.1"},
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(pool: float, connect: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for a provider's limits (immutable: made once, not per request)."""
+    return aiohttp.ClientTimeout(total=None, connect=pool, sock_connect=connect)
 
 
 # The head deadline of the request being sent in this task, and its read_s: moved to read_s

@@ -85,10 +85,9 @@ class Usage:
     def update(self, ir_usage: Mapping[str, Any]) -> None:
         """Take the IR usage object's values (later reports replace earlier ones, as streams
         report cumulative counts)."""
-        for key, attr in _IR_USAGE.items():
-            value = ir_usage.get(key)
-            if type(value) is int:
-                setattr(self, attr, value)
+        for key, value in ir_usage.items():
+            if key in _IR_USAGE and type(value) is int:
+                setattr(self, _IR_USAGE[key], value)
                 self.reported = True
 
     @property

@@ -15,7 +15,7 @@ shorter than 512 bytes cannot be that deep (each level takes two bytes) and skip
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -29,8 +29,6 @@ __all__ = ["MAX_JSON_DEPTH", "ClientCall", "check_depth", "read_call"]
 
 # orjson's serialisation limit: a deeper body could not be re-serialised anywhere.
 MAX_JSON_DEPTH = 255
-# Top-level keys whose duplicates would let the routed value differ from the forwarded one.
-_ROUTING_KEYS = (b'"model"', b'"stream"')
 
 
 @dataclass(slots=True)
@@ -47,10 +45,11 @@ class ClientCall:
     # OpenAI Responses toward another format: the body with previous_response_id and
     # item references resolved from stored responses, ``store`` as honoured (stateful.py).
     resolved: dict[str, Any] | None = None
+    # The surface's format, read by every stage (a field: a property was a call each time).
+    fmt: Format = field(init=False)
 
-    @property
-    def fmt(self) -> Format:
-        return self.surface.format
+    def __post_init__(self) -> None:
+        self.fmt = self.surface.format
 
     @property
     def translation_body(self) -> dict[str, Any]:
@@ -93,7 +92,7 @@ def _check_routing_duplicates(raw: bytes) -> None:
     the key text occurs more than once (a tool schema with a ``model`` property, say) pay
     for the second, pair-preserving parse.
     """
-    if all(raw.count(key) < 2 for key in _ROUTING_KEYS):
+    if raw.count(b'"model"') < 2 and raw.count(b'"stream"') < 2:
         return
     top: list[list[tuple[str, Any]]] = []
 

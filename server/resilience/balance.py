@@ -75,13 +75,19 @@ class Balancer:
         turn %= n
         if strategy == "weighted":
             first = _smooth_pick(live)
-            rest = sorted((s for s in live if s is not first), key=lambda s: -s.weight)
+            rest = [s for s in live if s is not first]
+            if len(rest) > 1:  # two targets (the common case) need no sort
+                rest.sort(key=_heaviest_first)
             return [first, *rest]
         if strategy == "round_robin":
             return live[turn:] + live[:turn]
         if strategy == "least_busy":
             return sorted(live, key=lambda s: (s.health.inflight, (live.index(s) - turn) % n))
         return sorted(live, key=lambda s: -1.0 if s.health.latency_s is None else s.health.latency_s)
+
+
+def _heaviest_first(slot: Slot) -> float:
+    return -slot.weight
 
 
 def _smooth_pick(live: list[Slot]) -> Slot:

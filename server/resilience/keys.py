@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from interlingua.server.config.routing import KeyPoolConfig
@@ -23,7 +24,7 @@ log = logging.getLogger("interlingua.server")
 
 
 class KeyPool:
-    __slots__ = ("_cfg", "_clock", "_next", "_reason", "_rest_until", "provider", "size")
+    __slots__ = ("_cfg", "_clock", "_next", "_reason", "_rest_until", "_rested", "provider", "size")
 
     def __init__(
         self, provider: str, size: int, config: KeyPoolConfig, clock: Callable[[], float] = time.monotonic
@@ -35,15 +36,17 @@ class KeyPool:
         self._rest_until = [0.0] * size
         self._reason = [""] * size
         self._next = 0
+        # No key has rested yet: every key is usable without reading the clock (the happy path).
+        self._rested = False
 
-    def pick(self, exclude: frozenset[int] = frozenset()) -> int | None:
+    def pick(self, exclude: AbstractSet[int] = frozenset()) -> int | None:
         """The next key's index, not in ``exclude`` (the keys this request already tried);
         None when every key was tried. Keys in turn, skipping resting ones; when every
         untried key rests, the one that wakes first (refusing outright would turn an
         upstream's rate limit into the gateway's). A pool of no keys answers -1 once."""
         if self.size == 0:
             return None if -1 in exclude else -1
-        now = self._clock()
+        now = self._clock() if self._rested else 0.0
         for step in range(self.size):
             index = (self._next + step) % self.size
             if index not in exclude and self._rest_until[index] <= now:
@@ -58,7 +61,7 @@ class KeyPool:
 
     def ready(self) -> bool:
         """Whether some key is not resting."""
-        return self.size == 0 or min(self._rest_until) <= self._clock()
+        return not self._rested or self.size == 0 or min(self._rest_until) <= self._clock()
 
     def rate_limited(self, index: int, retry_after_s: float | None) -> None:
         rest = retry_after_s if retry_after_s is not None else self._cfg.rate_limit_s
@@ -77,6 +80,7 @@ class KeyPool:
         if index < 0:
             return
         self._rest_until[index] = self._clock() + seconds
+        self._rested = True
         self._reason[index] = reason
         log.warning("%s key #%d %s: resting %.1f s", self.provider, index + 1, reason, seconds)
 

@@ -77,9 +77,14 @@ class _Walk(Generic[T, R]):
     attempts: int = 0
     error: GatewayError | None = None
     retry_after_s: float | None = None
-    tried: set[int] = field(default_factory=set)
+    tried: set[TargetHealth] = field(default_factory=set)
     panic: bool = False  # every target is cooling: try them anyway
     unfit: bool = False  # a target was passed over as unfit for the request
+
+    def usable(self, slot: Slot) -> bool:
+        """Whether the slot's target is neither cooling nor out of rested keys."""
+        health = slot.health
+        return (not health.cooling_until or self.book.usable(health)) and slot.pool.ready()
 
 
 class Unfit(Exception):
@@ -142,12 +147,14 @@ async def _passes(
 def _orders(walk: _Walk[T, R], legs: Sequence[Leg[T]]) -> list[tuple[Leg[T], list[Slot]]]:
     """Each leg's usable targets in order; when none is usable anywhere, all of them (Envoy's
     "panic" routing: refusing every request would turn a degraded upstream into an outage)."""
-    book = walk.book
-    orders = [(leg, leg.balancer.order(lambda s: book.usable(s.health) and s.pool.ready())) for leg in legs]
-    walk.panic = not any(slots for _, slots in orders)
-    if walk.panic:
-        orders = [(leg, leg.balancer.order(_anything)) for leg in legs]
-    return orders
+    usable = walk.usable
+    orders = [(leg, leg.balancer.order(usable)) for leg in legs]
+    for _, slots in orders:
+        if slots:
+            walk.panic = False
+            return orders
+    walk.panic = True
+    return [(leg, leg.balancer.order(_anything)) for leg in legs]
 
 
 def _anything(_: Slot) -> bool:
@@ -156,14 +163,14 @@ def _anything(_: Slot) -> bool:
 
 async def _target(walk: _Walk[T, R], leg: Leg[T], slot: Slot) -> Landing[T, R] | None:
     health = slot.health
-    if id(health) in walk.tried or not walk.book.claim(health, force=walk.panic):
+    if health in walk.tried or not walk.book.claim(health, force=walk.panic):
         return None
     if health.probe_started is not None and not walk.panic and not await walk.book.fleet_probe(health):
         return None  # another instance probes it
-    walk.tried.add(id(health))
+    walk.tried.add(health)
     pool, target = slot.pool, leg.targets[slot.index]
     resting: set[int] = set()
-    while (key := pool.pick(frozenset(resting))) is not None:
+    while (key := pool.pick(resting)) is not None:
         walk.attempts += 1
         started = time.perf_counter()
         try:
