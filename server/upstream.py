@@ -142,23 +142,26 @@ class PooledAiohttp(AiohttpTransport):
             self.client = self.get_client()
         limits = request.extensions["timeout"]
         read_s: float = limits["read"]
-        # No sock_read, and no total: see the class doc. aiohttp bounds connecting itself;
-        # until a connection is had, the head's deadline leaves room for that.
+        # No sock_read, and no total: see the class doc. aiohttp bounds connecting itself
+        # (``connect``: acquiring a connection, pooled or new), so the head's deadline is set
+        # only once one is had (``_Connector.connect``): one timer per request, not two.
         timeout = _client_timeout(limits["pool"], limits["connect"])
-        async with asyncio.timeout_at(asyncio.get_running_loop().time() + limits["pool"] + read_s) as head:
+        async with asyncio.timeout(None) as head:
             token = _HEAD.set((head, read_s))
             try:
-                with map_aiohttp_exceptions():
-                    response = await self.client.request(
-                        request.method,
-                        yarl.URL(str(request.url), encoded=True),
-                        headers=request.headers,
-                        data=request.content or None,
-                        allow_redirects=False,
-                        auto_decompress=False,
-                        compress=False,
-                        timeout=timeout,
-                    )
+                response = await self.client.request(
+                    request.method,
+                    yarl.URL(str(request.url), encoded=True),
+                    headers=request.headers,
+                    data=request.content or None,
+                    allow_redirects=False,
+                    auto_decompress=False,
+                    compress=False,
+                    timeout=timeout,
+                )
+            except Exception:
+                with map_aiohttp_exceptions():  # mapped only when raised: the context costs every call
+                    raise
             finally:
                 _HEAD.reset(token)
         return httpx.Response(
@@ -211,12 +214,18 @@ class _TimedStream(AiohttpResponseStream):
         while True:
             if content.at_eof():
                 return
-            with map_aiohttp_exceptions():
+            try:
                 chunk = content.read_nowait(size)
+            except Exception:
+                with map_aiohttp_exceptions():  # as in handle_async_request: only when raised
+                    raise
             if not chunk:
                 async with asyncio.timeout(self._read_s):
-                    with map_aiohttp_exceptions():
+                    try:
                         chunk = await content.read(size)
+                    except Exception:
+                        with map_aiohttp_exceptions():
+                            raise
                 if not chunk:
                     return
             yield chunk
