@@ -71,16 +71,17 @@ class Edge:
                     event["headers"] = [*event["headers"], (b"x-request-id", request_id)]
             await send(event)
 
+        state = self._holder.snapshot()
         if not is_open(scope["path"], self._open_prefixes):
-            holder = self._holder
-            if not holder.ready:
+            if state is None:
                 await send_asgi_error(Overloaded("the gateway is starting or stopping"), scope, send_with_headers)
                 return
-            chain = holder.current.authenticators
+            chain = state.authenticators
             if chain and (refusal := await authenticate_scope(chain, scope)) is not None:
                 await send_asgi_error(refusal, scope, send_with_headers)
                 return
-        route = self.prefix_routes.match(scope)
+        routes = (state.config if state is not None else self._holder.config).routes
+        route = self.prefix_routes.match(scope, routes) if routes else None
         if route is not None:
             await self.prefix_routes.serve(route, scope, receive, send_with_headers)
             return

@@ -106,10 +106,9 @@ class PrefixRoutes:
         self._holder = holder
         self._upstreams: dict[str, _Upstream] = {}
 
-    def match(self, scope: Scope) -> PrefixRoute | None:
-        """The route serving this HTTP request, if any."""
-        routes = self._holder.config.routes
-        return match_prefix(routes, cast(HTTPScope, scope)["path"]) if routes else None
+    def match(self, scope: Scope, routes: Sequence[PrefixRoute]) -> PrefixRoute | None:
+        """The route of ``routes`` (the current snapshot's) serving this HTTP request, if any."""
+        return match_prefix(routes, cast(HTTPScope, scope)["path"])
 
     async def serve(
         self, route: PrefixRoute, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable

@@ -70,6 +70,10 @@ class StateHolder:
     def ready(self) -> bool:
         return self._current is not None
 
+    def snapshot(self) -> GatewayState | None:
+        """The current snapshot, None while starting or stopping (the edge's one read of it)."""
+        return self._current
+
     @property
     def current(self) -> GatewayState:
         if self._current is None:

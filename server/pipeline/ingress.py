@@ -123,7 +123,7 @@ async def read_call(
     raw = await request.get_data(cache=False)
     assert isinstance(raw, bytes)
     body = parse_body(raw)
-    if model is None or stream is None:
+    if (model is None or stream is None) and (raw.count(b'"model"') > 1 or raw.count(b'"stream"') > 1):
         _check_routing_duplicates(raw)
     if model is None:
         model = body.get("model")
