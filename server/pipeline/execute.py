@@ -27,6 +27,7 @@ from interlingua.server.pipeline.relay import relay
 from interlingua.server.pipeline.stateful import resolve_call
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import ClientSurface
+from interlingua.translate import Format
 
 __all__ = ["count_tokens", "generate"]
 
@@ -59,7 +60,8 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
             if hooks.admit_hooks:
                 await hooks.admit(ctx)
             ctx.route = state.router.route(call.model)
-            await resolve_call(ctx, call, holder.services.responses)  # Responses: stored state
+            if call.fmt is Format.OPENAI_RESPONSES:  # stored state (no coroutine for the others)
+                await resolve_call(ctx, call, holder.services.responses)
             response, streaming = await _attempt_and_relay(ctx, call, op, scope)
         except GatewayError as err:
             response = error_response(err, surface.format, _headers(ctx))
