@@ -179,8 +179,8 @@ def _client_timeout(pool: float, connect: float) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=None, connect=pool, sock_connect=connect)
 
 
-# The head deadline of the request being sent in this task, and its read_s: moved to read_s
-# after the moment a connection was had (new or pooled). A context variable rather than an
+# The head deadline of the request being sent in this task, and its read_s: set to read_s
+# from the moment a connection was had (new or pooled). A context variable rather than an
 # aiohttp trace config: traces cost every request a dozen awaited signal sends.
 _HEAD: ContextVar[tuple[asyncio.Timeout, float] | None] = ContextVar("interlingua_upstream_head", default=None)
 
