@@ -15,15 +15,17 @@ conversation in its own wire shape, as JSON text (not semconv's normalised messa
 unless the key's ``content_logging`` attribute is false. The answer's content is not
 captured.
 
-Spans are batched and exported by the SDK's thread (:mod:`interlingua.server.observability.otlp`);
-the hooks only create and end spans. The span times come from the request's timings, so
-they measure the request, not when a hook happened to run.
+Spans are made when the request ended, each with all its attributes in one call, and
+batched and exported by the SDK's thread (:mod:`interlingua.server.observability.otlp`).
+The span times come from the request's timings, so they measure the request, not when a
+hook happened to run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -40,12 +42,12 @@ from interlingua.server.pipeline.hooks import Feature
 from interlingua.server.pipeline.response_id import response_id
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.trace import Span
 
-    from interlingua.server.config import Config
+    from interlingua.server.config import Config, ProviderConfig
     from interlingua.server.config.observability import TracingConfig
-    from interlingua.server.pipeline.context import Attempt, RequestContext
+    from interlingua.server.pipeline.context import RequestContext
     from interlingua.server.services import Services
     from interlingua.server.surfaces import ClientSurface
 
@@ -65,72 +67,91 @@ def _iso(wall: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(wall)) + f".{int(wall * 1e6) % 1_000_000:06d}Z"
 
 
-def _client_context() -> Any:
-    """The client's trace context (``traceparent``/``tracestate``), if it sent one."""
-    if not has_request_context():
-        return None
+_TRACE_HEADERS = {b"traceparent": "traceparent", b"tracestate": "tracestate"}
+
+
+def _client_context(headers: Iterable[tuple[bytes, bytes]]) -> Any:
+    """The client's trace context (``traceparent``/``tracestate``), if it sent one. Read from
+    the ASGI headers: a werkzeug ``Headers`` lookup of an absent name raises (and builds) an
+    HTTP exception, and most requests carry neither header."""
     carrier = {
-        name: request.headers[name] for name in ("traceparent", "tracestate") if name in request.headers
+        _TRACE_HEADERS[name.lower()]: value.decode("latin-1")
+        for name, value in headers
+        if name.lower() in _TRACE_HEADERS
     }
     return _PROPAGATOR.extract(carrier) if carrier else None
 
 
-class _Spans:
-    __slots__ = ("client", "server")
-
-    def __init__(self, server: Span) -> None:
-        self.server = server
-        self.client: Span | None = None
-
-
 class Tracing(Feature):
+    """Spans are made when the request ended (``complete``), all at once: their times come
+    from the request's timings anyway, and building each span with every attribute in one
+    call costs a fraction of live spans updated from four hooks (the SDK validates and locks
+    per call). Only what must be read inside the request (the span name, the client's
+    ``traceparent``) is taken at ``request_start``."""
+
     name: ClassVar[str] = _KEY
 
     def __init__(self, provider: TracerProvider, *, capture_content: bool = False) -> None:
         self._provider = provider
         self._tracer = provider.get_tracer("interlingua")
         self._content = capture_content
+        # Per (provider, upstream model): the span name and the attributes naming the target.
+        # Keyed by identity: providers are objects of this feature's config snapshot.
+        self._targets: dict[tuple[int, str], tuple[str, dict[str, Any]]] = {}
 
     async def stop(self) -> None:
         # Flushing waits on the exporter: off the event loop.
         await asyncio.to_thread(self._provider.shutdown)
 
     async def request_start(self, ctx: RequestContext) -> None:
-        name = f"{request.method} {request.path}" if has_request_context() else "POST"
-        span = self._tracer.start_span(
-            name,
-            context=_client_context(),
-            kind=SpanKind.SERVER,
-            start_time=_ns(ctx, ctx.timings.received),
-            attributes={"interlingua.client_format": ctx.client_format.value},
-        )
-        ctx.extras[_KEY] = _Spans(span)
+        if has_request_context():
+            ctx.extras[_KEY] = (f"{request.method} {request.path}", _client_context(request.scope["headers"]))
 
-    async def before_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
-        spans: _Spans | None = ctx.extras.get(_KEY)
-        if spans is None or not spans.server.is_recording():
-            return
-        provider = attempt.target.provider
-        url = urlsplit(provider.url)
-        model = attempt.target.upstream_model
-        operation = operation_name(provider.format)
-        spans.client = self._tracer.start_span(
-            f"{operation} {model}",
-            context=trace.set_span_in_context(spans.server),
-            kind=SpanKind.CLIENT,
-            start_time=_ns(ctx, attempt.started),
-            attributes={
-                ATTR["operation"]: operation,
-                ATTR["provider"]: provider_name(provider.format, provider.dialect.name),
-                ATTR["request_model"]: model,
-                ATTR["stream"]: ctx.stream,
-                ATTR["server_address"]: url.hostname or "",
-                ATTR["server_port"]: url.port or (443 if url.scheme == "https" else 80),
-                "interlingua.attempt": attempt.number,
-                "interlingua.target": provider.name,
-                **self._request_attributes(ctx),
-            },
+    async def complete(self, ctx: RequestContext) -> None:
+        name, parent = ctx.extras.pop(_KEY, _NO_REQUEST)
+        t = ctx.timings
+        end = _ns(ctx, t.last_byte or time.perf_counter())
+        server = self._tracer.start_span(
+            name,
+            context=parent,
+            kind=SpanKind.SERVER,
+            start_time=_ns(ctx, t.received),
+            attributes=_server_attributes(ctx),
         )
+        if server.is_recording():
+            if ctx.attempts:
+                self._client_spans(ctx, trace.set_span_in_context(server), end)
+            if ctx.error is not None and ctx.error.fault != "client":
+                server.set_status(_ERROR)
+        server.end(end)
+
+    def _client_spans(self, ctx: RequestContext, parent: Context, end: int) -> None:
+        """One CLIENT span per attempt: failed ones end when the attempt did, the last
+        (answered, or cut short) one with the answer."""
+        request = self._request_attributes(ctx)
+        for attempt in ctx.attempts:
+            target = attempt.target
+            key = (id(target.provider), target.upstream_model)
+            found = self._targets.get(key)
+            if found is None:
+                found = self._targets[key] = _target_attributes(target.provider, target.upstream_model)
+            name, attributes = found
+            out = {**attributes, **request, ATTR["stream"]: ctx.stream, "interlingua.attempt": attempt.number}
+            failed = attempt.outcome is not None and attempt.outcome is not AttemptOutcome.OK
+            if failed:
+                _failed(out, attempt.error.kind if attempt.error is not None else _OTHER, attempt.status)
+            else:
+                _finished(out, ctx)
+            span = self._tracer.start_span(
+                name,
+                context=parent,
+                kind=SpanKind.CLIENT,
+                start_time=_ns(ctx, attempt.started),
+                attributes=out,
+            )
+            if failed or ctx.error is not None:
+                span.set_status(_ERROR)
+            span.end(_ns(ctx, attempt.ended or time.perf_counter()) if failed else end)
 
     def _request_attributes(self, ctx: RequestContext) -> dict[str, Any]:
         body = ctx.body
@@ -141,24 +162,22 @@ class Tracing(Feature):
             out[ATTR["input_messages"]] = _input_messages(ctx.surface, body)
         return out
 
-    async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
-        spans: _Spans | None = ctx.extras.get(_KEY)
-        if spans is None or spans.client is None or attempt.outcome is AttemptOutcome.OK:
-            return  # a successful attempt's span ends with the answer (complete)
-        span, spans.client = spans.client, None
-        _failed(span, attempt.error.kind if attempt.error is not None else _OTHER, attempt.status)
-        span.end(_ns(ctx, attempt.ended or time.perf_counter()))
 
-    async def complete(self, ctx: RequestContext) -> None:
-        spans: _Spans | None = ctx.extras.pop(_KEY, None)
-        if spans is None:
-            return
-        end = _ns(ctx, ctx.timings.last_byte or time.perf_counter())
-        if spans.client is not None:
-            _finish_client(spans.client, ctx)
-            spans.client.end(end)
-        _finish_server(spans.server, ctx)
-        spans.server.end(end)
+_NO_REQUEST: tuple[str, Any] = ("POST", None)
+
+
+def _target_attributes(provider: ProviderConfig, model: str) -> tuple[str, dict[str, Any]]:
+    """The span name and the attributes naming an upstream, built once per target."""
+    url = urlsplit(provider.url)
+    operation = operation_name(provider.format)
+    return f"{operation} {model}", {
+        ATTR["operation"]: operation,
+        ATTR["provider"]: provider_name(provider.format, provider.dialect.name),
+        ATTR["request_model"]: model,
+        ATTR["server_address"]: url.hostname or "",
+        ATTR["server_port"]: url.port or (443 if url.scheme == "https" else 80),
+        "interlingua.target": provider.name,
+    }
 
 
 def _input_messages(surface: ClientSurface, body: dict[str, Any]) -> str:
@@ -172,17 +191,14 @@ def _input_messages(surface: ClientSurface, body: dict[str, Any]) -> str:
 _ERROR = Status(StatusCode.ERROR)
 
 
-def _failed(span: Span, error_type: str, status: int | None) -> None:
-    attributes: dict[str, Any] = {ATTR["error_type"]: error_type}
+def _failed(out: dict[str, Any], error_type: str, status: int | None) -> None:
+    out[ATTR["error_type"]] = error_type
     if status is not None:
-        attributes["http.response.status_code"] = status
-    span.set_attributes(attributes)
-    span.set_status(_ERROR)
+        out["http.response.status_code"] = status
 
 
-def _finish_client(span: Span, ctx: RequestContext) -> None:
-    # One set_attributes call: the SDK validates and locks per call.
-    out: dict[str, Any] = {}
+def _finished(out: dict[str, Any], ctx: RequestContext) -> None:
+    """The answer's attributes on the last attempt's span."""
     target = ctx.target
     if target is not None:
         out[ATTR["response_model"]] = target.upstream_model
@@ -201,13 +217,13 @@ def _finish_client(span: Span, ctx: RequestContext) -> None:
     if t.first_byte is not None and t.upstream_sent is not None:
         out[ATTR["ttfc"]] = t.first_byte - t.upstream_sent
         out["langfuse.observation.completion_start_time"] = _iso(t.received_at + (t.first_byte - t.received))
-    span.set_attributes(out)
     if ctx.error is not None:
-        _failed(span, ctx.error.kind, ctx.status)
+        _failed(out, ctx.error.kind, ctx.status)
 
 
-def _finish_server(span: Span, ctx: RequestContext) -> None:
+def _server_attributes(ctx: RequestContext) -> dict[str, Any]:
     out: dict[str, Any] = {
+        "interlingua.client_format": ctx.client_format.value,
         ATTR["request_model"]: ctx.client_model,
         "interlingua.key": ctx.principal.name,
         "interlingua.attempts": len(ctx.attempts),
@@ -218,9 +234,7 @@ def _finish_server(span: Span, ctx: RequestContext) -> None:
         out["interlingua.outcome"] = ctx.outcome.value
     if ctx.error is not None:
         out[ATTR["error_type"]] = ctx.error.kind
-    span.set_attributes(out)
-    if ctx.error is not None and ctx.error.fault != "client":
-        span.set_status(_ERROR)
+    return out
 
 
 def _provider(section: TracingConfig, services: Services) -> TracerProvider:

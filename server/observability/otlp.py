@@ -5,6 +5,10 @@ the SDK exports batches, so a slow or unreachable collector never slows a reques
 an export fails (collector down, refused, timed out after the exporter's retries), the
 batch is dropped and counted in ``interlingua_trace_spans_dropped_total``; a full queue
 drops too (the SDK logs it).
+
+Requests are written by :mod:`.otlp_wire` (the SDK's encoder costs more CPU than the rest
+of tracing together) and sent by the SDK exporter's HTTP client: its headers, timeout,
+compression and retries.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from prometheus_client import Counter
 
 from interlingua.server.config.observability import TracingConfig
+from interlingua.server.observability.otlp_wire import Unsupported, encode_request
 
-__all__ = ["CountingExporter", "tracer_provider"]
+__all__ = ["CountingExporter", "WireExporter", "tracer_provider"]
 
 _EXPORT_TIMEOUT_S = 5.0
 
@@ -48,12 +53,32 @@ class CountingExporter(SpanExporter):
         return self._inner.force_flush(timeout_millis)
 
 
+class WireExporter(OTLPSpanExporter):
+    """The SDK's OTLP/HTTP exporter with requests written by :func:`encode_request`.
+
+    Sending goes through the exporter's HTTP client (``_client`` of recent SDKs); an SDK
+    without it, or a span the wire encoder does not write, takes the SDK's whole path.
+    What this skips of it: the exporter's own metrics (off unless
+    ``OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED``) and the 64 MiB request-size check (a
+    batch of 512 gateway spans is well under 1 MiB)."""
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        client = getattr(self, "_client", None)
+        if client is None or getattr(self, "_shutdown", False):
+            return super().export(spans)
+        try:
+            data = encode_request(spans)
+        except Unsupported:
+            return super().export(spans)
+        return SpanExportResult.SUCCESS if client.export(data).success else SpanExportResult.FAILURE
+
+
 def tracer_provider(
     section: TracingConfig, dropped: Counter, *, export_timeout_s: float = _EXPORT_TIMEOUT_S
 ) -> TracerProvider:
     """A provider exporting to ``section.endpoint``; sampled by ratio unless the client's
     ``traceparent`` already decided (a sampled parent is always continued)."""
-    exporter = OTLPSpanExporter(
+    exporter = WireExporter(
         endpoint=section.endpoint,
         headers={name: value.get_secret_value() for name, value in section.headers.items()},
         timeout=export_timeout_s,
