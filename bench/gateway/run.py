@@ -247,6 +247,10 @@ def _start_builds(
         gateways["keys"] = (proc, port, issue_key(cfg, None))
     for variant in args.variants:
         gateways[variant] = (*start_gateway(_config(up_port, variant), args.workers, pin, None)[:2], "sk-bench")
+        if args.baseline:  # the variant's before and after, in one run
+            config = _config(up_port, variant, sections=sections["baseline"])
+            proc, port, _ = start_gateway(config, args.workers, pin, envs["baseline"])
+            gateways[f"baseline {variant}"] = (proc, port, "sk-bench")
     return gateways
 
 

@@ -18,7 +18,8 @@ VARIANTS = {
 
 
 def build_cost(result: dict[str, Any]) -> str:
-    """CPU ms per request of every other build against ``current``, per scenario and concurrency."""
+    """CPU ms per request of every other build against ``current`` (a ``baseline VARIANT``
+    build against ``baseline``), per scenario and concurrency."""
     cells = {
         (r["scenario"], r["conc"], r["build"]): r["cpu_ms_per_req"] for r in result["rows"] if "build" in r
     }
@@ -28,9 +29,11 @@ def build_cost(result: dict[str, Any]) -> str:
     lines = ["| scenario | conc | current | " + " | ".join(others) + " |", "|---" * (3 + len(others)) + "|"]
     for scenario, conc in sorted({(s, c) for s, c, _ in cells}):
         base = cells[(scenario, conc, "current")]
-        out = [
-            f"{cells[(scenario, conc, b)]:.3f} ({(cells[(scenario, conc, b)] / base - 1) * 100:+.0f} %)"
-            for b in others
-        ]
+        out = []
+        for b in others:
+            # "baseline VARIANT" against the baseline itself: the variant's cost before the change.
+            against = cells.get((scenario, conc, "baseline"), base) if b.startswith("baseline ") else base
+            cpu = cells[(scenario, conc, b)]
+            out.append(f"{cpu:.3f} ({(cpu / against - 1) * 100:+.0f} %)")
         lines.append(f"| {scenario} | {conc} | {base:.3f} | " + " | ".join(out) + " |")
     return "\n\nCPU ms per request against current:\n" + "\n".join(lines)
