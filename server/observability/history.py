@@ -23,6 +23,8 @@ __all__ = ["HistorySink", "HistoryWriter"]
 log = logging.getLogger("interlingua.server")
 
 _PRUNE_EVERY_S = 3600.0
+# How long stop() lets a write under way finish before cancelling it.
+_STOP_WAIT_S = 30.0
 
 
 class HistorySink(Protocol):
@@ -54,6 +56,7 @@ class HistoryWriter:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
+        self._stopping = False
         self.dropped = 0
 
     def add(self, record: dict[str, Any]) -> None:
@@ -69,20 +72,29 @@ class HistoryWriter:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
+        """Write what is queued. The background task is asked to end, not cancelled: a
+        cancel landing inside a write lost that batch (it had left the queue), which a
+        loaded machine made likely. Only a task still busy after ``_STOP_WAIT_S`` (a store
+        that stopped answering) is cancelled."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
+            self._stopping = True
+            self._wake.set()
+            await asyncio.wait({task}, timeout=_STOP_WAIT_S)
+            if not task.done():
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            self._stopping = False
         await self._flush()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._flush_s)
             self._wake.clear()
             await self._flush()
-            if time.time() - self._pruned_at > _PRUNE_EVERY_S:
+            if not self._stopping and time.time() - self._pruned_at > _PRUNE_EVERY_S:
                 await self._prune()
 
     async def _flush(self) -> None:

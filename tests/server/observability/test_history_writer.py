@@ -53,3 +53,35 @@ async def test_history_sink_failure_is_logged_and_counted_not_raised() -> None:
     writer.add({"n": 1})
     await writer.stop()
     assert writer.dropped == 1
+
+
+class SlowSink(MemorySink):
+    """A write that waits until the test lets it finish."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def write(self, records: Sequence[dict[str, Any]]) -> None:
+        self.entered.set()
+        await self.release.wait()
+        await super().write(records)
+
+
+async def test_history_stop_during_a_write_loses_nothing() -> None:
+    """Shutdown arriving while a batch is being written (a loaded machine's slow store):
+    that batch and everything queued after it reach the store."""
+    sink = SlowSink()
+    writer = HistoryWriter(sink, keep_days=7, batch=2, flush_ms=60_000)
+    await writer.start()
+    writer.add({"n": 0})
+    writer.add({"n": 1})  # a full batch: the background task starts writing it
+    await asyncio.wait_for(sink.entered.wait(), 10)
+    writer.add({"n": 2})
+    stopping = asyncio.create_task(writer.stop())
+    await asyncio.sleep(0)  # stop() is now waiting on the write under way
+    sink.release.set()
+    await asyncio.wait_for(stopping, 10)
+    assert [r["n"] for batch in sink.batches for r in batch] == [0, 1, 2]
+    assert writer.dropped == 0
