@@ -5,13 +5,14 @@ width (390x844) are saved in each test's pytest tmp dir (``<tmp_path>/screens/``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import openai
 import pytest
-from keys_helpers import ADMIN_KEY, keys_config
+from keys_helpers import ADMIN_KEY, admin_client, keys_config
 from playwright.async_api import Browser, Page, async_playwright, expect
 from server_helpers import OPENAI_BODY
 
@@ -38,6 +39,9 @@ async def gateway_url(upstream: FakeUpstream, tmp_path: Path) -> AsyncIterator[s
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
+        # Assertions wait for what they expect, up to a bound well above a loaded machine's
+        # delays (Playwright's 5 s default failed under load); they pass as soon as it shows.
+        expect.set_options(timeout=30_000)
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM))
         try:
             yield browser
@@ -49,14 +53,29 @@ async def _page(browser: Browser, url: str, width: int = 1280, height: int = 800
     context = await browser.new_context(viewport={"width": width, "height": height}, base_url=url)
     await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
     page = await context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     return page
 
 
 async def _sign_in(page: Page, key: str = ADMIN_KEY) -> None:
     await page.goto("/ui/signin")
     await page.fill("#key", key)
-    await page.click("button[type=submit]")
+    # Until the form's answer has loaded: a goto right after the click could otherwise
+    # interrupt the sign-in (no session cookie yet) on a slow machine.
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+
+
+async def _until_recorded(url: str, count: int) -> None:
+    """Until the request history holds ``count`` records (written in batches), so the tail's
+    first fetch shows them rather than a later live event."""
+    async with admin_client(url) as admin:
+        for _ in range(600):
+            r = await admin.get("/admin/requests", params={"limit": count})
+            if r.status_code == 200 and len(r.json()) >= count:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the history did not record {count} requests")
 
 
 async def _chat(url: str, key: str) -> None:
@@ -159,9 +178,13 @@ async def test_dashboard_browser_every_view_fits_the_window(
     await expect(page.locator("#secret-box")).to_be_visible()
     key = (await page.locator("#secret").text_content()) or ""
     await _chat(gateway_url, key)
+    await _until_recorded(gateway_url, 1)
     screens = tmp_path / "screens"
     screens.mkdir()
     for view in VIEWS:
+        # A hash change keeps the page: clear the mark so the wait below is for this view's
+        # own summary load, not the previous view's (its tables re-render when it loads).
+        await page.evaluate("delete document.body.dataset.loaded")
         await page.goto(f"/ui#{view}")
         await expect(page.locator(f"#view-{view}")).to_be_visible()
         if view == "tail":
