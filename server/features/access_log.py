@@ -131,8 +131,10 @@ class AccessLog(Feature):
 
     async def complete(self, ctx: RequestContext) -> None:
         record = request_record(ctx, self._pricing)
-        line = orjson.dumps(record).decode() if self._json else text_line(record)
-        self._sink.add(line + "\n")
+        if self._json:
+            self._sink.add(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode())
+        else:
+            self._sink.add(text_line(record) + "\n")
 
 
 def build(config: Config, services: Services) -> Feature | None:

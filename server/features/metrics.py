@@ -79,7 +79,11 @@ class MetricsFeature(Feature):
             return
         if ctx.usage.reported:
             for attr in _TOKEN_TYPES:
-                m.child(m.tokens, _TOKEN_LABELS[attr], key).inc(getattr(ctx.usage, attr))
+                # The series exists (child) whatever the count; a zero (most requests have no
+                # cache or reasoning tokens) skips the locked no-op increment.
+                counter = m.child(m.tokens, _TOKEN_LABELS[attr], key)
+                if count := getattr(ctx.usage, attr):
+                    counter.inc(count)
             cost = self.pricing.cost(ctx.client_model, ctx.usage)
             if cost > 0:
                 m.child(m.cost, key, model).inc(cost)
