@@ -37,8 +37,17 @@ from interlingua.server.config import Config
 from interlingua.server.limits.shared import ENV_VAR as COUNTERS_ENV
 from interlingua.server.limits.shared import CounterServer
 from interlingua.server.observability.prom import cleanup_multiprocess, prepare_multiprocess, worker_died
+from interlingua.server.state import StateHolder
 
-__all__ = ["bound_socket", "configure_logging", "hypercorn_config", "loop_factory", "run_workers", "serve_app"]
+__all__ = [
+    "bound_socket",
+    "configure_logging",
+    "draining",
+    "hypercorn_config",
+    "loop_factory",
+    "run_workers",
+    "serve_app",
+]
 
 
 def configure_logging(config: Config) -> None:
@@ -91,9 +100,31 @@ async def serve_app(
 
     app = create_app(config, config_path=config_path)
     app.before_serving(_freeze_startup_objects)  # registered last: runs after the state started
+    trigger = draining(app.extensions["interlingua"], shutdown_trigger or _signalled)
     await worker_serve(
-        wrap_app(app, hc.wsgi_max_body_size, "asgi"), hc, sockets=sockets, shutdown_trigger=shutdown_trigger
+        wrap_app(app, hc.wsgi_max_body_size, "asgi"), hc, sockets=sockets, shutdown_trigger=trigger
     )
+
+
+def draining(holder: StateHolder, trigger: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    """``trigger``, then the app told that the graceful shutdown began (``holder.draining``):
+    Hypercorn waits for open responses before the app's ``after_serving``, so an endless
+    response (the history tail) must learn of the shutdown sooner."""
+
+    async def wait() -> None:
+        await trigger()
+        holder.draining.set()
+
+    return wait
+
+
+async def _signalled() -> None:
+    """Until SIGINT or SIGTERM (Hypercorn's own trigger when it is given none)."""
+    loop = asyncio.get_running_loop()
+    event = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, event.set)
+    await event.wait()
 
 
 async def _freeze_startup_objects() -> None:
@@ -107,9 +138,7 @@ def _worker(
     configure_logging(config)
     trigger = partial(check_multiprocess_shutdown_event, shutdown_event, asyncio.sleep)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        runner.run(
-            serve_app(config, hc, sockets=sockets, shutdown_trigger=trigger, config_path=config_path)
-        )
+        runner.run(serve_app(config, hc, sockets=sockets, shutdown_trigger=trigger, config_path=config_path))
 
 
 def run_workers(config: Config, hc: HypercornConfig, config_path: str | None = None) -> int:

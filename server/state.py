@@ -65,6 +65,9 @@ class StateHolder:
         self._current: GatewayState | None = None
         self._live: list[GatewayState] = []  # current and retired snapshots not yet closed
         self._closing: set[asyncio.Task[None]] = set()
+        # Set when a graceful shutdown begins (server.run.draining): responses that stay open
+        # until the client leaves (the history tail) end, so the shutdown does not wait on them.
+        self.draining = asyncio.Event()
 
     @property
     def ready(self) -> bool:

@@ -22,7 +22,7 @@ from quart import Quart
 
 from interlingua.server.app import create_app
 from interlingua.server.config import Config
-from interlingua.server.run import bound_socket, hypercorn_config
+from interlingua.server.run import bound_socket, draining, hypercorn_config
 from interlingua.server.state import StateHolder
 
 __all__ = ["running_app", "running_gateway"]
@@ -55,7 +55,7 @@ async def running_app(app: Quart, config: Config, *, grace_s: float = 2.0) -> As
             wrap_app(app, hc.wsgi_max_body_size, "asgi"),
             hc,
             sockets=Sockets([], [sock], []),
-            shutdown_trigger=stop.wait,
+            shutdown_trigger=draining(app.extensions["interlingua"], stop.wait),
         )
     )
     try:

@@ -6,7 +6,8 @@
                                ``id``), filters ``key``, ``model``, ``status``, ``client_format``
 ``GET /admin/requests/tail``   ``text/event-stream``: each new record as ``data: {json}``
                                (with ``id:``; a reconnecting ``Last-Event-ID`` resumes),
-                               the same filters, a comment line every 15 s when idle
+                               the same filters, a comment line every 15 s when idle;
+                               ends when the gateway begins a graceful shutdown
 =============================  ===========================================================
 
 A record is the access-log record (:mod:`interlingua.server.observability.record`) plus
@@ -56,7 +57,8 @@ def blueprint(holder: StateHolder) -> Blueprint:
         filters = Filters.parse(request.args)
         resume = int_arg(request.headers.get("last-event-id"), "Last-Event-ID", 0, 2**63 - 1)
         start = resume if resume is not None else await last_id(engine())
-        response = Response(tail_events(engine(), filters, TailCursor(start)), headers=_SSE)
+        events = tail_events(engine(), filters, TailCursor(start), stop=holder.draining)
+        response = Response(events, headers=_SSE)
         response.timeout = None  # open until the client leaves
         return response
 

@@ -11,6 +11,7 @@ line goes out every :data:`HEARTBEAT_S` so proxies keep an idle tail open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -55,9 +56,17 @@ def _event(record: dict[str, Any]) -> bytes:
 
 
 async def tail_events(
-    engine: AsyncEngine, filters: Filters, cursor: TailCursor, *, heartbeat_s: float = HEARTBEAT_S
+    engine: AsyncEngine,
+    filters: Filters,
+    cursor: TailCursor,
+    *,
+    heartbeat_s: float = HEARTBEAT_S,
+    stop: asyncio.Event | None = None,
 ) -> AsyncIterator[bytes]:
-    """Events until the client goes away (the server then cancels this generator)."""
+    """Events until the client goes away (the server then cancels this generator) or ``stop``
+    is set (a graceful shutdown: the response ends, and a reconnecting client resumes from
+    its ``Last-Event-ID`` on another instance or after the restart)."""
+    stop = stop or asyncio.Event()
     yield b": tail of the request history\n\n"
     quiet_since = time.monotonic()
     while True:
@@ -70,4 +79,7 @@ async def tail_events(
         elif time.monotonic() - quiet_since >= heartbeat_s:
             yield b": keep-alive\n\n"
             quiet_since = time.monotonic()
-        await asyncio.sleep(POLL_S)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), POLL_S)
+        if stop.is_set():
+            return
