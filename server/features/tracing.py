@@ -15,7 +15,7 @@ conversation in its own wire shape, as JSON text (not semconv's normalised messa
 unless the key's ``content_logging`` attribute is false. The answer's content is not
 captured.
 
-Spans are made when the request ended, each with all its attributes in one call, and
+Spans are made when the request ended, as finished spans with all their attributes, and
 batched and exported by the SDK's thread (:mod:`interlingua.server.observability.otlp`).
 The span times come from the request's timings, so they measure the request, not when a
 hook happened to run.
@@ -30,23 +30,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import orjson
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, get_current_span
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from quart import has_request_context, request
 
-from interlingua.server.observability.otlp import tracer_provider
+from interlingua.server.observability.otlp import SpanOutput, span_output
 from interlingua.server.observability.semconv import ATTR, operation_name, provider_name, request_params
 from interlingua.server.pipeline.context import AttemptOutcome
 from interlingua.server.pipeline.hooks import Feature
 from interlingua.server.pipeline.response_id import response_id
 
 if TYPE_CHECKING:
-    from opentelemetry.context import Context
-    from opentelemetry.sdk.trace import TracerProvider
-
     from interlingua.server.config import Config, ProviderConfig
-    from interlingua.server.config.observability import TracingConfig
     from interlingua.server.pipeline.context import RequestContext
     from interlingua.server.services import Services
     from interlingua.server.surfaces import ClientSurface
@@ -83,17 +78,15 @@ def _client_context(headers: Iterable[tuple[bytes, bytes]]) -> Any:
 
 
 class Tracing(Feature):
-    """Spans are made when the request ended (``complete``), all at once: their times come
-    from the request's timings anyway, and building each span with every attribute in one
-    call costs a fraction of live spans updated from four hooks (the SDK validates and locks
-    per call). Only what must be read inside the request (the span name, the client's
-    ``traceparent``) is taken at ``request_start``."""
+    """Spans are made when the request ended (``complete``), all at once, as finished spans
+    (:class:`~interlingua.server.observability.otlp.SpanOutput`): their times come from the
+    request's timings anyway. Only what must be read inside the request (the span name, the
+    client's ``traceparent``) is taken at ``request_start``."""
 
     name: ClassVar[str] = _KEY
 
-    def __init__(self, provider: TracerProvider, *, capture_content: bool = False) -> None:
-        self._provider = provider
-        self._tracer = provider.get_tracer("interlingua")
+    def __init__(self, output: SpanOutput, *, capture_content: bool = False) -> None:
+        self._out = output
         self._content = capture_content
         # Per (provider, upstream model): the span name and the attributes naming the target.
         # Keyed by identity: providers are objects of this feature's config snapshot.
@@ -101,7 +94,7 @@ class Tracing(Feature):
 
     async def stop(self) -> None:
         # Flushing waits on the exporter: off the event loop.
-        await asyncio.to_thread(self._provider.shutdown)
+        await asyncio.to_thread(self._out.shutdown)
 
     async def request_start(self, ctx: RequestContext) -> None:
         if has_request_context():
@@ -109,23 +102,23 @@ class Tracing(Feature):
 
     async def complete(self, ctx: RequestContext) -> None:
         name, parent = ctx.extras.pop(_KEY, _NO_REQUEST)
+        attributes = _server_attributes(ctx)
+        server = self._out.root(parent, name, attributes)
+        if server is None:
+            return  # not sampled
         t = ctx.timings
         end = _ns(ctx, t.last_byte or time.perf_counter())
-        server = self._tracer.start_span(
-            name,
-            context=parent,
-            kind=SpanKind.SERVER,
-            start_time=_ns(ctx, t.received),
-            attributes=_server_attributes(ctx),
+        if ctx.attempts:
+            self._client_spans(ctx, server, end)
+        remote = get_current_span(parent).get_span_context() if parent is not None else None
+        self._out.emit(
+            (name, SpanKind.SERVER, server, remote if remote is not None and remote.is_valid else None),
+            attributes,
+            (_ns(ctx, t.received), end),
+            error=ctx.error is not None and ctx.error.fault != "client",
         )
-        if server.is_recording():
-            if ctx.attempts:
-                self._client_spans(ctx, trace.set_span_in_context(server), end)
-            if ctx.error is not None and ctx.error.fault != "client":
-                server.set_status(_ERROR)
-        server.end(end)
 
-    def _client_spans(self, ctx: RequestContext, parent: Context, end: int) -> None:
+    def _client_spans(self, ctx: RequestContext, parent: SpanContext, end: int) -> None:
         """One CLIENT span per attempt: failed ones end when the attempt did, the last
         (answered, or cut short) one with the answer."""
         request = self._request_attributes(ctx)
@@ -142,16 +135,15 @@ class Tracing(Feature):
                 _failed(out, attempt.error.kind if attempt.error is not None else _OTHER, attempt.status)
             else:
                 _finished(out, ctx)
-            span = self._tracer.start_span(
-                name,
-                context=parent,
-                kind=SpanKind.CLIENT,
-                start_time=_ns(ctx, attempt.started),
-                attributes=out,
+            self._out.emit(
+                (name, SpanKind.CLIENT, self._out.child(parent), parent),
+                out,
+                (
+                    _ns(ctx, attempt.started),
+                    _ns(ctx, attempt.ended or time.perf_counter()) if failed else end,
+                ),
+                error=failed or ctx.error is not None,
             )
-            if failed or ctx.error is not None:
-                span.set_status(_ERROR)
-            span.end(_ns(ctx, attempt.ended or time.perf_counter()) if failed else end)
 
     def _request_attributes(self, ctx: RequestContext) -> dict[str, Any]:
         body = ctx.body
@@ -186,9 +178,6 @@ def _input_messages(surface: ClientSurface, body: dict[str, Any]) -> str:
     if surface.estimate_fields is not None:
         fields.insert(0, surface.estimate_fields[0])
     return orjson.dumps({name: body[name] for name in fields if name in body}).decode()
-
-
-_ERROR = Status(StatusCode.ERROR)
 
 
 def _failed(out: dict[str, Any], error_type: str, status: int | None) -> None:
@@ -237,12 +226,10 @@ def _server_attributes(ctx: RequestContext) -> dict[str, Any]:
     return out
 
 
-def _provider(section: TracingConfig, services: Services) -> TracerProvider:
-    return tracer_provider(section, services.metrics.spans_dropped)
-
-
 def build(config: Config, services: Services) -> Feature | None:
     section = config.observability.tracing
     if section is None:
         return None
-    return Tracing(_provider(section, services), capture_content=section.capture_content)
+    return Tracing(
+        span_output(section, services.metrics.spans_dropped), capture_content=section.capture_content
+    )

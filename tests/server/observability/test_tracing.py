@@ -9,7 +9,7 @@ from quart import Quart
 from interlingua.errors import UpstreamError
 from interlingua.server.config.observability import TracingConfig
 from interlingua.server.features.tracing import Tracing
-from interlingua.server.observability.otlp import tracer_provider
+from interlingua.server.observability.otlp import span_output
 from interlingua.server.observability.prom import GatewayMetrics
 from interlingua.server.pipeline.context import Principal, RequestContext
 
@@ -24,7 +24,7 @@ _SERVER, _CLIENT = 2, 3  # OTLP SpanKind values
 
 def tracing(endpoint: str, metrics: GatewayMetrics, **extra: object) -> Tracing:
     section = TracingConfig(endpoint=endpoint, **extra)  # type: ignore[arg-type]
-    return Tracing(tracer_provider(section, metrics.spans_dropped, export_timeout_s=0.5))
+    return Tracing(span_output(section, metrics.spans_dropped, export_timeout_s=0.5))
 
 
 async def run(feature: Tracing, ctx: RequestContext) -> None:
@@ -139,7 +139,7 @@ async def test_tracing_request_parameters_and_opt_in_content() -> None:
         await run(plain, quiet)
         await plain.stop()
         capturing = Tracing(
-            tracer_provider(TracingConfig(endpoint=endpoint), GatewayMetrics().spans_dropped),
+            span_output(TracingConfig(endpoint=endpoint), GatewayMetrics().spans_dropped),
             capture_content=True,
         )
         await run(capturing, captured)
