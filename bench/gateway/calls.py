@@ -84,6 +84,9 @@ def _builds(args: argparse.Namespace) -> dict[str, Build]:
     if args.keys:
         builds["keys"] = Build(with_key=True)
     builds.update({variant: Build(variant=variant) for variant in args.variants})
+    if args.baseline:  # each variant's before and after, from one run
+        base = builds["baseline"]
+        builds.update({f"baseline {v}": Build(base.env, base.sections, variant=v) for v in args.variants})
     return builds
 
 
@@ -91,9 +94,10 @@ async def measure(args: argparse.Namespace) -> list[tuple[str, str, float]]:
     server = await serve()
     up_port = server.sockets[0].getsockname()[1]
     rows = []
+    builds = _builds(args)  # a baseline is installed once
     try:
         for scenario in args.scenarios:
-            for name, build in _builds(args).items():
+            for name, build in builds.items():
                 config = _config(up_port, build.variant, sections=build.sections)
                 idle = await _calls(config, build.env, scenario, 0, with_key=build.with_key)
                 busy = await _calls(config, build.env, scenario, args.requests, with_key=build.with_key)
