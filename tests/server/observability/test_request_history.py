@@ -5,6 +5,7 @@ listing and its filters, the live tail, admin-only access, graceful shutdown."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -294,10 +295,9 @@ def test_history_off_with_zero_days_or_without_store(upstream: FakeUpstream, tmp
     assert Services(keys_config(upstream, tmp_path / "z.db")).history is not None
 
 
-async def test_history_tail_ends_when_the_gateway_shuts_down(upstream: FakeUpstream, tmp_path: Path) -> None:
-    """An open tail does not hold a graceful shutdown for its whole grace period: the stream
-    ends cleanly (a complete chunked body, not a connection cut when the grace ran out)."""
-    gateway = running_gateway(keys_config(upstream, tmp_path / "t.db"), grace_s=120)
+async def _tail_ends_with(gateway: AbstractAsyncContextManager[str]) -> None:
+    """Open a tail on ``gateway``, stop the gateway: the stream must end cleanly (a complete
+    chunked body with heartbeats at most), not be cut when the grace period runs out."""
     url = await gateway.__aenter__()
     try:
         async with admin_client(url) as admin, admin.stream("GET", "/admin/requests/tail") as tail:
@@ -305,11 +305,16 @@ async def test_history_tail_ends_when_the_gateway_shuts_down(upstream: FakeUpstr
             assert (await anext(chunks)).startswith(b": tail")  # the tail is open
             stopping = asyncio.create_task(gateway.__aexit__(None, None, None))
             rest = [chunk async for chunk in chunks]  # raises if the connection is cut
-        assert all(chunk.startswith(b":") for chunk in rest)  # heartbeats at most, no error
+        assert all(chunk.startswith(b":") for chunk in rest)
     except BaseException:
         await gateway.__aexit__(None, None, None)
         raise
     await stopping
+
+
+async def test_history_tail_ends_when_the_gateway_shuts_down(upstream: FakeUpstream, tmp_path: Path) -> None:
+    """An open tail does not hold a graceful shutdown for its whole grace period (120 s)."""
+    await _tail_ends_with(running_gateway(keys_config(upstream, tmp_path / "t.db"), grace_s=120))
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -318,16 +323,4 @@ async def test_history_tail_ends_on_sigterm(upstream: FakeUpstream, tmp_path: Pa
     of two workers): with a 120 s grace the tail still ends cleanly before the test's
     helper would kill the process (15 s)."""
     raw = keys_raw_config(upstream, tmp_path / "p.db", server={"shutdown_grace_ms": 120_000})
-    gateway = serve_process(raw, tmp_path, "--workers", workers)
-    url = await gateway.__aenter__()
-    try:
-        async with admin_client(url) as admin, admin.stream("GET", "/admin/requests/tail") as tail:
-            chunks = tail.aiter_raw()
-            assert (await anext(chunks)).startswith(b": tail")
-            stopping = asyncio.create_task(gateway.__aexit__(None, None, None))
-            rest = [chunk async for chunk in chunks]  # raises if the connection is cut
-        assert all(chunk.startswith(b":") for chunk in rest)
-    except BaseException:
-        await gateway.__aexit__(None, None, None)
-        raise
-    await stopping
+    await _tail_ends_with(serve_process(raw, tmp_path, "--workers", workers))
