@@ -23,7 +23,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, get_current_span
 from prometheus_client import Counter
@@ -111,7 +111,7 @@ class SpanOutput:
         remote = get_current_span(parent).get_span_context() if parent is not None else None
         trace_id = remote.trace_id if remote is not None and remote.is_valid else self.ids.generate_trace_id()
         result = self.sampler.should_sample(parent, trace_id, name, SpanKind.SERVER, attributes, ())
-        if not result.decision.is_sampled():
+        if result.decision is not Decision.RECORD_AND_SAMPLE:
             return None
         return SpanContext(trace_id, self.ids.generate_span_id(), False, _SAMPLED, result.trace_state)
 
@@ -145,7 +145,7 @@ class SpanOutput:
 
     def shutdown(self) -> None:
         """Export what is queued (this waits on the collector: call it off the event loop)."""
-        self.processor.shutdown()
+        self.processor.shutdown()  # type: ignore[no-untyped-call]
 
 
 def span_output(
