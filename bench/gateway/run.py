@@ -245,12 +245,10 @@ def _start_builds(
     if args.keys:  # the same build with an issued key and limits, cell by cell beside it
         proc, port, cfg = start_gateway(_config(up_port), args.workers, pin)
         gateways["keys"] = (proc, port, issue_key(cfg, None))
-    for variant in args.variants:
-        gateways[variant] = (*start_gateway(_config(up_port, variant), args.workers, pin, None)[:2], "sk-bench")
-        if args.baseline:  # the variant's before and after, in one run
-            config = _config(up_port, variant, sections=sections["baseline"])
-            proc, port, _ = start_gateway(config, args.workers, pin, envs["baseline"])
-            gateways[f"baseline {variant}"] = (proc, port, "sk-bench")
+    for variant, build in ((v, b) for v in args.variants for b in envs):  # with --baseline: before and after
+        config = _config(up_port, variant, sections=sections[build])
+        name = variant if build == "current" else f"{build} {variant}"
+        gateways[name] = (*start_gateway(config, args.workers, pin, envs[build])[:2], "sk-bench")
     return gateways
 
 
