@@ -100,7 +100,9 @@ def demo_provider(name: str, fmt: str, base_url: str, *, read_ms: int = 30_000) 
         }
     else:
         provider["api_key"] = DEMO_UPSTREAM_KEY
-    provider["timeouts"] = {"connect_ms": 2_000, "read_ms": read_ms}
+    # Generous: on loopback a connect never takes long, but a loaded test machine can keep the
+    # event loop (shared with an in-process fake upstream) away for a second or two.
+    provider["timeouts"] = {"connect_ms": 10_000, "read_ms": read_ms}
     return provider
 
 

@@ -33,7 +33,7 @@ def provider(name: str, up: FakeUpstream | str, fmt: str = "openai_chat", **extr
         "name": name,
         "format": fmt,
         "base_url": base,
-        "timeouts": {"connect_ms": 1000, "read_ms": 5000},
+        "timeouts": {"connect_ms": 5000, "read_ms": 5000},  # loopback: refusals are instant
         **extra,
     }
 
