@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 __all__ = ["Buckets", "Charge", "Decision", "Settle", "retry_after_header"]
 
 
-@dataclass(frozen=True, slots=True)
+# Charge and Settle are made per request: plain (not frozen) slotted dataclasses, whose
+# construction costs a third of a frozen one's.
+@dataclass(slots=True)
 class Charge:
     key: str  # counter name (never a secret: a key's public id at most)
     need: float
@@ -41,7 +43,7 @@ class Charge:
     window_s: float = 60.0  # for the "reset" figure of rate-limit headers
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Settle:
     key: str
     delta: float  # need - actual: positive refunds, negative charges more
@@ -95,27 +97,40 @@ class Buckets:
         }
 
     def reserve(self, charges: Sequence[Charge]) -> Decision:
+        # Every request runs this: one pass to decide, one to store, balances inlined
+        # (same arithmetic as ``_balance``), no per-charge helper calls.
         now = self._clock()
-        balances = [self._balance(c.key, c.capacity, c.rate, c.initial, now) for c in charges]
-        decision = Decision(allowed=True)
-        for i, (c, balance) in enumerate(zip(charges, balances, strict=True)):
+        state = self._state
+        balances = []
+        allowed, too_large, retry, refused = True, False, 0.0, []
+        for i, c in enumerate(charges):
+            st = state.get(c.key)
+            if st is None:
+                balance = c.capacity if c.initial is None or c.initial > c.capacity else c.initial
+            else:
+                balance = st[0] + (now - st[1]) * c.rate if c.rate > 0 else st[0]
+                if balance > c.capacity:
+                    balance = c.capacity
+            balances.append(balance)
             if balance >= c.need:
                 continue
-            decision.refused.append(i)
+            refused.append(i)
             if not c.enforce:
                 continue
-            decision.allowed = False
+            allowed = False
             if c.need > c.capacity:
-                decision.too_large = True
+                too_large = True
             wait = (c.need - balance) / c.rate if c.rate > 0 else 1.0
-            decision.retry_after_s = max(decision.retry_after_s, wait)
+            if wait > retry:
+                retry = wait
+        remaining, resets = [], []
         for c, balance in zip(charges, balances, strict=True):
-            after = balance - c.need if decision.allowed else balance
-            self._state[c.key] = (after, now, c.capacity, c.rate)
-            decision.remaining.append(after)
-            decision.reset_s.append(_reset(after, c.capacity, c.rate))
+            after = balance - c.need if allowed else balance
+            state[c.key] = (after, now, c.capacity, c.rate)
+            remaining.append(after)
+            resets.append(0.0 if after >= c.capacity or c.rate <= 0 else (c.capacity - after) / c.rate)
         self._tick(now)
-        return decision
+        return Decision(allowed, retry, too_large, refused, remaining, resets)
 
     def settle(self, settles: Sequence[Settle]) -> None:
         now = self._clock()
@@ -126,7 +141,7 @@ class Buckets:
 
     def _tick(self, now: float) -> None:
         self._ops += 1
-        if self._ops % _SWEEP_EVERY == 0:
+        if not self._ops % _SWEEP_EVERY:
             self._sweep(now)
 
     def peek(self, charges: Sequence[Charge]) -> list[tuple[float, float]]:

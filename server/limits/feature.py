@@ -33,7 +33,7 @@ from interlingua.server.limits.buckets import Decision, Settle, retry_after_head
 from interlingua.server.limits.counters import Counters
 from interlingua.server.limits.estimate import request_tokens
 from interlingua.server.limits.headers import rate_limit_headers
-from interlingua.server.limits.plan import Need, Planned, Slot, plan_charges, plan_slots, realize
+from interlingua.server.limits.plan import Need, Planned, SlotPlan, plan_charges, plan_slots, realize
 from interlingua.server.limits.pricing import Pricing
 from interlingua.server.limits.usage import UsageRecorder
 from interlingua.server.pipeline.context import Outcome, RequestContext
@@ -101,7 +101,7 @@ class LimitsFeature(Feature):
         self.pricing = Pricing(config.pricing)
         self.default_cap = config.translation.default_max_tokens
         self._seeds: dict[tuple[str, datetime], tuple[float, tuple[int, float]]] = {}
-        self._plans: dict[tuple[tuple[str, datetime | None], str], tuple[Slot, ...]] = {}
+        self._plans: dict[tuple[tuple[str, datetime | None], str], SlotPlan] = {}
 
     def dormant(self) -> bool:
         # No rule and no key issued yet: every hook would return at once (no key on any
@@ -115,20 +115,28 @@ class LimitsFeature(Feature):
     async def admit(self, ctx: RequestContext) -> None:
         key = key_of(ctx)
         model = ctx.client_model
-        if key is not None and not key.allows(model):
+        if key is not None and key.models and not key.allows(model):
             raise PermissionDenied(f"this API key may not use the model {model!r}", param="model")
         if key is None and not self.rules:
             return
-        slots = self._slots(ctx, key)
+        plan = self._slots(ctx, key)
+        budget = key is not None and key.budget is not None
         need = _NO_NEED
-        if (key is not None and key.budget is not None) or any(slot.kind == "tokens" for slot in slots):
+        if plan.tokens or budget:
             # Only token limits and budgets pay for the estimate (and a budget for its seed).
-            need = await self._need(ctx, key)
-        planned = realize(slots, key, need)
+            need = self._need(ctx)
+            if budget:
+                assert key is not None
+                need.spent = await self._spent(key)
+        planned = realize(plan, key, need)
         if not planned.charges:
             return
         decision = await self.counters.reserve(planned.charges)
         ctx.extras[self.name] = Reservation(planned, decision, need, key)
+        if decision.refused:
+            self._refused(ctx, planned, decision)
+
+    def _refused(self, ctx: RequestContext, planned: Planned, decision: Decision) -> None:
         shadow = [i for i in decision.refused if not planned.charges[i].enforce]
         if shadow:  # what shadow mode is for: seeing who would be refused, before enforcing
             labels = ", ".join(f"{planned.labels[i]} ({planned.kinds[i]})" for i in shadow)
@@ -136,24 +144,22 @@ class LimitsFeature(Feature):
         if not decision.allowed:
             raise self._refusal(planned, decision)
 
-    def _slots(self, ctx: RequestContext, key: VirtualKey | None) -> tuple[Slot, ...]:
+    def _slots(self, ctx: RequestContext, key: VirtualKey | None) -> SlotPlan:
         # Cached per key version (updated_at), principal and model: planned once, not per request.
         version = (key.id, key.updated_at) if key is not None else (ctx.principal.name, None)
         cache_key = (version, ctx.client_model)
-        slots = self._plans.get(cache_key)
-        if slots is None:
-            slots = plan_slots(ctx.principal, key, ctx.client_model, self.rules)
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = SlotPlan(plan_slots(ctx.principal, key, ctx.client_model, self.rules))
             if len(self._plans) >= 10_000:
                 self._plans.clear()
-            self._plans[cache_key] = slots
-        return slots
+            self._plans[cache_key] = plan
+        return plan
 
-    async def _need(self, ctx: RequestContext, key: VirtualKey | None) -> Need:
+    def _need(self, ctx: RequestContext) -> Need:
         body, size = _body(ctx)
         estimate, cap = request_tokens(body, size, ctx.client_format, self.default_cap)
-        usd = self.pricing.estimate(ctx.client_model, estimate, cap)
-        spent = await self._spent(key) if key is not None and key.budget is not None else None
-        return Need(estimate + cap, usd, spent, cap)
+        return Need(estimate + cap, self.pricing.estimate(ctx.client_model, estimate, cap), None, cap)
 
     async def headroom(self, key: VirtualKey) -> dict[str, Any]:
         return await key_headroom(self.counters, key)
@@ -209,7 +215,9 @@ class LimitsFeature(Feature):
     async def complete(self, ctx: RequestContext) -> None:
         reservation: Reservation | None = ctx.extras.get(self.name)
         if reservation is not None and reservation.decision.allowed:
-            await self.counters.settle(self._settles(ctx, reservation), reservation.decision)
+            settles = self._settles(ctx, reservation)
+            if settles:  # request counters only: nothing comes back (a request was made)
+                await self.counters.settle(settles, reservation.decision)
         key = key_of(ctx)
         if key is not None and self.usage is not None and ctx.usage.reported:
             u = ctx.usage
@@ -236,17 +244,17 @@ class LimitsFeature(Feature):
         return tokens, usd
 
     def _settles(self, ctx: RequestContext, reservation: Reservation) -> list[Settle]:
-        used_tokens, used_usd = self._used(ctx, reservation.need)
+        planned = reservation.planned
+        used: tuple[float, float] | None = None
         settles = []
-        for charge, kind in zip(reservation.planned.charges, reservation.planned.kinds, strict=True):
+        for charge, kind in zip(planned.charges, planned.kinds, strict=True):
             if kind == "requests":
                 continue  # a request was made, whatever happened
             if kind == "parallel":
                 delta = charge.need
-            elif kind == "budget_usd":
-                delta = charge.need - used_usd
             else:
-                delta = charge.need - used_tokens
+                if used is None:
+                    used = self._used(ctx, reservation.need)
+                delta = charge.need - (used[1] if kind == "budget_usd" else used[0])
             settles.append(Settle(charge.key, delta, charge.capacity, charge.rate, charge.initial))
         return settles
-

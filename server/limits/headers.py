@@ -31,28 +31,35 @@ def duration(seconds: float) -> str:
     return f"{int(minutes)}m{text}" if minutes else text
 
 
-def _tightest(charges: list[Charge], kinds: list[str], decision: Decision, kind: str) -> tuple[Charge, float, float] | None:
-    best: tuple[Charge, float, float] | None = None
-    for i, (c, k) in enumerate(zip(charges, kinds, strict=True)):
-        if k != kind or not c.enforce or i >= len(decision.remaining):
-            continue
-        if best is None or decision.remaining[i] < best[1]:
-            best = (c, decision.remaining[i], decision.reset_s[i])
+_OPENAI = (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES)
+_SHOWN = ("requests", "tokens")
+
+
+def _tightest(charges: list[Charge], kinds: list[str], decision: Decision) -> dict[str, int]:
+    """Per shown kind, the index of the enforced charge with the least remaining."""
+    best: dict[str, int] = {}
+    remaining = decision.remaining
+    for i in range(min(len(charges), len(remaining))):
+        kind = kinds[i]
+        if kind in _SHOWN and charges[i].enforce:
+            at = best.get(kind)
+            if at is None or remaining[i] < remaining[at]:
+                best[kind] = i
     return best
 
 
 def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], decision: Decision) -> list[tuple[str, str]]:
-    openai = fmt in (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES)
+    openai = fmt in _OPENAI
     if not openai and fmt is not Format.ANTHROPIC_MESSAGES:
         return []
+    best = _tightest(charges, kinds, decision)
     out: list[tuple[str, str]] = []
-    now = datetime.now(UTC)
-    for kind in ("requests", "tokens"):
-        found = _tightest(charges, kinds, decision, kind)
-        if found is None:
+    for kind in _SHOWN:
+        i = best.get(kind)
+        if i is None:
             continue
-        charge, remaining, reset = found
-        limit, left = str(int(charge.capacity)), str(max(0, math.floor(remaining)))
+        reset = decision.reset_s[i]
+        limit, left = str(int(charges[i].capacity)), str(max(0, math.floor(decision.remaining[i])))
         if openai:
             out += [
                 (f"x-ratelimit-limit-{kind}", limit),
@@ -60,10 +67,10 @@ def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], dec
                 (f"x-ratelimit-reset-{kind}", duration(reset)),
             ]
         else:
-            at = (now + timedelta(seconds=reset)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+            at = datetime.now(UTC) + timedelta(seconds=reset)
             out += [
                 (f"anthropic-ratelimit-{kind}-limit", limit),
                 (f"anthropic-ratelimit-{kind}-remaining", left),
-                (f"anthropic-ratelimit-{kind}-reset", at),
+                (f"anthropic-ratelimit-{kind}-reset", at.replace(microsecond=0).isoformat().replace("+00:00", "Z")),
             ]
     return out

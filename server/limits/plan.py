@@ -4,14 +4,18 @@ and its key's budget.
 
 Counter names carry a key's public id, never a secret. A rule without ``per_key`` is one
 counter for every matching request (a global limit per model route); with ``per_key``
-each key (or static key) gets its own.
+each key (or static key) gets its own. A rule's counters are named by the rule's identity
+(:func:`rule_ids`), not its position in the config.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import orjson
 
 from interlingua.server.config.limits import LimitRule, LimitValues, glob_matches
 from interlingua.server.keys.model import VirtualKey
@@ -19,12 +23,12 @@ from interlingua.server.keys.periods import period_bounds
 from interlingua.server.limits.buckets import Charge
 from interlingua.server.pipeline.context import Principal
 
-__all__ = ["Kind", "Need", "Planned", "Slot", "key_slots", "plan_charges", "plan_slots", "realize"]
+__all__ = ["Kind", "Need", "Planned", "Slot", "SlotPlan", "key_slots", "plan_charges", "plan_slots", "realize", "rule_ids"]
 
 Kind = str  # "requests" | "tokens" | "parallel" | "budget_tokens" | "budget_usd"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Need:
     tokens: int  # input estimate + output cap
     usd: float  # the same at the model's prices
@@ -32,10 +36,10 @@ class Need:
     output_cap: int = 0  # the output part of ``tokens``
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Planned:
     charges: list[Charge]
-    kinds: list[Kind]
+    kinds: list[Kind]  # shared with the SlotPlan unless a budget was added: never mutate
     labels: list[str]  # where each charge comes from, for logs ("key", "key model=gpt-*", a rule)
     budget_reset: datetime | None = None
 
@@ -61,6 +65,29 @@ class Slot:
     def charge(self, need: Need) -> Charge:
         amount = need.tokens if self.kind == "tokens" else 1
         return Charge(self.key, amount, self.capacity, self.rate, self.enforce, None, self.window_s)
+
+
+_ONE = Need(1, 0.0)
+
+
+class SlotPlan:
+    """The slots of one key version, principal and model, with what all their requests
+    share worked out once: kinds and labels, and the charges whose amount does not depend
+    on the request (requests, concurrency: one each), built once and shared (never mutated)."""
+
+    __slots__ = ("_fixed", "kinds", "labels", "slots", "tokens")
+
+    def __init__(self, slots: Sequence[Slot]) -> None:
+        self.slots = tuple(slots)
+        self.kinds = [s.kind for s in self.slots]
+        self.labels = [s.label for s in self.slots]
+        self.tokens = "tokens" in self.kinds
+        self._fixed = [None if s.kind == "tokens" else s.charge(_ONE) for s in self.slots]
+
+    def charges(self, need: Need) -> list[Charge]:
+        if not self.tokens:
+            return list(self._fixed)  # type: ignore[arg-type]  # no None without a token slot
+        return [f if f is not None else s.charge(need) for f, s in zip(self._fixed, self.slots, strict=True)]
 
 
 def _values(prefix: str, limits: LimitValues, enforce: bool, label: str) -> list[Slot]:
@@ -109,11 +136,30 @@ def plan_slots(
         glob = next((g for g in key.limits.per_model if glob_matches(g, model)), None)
         if glob is not None:
             out += _values(f"k:{key.id}:m:{glob}", key.limits.per_model[glob], True, f"key model={glob}")
-    for index, rule in enumerate(rules):
+    ids = rule_ids(rules) if rules else []
+    for index, (rule, rule_id) in enumerate(zip(rules, ids, strict=True)):
         if _rule_applies(rule, model, principal):
             who = f":{principal.key_id or principal.name}" if rule.per_key else ""
-            out += _values(f"r{index}{who}", rule, not rule.shadow, f"limits[{index}] {rule.label}")
+            out += _values(f"r:{rule_id}{who}", rule, not rule.shadow, f"limits[{index}] {rule.label}")
     return tuple(out)
+
+
+def rule_ids(rules: Sequence[LimitRule]) -> list[str]:
+    """Each rule's counter identity: its ``name``, else what it matches (model and key globs,
+    ``per_key``), never its position, so a reload that reorders, inserts or removes rules
+    leaves every rule its own counter (and changing a rule's limits or shadow mode keeps
+    it). Rules with the same identity are told apart by their order among themselves."""
+    seen: dict[str, int] = {}
+    out = []
+    for rule in rules:
+        if rule.name:
+            base = f"n:{rule.name}"
+        else:  # a digest: globs may hold any character, and counter names stay short
+            what = orjson.dumps([rule.model, rule.key, rule.per_key])
+            base = "h:" + hashlib.blake2s(what, digest_size=8).hexdigest()
+        seen[base] = count = seen.get(base, 0) + 1
+        out.append(base if count == 1 else f"{base}#{count}")
+    return out
 
 
 def key_slots(key: VirtualKey) -> list[tuple[str | None, Slot]]:
@@ -124,12 +170,13 @@ def key_slots(key: VirtualKey) -> list[tuple[str | None, Slot]]:
     return out
 
 
-def realize(slots: Sequence[Slot], key: VirtualKey | None, need: Need) -> Planned:
+def realize(slots: SlotPlan | Sequence[Slot], key: VirtualKey | None, need: Need) -> Planned:
     """The charges of one request: its slots with its need, and its key's budget."""
-    out = Planned([slot.charge(need) for slot in slots], [s.kind for s in slots], [s.label for s in slots])
-    if key is not None and key.budget is not None:
-        reset = _budget(key, need, datetime.now(UTC), out)
-        return Planned(out.charges, out.kinds, out.labels, reset)
+    plan = slots if isinstance(slots, SlotPlan) else SlotPlan(slots)
+    if key is None or key.budget is None:
+        return Planned(plan.charges(need), plan.kinds, plan.labels)
+    out = Planned(plan.charges(need), list(plan.kinds), list(plan.labels))
+    out.budget_reset = _budget(key, need, datetime.now(UTC), out)
     return out
 
 

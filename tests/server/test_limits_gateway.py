@@ -5,6 +5,7 @@ Redis, two instances on one real Redis, Redis unreachable."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,47 @@ async def test_limits_cut_stream_frees_its_slot_and_is_charged(upstream: FakeUps
             upstream.default_fault = None
             r = await c.post("/v1/chat/completions", json=OPENAI_BODY, headers=headers)
             assert r.status_code == 200
+
+
+async def _limit_commands(monitor: Any, seen: list[str], counters: str) -> None:
+    async for entry in monitor.listen():
+        # Commands a script runs are listed too (client type "lua"): only round trips count.
+        if entry.get("client_type") != "lua" and counters in entry.get("command", ""):
+            seen.append(entry["command"])
+
+
+async def test_limits_on_redis_one_round_trip_to_reserve_and_one_to_settle(
+    upstream: FakeUpstream, tmp_path: Path, redis_url: str
+) -> None:
+    """Every request, plain or streamed: one EVALSHA of the reserve script, one of the
+    settle script, nothing else touching a limit counter (counted with MONITOR)."""
+    import redis.asyncio as redis
+
+    from interlingua.server.limits.redis_counters import _RESERVE, _SETTLE
+
+    reserve, settle = (hashlib.sha1(script.encode()).hexdigest() for script in (_RESERVE, _SETTLE))
+    config = keys_config(upstream, tmp_path / "k.db", redis={"url": redis_url, "on_error": "fail_closed"})
+    stream = {**OPENAI_BODY, "stream": True}
+    client = redis.Redis.from_url(redis_url)
+    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as c:
+        limits = {"rpm": 1000, "tpm": 10**7}
+        warm = await _issue(url, name=f"warm-{free_port()}", limits=limits)
+        headers = {"authorization": f"Bearer {warm['key']}"}  # loads the scripts into Redis
+        assert (await c.post("/v1/chat/completions", json=OPENAI_BODY, headers=headers)).status_code == 200
+        key = await _issue(url, name=f"trips-{free_port()}", limits=limits)
+        headers = {"authorization": f"Bearer {key['key']}"}
+        seen: list[str] = []
+        async with client.monitor() as monitor:
+            watcher = asyncio.create_task(_limit_commands(monitor, seen, f"il:lim:k:{key['id']}:"))
+            await asyncio.sleep(0)
+            for body in (OPENAI_BODY, stream, OPENAI_BODY, stream):
+                r = await c.post("/v1/chat/completions", json=body, headers=headers)
+                assert r.status_code == 200
+            for _ in range(200):  # the last settle runs after the answer ended
+                if len(seen) >= 8:
+                    break
+                await asyncio.sleep(0.05)
+            watcher.cancel()
+    await client.aclose()
+    names = [command.split()[:2] for command in seen]
+    assert sorted(names) == sorted([["EVALSHA", reserve]] * 4 + [["EVALSHA", settle]] * 4), seen
