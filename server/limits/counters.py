@@ -37,7 +37,7 @@ class LocalCounters:
     name = "local"
 
     def __init__(self, buckets: Buckets | None = None) -> None:
-        self.buckets = buckets or Buckets()
+        self.buckets = buckets if buckets is not None else Buckets()  # an empty one is falsy (len)
 
     async def reserve(self, charges: Sequence[Charge]) -> Decision:
         return self.buckets.reserve(charges)

@@ -5,9 +5,9 @@ reserve over every bucket the request is charged to (:mod:`.plan`): a refusal is
 the client's envelope with ``retry-after``; an exhausted budget is the client's quota
 error (OpenAI: 429 ``insufficient_quota``). ``response_headers``: the client's own
 rate-limit headers on every response to a limited request. ``complete`` (exactly once,
-whatever happened): settle with the usage the pipeline put on the context (an aborted
-stream: what the upstream reported, its output reservation kept when it reported none;
-a failed call: nothing, so the reservation is refunded),
+whatever happened): settle with the usage the pipeline put on the context (a stream cut
+by the client or the upstream: the output it delivered, :mod:`.delivered`; a failed
+call: nothing, so the reservation is refunded),
 free the concurrency slot, and queue the usage record of an issued key.
 
 The counters, the store and the usage writer are long-lived services (they outlive a
@@ -31,6 +31,7 @@ from interlingua.server.keys.periods import period_bounds
 from interlingua.server.keys.repository import KeyRepository
 from interlingua.server.limits.buckets import Decision, Settle, retry_after_header
 from interlingua.server.limits.counters import Counters
+from interlingua.server.limits.delivered import DeliveredText
 from interlingua.server.limits.estimate import request_tokens
 from interlingua.server.limits.headers import rate_limit_headers
 from interlingua.server.limits.plan import Need, Planned, SlotPlan, plan_charges, plan_slots, realize
@@ -38,6 +39,7 @@ from interlingua.server.limits.pricing import Pricing
 from interlingua.server.limits.usage import UsageRecorder
 from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.hooks import Feature
+from interlingua.server.pipeline.relay import DELIVERED_KEY
 
 __all__ = ["LimitsFeature", "Reservation", "key_headroom", "key_of"]
 
@@ -133,6 +135,8 @@ class LimitsFeature(Feature):
             return
         decision = await self.counters.reserve(planned.charges)
         ctx.extras[self.name] = Reservation(planned, decision, need, key)
+        if need.output_cap and ctx.stream:  # a cut stream is charged what it delivered
+            ctx.extras[DELIVERED_KEY] = DeliveredText(ctx.client_format)
         if decision.refused:
             self._refused(ctx, planned, decision)
 
@@ -228,20 +232,29 @@ class LimitsFeature(Feature):
             )
 
     def _used(self, ctx: RequestContext, need: Need) -> tuple[float, float]:
-        """Tokens and USD to charge: the usage the upstream reported (a failed call: none).
-        A stream cut after it started whose output was never reported keeps its output
-        reservation: what the upstream generated (and bills) before the cut is unknown."""
-        usage, model = ctx.usage, ctx.client_model
+        """Tokens and USD to charge: the usage the upstream reported (a failed call: none),
+        and for a stream cut after it started, what was delivered (:meth:`_cut`)."""
+        usage = ctx.usage
         tokens = float(usage.total_tokens) if usage.reported else 0.0
-        usd = self.pricing.cost(model, usage) if usage.reported else 0.0
-        cut = ctx.outcome in _INTERRUPTED and ctx.timings.first_byte is not None
-        if cut and usage.output_tokens == 0:
-            if not usage.reported:
-                estimate = need.tokens - need.output_cap
-                tokens, usd = estimate, self.pricing.estimate(model, estimate, 0)
-            tokens += need.output_cap
-            usd += self.pricing.estimate(model, 0, need.output_cap)
+        usd = self.pricing.cost(ctx.client_model, usage) if usage.reported else 0.0
+        if ctx.outcome in _INTERRUPTED and ctx.timings.first_byte is not None:
+            return self._cut(ctx, need, tokens, usd)
         return tokens, usd
+
+    def _cut(self, ctx: RequestContext, need: Need, tokens: float, usd: float) -> tuple[float, float]:
+        """A stream the client or the upstream cut: its output is what the client was sent
+        (the upstream's own count if it reported a larger one), estimated from the text
+        delivered, at most the output reserved; its input as reported, else the estimate."""
+        usage, model = ctx.usage, ctx.client_model
+        delivered = ctx.extras.get(DELIVERED_KEY)
+        if isinstance(delivered, DeliveredText):
+            extra = max(0, min(delivered.tokens, need.output_cap) - usage.output_tokens)
+        else:  # nothing recorded what was sent: the output reserved, unless some was reported
+            extra = 0 if usage.output_tokens else need.output_cap
+        if not usage.reported:
+            estimate = need.tokens - need.output_cap
+            tokens, usd = estimate, self.pricing.estimate(model, estimate, 0)
+        return tokens + extra, usd + self.pricing.estimate(model, 0, extra)
 
     def _settles(self, ctx: RequestContext, reservation: Reservation) -> list[Settle]:
         planned = reservation.planned

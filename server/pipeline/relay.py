@@ -49,7 +49,7 @@ from interlingua.translate import (
     translate_response,
 )
 
-__all__ = ["SSE_HEADERS", "relay", "sse_to_json_array"]
+__all__ = ["DELIVERED_KEY", "SSE_HEADERS", "relay", "sse_to_json_array"]
 
 log = logging.getLogger("interlingua.server")
 
@@ -58,6 +58,10 @@ EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 _EVENT_ENDS = (b"\n\n", b"\r\n\r\n", b"\r\r")
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 _MALFORMED = "the upstream sent a malformed stream event"
+# ctx.extras[DELIVERED_KEY], when a feature set it in admit: called with every chunk of
+# generated output a stream sends its client (the limits feature charges a cut stream
+# what was delivered).
+DELIVERED_KEY = "delivered"
 
 
 async def relay(
@@ -165,6 +169,7 @@ async def _passthrough_stream(
     started = False
     outcome: Outcome = Outcome.CANCELLED
     error: GatewayError | None = None
+    delivered = ctx.extras.get(DELIVERED_KEY)
     try:
         async for chunk in resp.aiter_raw():
             tap.feed(chunk)
@@ -187,6 +192,8 @@ async def _passthrough_stream(
                 if CLAIM_KEY in ctx.extras and tap.complete:  # recorded before the last event leaves
                     await claim_streamed(ctx, chunk)
                 yield chunk
+                if delivered is not None:  # after the yield: the chunk went out
+                    delivered(chunk)
         tap.finish()
         if tap.complete:
             if held:
@@ -284,6 +291,7 @@ async def _translated_stream(
     )
     outcome: Outcome = Outcome.CANCELLED
     error: GatewayError | None = None
+    delivered = ctx.extras.get(DELIVERED_KEY)
     try:
         try:
             async for chunk in resp.aiter_raw():
@@ -293,6 +301,8 @@ async def _translated_stream(
                         await keep_response(ctx, translator.final)
                     _mark_first_byte(ctx, chunk)
                     yield out
+                    if delivered is not None:  # after the yield: the chunk went out
+                        delivered(out)
             out = translator.finish()
             await keep_response(ctx, translator.final)
             yield out

@@ -17,9 +17,11 @@ from interlingua.errors import PermissionDenied, RateLimited
 from interlingua.server.config import Config
 from interlingua.server.keys.authenticator import principal_of
 from interlingua.server.keys.model import Budget, KeyLimits, VirtualKey
+from interlingua.server.limits.buckets import Buckets
 from interlingua.server.limits.counters import LocalCounters
 from interlingua.server.limits.feature import LimitsFeature
 from interlingua.server.pipeline.context import ANONYMOUS, Outcome, Principal, RequestContext
+from interlingua.server.pipeline.relay import DELIVERED_KEY
 from interlingua.translate import Format
 
 
@@ -159,18 +161,53 @@ async def test_limits_headers_in_the_clients_convention(fmt: Format, names: set[
         assert headers == {}
 
 
-@pytest.mark.parametrize(("reported", "charged"), [({"input_tokens": 12}, 12 + 300), ({}, None)])
-async def test_limits_cut_stream_keeps_its_output_reservation(reported: dict[str, int], charged: int | None) -> None:
-    feature = _feature()
+def _frozen_feature() -> LimitsFeature:
+    # A clock that stands still: no refill between reserve, settle and the check.
+    return LimitsFeature(Config.model_validate({}), LocalCounters(Buckets(clock=lambda: 1000.0)))
+
+
+_DELTA = b'data: {"choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}\n\n'
+
+
+@pytest.mark.parametrize(
+    ("reported", "texts", "charged"),
+    [
+        ({}, ["Hello", " world, how are", " you"], 11 + 6),  # no usage: input estimate + 24 bytes / 4
+        ({"input_tokens": 12}, ["Hi", "!"], 12 + 2),  # a token at least per piece delivered
+        ({"input_tokens": 12, "output_tokens": 9}, ["Hi"], 12 + 9),  # the upstream's larger count
+        ({}, ["x" * 2000], 11 + 300),  # never more than the output reserved
+        ({}, [], 11),  # cut before any text: the input estimate only
+    ],
+)
+async def test_limits_cut_stream_is_charged_what_it_delivered(
+    reported: dict[str, int], texts: list[str], charged: int
+) -> None:
+    feature = _frozen_feature()
     key = _key(limits=KeyLimits(tpm=100_000))
-    ctx = _ctx(principal_of(key), max_tokens=300)
+    ctx = _ctx(principal_of(key), max_tokens=300)  # a 40-byte body: 11 tokens of input estimate
+    ctx.stream = True
     await feature.admit(ctx)
-    need = ctx.extras["limits"].need
+    delivered = ctx.extras[DELIVERED_KEY]
+    for text in texts:
+        delivered(_DELTA % text.encode())
     ctx.usage.update(reported)
     ctx.outcome, ctx.timings.first_byte = Outcome.CANCELLED, 1.0
     await feature.complete(ctx)
-    remaining = (await feature.headroom(key))["tokens"]["remaining"]
-    assert remaining == pytest.approx(100_000 - (charged or need.tokens), abs=2)
+    assert (await feature.headroom(key))["tokens"]["remaining"] == 100_000 - charged
+
+
+async def test_limits_cut_plain_answer_keeps_its_output_reservation_unless_reported() -> None:
+    # No record of what was sent (not a stream): the output reserved, unless usage says.
+    for reported, charged in (({}, 11 + 300), ({"input_tokens": 12, "output_tokens": 5}, 17)):
+        feature = _frozen_feature()
+        key = _key(limits=KeyLimits(tpm=100_000))
+        ctx = _ctx(principal_of(key), max_tokens=300)
+        await feature.admit(ctx)
+        assert DELIVERED_KEY not in ctx.extras
+        ctx.usage.update(reported)
+        ctx.outcome, ctx.timings.first_byte = Outcome.CANCELLED, 1.0
+        await feature.complete(ctx)
+        assert (await feature.headroom(key))["tokens"]["remaining"] == 100_000 - charged
 
 
 async def test_limits_failed_call_is_refunded() -> None:

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
+import orjson
 import pytest
 from keys_helpers import admin_client, keys_config, keys_raw_config, serve_process
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, free_port
 
 from interlingua.server.fake_upstream import FakeUpstream
-from interlingua.server.testing import running_gateway
+from interlingua.server.app import create_app
+from interlingua.server.limits.buckets import Buckets, Charge
+from interlingua.server.testing import running_app, running_gateway
 
 
 async def _issue(url: str, **body: Any) -> dict[str, Any]:
@@ -182,9 +186,7 @@ async def test_limits_cut_stream_frees_its_slot_and_is_charged(upstream: FakeUps
                 if room["parallel"]["remaining"] == 1:
                     break
                 await asyncio.sleep(0.05)
-            assert room["parallel"]["remaining"] == 1
-            # Its output reservation (500) is kept: only input (~17) would leave > 5,900.
-            assert room["tokens"]["remaining"] < 6000 - 200
+            assert room["parallel"]["remaining"] == 1  # (what it is charged: the next test)
             upstream.default_fault = None
             r = await c.post("/v1/chat/completions", json=OPENAI_BODY, headers=headers)
             assert r.status_code == 200
@@ -232,3 +234,42 @@ async def test_limits_on_redis_one_round_trip_to_reserve_and_one_to_settle(
     await client.aclose()
     names = [command.split()[:2] for command in seen]
     assert sorted(names) == sorted([["EVALSHA", reserve]] * 4 + [["EVALSHA", settle]] * 4), seen
+
+
+_CONTENT = re.compile(rb'"content"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+@pytest.mark.parametrize("cut_by", ["upstream", "client"])
+async def test_limits_cut_stream_is_charged_what_it_delivered(
+    upstream: FakeUpstream, tmp_path: Path, cut_by: str
+) -> None:
+    """A real stream cut mid-way (the upstream resets the connection, or the client hangs up
+    after the first text): its token limit is charged the input estimate and the output the
+    client was sent, not the 1,000 tokens of max_tokens it reserved."""
+    # The client hangs up while the upstream stalls after its first text: nothing else is sent.
+    upstream.default_fault = "die-after:4" if cut_by == "upstream" else "stall-after:2"
+    config = keys_config(upstream, tmp_path / "k.db")
+    app = create_app(config)
+    counters = app.extensions["interlingua"].services.counters
+    counters.buckets = Buckets(clock=lambda: 1000.0)  # no refill: the balance is exact
+    raw = orjson.dumps({**OPENAI_BODY, "stream": True, "max_tokens": 1000})
+    received = b""
+    async with running_app(app, config) as url, httpx.AsyncClient(base_url=url, timeout=30) as c:
+        key = await _issue(url, limits={"tpm": 100_000})
+        headers = {"authorization": f"Bearer {key['key']}", "content-type": "application/json"}
+        async with c.stream("POST", "/v1/chat/completions", content=raw, headers=headers) as r:
+            async for chunk in r.aiter_raw():
+                received += chunk
+                if cut_by == "client" and any(m.group(1) for m in _CONTENT.finditer(received)):
+                    break  # leaving the block closes the connection mid-stream
+        tpm = Charge(f"k:{key['id']}:tpm", 0, 100_000, 100_000 / 60)
+        for _ in range(200):  # the client's hang-up reaches the gateway a moment later
+            (left, _), = await counters.peek([tpm])
+            if left > 100_000 - 1000:
+                break
+            await asyncio.sleep(0.05)
+    pieces = [m.group(1) for m in _CONTENT.finditer(received) if m.group(1)]
+    assert pieces, received
+    output = max(len(pieces), -(-sum(map(len, pieces)) // 4))
+    assert left == 100_000 - (len(raw) // 4 + 1) - output
+    assert 1000 > output > 0
