@@ -20,6 +20,7 @@ from interlingua.server.keys.model import Budget, KeyLimits, VirtualKey
 from interlingua.server.limits.buckets import Buckets
 from interlingua.server.limits.counters import LocalCounters
 from interlingua.server.limits.feature import LimitsFeature
+from interlingua.server.limits.plan import rule_ids
 from interlingua.server.pipeline.context import ANONYMOUS, Outcome, Principal, RequestContext
 from interlingua.server.pipeline.relay import DELIVERED_KEY
 from interlingua.translate import Format
@@ -218,3 +219,20 @@ async def test_limits_failed_call_is_refunded() -> None:
     ctx.outcome = Outcome.UPSTREAM_ERROR
     await feature.complete(ctx)
     assert (await feature.headroom(key))["tokens"]["remaining"] == pytest.approx(100_000, abs=2)
+
+
+def test_limits_rule_ids_follow_the_rule_not_its_position() -> None:
+    def rules(*raw: dict[str, Any]) -> list[Any]:
+        return list(Config.model_validate({"limits": list(raw)}).limits)
+
+    a, b = {"model": "gpt-*", "rpm": 5}, {"model": "claude-*", "key": "team-*", "per_key": True, "tpm": 9}
+    named = {"name": "global", "model": "*", "rpm": 100}
+    first = dict(zip(("a", "b", "named"), rule_ids(rules(a, b, named)), strict=True))
+    moved = dict(zip(("named", "b", "a"), rule_ids(rules(named, b, a)), strict=True))
+    assert first == moved
+    assert first["named"] == "n:global"
+    # New limits or shadow mode: the same rule, the same counter.
+    assert rule_ids(rules({**a, "rpm": 50, "shadow": True})) == [first["a"]]
+    # Two rules that match alike still count apart, told apart by their order.
+    twins = rule_ids(rules(a, {**a, "rpm": 7}))
+    assert twins == [first["a"], first["a"] + "#2"]

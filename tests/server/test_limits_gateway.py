@@ -15,11 +15,13 @@ import httpx
 import openai
 import orjson
 import pytest
+import yaml
 from keys_helpers import admin_client, keys_config, keys_raw_config, serve_process
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, free_port
 
 from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.app import create_app
+from interlingua.server.config import load_config_text
 from interlingua.server.limits.buckets import Buckets, Charge
 from interlingua.server.testing import running_app, running_gateway
 
@@ -273,3 +275,24 @@ async def test_limits_cut_stream_is_charged_what_it_delivered(
     output = max(len(pieces), -(-sum(map(len, pieces)) // 4))
     assert left == 100_000 - (len(raw) // 4 + 1) - output
     assert 1000 > output > 0
+
+
+async def test_limits_rule_keeps_its_counter_when_a_reload_inserts_a_rule(upstream: FakeUpstream, tmp_path: Path) -> None:
+    """Rule counters are named by the rule (its model and key globs, or its name), not its
+    position: a reload that inserts a rule before another neither hands the exhausted
+    counter of the old rule to the new one nor gives the old rule a fresh counter."""
+    gpt = {"model": OPENAI_BODY["model"], "rpm": 2}
+    raw = keys_raw_config(upstream, tmp_path / "k.db", limits=[gpt])
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    config = load_config_text(path.read_text(), {}, source=str(path))
+    app = create_app(config, config_path=path)
+    app.extensions["interlingua"].services.counters.buckets = Buckets(clock=lambda: 1000.0)  # no refill
+    async with running_app(app, config) as url, httpx.AsyncClient(base_url=url, timeout=30) as c:
+        statuses = [(await c.post("/v1/chat/completions", json=OPENAI_BODY)).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        claude = {"model": "claude-*", "rpm": 100}
+        path.write_text(yaml.safe_dump({**raw, "limits": [claude, gpt]}))
+        assert await app.extensions["interlingua.reloader"].reload("test")
+        assert (await c.post("/v1/chat/completions", json=OPENAI_BODY)).status_code == 429
+        assert (await c.post("/v1/messages", json=ANTHROPIC_BODY)).status_code == 200
