@@ -53,6 +53,7 @@ def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], dec
     if not openai and fmt is not Format.ANTHROPIC_MESSAGES:
         return []
     best = _tightest(charges, kinds, decision)
+    now = None if openai else datetime.now(UTC)
     out: list[tuple[str, str]] = []
     for kind in _SHOWN:
         i = best.get(kind)
@@ -67,7 +68,8 @@ def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], dec
                 (f"x-ratelimit-reset-{kind}", duration(reset)),
             ]
         else:
-            at = datetime.now(UTC) + timedelta(seconds=reset)
+            assert now is not None
+            at = now + timedelta(seconds=reset)
             out += [
                 (f"anthropic-ratelimit-{kind}-limit", limit),
                 (f"anthropic-ratelimit-{kind}-remaining", left),

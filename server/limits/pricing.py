@@ -27,7 +27,7 @@ class Pricing:
 
     def cost(self, model: str, usage: Usage) -> float:
         """USD for settled usage (IR meaning: input excludes cache reads and writes)."""
-        rule = self.rule(model)
+        rule = self.rule(model) if self.rules else None
         if rule is None:
             return 0.0
         cache_read = rule.input if rule.cache_read is None else rule.cache_read
@@ -42,7 +42,7 @@ class Pricing:
 
     def estimate(self, model: str, input_tokens: int, output_tokens: int) -> float:
         """USD a request may cost at most (input estimate at the input price, output cap)."""
-        rule = self.rule(model)
+        rule = self.rule(model) if self.rules else None
         if rule is None:
             return 0.0
         return (input_tokens * rule.input + output_tokens * rule.output) / 1_000_000

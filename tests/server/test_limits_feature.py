@@ -139,6 +139,26 @@ async def test_limits_budget_exhausted_is_insufficient_quota() -> None:
     assert int(info.value.retry_after or 0) > 0
 
 
+async def test_limits_budget_admits_by_maximum_cost_so_it_is_never_overshot() -> None:
+    # The documented policy (README, Budgets): a hard cap. 1,000 tokens left: a request that
+    # may cost 11 + 2,000 is refused, one that may cost 11 + 100 fits, and ten such requests
+    # in flight together (none settled yet) cannot spend past the budget.
+    feature = _feature()
+    key = _key(budget=Budget(tokens=1000, period="1d"))
+    with pytest.raises(RateLimited) as info:
+        await feature.admit(_ctx(principal_of(key), max_tokens=2000))
+    assert info.value.code == "insufficient_quota"
+    assert "maximum cost" in info.value.message
+    admitted = 0
+    for _ in range(10):
+        try:
+            await feature.admit(_ctx(principal_of(key), max_tokens=100))
+        except RateLimited:
+            continue
+        admitted += 1
+    assert admitted == 1000 // 111
+
+
 @pytest.mark.parametrize(
     ("fmt", "names"),
     [

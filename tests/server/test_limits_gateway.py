@@ -19,9 +19,9 @@ import yaml
 from keys_helpers import admin_client, keys_config, keys_raw_config, serve_process
 from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, free_port
 
-from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.app import create_app
 from interlingua.server.config import load_config_text
+from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.limits.buckets import Buckets, Charge
 from interlingua.server.testing import running_app, running_gateway
 
