@@ -11,6 +11,7 @@ holding it delays nothing the client reads. Redacted thinking carries its blob i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from interlingua.convert.blobs import seal, seal_part
@@ -41,6 +42,9 @@ class SealedBlobs:
         self._raw_out = raw_out
         self._held: dict[int, _Held] = {}
         self._delta = sink.delta
+        # Deltas go straight to the encoder while no blob is held (nearly always): the decoder
+        # looks ``delta`` up on every event, so the held-blob check costs nothing until needed.
+        self.delta: Callable[[int, str, Any], None] = sink.delta
         self.start = sink.start
         self.usage = sink.usage
         self.stop = sink.stop
@@ -51,13 +55,14 @@ class SealedBlobs:
         issuer = block.get("signature_format")
         if block.get("type") == "thinking" and issuer not in (None, self._target):
             self._held[index] = _Held(str(issuer), (block.get("extras") or {}).get(issuer))
+            self.delta = self._held_delta
             block = {**block, "signature_format": self._target}
         elif block.get("type") == "redacted_thinking":
             block = seal_part(self._target, block)
         self._sink.block_start(index, block)
 
-    def delta(self, index: int, kind: str, value: Any) -> None:
-        held = self._held.get(index) if self._held else None
+    def _held_delta(self, index: int, kind: str, value: Any) -> None:
+        held = self._held.get(index)
         if held is None:
             self._delta(index, kind, value)
         elif kind == "signature" and type(value) is str:
@@ -72,6 +77,8 @@ class SealedBlobs:
 
     def block_stop(self, index: int) -> None:
         held = self._held.pop(index, None)
+        if not self._held:
+            self.delta = self._delta
         if held is not None and held.pieces:
             envelope = seal(held.issuer, "".join(held.pieces), held.extras)
             if self._raw_out is None:

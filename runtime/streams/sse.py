@@ -67,6 +67,22 @@ class SSEParser:
         self._check_size(len(self._buffer))
         return self._lines(lines)
 
+    def at_event_start(self, chunk: bytes) -> bool:
+        """Whether ``chunk`` can be split into events without parsing: nothing is buffered
+        (the last event ended), and ``chunk`` has no CR, no BOM and fits the size limit.
+        Then each ``\n\n`` in ``chunk`` ends an event, and feeding the pieces between them
+        (each followed by its ``\n\n``) one at a time is the same as feeding ``chunk``,
+        so a caller may drop pieces it knows it does not need."""
+        if self._buffer or self._data is not None or self._event is not None or self._skip_lf:
+            return False
+        if b"\r" in chunk or len(chunk) > self._max:
+            return False
+        if not self._started:
+            if chunk.startswith(_BOM):
+                return False
+            self._started = True  # what feed would do: no BOM to remove
+        return True
+
     def finish(self) -> list[SSEEvent]:
         """The end of the body: an unterminated last line or event still counts
         (lenient: some servers omit the final blank line)."""

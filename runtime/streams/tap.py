@@ -8,10 +8,12 @@ own stream decoder (the same one translation uses) with a sink that only records
 completion is decided by the format's grammar, not by scanning for byte markers.
 
 Most events of a stream are content deltas, which say nothing about usage, the stop or the
-end. The tap skips them before parsing their JSON (by event name, or for OpenAI chat by a
-chunk that says ``"finish_reason":null`` and carries no usage object), which makes
-observing a stream several times cheaper than translating it; anything it cannot rule
-out is parsed. A test checks, over every stream fixture, that skipping changes nothing.
+end. The tap skips them before parsing their JSON (:mod:`.skip`: by event name, or for
+OpenAI chat by a chunk that says ``"finish_reason":null`` and carries no usage object),
+which makes observing a stream several times cheaper than translating it; anything it
+cannot rule out is parsed. When a chunk starts at an event boundary (as upstreams flush
+them) and is plain LF-framed SSE, content events are dropped from its raw text before the
+SSE parser sees it. A test checks, over every stream fixture, that skipping changes nothing.
 
 What the tap parses it also judges (:attr:`StreamTap.failed`: an event that is not a JSON
 object, a frame failing its checksum), so a passthrough relay can end a broken stream with
@@ -20,14 +22,14 @@ its own error; a skipped content delta is not judged, which is the price of not 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from interlingua.streams.events import Block, Extras, IRError, StartInfo, Usage
 from interlingua.streams.eventstream import EventStreamParser
 from interlingua.streams.json_array import JsonArrayParser
 from interlingua.streams.registry import load_spec
-from interlingua.streams.spec import ChunkedSpec, ItemsSpec, StreamSpec, TypedBlocksSpec
+from interlingua.streams.skip import content_only, raw_filter
+from interlingua.streams.spec import TypedBlocksSpec
 from interlingua.streams.sse import EventTooLarge, SSEParser
 from interlingua.streams.translator import make_decoder
 
@@ -35,48 +37,6 @@ if TYPE_CHECKING:
     from interlingua.translate import Format, Policy
 
 __all__ = ["StreamTap"]
-
-# Typed-block events that only carry content (Anthropic's, and Bedrock's event-stream names).
-_CONTENT_EVENTS = frozenset(
-    {
-        "content_block_start",
-        "content_block_delta",
-        "content_block_stop",
-        "ping",
-        "contentBlockStart",
-        "contentBlockDelta",
-        "contentBlockStop",
-    }
-)
-
-
-def _never(name: str | None, data: bytes) -> bool:
-    return False
-
-
-def _chunked_content(name: str | None, data: bytes) -> bool:
-    return b'"finish_reason":null' in data and b'"usage":{' not in data and b'"error"' not in data
-
-
-def _blocks_content(name: str | None, data: bytes) -> bool:
-    return name in _CONTENT_EVENTS
-
-
-def _items_content(name: str | None, data: bytes) -> bool:
-    # Deltas only: added/done items say what was produced (a function call means tool_use).
-    return name is not None and name.endswith(".delta")
-
-
-def _content_only(spec: StreamSpec) -> Callable[[str | None, bytes], bool]:
-    """Whether an event can be skipped: content only, by the format's own grammar."""
-    if isinstance(spec, ChunkedSpec):
-        return _chunked_content
-    if isinstance(spec, TypedBlocksSpec):
-        return _blocks_content
-    if isinstance(spec, ItemsSpec):
-        return _items_content
-    return _never
-
 
 class _Recorder:
     """An IR sink that keeps only what accounting needs."""
@@ -121,7 +81,7 @@ class _Recorder:
 class StreamTap:
     """Per stream; not thread-safe. ``feed`` every chunk as it is relayed, ``finish`` at the end."""
 
-    __slots__ = ("_decoder", "_parser", "_sink", "_skip", "broken")
+    __slots__ = ("_decoder", "_parser", "_raw", "_sink", "_skip", "_sse", "broken")
 
     def __init__(
         self, fmt: Format, policy: Policy | None = None, *, sse: bool = True, skip_content: bool = True
@@ -134,12 +94,28 @@ class StreamTap:
             self._parser = EventStreamParser()
         else:
             self._parser = SSEParser() if sse else JsonArrayParser()
-        self._skip = _content_only(spec) if skip_content else _never
+        self._skip = content_only(spec) if skip_content else None
+        # The raw filter works on SSE text only: event-stream frames and array elements are parsed.
+        self._raw = raw_filter(spec) if skip_content and isinstance(self._parser, SSEParser) else None
+        self._sse = self._parser if self._raw is not None else None
         self.broken = False  # the bytes stopped making sense as this format's stream
 
     def feed(self, data: bytes) -> None:
         if self._decoder.done or self.broken:
             return
+        raw, sse = self._raw, self._sse
+        if raw is not None and sse is not None and sse.at_event_start(data):
+            end = data.rfind(b"\n\n")
+            if end >= 0:  # the complete events first, content dropped from their raw text
+                kept = raw(data[:end])
+                if kept:
+                    self._parse(kept)
+                data = data[end + 2 :]
+                if not data or self._decoder.done or self.broken:
+                    return
+        self._parse(data)
+
+    def _parse(self, data: bytes) -> None:
         try:
             events = self._parser.feed(data)
         except EventTooLarge:
@@ -147,7 +123,7 @@ class StreamTap:
             return
         decoder, skip = self._decoder, self._skip
         for name, payload in events:
-            if not skip(name, payload):
+            if skip is None or not skip(name, payload):
                 decoder.event(name, payload)
 
     def finish(self) -> None:

@@ -140,10 +140,12 @@ class StreamTranslator:
         )
         sink: IRSink = self._encoder  # type: ignore[assignment]
         if str(source) != str(target):
-            raw_in, raw_out = _raw_signature_key(str(source)), _raw_signature_key(str(target))
-            sink = SealedBlobs(sink, str(target), raw_in, raw_out)  # type: ignore[assignment]
             if str(target) in NATIVE_IDS:
                 sink = NativeIds(sink, NATIVE_IDS[str(target)])
+            # Outermost: it switches its own ``delta`` while a blob is held (ids and blobs are
+            # on different blocks, so the order of the two wrappers changes nothing else).
+            raw_in, raw_out = _raw_signature_key(str(source)), _raw_signature_key(str(target))
+            sink = SealedBlobs(sink, str(target), raw_in, raw_out)  # type: ignore[assignment]
         self._decoder = make_decoder(str(source), sink, policy)
         spec = load_spec(str(source))
         framed = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"

@@ -36,7 +36,14 @@ from interlingua.server.pipeline.account import UPSTREAM_RESPONSE_KEY, account, 
 from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.pipeline.response_id import HEAD_KEY
-from interlingua.server.pipeline.stateful import CLAIM_KEY, claim_passthrough, claim_streamed, keep_response
+from interlingua.server.pipeline.stateful import (
+    CLAIM_KEY,
+    KEEP_KEY,
+    claim_passthrough,
+    claim_streamed,
+    keep_response,
+)
+from interlingua.server.resilience.first_byte import raw_chunks
 from interlingua.server.routing import Target
 from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
 from interlingua.streams.sse import SSEParser
@@ -171,7 +178,7 @@ async def _passthrough_stream(
     error: GatewayError | None = None
     delivered = ctx.extras.get(DELIVERED_KEY)
     try:
-        async for chunk in resp.aiter_raw():
+        async for chunk in raw_chunks(resp):
             tap.feed(chunk)
             if hold:
                 chunk, held = _split_at_event_end(held + chunk)
@@ -187,8 +194,9 @@ async def _passthrough_stream(
                 yield chunk + _stream_error(error, call, started or bool(chunk.strip()))
                 return
             if chunk:
-                started = started or bool(chunk.strip())
-                _mark_first_byte(ctx, chunk)
+                if not started:
+                    started = not chunk.isspace()
+                    _mark_first_byte(ctx, chunk)
                 if CLAIM_KEY in ctx.extras and tap.complete:  # recorded before the last event leaves
                     await claim_streamed(ctx, chunk)
                 yield chunk
@@ -220,6 +228,8 @@ async def _passthrough_stream(
 
 def _split_at_event_end(data: bytes) -> tuple[bytes, bytes]:
     """(complete SSE events, the unfinished rest)."""
+    if data.endswith(b"\n\n"):  # the common case: whole events, nothing to hold or search
+        return data, b""
     end = max(data.rfind(mark) + len(mark) if data.rfind(mark) >= 0 else 0 for mark in _EVENT_ENDS)
     return data[:end], data[end:]
 
@@ -294,18 +304,22 @@ async def _translated_stream(
     delivered = ctx.extras.get(DELIVERED_KEY)
     try:
         try:
-            async for chunk in resp.aiter_raw():
+            keeps = KEEP_KEY in ctx.extras  # a Responses object to store (once): most requests have none
+            async for chunk in raw_chunks(resp):
                 out = translator.feed(chunk)
                 if out:
-                    if translator.done:  # the terminal event: kept before the client sees it
+                    if keeps and translator.done:  # the terminal event: kept before the client sees it
                         await keep_response(ctx, translator.final)
-                    _mark_first_byte(ctx, chunk)
+                    if ctx.timings.first_byte is None:
+                        _mark_first_byte(ctx, chunk)
                     yield out
                     if delivered is not None:  # after the yield: the chunk went out
                         delivered(out)
             out = translator.finish()
-            await keep_response(ctx, translator.final)
-            yield out
+            if keeps:
+                await keep_response(ctx, translator.final)
+            if out:  # nothing to send: an empty body chunk would still cost a round through the ASGI stack
+                yield out
             outcome = Outcome.OK if translator.stop_reason is not None else Outcome.INCOMPLETE
         except TRANSPORT_ERRORS as exc:
             error = classify(exc, upstream.provider.name)

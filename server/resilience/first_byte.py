@@ -26,7 +26,7 @@ from interlingua.streams.registry import load_spec
 from interlingua.streams.sse import SSEParser
 from interlingua.translate import Format
 
-__all__ = ["primed"]
+__all__ = ["primed", "raw_chunks"]
 
 _PEEK_LIMIT = 256 * 1024  # bytes without a complete event: commit anyway
 _SSE_FORMATS = frozenset(
@@ -50,13 +50,24 @@ class _Replay(httpx.AsyncByteStream):
         await self._response.aclose()
 
 
+def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """A streamed response's raw bytes. One :func:`primed` gave back is read from its replay
+    directly: httpx's ``aiter_raw`` passes raw bytes through unchanged, at the price of one
+    more async generator per chunk (its end-of-body close is the relay's ``finally``)."""
+    stream = response.stream
+    return stream.__aiter__() if isinstance(stream, _Replay) else response.aiter_raw()
+
+
 async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: bool = True) -> httpx.Response:
     """``response`` (2xx, streamed) once its first event arrived; raises :class:`GatewayError`
     (the response closed) if it failed before that or its first event is an error."""
     head = bytearray()
     parser = SSEParser() if sse and fmt in _SSE_FORMATS else None
     parsed = 0  # bytes of head the parser has seen
-    stream = response.aiter_raw()
+    # The transport's own stream, not aiter_raw() around it: the same bytes, one generator
+    # less for every chunk of the stream (classify() needs no request on the exception).
+    body = response.stream
+    stream = body.__aiter__() if isinstance(body, httpx.AsyncByteStream) else response.aiter_raw()
     try:
         async for chunk in stream:
             head += chunk

@@ -1,0 +1,133 @@
+"""Which events a passthrough tap may leave unparsed: those that only carry content.
+
+Most events of a stream are content deltas, which say nothing about usage, the stop or the
+end. :func:`content_only` tells them apart after the SSE parser (by event name, or for
+OpenAI chat by a chunk that says ``"finish_reason":null`` and carries no usage object or
+error); anything it cannot rule out is parsed.
+
+:func:`raw_filter` goes one step earlier, for the common shape of a stream (LF line ends,
+each event one ``data:`` line, or an ``event:`` line and one ``data:`` line): it drops
+content events from the raw SSE text with a few byte searches over the whole text, so a
+content delta costs neither the SSE parser nor a Python call. It only drops what
+:func:`content_only` would skip; whatever does not have that shape is left for the parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from interlingua.streams.spec import ChunkedSpec, ItemsSpec, StreamSpec, TypedBlocksSpec
+
+__all__ = ["content_only", "raw_filter"]
+
+# Typed-block events that only carry content (Anthropic's, and Bedrock's event-stream names).
+_CONTENT_EVENTS = frozenset(
+    {
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "ping",
+        "contentBlockStart",
+        "contentBlockDelta",
+        "contentBlockStop",
+    }
+)
+# Their ``event:`` lines as servers write them (other spellings are left to the parser).
+_CONTENT_LINES = frozenset(prefix + name.encode() for name in _CONTENT_EVENTS for prefix in (b"event: ", b"event:"))
+_FINISH_NULL = b'"finish_reason":null'
+_FINISH_NULL_END = b'"finish_reason":null}]}'  # where OpenAI writes it: found without a search
+_KEEP_MARKERS = (b'"usage":{', b'"error"')  # a chunk with either is parsed, whatever else it says
+
+
+def _never(name: str | None, data: bytes) -> bool:
+    return False
+
+
+def _chunked_content(name: str | None, data: bytes) -> bool:
+    return _FINISH_NULL in data and b'"usage":{' not in data and b'"error"' not in data
+
+
+def _blocks_content(name: str | None, data: bytes) -> bool:
+    return name in _CONTENT_EVENTS
+
+
+def _items_content(name: str | None, data: bytes) -> bool:
+    # Deltas only: added/done items say what was produced (a function call means tool_use).
+    return name is not None and name.endswith(".delta")
+
+
+def content_only(spec: StreamSpec) -> Callable[[str | None, bytes], bool]:
+    """Whether a parsed event (name, data) can be skipped, by the format's own grammar."""
+    if isinstance(spec, ChunkedSpec):
+        return _chunked_content
+    if isinstance(spec, TypedBlocksSpec):
+        return _blocks_content
+    if isinstance(spec, ItemsSpec):
+        return _items_content
+    return _never
+
+
+def raw_filter(spec: StreamSpec) -> Callable[[bytes], bytes] | None:
+    """Complete LF-framed SSE events (the text up to their last blank line, exclusive) ->
+    the SSE text of those that may matter; None where the format skips nothing."""
+    if isinstance(spec, ChunkedSpec):
+        return _chunked_raw
+    if isinstance(spec, TypedBlocksSpec):
+        return _blocks_raw
+    if isinstance(spec, ItemsSpec):
+        return _items_raw
+    return None
+
+
+def _sse(events: list[bytes]) -> bytes:
+    return b"\n\n".join(events) + b"\n\n" if events else b""
+
+
+def _chunked_raw(text: bytes) -> bytes:
+    if b"\n" not in text:  # one event, as upstreams flush them
+        return b"" if text.startswith(b"data:") and _chunked_content(None, text) else text + b"\n\n"
+    lines = text.split(b"\n")
+    if any(lines[1::2]):  # not one-line events, one blank line apart: the parser judges them
+        return text + b"\n\n"
+    events = lines[::2]  # each one line: a data: line's text is its data with a prefix of no quote
+    # Usage and error markers are rare (the usage chunk comes last): the whole text is
+    # searched once, and only the events from the first marker on are searched for them.
+    found = [at for at in map(text.find, _KEEP_MARKERS) if at >= 0]
+    plain = text.count(b"\n", 0, min(found)) // 2 if found else len(events)
+    kept = [
+        event
+        for event in events[:plain]
+        if not (event.startswith(b"data:") and (event.endswith(_FINISH_NULL_END) or _FINISH_NULL in event))
+    ]
+    kept += [event for event in events[plain:] if not (event.startswith(b"data:") and _chunked_content(None, event))]
+    return _sse(kept)
+
+
+def _named_raw(text: bytes, content_line: Callable[[bytes], bool]) -> bytes:
+    """Events of an ``event:`` line and a ``data:`` line; ``content_line``: an ``event:``
+    line :func:`content_only` skips."""
+    lines = text.split(b"\n")
+    if len(lines) == 2:  # one event, as upstreams flush them
+        keep = not (content_line(lines[0]) and lines[1].startswith(b"data:"))
+        return text + b"\n\n" if keep else b""
+    if len(lines) % 3 != 2 or any(lines[2::3]):  # not all two-line events: the parser judges them
+        return text + b"\n\n"
+    names, datas = lines[::3], lines[1::3]
+    kept = [
+        name + b"\n" + data
+        for name, data in zip(names, datas, strict=True)
+        if not (content_line(name) and data.startswith(b"data:"))
+    ]
+    return _sse(kept)
+
+
+def _blocks_raw(text: bytes) -> bytes:
+    return _named_raw(text, _CONTENT_LINES.__contains__)
+
+
+def _items_line(line: bytes) -> bool:
+    return line.startswith(b"event:") and line.endswith(b".delta")
+
+
+def _items_raw(text: bytes) -> bytes:
+    return _named_raw(text, _items_line)
