@@ -96,8 +96,8 @@ class StreamTap:
             self._parser = SSEParser() if sse else JsonArrayParser()
         self._skip = content_only(spec) if skip_content else None
         # The raw filter works on SSE text only: event-stream frames and array elements are parsed.
-        self._raw = raw_filter(spec) if skip_content and isinstance(self._parser, SSEParser) else None
-        self._sse = self._parser if self._raw is not None else None
+        self._sse = self._parser if skip_content and isinstance(self._parser, SSEParser) else None
+        self._raw = raw_filter(spec) if self._sse is not None else None
         self.broken = False  # the bytes stopped making sense as this format's stream
 
     def feed(self, data: bytes) -> None:

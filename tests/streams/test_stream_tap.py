@@ -141,3 +141,53 @@ def test_response_summary_matches_the_converter(fmt: Format, path: Path) -> None
     other = Format.ANTHROPIC_MESSAGES if fmt is not Format.ANTHROPIC_MESSAGES else Format.OPENAI_CHAT
     translated = translate_response(body, source=fmt, target=other)
     assert response_summary(body, source=fmt) == (translated.usage, translated.stop_reason)
+
+
+def _reshaped(data: bytes, shape: str) -> bytes:
+    """A recorded stream in another legal SSE spelling, which the raw filter must leave to the
+    parser (or judge exactly as the parser would)."""
+    events = data.strip(b"\n").split(b"\n\n")
+    if shape == "crlf":
+        return data.replace(b"\n", b"\r\n")
+    if shape == "comments":
+        return b"".join(b": keep-alive\n\n" + event + b"\n\n" for event in events)
+    if shape == "extra-blank-lines":
+        return b"\n\n\n".join(events) + b"\n\n"
+    if shape == "split-data":  # each data line's JSON over two data lines (joined with a newline)
+        return b"".join(event.replace(b'data: {"', b'data: {\ndata: "', 1) + b"\n\n" for event in events)
+    if shape == "no-space":
+        return data.replace(b"event: ", b"event:").replace(b"data: ", b"data:")
+    assert shape == "id-lines"
+    return b"".join(b"id: 1\n" + event + b"\n\n" for event in events)
+
+
+TEXT_STREAMS = [(fmt, FIXTURES / fmt.value / "text_basic" / "stream.sse") for fmt in Format]
+TEXT_STREAMS = [(fmt, path) for fmt, path in TEXT_STREAMS if path.exists()]
+
+
+@pytest.mark.parametrize("shape", ["crlf", "comments", "extra-blank-lines", "split-data", "no-space", "id-lines"])
+@pytest.mark.parametrize(("fmt", "path"), TEXT_STREAMS, ids=[f.value for f, _ in TEXT_STREAMS])
+def test_tap_raw_skipping_follows_the_sse_grammar(fmt: Format, path: Path, shape: str) -> None:
+    data = _reshaped(path.read_bytes(), shape)
+    expected = _observe(fmt, data, skip=False, piece=7)
+    assert expected[2], "the reshaped stream is still a complete stream"
+    for piece in (None, 1 << 30):
+        assert _observe(fmt, data, skip=True, piece=piece) == expected
+
+
+def test_tap_whole_chunk_fails_on_a_malformed_event() -> None:
+    """A chunk of several events, skipped on their raw text, still finds the broken one."""
+    tap = StreamTap(Format.OPENAI_CHAT)
+    content = b'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
+    tap.feed(content * 3 + b'data: {"choices": [ not JSON\n\n' + content)
+    assert tap.failed
+
+
+def test_tap_usage_on_a_content_chunk_is_read() -> None:
+    """Usage on every chunk (vLLM's continuous usage stats): such a chunk is never skipped."""
+    chunk = b'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}],"usage":{"prompt_tokens":%d,"completion_tokens":%d}}\n\n'
+    stop = b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+    tap = StreamTap(Format.OPENAI_CHAT)
+    tap.feed(chunk % (5, 1) + chunk % (5, 2) + stop)
+    tap.finish()
+    assert (tap.usage["input_tokens"], tap.usage["output_tokens"], tap.stop_reason) == (5, 2, "end_turn")
