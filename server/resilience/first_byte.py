@@ -35,10 +35,10 @@ _SSE_FORMATS = frozenset(
 
 
 class _Replay(httpx.AsyncByteStream):
-    def __init__(self, head: bytes, rest: AsyncIterator[bytes], response: httpx.Response) -> None:
+    def __init__(self, head: bytes, rest: AsyncIterator[bytes], body: httpx.AsyncByteStream) -> None:
         self._head = head
         self._rest = rest  # the same iterator the head was read from (a stream is read once)
-        self._response = response
+        self._body = body  # the transport's stream, which the rest comes from
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._head:
@@ -47,7 +47,7 @@ class _Replay(httpx.AsyncByteStream):
             yield chunk
 
     async def aclose(self) -> None:
-        await self._response.aclose()
+        await self._body.aclose()
 
 
 def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
@@ -67,8 +67,10 @@ async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: b
     # The transport's own stream, not aiter_raw() around it: the same bytes, one generator
     # less for every chunk of the stream (classify() needs no request on the exception).
     body = response.stream
-    stream = body.__aiter__() if isinstance(body, httpx.AsyncByteStream) else response.aiter_raw()
     try:
+        if not isinstance(body, httpx.AsyncByteStream):  # an AsyncClient's responses always are
+            raise TypeError("a streamed upstream response has an async body")
+        stream = body.__aiter__()
         async for chunk in stream:
             head += chunk
             if parser is None:
@@ -89,9 +91,10 @@ async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: b
     except BaseException:
         await response.aclose()
         raise
-    return httpx.Response(
-        response.status_code, headers=response.headers, stream=_Replay(bytes(head), stream, response)
-    )
+    # The same response, its body now the replay (aiter_raw was never called on it, and its
+    # aclose closes the replay, which closes the transport's stream): no second response to build.
+    response.stream = _Replay(bytes(head), stream, body)
+    return response
 
 
 def _first_event(parser: SSEParser, head: bytearray, parsed: int) -> tuple[bytes | None, int]:
