@@ -1,24 +1,25 @@
 """Which events a passthrough tap may leave unparsed: those that only carry content.
 
 Most events of a stream are content deltas, which say nothing about usage, the stop or the
-end. :func:`content_only` tells them apart after the SSE parser (by event name, or for
+end. :attr:`Skipping.content` tells them apart after the SSE parser (by event name, or for
 OpenAI chat by a chunk that says ``"finish_reason":null`` and carries no usage object or
 error); anything it cannot rule out is parsed.
 
-:func:`raw_filter` goes one step earlier, for the common shape of a stream (LF line ends,
+:attr:`Skipping.raw` goes one step earlier, for the common shape of a stream (LF line ends,
 each event one ``data:`` line, or an ``event:`` line and one ``data:`` line): it drops
 content events from the raw SSE text with a few byte searches over the whole text, so a
 content delta costs neither the SSE parser nor a Python call. It only drops what
-:func:`content_only` would skip; whatever does not have that shape is left for the parser.
+``content`` would skip; whatever does not have that shape is left for the parser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from interlingua.streams.spec import ChunkedSpec, ItemsSpec, StreamSpec, TypedBlocksSpec
 
-__all__ = ["content_only", "raw_filter"]
+__all__ = ["Skipping", "skipping"]
 
 # Typed-block events that only carry content (Anthropic's, and Bedrock's event-stream names).
 _CONTENT_EVENTS = frozenset(
@@ -56,29 +57,6 @@ def _items_content(name: str | None, data: bytes) -> bool:
     return name is not None and name.endswith(".delta")
 
 
-def content_only(spec: StreamSpec) -> Callable[[str | None, bytes], bool]:
-    """Whether a parsed event (name, data) can be skipped, by the format's own grammar."""
-    if isinstance(spec, ChunkedSpec):
-        return _chunked_content
-    if isinstance(spec, TypedBlocksSpec):
-        return _blocks_content
-    if isinstance(spec, ItemsSpec):
-        return _items_content
-    return _never
-
-
-def raw_filter(spec: StreamSpec) -> Callable[[bytes], bytes] | None:
-    """Complete LF-framed SSE events (the text up to their last blank line, exclusive) ->
-    the SSE text of those that may matter; None where the format skips nothing."""
-    if isinstance(spec, ChunkedSpec):
-        return _chunked_raw
-    if isinstance(spec, TypedBlocksSpec):
-        return _blocks_raw
-    if isinstance(spec, ItemsSpec):
-        return _items_raw
-    return None
-
-
 def _sse(events: list[bytes]) -> bytes:
     return b"\n\n".join(events) + b"\n\n" if events else b""
 
@@ -105,7 +83,7 @@ def _chunked_raw(text: bytes) -> bytes:
 
 def _named_raw(text: bytes, content_line: Callable[[bytes], bool]) -> bytes:
     """Events of an ``event:`` line and a ``data:`` line; ``content_line``: an ``event:``
-    line :func:`content_only` skips."""
+    line ``content`` skips."""
     lines = text.split(b"\n")
     if len(lines) == 2:  # one event, as upstreams flush them
         keep = not (content_line(lines[0]) and lines[1].startswith(b"data:"))
@@ -131,3 +109,23 @@ def _items_line(line: bytes) -> bool:
 
 def _items_raw(text: bytes) -> bytes:
     return _named_raw(text, _items_line)
+
+
+class Skipping(NamedTuple):
+    """How a format's content events are told apart."""
+
+    content: Callable[[str | None, bytes], bool]  # a parsed event (name, data) that can be skipped
+    # Complete LF-framed SSE events (the text up to their last blank line, exclusive) -> the
+    # SSE text of those that may matter; None where the format skips nothing.
+    raw: Callable[[bytes], bytes] | None
+
+
+def skipping(spec: StreamSpec) -> Skipping:
+    """The format's own grammar for what carries only content."""
+    if isinstance(spec, ChunkedSpec):
+        return Skipping(_chunked_content, _chunked_raw)
+    if isinstance(spec, TypedBlocksSpec):
+        return Skipping(_blocks_content, _blocks_raw)
+    if isinstance(spec, ItemsSpec):
+        return Skipping(_items_content, _items_raw)
+    return Skipping(_never, None)

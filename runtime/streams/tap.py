@@ -28,7 +28,7 @@ from interlingua.streams.events import Block, Extras, IRError, StartInfo, Usage
 from interlingua.streams.eventstream import EventStreamParser
 from interlingua.streams.json_array import JsonArrayParser
 from interlingua.streams.registry import load_spec
-from interlingua.streams.skip import content_only, raw_filter
+from interlingua.streams.skip import skipping
 from interlingua.streams.spec import TypedBlocksSpec
 from interlingua.streams.sse import EventTooLarge, SSEParser
 from interlingua.streams.translator import make_decoder
@@ -94,10 +94,11 @@ class StreamTap:
             self._parser = EventStreamParser()
         else:
             self._parser = SSEParser() if sse else JsonArrayParser()
-        self._skip = content_only(spec) if skip_content else None
+        skips = skipping(spec)
+        self._skip = skips.content if skip_content else None
         # The raw filter works on SSE text only: event-stream frames and array elements are parsed.
         self._sse = self._parser if skip_content and isinstance(self._parser, SSEParser) else None
-        self._raw = raw_filter(spec) if self._sse is not None else None
+        self._raw = skips.raw if self._sse is not None else None
         self.broken = False  # the bytes stopped making sense as this format's stream
 
     def feed(self, data: bytes) -> None:
