@@ -194,9 +194,7 @@ async def _passthrough_stream(
                 yield chunk + _stream_error(error, call, started or bool(chunk.strip()))
                 return
             if chunk:
-                if not started:
-                    started = not chunk.isspace()
-                    _mark_first_byte(ctx, chunk)
+                started = started or _first_chunk(ctx, chunk)
                 if CLAIM_KEY in ctx.extras and tap.complete:  # recorded before the last event leaves
                     await claim_streamed(ctx, chunk)
                 yield chunk
@@ -224,6 +222,13 @@ async def _passthrough_stream(
         ctx.usage.update(tap.usage)
         ctx.finish_reason = tap.stop_reason
         await account(ctx, outcome, 200, error)
+
+
+def _first_chunk(ctx: RequestContext, chunk: bytes) -> bool:
+    """Until the stream has started: marks the first byte; whether ``chunk`` starts it (not
+    only whitespace). Called per chunk only until then."""
+    _mark_first_byte(ctx, chunk)
+    return not chunk.isspace()
 
 
 def _split_at_event_end(data: bytes) -> tuple[bytes, bytes]:
