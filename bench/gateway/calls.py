@@ -84,8 +84,8 @@ def _builds(args: argparse.Namespace) -> dict[str, Build]:
     if args.keys:
         builds["keys"] = Build(with_key=True)
     builds.update({variant: Build(variant=variant) for variant in args.variants})
-    if args.baseline:  # each variant's before and after, from one run
-        base = builds["baseline"]
+    base = builds.get("baseline")
+    if base and "observability" in base.sections:  # each variant's before and after, from one run
         builds.update({f"baseline {v}": Build(base.env, base.sections, variant=v) for v in args.variants})
     return builds
 

@@ -231,8 +231,7 @@ def _row(name: str, conc: int, res: Result, cpu: float | None, floor: float | No
 def _start_builds(
     args: argparse.Namespace, up_port: int, pin: list[str]
 ) -> dict[str, tuple[subprocess.Popen[bytes], int, str]]:
-    """Every gateway measured side by side: the working tree's, and as asked a baseline
-    revision, the same build with an issued key, and observability variants."""
+    """The gateways measured side by side: the working tree's, a baseline, keys, variants."""
     envs: dict[str, dict[str, str] | None] = {"current": None}
     sections = {"current": ALL_SECTIONS}
     if args.baseline:
@@ -245,7 +244,8 @@ def _start_builds(
     if args.keys:  # the same build with an issued key and limits, cell by cell beside it
         proc, port, cfg = start_gateway(_config(up_port), args.workers, pin)
         gateways["keys"] = (proc, port, issue_key(cfg, None))
-    for variant, build in ((v, b) for v in args.variants for b in envs):  # with --baseline: before and after
+    builds = [b for b in envs if "observability" in sections[b]]  # a baseline may predate it
+    for variant, build in ((v, b) for v in args.variants for b in builds):  # --baseline: before, after
         config = _config(up_port, variant, sections=sections[build])
         name = variant if build == "current" else f"{build} {variant}"
         gateways[name] = (*start_gateway(config, args.workers, pin, envs[build])[:2], "sk-bench")
