@@ -103,6 +103,29 @@ class Upstream:
         except TRANSPORT_ERRORS as exc:
             raise classify(exc, self.provider.name) from None
 
+    async def call(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        client_headers: Iterable[tuple[bytes, bytes]],
+        *,
+        key: int = 0,
+    ) -> httpx.Response:
+        """``method`` (GET, DELETE) ``path`` under the provider's base URL, without a body.
+
+        Off the hot path (the stored-response endpoints of a Responses upstream): the URL is
+        built per call. ``path`` is the caller's to keep inside the base URL (validated ids
+        only); ``query`` is encoded here. Same contract as :meth:`send` otherwise.
+        """
+        url = httpx.URL(self.adapter.base + path, params=query)
+        headers = self.headers.build(client_headers, True, key)
+        request = httpx.Request(method, url, headers=headers, extensions=self._extensions)
+        try:
+            return await self._transport.handle_async_request(request)
+        except TRANSPORT_ERRORS as exc:
+            raise classify(exc, self.provider.name) from None
+
     async def aclose(self) -> None:
         await self._transport.aclose()
 

@@ -9,7 +9,9 @@ ids (the gateway refuses another key's: ``responses/claims.py``). Toward any oth
 ``store: false``) and resolves ``previous_response_id`` and ``item_reference`` items from
 there (:mod:`interlingua.server.pipeline.stateful`); ids it does not hold for the caller's
 key are a 400 naming them. ``GET``/``DELETE`` see only the caller's own responses: another
-key's are a 404, like ids that never existed.
+key's are a 404, like ids that never existed. For an id a Responses upstream issued on
+passthrough, the key that asked for it gets the upstream's own answer to these three
+(forwarded there: ``responses/forward.py``); every other key the same 404.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from __future__ import annotations
 import orjson
 from quart import Blueprint, Response, request
 
-from interlingua.errors import InvalidRequest, NotFound
+from interlingua.errors import GatewayError, InvalidRequest, NotFound
 from interlingua.server.errors import error_response
 from interlingua.server.features.auth import principal_of
 from interlingua.server.pipeline.execute import count_tokens, generate
 from interlingua.server.responses import ResponseService, owner_of
+from interlingua.server.responses.forward import DELETE, INPUT_ITEMS, RETRIEVE, Endpoint, forwarded
 from interlingua.server.responses.listing import input_items_page
 from interlingua.server.responses.repository import StoredResponse
 from interlingua.server.state import StateHolder
@@ -47,14 +50,14 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.get("/v1/responses/<response_id>")
     async def retrieve(response_id: str) -> Response:
-        stored = await _stored(holder, response_id)
+        stored = await _stored(holder, response_id, RETRIEVE)
         if isinstance(stored, Response):
             return stored
         return Response(orjson.dumps(stored.response), headers=_JSON)
 
     @bp.get("/v1/responses/<response_id>/input_items")
     async def input_items(response_id: str) -> Response:
-        stored = await _stored(holder, response_id)
+        stored = await _stored(holder, response_id, INPUT_ITEMS)
         if isinstance(stored, Response):
             return stored
         try:
@@ -66,19 +69,28 @@ def blueprint(holder: StateHolder) -> Blueprint:
     @bp.delete("/v1/responses/<response_id>")
     async def delete(response_id: str) -> Response:
         service = holder.services.responses
-        if service is None or not await service.repo.delete(_owner(), response_id):
-            return _not_found(response_id, service)
-        body = {"id": response_id, "object": "response", "deleted": True}
-        return Response(orjson.dumps(body), headers=_JSON)
+        if service is not None and await service.repo.delete(_owner(), response_id):
+            body = {"id": response_id, "object": "response", "deleted": True}
+            return Response(orjson.dumps(body), headers=_JSON)
+        return await _upstreams(holder, response_id, DELETE)
 
     return bp
 
 
-async def _stored(holder: StateHolder, response_id: str) -> StoredResponse | Response:
-    """The caller's stored response, or the 404 to answer instead."""
+async def _stored(holder: StateHolder, response_id: str, endpoint: Endpoint) -> StoredResponse | Response:
+    """The caller's stored response, or the answer instead: the upstream's for an id a
+    Responses upstream issued to the caller (``responses/forward.py``), else a 404."""
     service = holder.services.responses
     stored = await service.repo.get(_owner(), response_id) if service is not None else None
-    return stored if stored is not None else _not_found(response_id, service)
+    return stored if stored is not None else await _upstreams(holder, response_id, endpoint)
+
+
+async def _upstreams(holder: StateHolder, response_id: str, endpoint: Endpoint) -> Response:
+    try:
+        answer = await forwarded(holder, _owner(), response_id, endpoint, request.args, request.scope["headers"])
+    except GatewayError as err:
+        return error_response(err, Format.OPENAI_RESPONSES)
+    return answer if answer is not None else _not_found(response_id, holder.services.responses)
 
 
 def _owner() -> str:

@@ -42,7 +42,9 @@ from interlingua.server.fake_upstream.plan import (
 from interlingua.server.fake_upstream.structured import output_schema
 
 __all__ = [
+    "CREATED",
     "ENCRYPTED_PREFIX",
+    "ISSUED",
     "read_responses",
     "responses_answer",
     "responses_json",
@@ -53,7 +55,7 @@ __all__ = [
 JSON = dict[str, Any]
 
 ENCRYPTED_PREFIX = "gAAAAdemo"
-_ISSUED = re.compile(r"resp_demo[0-9]+")
+ISSUED = re.compile(r"resp_demo[0-9]+")
 _ROLES = frozenset({"user", "assistant", "system", "developer"})
 _CONTENT_TYPES = frozenset(
     {"input_text", "input_image", "input_file", "output_text", "refusal", "input_audio"}
@@ -159,7 +161,7 @@ def read_responses(body: JSON) -> Conversation:
     if not isinstance(model, str) or not model:
         raise BadRequest("Missing required parameter: 'model'.", "model")
     previous = body.get("previous_response_id")
-    if previous and not (isinstance(previous, str) and _ISSUED.fullmatch(previous)):
+    if previous and not (isinstance(previous, str) and ISSUED.fullmatch(previous)):
         raise BadRequest(
             f"Previous response with id '{body['previous_response_id']}' not found.", "previous_response_id"
         )

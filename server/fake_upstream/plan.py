@@ -97,12 +97,13 @@ class Plan:
 
 
 class BadRequest(Exception):
-    """A request the real API would refuse: answered 400 in the format's envelope, naming ``param``."""
+    """A request the real API would refuse: answered ``status`` (400) in the format's envelope, naming ``param``."""
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(self, message: str, param: str | None = None, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
+        self.status = status  # 404: an id the real API does not hold
 
 
 def split_words(text: str) -> list[str]:

@@ -8,7 +8,8 @@ Anthropic's shape when the request carries ``anthropic-version``),
 Gemini ``POST /v1beta/models/{model}:generateContent``,
 ``:streamGenerateContent`` (``?alt=sse``: SSE, else a JSON array),
 ``:countTokens``, ``GET /v1beta/models`` (key: ``x-goog-api-key`` or ``?key=``);
-``POST /v1/responses``, ``/v1/responses/input_tokens``; Azure OpenAI
+``POST /v1/responses``, ``/v1/responses/input_tokens``, ``GET``/``DELETE /v1/responses/{id}``
+(and ``/input_items``: ``responses_stored.py``); Azure OpenAI
 ``POST /openai/deployments/{deployment}/chat/completions?api-version=...``
 (key: ``api-key``); Bedrock ``POST /model/{modelId}/converse`` and
 ``/converse-stream`` (binary event stream) and ``/count-tokens``, which require a SigV4 signature
@@ -44,6 +45,7 @@ from interlingua.server.fake_upstream.faults import Fault, parse_fault
 from interlingua.server.fake_upstream.gemini import gemini_answer, gemini_models
 from interlingua.server.fake_upstream.openai_chat import azure_body, chat_answer
 from interlingua.server.fake_upstream.openai_responses import responses_answer
+from interlingua.server.fake_upstream.responses_stored import stored_answer
 from interlingua.server.fake_upstream.plan import BadRequest
 from interlingua.server.fake_upstream.record import ReceivedRequest
 from interlingua.server.fake_upstream.respond import (
@@ -103,6 +105,9 @@ class FakeUpstream:
         app.router.add_get("/v1beta/models", self._gemini_models)
         app.router.add_post("/v1/responses", self._responses)
         app.router.add_post("/v1/responses/input_tokens", self._input_tokens)
+        app.router.add_get("/v1/responses/{rid}", self._stored)
+        app.router.add_delete("/v1/responses/{rid}", self._stored)
+        app.router.add_get("/v1/responses/{rid}/input_items", self._stored)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._azure)
         app.router.add_post("/model/{model}/{method}", self._bedrock)
         # handler_cancellation: a client that goes away cancels the handler,
@@ -265,7 +270,7 @@ class FakeUpstream:
             if fault.json_to_stream and isinstance(result, list):
                 result = answer(rec.body, True)
         except BadRequest as exc:
-            return error_response(rec, fmt, 400, exc.message, fault, exc.param)
+            return error_response(rec, fmt, exc.status, exc.message, fault, exc.param)
         if isinstance(result, list):
             pace = fault.pace_ms if fault.pace_ms is not None else self.pace_ms
             return await stream_response(request, rec, fault, fmt, result, pace / 1000)
@@ -322,6 +327,15 @@ class FakeUpstream:
 
     async def _input_tokens(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(request, "responses", lambda b, _: responses_count(b))
+
+    async def _stored(self, request: web.Request) -> web.StreamResponse:
+        rid, items = request.match_info["rid"], request.path.endswith("/input_items")
+        return await self._serve(
+            request,
+            "responses",
+            lambda _b, _: stored_answer(request.method, rid, items, request.query),
+            need_body=False,
+        )
 
     async def _azure(self, request: web.Request) -> web.StreamResponse:
         """Azure OpenAI: the deployment names the model; ``api-version`` is required."""

@@ -86,7 +86,7 @@ async def attempt(
 ) -> httpx.Response:
     """Call ``upstream`` once (with key ``outgoing.key`` of its pool); the 2xx response (body
     unread; a stream's first event read and replayable) or a raised GatewayError."""
-    current = Attempt(target, len(ctx.attempts) + 1)
+    current = Attempt(target, len(ctx.attempts) + 1, outgoing.key)
     ctx.attempts.append(current)
     hooks = ctx.state.hooks
     if hooks.before_attempt_hooks:

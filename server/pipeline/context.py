@@ -111,6 +111,7 @@ class Attempt:
 
     target: Target
     number: int  # 1-based across the request
+    key: int = 0  # which key of the provider's pool it sent
     started: float = field(default_factory=time.perf_counter)
     status: int | None = None  # the upstream's HTTP status, when it answered
     error: GatewayError | None = None

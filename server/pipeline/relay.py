@@ -56,7 +56,7 @@ from interlingua.translate import (
     translate_response,
 )
 
-__all__ = ["DELIVERED_KEY", "SSE_HEADERS", "relay", "sse_to_json_array"]
+__all__ = ["DELIVERED_KEY", "SSE_HEADERS", "relay", "relayed_headers", "sse_to_json_array"]
 
 log = logging.getLogger("interlingua.server")
 
@@ -88,7 +88,7 @@ async def relay(
     if call.stream:
         if same:
             body = _passthrough_stream(ctx, call, upstream, resp, strip_usage_chunk)
-            headers = SSE_HEADERS | dict(_relayed_headers(resp, upstream))
+            headers = SSE_HEADERS | dict(relayed_headers(resp, upstream))
             if call.sse and not call.surface.binary_stream:
                 headers["content-type"] = SSE_HEADERS["content-type"]
         else:
@@ -110,11 +110,11 @@ async def relay(
         if ctx.operation == "generate":
             _observe_plain(ctx, answer, call, target)
             await claim_passthrough(ctx, answer)  # a Responses upstream's ids: whose they are
-        return Response(data, status=resp.status_code, headers=Headers(_relayed_headers(resp, upstream))), False
+        return Response(data, status=resp.status_code, headers=Headers(relayed_headers(resp, upstream))), False
     return await _translated_plain(ctx, answer, call, target, upstream), False
 
 
-def _relayed_headers(resp: httpx.Response, upstream: Upstream) -> list[tuple[str, str]]:
+def relayed_headers(resp: httpx.Response, upstream: Upstream) -> list[tuple[str, str]]:
     headers = response_headers(resp.headers.raw)
     redact = upstream.redactor
     return [(name, redact.text(value)) for name, value in headers] if redact else headers

@@ -25,7 +25,7 @@ from interlingua.errors import InvalidRequest
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.responses import ResponseService, owner_of
-from interlingua.server.responses.claims import refuse_foreign
+from interlingua.server.responses.claims import Issuer, refuse_foreign
 from interlingua.server.responses.resolve import has_references, resolve
 from interlingua.streams.sse import SSEParser
 from interlingua.translate import Format
@@ -78,8 +78,9 @@ async def claim_passthrough(ctx: RequestContext, response: Any) -> None:
     """Record the caller as the owner of the ids in a Responses upstream's answer passed
     through (``responses/claims.py``), if this request records them (once)."""
     claim = ctx.extras.pop(CLAIM_KEY, None)
-    if claim is not None and isinstance(response, dict) and isinstance(response.get("id"), str):
-        await claim(response)
+    attempt = ctx.attempt
+    if claim is not None and attempt is not None and isinstance(response, dict) and isinstance(response.get("id"), str):
+        await claim(response, Issuer(attempt.target.provider.name, attempt.key))
 
 
 async def claim_streamed(ctx: RequestContext, events: bytes) -> None:

@@ -12,23 +12,36 @@ An id with no record (issued before this record existed, or by a direct call to 
 provider, or whose write failed) is not the gateway's to refuse: it goes to the upstream,
 which decides. The record is written after the upstream's last event and before the
 client's, like stored responses (``service.py``), so a follow-up never races it.
+
+The record also says where the answer came from (provider and pool key, :class:`Issuer`)
+and which response each item id belongs to, so that the owner's ``GET``/``DELETE`` of a
+response id go to that upstream (``forward.py``) and a ``DELETE`` forgets all its ids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 
 from interlingua.server.responses.resolve import input_items, item_not_found, previous_not_found
 from interlingua.server.store import Store
 from interlingua.server.store.schema import upstream_ids
 
-__all__ = ["UpstreamIds", "issued_ids", "refuse_foreign"]
+__all__ = ["Issuer", "UpstreamIds", "issued_ids", "refuse_foreign"]
 
 JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    """Where a passed-through answer came from: the provider and the key of its pool."""
+
+    provider: str
+    key: int
 
 
 class UpstreamIds:
@@ -37,10 +50,14 @@ class UpstreamIds:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def claim(self, owner: str, ids: Iterable[str], expires_at: datetime) -> None:
-        rows = [{"id": i, "owner": owner, "expires_at": expires_at} for i in dict.fromkeys(ids)]
-        if not rows:
+    async def claim(self, owner: str, response: Mapping[str, Any], issuer: Issuer, expires_at: datetime) -> None:
+        """Record ``owner`` and ``issuer`` for the ids of ``response`` (its own and its items')."""
+        ids = issued_ids(response)
+        if not ids:
             return
+        where = {"owner": owner, "expires_at": expires_at, "provider": issuer.provider, "key_index": issuer.key}
+        group = ids[0] if ids[0] == response.get("id") else None  # an over-long id is not recorded
+        rows = [{"id": i, "response_id": group, **where} for i in dict.fromkeys(ids)]
         async with self.store.engine.begin() as conn:
             # The same id again (a replayed answer): the newer record wins.
             await conn.execute(delete(upstream_ids).where(upstream_ids.c.id.in_([r["id"] for r in rows])))
@@ -52,6 +69,25 @@ class UpstreamIds:
         query = select(u.id, u.owner).where(u.id.in_(set(ids)), u.expires_at > datetime.now(UTC))
         async with self.store.engine.connect() as conn:
             return {row.id: row.owner for row in (await conn.execute(query)).all()}
+
+    async def issuer(self, owner: str, response_id: str) -> Issuer | None:
+        """Where ``owner``'s unexpired response ``response_id`` lives; None when it is not a
+        response id recorded for ``owner`` (another key's, an item id, unknown, or from 0004)."""
+        u = upstream_ids.c
+        query = select(u.provider, u.key_index).where(
+            u.id == response_id, u.response_id == response_id, u.owner == owner, u.expires_at > datetime.now(UTC)
+        )
+        async with self.store.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None or row.provider is None:
+            return None
+        return Issuer(row.provider, row.key_index or 0)
+
+    async def release(self, response_id: str) -> None:
+        """Forget a deleted response's ids (its own and its output items')."""
+        u = upstream_ids.c
+        async with self.store.engine.begin() as conn:
+            await conn.execute(delete(upstream_ids).where(or_(u.response_id == response_id, u.id == response_id)))
 
     async def sweep(self) -> int:
         async with self.store.engine.begin() as conn:

@@ -21,7 +21,7 @@ from typing import Any
 from interlingua.server.background import cancel_and_wait
 from interlingua.server.config.responses import ResponsesConfig
 from interlingua.server.pipeline.context import Principal
-from interlingua.server.responses.claims import UpstreamIds, issued_ids
+from interlingua.server.responses.claims import Issuer, UpstreamIds
 from interlingua.server.responses.repository import ResponseRepository, StoredResponse
 from interlingua.server.store import Store
 
@@ -71,10 +71,10 @@ class ResponseService:
         items = [*own, *_output_items(response)]
         await self._write(record.id, self.repo.save(record, self._expiry(), items))
 
-    async def claim(self, owner: str, response: dict[str, Any]) -> None:
-        """Record ``owner`` for the ids of ``response``, a Responses upstream's answer passed
-        through (``claims.py``); returns once committed, or after :data:`_SAVE_WAIT_S`."""
-        await self._write(str(response.get("id")), self.upstream_ids.claim(owner, issued_ids(response), self._expiry()))
+    async def claim(self, owner: str, response: dict[str, Any], issuer: Issuer) -> None:
+        """Record ``owner`` and ``issuer`` for the ids of ``response``, a Responses upstream's
+        answer passed through (``claims.py``); returns once committed, or after :data:`_SAVE_WAIT_S`."""
+        await self._write(str(response.get("id")), self.upstream_ids.claim(owner, response, issuer, self._expiry()))
 
     def _expiry(self) -> datetime:
         return datetime.now(UTC) + self.retention

@@ -109,14 +109,20 @@ response_items = Table(
 
 # Ids a Responses upstream issued on passthrough (its response ids and output item ids),
 # with the principal whose request they answered: another key's ``previous_response_id``
-# or ``item_reference`` naming one is refused (``server/responses/claims.py``).
+# or ``item_reference`` naming one is refused (``server/responses/claims.py``). Since 0005
+# also where it lives (provider, pool key, the response it belongs to): the owner's
+# ``GET``/``DELETE`` of it go there (``server/responses/forward.py``).
 upstream_ids = Table(
     "il_upstream_ids",
     metadata,
     Column("id", String(128), primary_key=True),
     Column("owner", String(200), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("provider", String(200), nullable=True),
+    Column("key_index", Integer, nullable=True),
+    Column("response_id", String(128), nullable=True),
     Index("il_upstream_ids_expires", "expires_at"),
+    Index("il_upstream_ids_response", "response_id"),
 )
 
 # One row per API request (``observability.history_days``): the access-log record
