@@ -45,7 +45,6 @@ from interlingua.server.fake_upstream.faults import Fault, parse_fault
 from interlingua.server.fake_upstream.gemini import gemini_answer, gemini_models
 from interlingua.server.fake_upstream.openai_chat import azure_body, chat_answer
 from interlingua.server.fake_upstream.openai_responses import responses_answer
-from interlingua.server.fake_upstream.responses_stored import stored_answer
 from interlingua.server.fake_upstream.plan import BadRequest
 from interlingua.server.fake_upstream.record import ReceivedRequest
 from interlingua.server.fake_upstream.respond import (
@@ -55,6 +54,7 @@ from interlingua.server.fake_upstream.respond import (
     replaced_answer,
     stream_response,
 )
+from interlingua.server.fake_upstream.responses_stored import stored_answer
 from interlingua.server.fake_upstream.sigv4 import check_sigv4
 from interlingua.server.fake_upstream.wire import model_list
 

@@ -55,7 +55,7 @@ INPUT_ITEMS = Endpoint("GET", "/input_items", ("after", "include", "limit", "ord
 DELETE = Endpoint("DELETE", "", ())
 
 
-async def forwarded(  # noqa: PLR0913 -- the request's parts, called only by api/responses.py
+async def forwarded(
     holder: StateHolder,
     owner: str,
     response_id: str,

@@ -76,7 +76,7 @@ async def test_include_is_passed_and_unknown_parameters_are_refused(clients: Cli
     a, _ = clients
     first = await a.responses.create(model=MODEL, input="secret plans")
     await a.responses.retrieve(first.id, include=["message.output_text.logprobs"])
-    assert "include" in upstream.requests[-1].query and "logprobs" in upstream.requests[-1].query
+    assert "message.output_text.logprobs" in upstream.requests[-1].query
     before = len(upstream.requests)
     with pytest.raises(openai.BadRequestError) as refused:
         await a.responses.retrieve(first.id, extra_query={"colour": "blue"})
