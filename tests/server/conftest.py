@@ -5,7 +5,8 @@ config (see :mod:`interlingua.server.fake_upstream.config`) with sections overri
 ``gateway`` serves the plain demo config and yields its base URL; ``formats_client`` is an
 httpx client of a gateway serving ``formats_config`` (every upstream format, one fake upstream);
 ``repo`` is a key repository on a fresh SQLite store; ``store_url`` a store's URL, once SQLite
-and once a fresh PostgreSQL database (the stored-responses tests).
+and once a fresh PostgreSQL database (the stored-responses tests); ``issued_pair`` two SDK
+clients of keys issued on a gateway with that store.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
+from keys_helpers import keys_config
 from realservers import postgres_server, redis_server
-from responses_helpers import fresh_postgres, sqlite_url
+from responses_helpers import fresh_postgres, issued_clients, sqlite_url
 from server_helpers import formats_config, make_config
 
 from interlingua.server.config.store import StoreConfig
@@ -80,3 +83,13 @@ async def repo(tmp_path: Path) -> AsyncIterator[KeyRepository]:
     await store.migrate()
     yield KeyRepository(store)
     await store.close()
+
+
+@pytest.fixture
+async def issued_pair(
+    upstream: FakeUpstream, store_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]]:
+    """A gateway with a store at ``store_url`` (SQLite, then PostgreSQL); SDK clients of two
+    keys issued by its admin API."""
+    async with issued_clients(keys_config(upstream, tmp_path / "unused.db", store={"url": store_url})) as both:
+        yield both

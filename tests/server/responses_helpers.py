@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import openai
+from keys_helpers import admin_client
 from realservers import fresh_database
 from server_helpers import formats_config
 
@@ -18,7 +19,17 @@ from interlingua.server.config import Config
 from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
 
-__all__ = ["KEY_A", "KEY_B", "TRANSLATED", "fresh_postgres", "sdk", "stateful_config", "two_clients"]
+__all__ = [
+    "KEY_A",
+    "KEY_B",
+    "TRANSLATED",
+    "fresh_postgres",
+    "issue_key",
+    "issued_clients",
+    "sdk",
+    "stateful_config",
+    "two_clients",
+]
 
 KEY_A = "key-a-0123456789abcdef"
 KEY_B = "key-b-0123456789abcdef"
@@ -55,6 +66,21 @@ async def two_clients(config: Config) -> AsyncIterator[tuple[openai.AsyncOpenAI,
     """A gateway serving ``config``; SDK clients of key A and key B."""
     async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=20) as http:
         yield sdk(http, KEY_A), sdk(http, KEY_B)
+
+
+async def issue_key(url: str, name: str) -> str:
+    """A new key issued through the admin API of the gateway at ``url``; the key."""
+    async with admin_client(url) as admin:
+        r = await admin.post("/admin/keys", json={"name": name})
+        assert r.status_code == 201, r.text
+        return str(r.json()["key"])
+
+
+@asynccontextmanager
+async def issued_clients(config: Config) -> AsyncIterator[tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]]:
+    """A gateway serving ``config``; SDK clients of two keys issued by its admin API."""
+    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        yield sdk(http, await issue_key(url, "alice")), sdk(http, await issue_key(url, "bob"))
 
 
 def sqlite_url(tmp_path: Path) -> str:

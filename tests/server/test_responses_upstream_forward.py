@@ -6,15 +6,14 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
 import pytest
-from keys_helpers import admin_client, keys_config
-from responses_helpers import sdk
+from keys_helpers import keys_config
+from responses_helpers import issue_key, sdk
 
 from interlingua.server.fake_upstream import FakeUpstream, demo_config
 from interlingua.server.testing import running_gateway
@@ -23,29 +22,15 @@ MODEL = "demo-responses"  # the demo's OpenAI Responses upstream: passed through
 Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
 
 
-async def _issue(url: str, name: str) -> str:
-    async with admin_client(url) as admin:
-        r = await admin.post("/admin/keys", json={"name": name})
-        assert r.status_code == 201, r.text
-        return str(r.json()["key"])
-
-
-@pytest.fixture
-async def clients(upstream: FakeUpstream, store_url: str, tmp_path: Path) -> AsyncIterator[Clients]:
-    config = keys_config(upstream, tmp_path / "unused.db", store={"url": store_url})
-    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
-        yield sdk(http, await _issue(url, "alice")), sdk(http, await _issue(url, "bob"))
-
-
 def _not_found(err: openai.NotFoundError, rid: str) -> None:
     assert err.status_code == 404
     assert err.body["message"].startswith(f"Response with id '{rid}' not found.")  # type: ignore[index]
 
 
 async def test_the_owner_retrieves_lists_and_deletes_another_key_gets_404(
-    clients: Clients, upstream: FakeUpstream
+    issued_pair: Clients, upstream: FakeUpstream
 ) -> None:
-    a, b = clients
+    a, b = issued_pair
     first = await a.responses.create(model=MODEL, input="secret plans")
     before = len(upstream.requests)
     for call in (b.responses.retrieve, b.responses.delete, b.responses.input_items.list):
@@ -72,8 +57,8 @@ async def test_the_owner_retrieves_lists_and_deletes_another_key_gets_404(
     await b.responses.create(model=MODEL, input="x", previous_response_id=first.id)  # no longer refused
 
 
-async def test_include_is_passed_and_unknown_parameters_are_refused(clients: Clients, upstream: FakeUpstream) -> None:
-    a, _ = clients
+async def test_include_is_passed_and_unknown_parameters_are_refused(issued_pair: Clients, upstream: FakeUpstream) -> None:
+    a, _ = issued_pair
     first = await a.responses.create(model=MODEL, input="secret plans")
     await a.responses.retrieve(first.id, include=["message.output_text.logprobs"])
     assert "message.output_text.logprobs" in upstream.requests[-1].query
@@ -86,9 +71,9 @@ async def test_include_is_passed_and_unknown_parameters_are_refused(clients: Cli
     assert len(upstream.requests) == before
 
 
-async def test_the_upstreams_own_error_is_relayed(clients: Clients, upstream: FakeUpstream) -> None:
+async def test_the_upstreams_own_error_is_relayed(issued_pair: Clients, upstream: FakeUpstream) -> None:
     """Status and body as the upstream answered (here a 400 from the fake's own check)."""
-    a, _ = clients
+    a, _ = issued_pair
     first = await a.responses.create(model=MODEL, input="secret plans")
     with pytest.raises(openai.BadRequestError) as refused:
         await a.responses.input_items.list(first.id, extra_query={"order": "sideways"})
@@ -96,8 +81,8 @@ async def test_the_upstreams_own_error_is_relayed(clients: Clients, upstream: Fa
     assert upstream.requests[-1].path.endswith("/input_items")
 
 
-async def test_a_streamed_answers_id_is_retrievable(clients: Clients) -> None:
-    a, b = clients
+async def test_a_streamed_answers_id_is_retrievable(issued_pair: Clients) -> None:
+    a, b = issued_pair
     async with a.responses.stream(model=MODEL, input="streamed secret") as stream:
         first = await stream.get_final_response()
     assert (await a.responses.retrieve(first.id)).id == first.id
@@ -105,8 +90,8 @@ async def test_a_streamed_answers_id_is_retrievable(clients: Clients) -> None:
         await b.responses.retrieve(first.id)
 
 
-async def test_item_ids_and_odd_ids_are_not_forwarded(clients: Clients, upstream: FakeUpstream) -> None:
-    a, _ = clients
+async def test_item_ids_and_odd_ids_are_not_forwarded(issued_pair: Clients, upstream: FakeUpstream) -> None:
+    a, _ = issued_pair
     first = await a.responses.create(model=MODEL, input="secret plans")
     before = len(upstream.requests)
     for rid in (first.output[0].id, f"{first.id}.json", f"{first.id}%2F..%2F..%2Fmodels", "%2E%2E"):
@@ -126,7 +111,7 @@ async def test_the_same_pool_key_serves_the_follow_up(tmp_path: Path) -> None:
         ]
         config = keys_config(up, tmp_path / "gateway.db", providers=providers)
         async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
-            a = sdk(http, await _issue(url, "alice"))
+            a = sdk(http, await issue_key(url, "alice"))
             made = []
             for _ in range(2):
                 made.append(((await a.responses.create(model=MODEL, input="hi")).id, up.requests[-1].headers["authorization"]))

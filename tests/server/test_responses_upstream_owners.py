@@ -5,7 +5,6 @@ issued through the admin API, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,8 @@ import httpx
 import openai
 import orjson
 import pytest
-from keys_helpers import admin_client, keys_config
-from responses_helpers import sdk
+from keys_helpers import keys_config
+from responses_helpers import issue_key, sdk
 
 from interlingua.server.fake_upstream import FakeUpstream
 from interlingua.server.testing import running_gateway
@@ -23,27 +22,13 @@ MODEL = "demo-responses"  # the demo's OpenAI Responses upstream: passed through
 Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
 
 
-async def _issue(url: str, name: str) -> str:
-    async with admin_client(url) as admin:
-        r = await admin.post("/admin/keys", json={"name": name})
-        assert r.status_code == 201, r.text
-        return str(r.json()["key"])
-
-
-@pytest.fixture
-async def clients(upstream: FakeUpstream, store_url: str, tmp_path: Path) -> AsyncIterator[Clients]:
-    config = keys_config(upstream, tmp_path / "unused.db", store={"url": store_url})
-    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
-        yield sdk(http, await _issue(url, "alice")), sdk(http, await _issue(url, "bob"))
-
-
 def _sent(upstream: FakeUpstream) -> dict[str, Any]:
     body: dict[str, Any] = orjson.loads(upstream.requests[-1].raw)
     return body
 
 
-async def test_the_owner_continues_another_key_is_refused(clients: Clients, upstream: FakeUpstream) -> None:
-    a, b = clients
+async def test_the_owner_continues_another_key_is_refused(issued_pair: Clients, upstream: FakeUpstream) -> None:
+    a, b = issued_pair
     first = await a.responses.create(model=MODEL, input="secret plans")
     second = await a.responses.create(model=MODEL, input="go on", previous_response_id=first.id)
     assert second.previous_response_id == first.id
@@ -56,8 +41,8 @@ async def test_the_owner_continues_another_key_is_refused(clients: Clients, upst
     assert len(upstream.requests) == before  # refused before any upstream call
 
 
-async def test_another_keys_items_cannot_be_referenced(clients: Clients, upstream: FakeUpstream) -> None:
-    a, b = clients
+async def test_another_keys_items_cannot_be_referenced(issued_pair: Clients, upstream: FakeUpstream) -> None:
+    a, b = issued_pair
     first = await a.responses.create(model=MODEL, input="secret plans")
     message = next(item for item in first.output if item.type == "message")
     inputs: Any = [{"role": "user", "content": "hi"}, {"type": "item_reference", "id": message.id}]
@@ -68,9 +53,9 @@ async def test_another_keys_items_cannot_be_referenced(clients: Clients, upstrea
     assert refused.value.body["param"] == "input[1]"  # type: ignore[index]
 
 
-async def test_a_streamed_answer_is_recorded_before_its_last_event(clients: Clients) -> None:
+async def test_a_streamed_answer_is_recorded_before_its_last_event(issued_pair: Clients) -> None:
     """The other key's attempt comes the instant the stream ended: the record is there."""
-    a, b = clients
+    a, b = issued_pair
     async with a.responses.stream(model=MODEL, input="streamed secret") as stream:
         first = await stream.get_final_response()
     with pytest.raises(openai.BadRequestError):
@@ -79,8 +64,8 @@ async def test_a_streamed_answer_is_recorded_before_its_last_event(clients: Clie
         assert (await stream.get_final_response()).previous_response_id == first.id
 
 
-async def test_input_tokens_of_another_keys_conversation_are_refused(clients: Clients) -> None:
-    a, b = clients
+async def test_input_tokens_of_another_keys_conversation_are_refused(issued_pair: Clients) -> None:
+    a, b = issued_pair
     first = await a.responses.create(model=MODEL, input="secret plans")
     counted = await a.responses.input_tokens.count(model=MODEL, input="go on", previous_response_id=first.id)
     assert counted.input_tokens > 0
@@ -88,10 +73,10 @@ async def test_input_tokens_of_another_keys_conversation_are_refused(clients: Cl
         await b.responses.input_tokens.count(model=MODEL, input="go on", previous_response_id=first.id)
 
 
-async def test_ids_the_gateway_never_recorded_go_to_the_upstream(clients: Clients, upstream: FakeUpstream) -> None:
+async def test_ids_the_gateway_never_recorded_go_to_the_upstream(issued_pair: Clients, upstream: FakeUpstream) -> None:
     """Not the gateway's to refuse (issued before the record, or with ``store: false``): the
     upstream decides, as it would without the gateway."""
-    a, b = clients
+    a, b = issued_pair
     unstored = await a.responses.create(model=MODEL, input="forget me", store=False)
     await b.responses.create(model=MODEL, input="x", previous_response_id=unstored.id)  # the fake takes its ids
     assert _sent(upstream)["previous_response_id"] == unstored.id
@@ -109,7 +94,7 @@ async def test_a_mixed_route_refuses_another_keys_upstream_id(upstream: FakeUpst
     ]}
     config = keys_config(upstream, tmp_path / "gateway.db", models=[mixed])
     async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
-        a, b = sdk(http, await _issue(url, "alice")), sdk(http, await _issue(url, "bob"))
+        a, b = sdk(http, await issue_key(url, "alice")), sdk(http, await issue_key(url, "bob"))
         first = await a.responses.create(model="mixed", input="secret plans")  # the Responses target answers
         await a.responses.create(model="mixed", input="go on", previous_response_id=first.id)
         before = len(upstream.requests)
