@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from interlingua.convert.envelope import BLOCKS_ENVELOPES
-from interlingua.streams.events import Block, Extras, StartInfo, Usage
+from interlingua.streams.events import Block, Extras, StartInfo
 from interlingua.streams.spec import TypedBlocksSpec
 from interlingua.streams.state import EncoderBase
 from interlingua.streams.usage import usage_from_ir
@@ -148,12 +148,8 @@ class BlocksEncoder(EncoderBase):
         for index in list(self._open):
             self.block_stop(index)
 
-    def usage(self, usage: Usage) -> None:
-        self.merge_usage(usage)
-
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
-        if self.stop_reason_seen is None:  # the first stop is the upstream's; end() may add a default
-            self.stop_reason_seen = stop_reason
+        self.note_stop(stop_reason)
         if self.done or self._stop is not None:
             return
         self.close_blocks()

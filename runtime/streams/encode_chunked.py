@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from interlingua.convert.envelope import chat_usage
-from interlingua.streams.events import Block, Extras, StartInfo, Usage
+from interlingua.streams.events import Block, Extras, StartInfo
 from interlingua.streams.spec import ChunkedSpec
 from interlingua.streams.state import EncoderBase
 from interlingua.streams.usage import usage_from_ir
@@ -118,12 +118,8 @@ class ChunkedEncoder(EncoderBase):
     def block_stop(self, index: int) -> None:
         self._text_blocks.discard(index)
 
-    def usage(self, usage: Usage) -> None:
-        self.merge_usage(usage)
-
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
-        if self.stop_reason_seen is None:  # the first stop is the upstream's; end() may add a default
-            self.stop_reason_seen = stop_reason
+        self.note_stop(stop_reason)
         if self._finished or self.done:
             return
         self.start({})

@@ -28,7 +28,7 @@ import orjson
 from interlingua.convert.envelope import responses_completed, responses_echo, responses_usage
 from interlingua.convert.responses_output import unsplit_call
 from interlingua.errors import GatewayError
-from interlingua.streams.events import Block, Extras, IRError, StartInfo, Usage
+from interlingua.streams.events import Block, Extras, IRError, StartInfo
 from interlingua.streams.spec import ItemsSpec
 from interlingua.streams.state import EncoderBase
 from interlingua.streams.usage import usage_from_ir
@@ -234,12 +234,8 @@ class ItemsEncoder(EncoderBase):
 
     # -- the end ----------------------------------------------------------------------------
 
-    def usage(self, usage: Usage) -> None:
-        self.merge_usage(usage)
-
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
-        if self.stop_reason_seen is None:  # the first stop is the upstream's; end() may add a default
-            self.stop_reason_seen = stop_reason
+        self.note_stop(stop_reason)
         self._stop = stop_reason
 
     def close_blocks(self) -> None:

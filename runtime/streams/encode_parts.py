@@ -25,7 +25,7 @@ from typing import Any
 import jiter
 import orjson
 
-from interlingua.streams.events import Block, Extras, StartInfo, Usage
+from interlingua.streams.events import Block, Extras, StartInfo
 from interlingua.streams.spec import PartsSpec
 from interlingua.streams.state import EncoderBase
 from interlingua.streams.usage import usage_from_ir
@@ -143,12 +143,8 @@ class PartsEncoder(EncoderBase):
             part[spec.signature_key] = call.signature
         self._part(part)
 
-    def usage(self, usage: Usage) -> None:
-        self.merge_usage(usage)
-
     def stop(self, stop_reason: str, stop_sequence: str | None, extras: Extras | None = None) -> None:
-        if self.stop_reason_seen is None:  # the first stop is the upstream's; end() may add a default
-            self.stop_reason_seen = stop_reason
+        self.note_stop(stop_reason)
         if self.done or self._stop is not None:
             return
         self._close_calls()

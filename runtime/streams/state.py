@@ -48,6 +48,13 @@ class EncoderBase:
         """Later values win per field."""
         self.usage_seen.update(usage)
 
+    usage = merge_usage  # the sink's usage event
+
+    def note_stop(self, stop_reason: str) -> None:
+        """Keeps the first stop reason, the upstream's (``end`` may add a default later)."""
+        if self.stop_reason_seen is None:
+            self.stop_reason_seen = stop_reason
+
     def close_blocks(self) -> None:
         raise NotImplementedError
 
