@@ -46,8 +46,9 @@ class Endpoint:
 
     def __init__(self, method: str, suffix: str, params: Iterable[str]) -> None:
         self.method, self.suffix = method, suffix
-        # Arrays arrive as ``include=a&include=b`` or ``include[]=a`` (the SDKs differ).
-        self.params = frozenset(p for name in params for p in (name, f"{name}[]" if name == "include" else name))
+        names = frozenset(params)
+        # The array ``include`` arrives as ``include=a&include=b`` or ``include[]=a`` (SDKs differ).
+        self.params = names | {"include[]"} if "include" in names else names
 
 
 RETRIEVE = Endpoint("GET", "", ("include", "include_obfuscation", "starting_after", "stream"))
