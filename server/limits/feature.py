@@ -223,13 +223,30 @@ class LimitsFeature(Feature):
             if settles:  # request counters only: nothing comes back (a request was made)
                 await self.counters.settle(settles, reservation.decision)
         key = key_of(ctx)
-        if key is not None and self.usage is not None and ctx.usage.reported:
-            u = ctx.usage
+        if key is None or self.usage is None:
+            return
+        u = ctx.usage
+        if u.reported:
             self.usage.record(
                 key_id=key.id, model=ctx.client_model, request_id=ctx.request_id, status=ctx.status,
                 tokens=(u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_creation_tokens),
                 cost=self.pricing.cost(ctx.client_model, u),
             )
+        elif reservation is not None and self._was_cut(ctx):
+            # No usage came, but the client was sent part of an answer: record what it was
+            # charged, so a budget seeded from the store after a restart counts it too.
+            need = reservation.need
+            tokens, usd = self._cut(ctx, need, 0.0, 0.0)
+            input_tokens = need.tokens - need.output_cap
+            self.usage.record(
+                key_id=key.id, model=ctx.client_model, request_id=ctx.request_id, status=ctx.status,
+                tokens=(input_tokens, int(tokens) - input_tokens, 0, 0), cost=usd,
+            )
+
+    @staticmethod
+    def _was_cut(ctx: RequestContext) -> bool:
+        """A stream the client or the upstream cut after its first byte."""
+        return ctx.outcome in _INTERRUPTED and ctx.timings.first_byte is not None
 
     def _used(self, ctx: RequestContext, need: Need) -> tuple[float, float]:
         """Tokens and USD to charge: the usage the upstream reported (a failed call: none),
@@ -237,7 +254,7 @@ class LimitsFeature(Feature):
         usage = ctx.usage
         tokens = float(usage.total_tokens) if usage.reported else 0.0
         usd = self.pricing.cost(ctx.client_model, usage) if usage.reported else 0.0
-        if ctx.outcome in _INTERRUPTED and ctx.timings.first_byte is not None:
+        if self._was_cut(ctx):
             return self._cut(ctx, need, tokens, usd)
         return tokens, usd
 

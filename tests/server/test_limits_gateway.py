@@ -270,11 +270,18 @@ async def test_limits_cut_stream_is_charged_what_it_delivered(
             if left > 100_000 - 1000:
                 break
             await asyncio.sleep(0.05)
+        async with admin_client(url) as admin:  # no usage came: the record holds the charge
+            for _ in range(400):  # usage records are written in batches, off the request path
+                usage = (await admin.get(f"/admin/keys/{key['id']}")).json()["usage"]["total"]
+                if usage["requests"]:
+                    break
+                await asyncio.sleep(0.05)
     pieces = [m.group(1) for m in _CONTENT.finditer(received) if m.group(1)]
     assert pieces, received
     output = max(len(pieces), -(-sum(map(len, pieces)) // 4))
     assert left == 100_000 - (len(raw) // 4 + 1) - output
     assert 1000 > output > 0
+    assert (usage["input_tokens"], usage["output_tokens"]) == (len(raw) // 4 + 1, output)
 
 
 async def test_limits_rule_keeps_its_counter_when_a_reload_inserts_a_rule(upstream: FakeUpstream, tmp_path: Path) -> None:
