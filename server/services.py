@@ -23,10 +23,9 @@ from interlingua.server.responses import ResponseService
 from interlingua.server.store.secret import SecretUnavailable, load_secret
 
 if TYPE_CHECKING:
-    import redis.asyncio as redis
-
     from interlingua.server.config import Config
     from interlingua.server.observability.prom import GatewayMetrics
+    from interlingua.server.redis_client import RedisClient
 
 __all__ = ["InflightCounter", "Services"]
 
@@ -64,7 +63,7 @@ class Services:
         self.inflight = InflightCounter()
         self.keys: KeyService | None = None
         self.responses: ResponseService | None = None
-        self.redis: redis.Redis | None = None
+        self.redis: RedisClient | None = None
         self.counters: Counters = LocalCounters()
         self.routing = RoutingMemory()
         self.history: HistoryWriter | None = None
@@ -74,11 +73,12 @@ class Services:
                 self.responses = ResponseService(self.keys.store, config.responses)
             if config.redis.url is not None:
                 # Imported only when configured (the client and what it pulls in cost ~9 MB).
-                import redis.asyncio as redis
+                from interlingua.server.redis_client import open_redis
 
-                timeout = config.redis.timeout_ms / 1000
-                self.redis = redis.Redis.from_url(
-                    config.redis.url.get_secret_value(), socket_timeout=timeout, socket_connect_timeout=timeout
+                self.redis = open_redis(
+                    config.redis.url.get_secret_value(),
+                    cluster=config.redis.cluster,
+                    timeout_s=config.redis.timeout_ms / 1000,
                 )
             self.counters = make_counters(config, client=self.redis)
             self.routing = self._routing(self.redis)
@@ -94,7 +94,7 @@ class Services:
             self._metrics = GatewayMetrics()
         return self._metrics
 
-    def _routing(self, client: redis.Redis | None) -> RoutingMemory:
+    def _routing(self, client: RedisClient | None) -> RoutingMemory:
         if client is None:
             return RoutingMemory()
         from interlingua.server.cache.redis_store import RedisCache

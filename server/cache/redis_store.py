@@ -18,12 +18,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from redis.exceptions import RedisError
 
+from interlingua.server.redis_client import REDIS_ERRORS
 from interlingua.server.redis_outage import Outage
 
 if TYPE_CHECKING:
-    import redis.asyncio as redis
+    from interlingua.server.redis_client import RedisClient
 
 __all__ = ["RedisCache"]
 
@@ -33,7 +33,7 @@ _PREFIX = "interlingua:cache:"
 
 
 class RedisCache:
-    def __init__(self, client: redis.Redis, secret: bytes) -> None:
+    def __init__(self, client: RedisClient, secret: bytes) -> None:
         self._client = client
         self.secret = secret  # partitions: HMAC of the caller's key
         self._outage = Outage(
@@ -47,7 +47,7 @@ class RedisCache:
             return None
         try:
             data = await self._client.get(_PREFIX + key)
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             self._outage.failed(exc)
             return None
         self._outage.recovered()
@@ -58,7 +58,7 @@ class RedisCache:
             return
         try:
             await self._client.set(_PREFIX + key, orjson.dumps(value), px=max(1, int(ttl_s * 1000)))
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             self._outage.failed(exc)
             return
         self._outage.recovered()

@@ -15,13 +15,13 @@ from interlingua.server.limits.feature import LimitsFeature
 from interlingua.server.limits.shared import ENV_VAR, SocketCounters
 
 if TYPE_CHECKING:
-    import redis.asyncio as redis
+    from interlingua.server.redis_client import RedisClient
 
 __all__ = ["build_feature", "make_counters"]
 
 
 def make_counters(
-    config: Config, env: Mapping[str, str] | None = None, client: redis.Redis | None = None
+    config: Config, env: Mapping[str, str] | None = None, client: RedisClient | None = None
 ) -> Counters:
     """``client``: the process's Redis client, when it has one (else one is made)."""
     env = os.environ if env is None else env
@@ -39,6 +39,7 @@ def make_counters(
         timeout_s=config.redis.timeout_ms / 1000,
         fallback=local,
         client=client,
+        cluster=config.redis.cluster,
     )
 
 

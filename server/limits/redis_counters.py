@@ -2,10 +2,11 @@
 per settle (a single round trip each), with Redis's own clock, so all of a request's
 buckets are checked and charged atomically. Same arithmetic as :mod:`.buckets`.
 
-Each bucket is a hash ``il:lim:<name>`` (``b`` balance, ``t`` last update in ms) that
+Each bucket is a hash ``{il:lim}:<name>`` (``b`` balance, ``t`` last update in ms) that
 expires once it would be full again (rate buckets) or after its window (budgets,
-concurrency), so idle keys cost no memory. Keys of one request may live in different
-hash slots: a single Redis (or a primary with replicas) is supported, not Cluster.
+concurrency), so idle keys cost no memory. Every counter carries the hash tag ``{il:lim}``,
+so a request's counters share one hash slot and its script runs on one node of a Redis
+Cluster (``redis.cluster``) as on a single server.
 
 Redis unreachable: ``redis.on_error: local`` counts in this instance meanwhile
 (:class:`~.counters.LocalCounters`, or the workers' shared counters), ``fail_closed``
@@ -19,19 +20,17 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import redis.asyncio as redis
-from redis.exceptions import RedisError
-
 from interlingua.errors import Overloaded
 from interlingua.server.limits.buckets import Charge, Decision, Settle
 from interlingua.server.limits.counters import Counters
+from interlingua.server.redis_client import REDIS_ERRORS, RedisClient, open_redis
 from interlingua.server.redis_outage import Outage
 
 __all__ = ["RedisCounters"]
 
 log = logging.getLogger("interlingua.limits")
 
-_PREFIX = "il:lim:"
+_PREFIX = "{il:lim}:"  # the hash tag: one slot for all counters (module docstring)
 _RETRY_S = 1.0
 
 # Shared head of both scripts: the refilled balance of bucket i (ARGV laid out per key).
@@ -113,9 +112,16 @@ class RedisCounters:
     name = "redis"
 
     def __init__(
-        self, url: str, *, on_error: str, timeout_s: float, fallback: Counters, client: redis.Redis | None = None
+        self,
+        url: str,
+        *,
+        on_error: str,
+        timeout_s: float,
+        fallback: Counters,
+        client: RedisClient | None = None,
+        cluster: bool = False,
     ) -> None:
-        self.client = client or redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        self.client = client or open_redis(url, cluster=cluster, timeout_s=timeout_s)
         self._reserve = self.client.register_script(_RESERVE)
         self._settle = self.client.register_script(_SETTLE)
         self.on_error = on_error
@@ -146,7 +152,7 @@ class RedisCounters:
                 allowed, retry, too_large, refused, out = await self._reserve(
                     keys=[_PREFIX + c.key for c in charges], args=args
                 )
-            except (RedisError, OSError) as exc:
+            except REDIS_ERRORS as exc:
                 self._failed(exc)
             else:
                 self._recovered()
@@ -171,13 +177,13 @@ class RedisCounters:
             args += [s.delta, s.capacity, s.rate, -1 if s.initial is None else s.initial, 3600]
         try:
             await self._settle(keys=[_PREFIX + s.key for s in settles], args=args)
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             self._failed(exc)  # the reservation stands; its refund is lost, never doubled
 
     async def peek(self, charges: Sequence[Charge]) -> list[tuple[float, float]]:
         try:
             rows = [await self.client.hmget(_PREFIX + c.key, ["b", "t"]) for c in charges]
-        except (RedisError, OSError):
+        except REDIS_ERRORS:
             return await self.fallback.peek(charges)
         # An approximation for the admin API (no refill since the last update is applied).
         out = []

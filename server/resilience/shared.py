@@ -21,10 +21,11 @@ together, and a request that finds its target healthy never waits for Redis:
 
 Redis unreachable: each instance decides alone, logged once (and once when it is back);
 after a failure Redis is left alone for a second, so a probe never waits on a dead Redis
-twice in a row. Redis keys: ``interlingua:routing:cooling`` (a hash of target -> cooling until,
-ms on Redis's clock), ``interlingua:routing:fail:<target>`` (recent failures),
-``interlingua:routing:probe:<target>`` (the probe's claim). Targets are named
-``provider/upstream-model``: no secret reaches Redis.
+twice in a row. Redis keys: ``{interlingua:routing}:cooling`` (a hash of target -> cooling
+until, ms on Redis's clock), ``{interlingua:routing}:fail:<target>`` (recent failures),
+``{interlingua:routing}:probe:<target>`` (the probe's claim); the hash tag keeps a script's
+keys in one slot of a Redis Cluster. Targets are named ``provider/upstream-model``: no
+secret reaches Redis.
 """
 
 from __future__ import annotations
@@ -37,15 +38,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from redis.exceptions import RedisError
-
 from interlingua.server.background import cancel_and_wait
+from interlingua.server.redis_client import REDIS_ERRORS
 from interlingua.server.redis_outage import Outage
 
 if TYPE_CHECKING:
-    import redis.asyncio as redis
-
     from interlingua.server.config.routing import CooldownConfig
+    from interlingua.server.redis_client import RedisClient
     from interlingua.server.resilience.health import TargetHealth
 
 __all__ = ["POLL_S", "SharedCooldowns"]
@@ -53,7 +52,7 @@ __all__ = ["POLL_S", "SharedCooldowns"]
 log = logging.getLogger("interlingua.server")
 
 POLL_S = 0.25
-_PREFIX = "interlingua:routing:"
+_PREFIX = "{interlingua:routing}:"  # the hash tag: a script's keys share one slot (a cluster)
 _COOLING = _PREFIX + "cooling"
 
 # KEYS: the target's failures, the cooling hash, the target's probe claim. ARGV: target, a
@@ -93,7 +92,7 @@ def _adopt(health: TargetHealth, until: float) -> None:
 class SharedCooldowns:
     """One process's link to the fleet's cooldowns (see the module's docstring)."""
 
-    def __init__(self, client: redis.Redis, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, client: RedisClient, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
         self._clock = clock
         self._failed_script = client.register_script(_FAILED)
@@ -136,7 +135,7 @@ class SharedCooldowns:
             return True
         try:
             taken = await self._client.set(_PREFIX + "probe:" + name, self._me, nx=True, px=int(cooldown_s * 1000))
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             self._down(exc)
             return True
         self._up()
@@ -154,7 +153,7 @@ class SharedCooldowns:
             return
         try:
             now_ms, flat = await self._poll_script(keys=[_COOLING])
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             self._down(exc)
             return
         self._up()
@@ -201,7 +200,7 @@ class SharedCooldowns:
                                  cfg.failures, int(cfg.cooldown_s * 1000), int(cooled)]
         try:
             until_ms = int(await self._failed_script(keys=keys, args=args))
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             self._down(exc)
             return
         self._up()
@@ -212,7 +211,7 @@ class SharedCooldowns:
         try:
             for command in commands:
                 await command()
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             self._down(exc)
         else:
             self._up()

@@ -18,7 +18,7 @@ import httpx
 import openai
 import pytest
 from keys_helpers import keys_config
-from realservers import postgres_server, redis_server
+from realservers import postgres_server, redis_cluster, redis_server
 from responses_helpers import fresh_postgres, issued_clients, sqlite_url
 from server_helpers import formats_config, make_config
 
@@ -74,6 +74,13 @@ def postgres_url() -> Iterator[str]:
 def redis_url() -> Iterator[str]:
     """A real Redis for the session (skips when not installed)."""
     with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """A real three-node Redis Cluster for the session (skips when not installed)."""
+    with redis_cluster() as url:
         yield url
 
 

@@ -11,6 +11,7 @@ import contextlib
 import glob
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -24,7 +25,7 @@ import asyncpg
 import pytest
 from server_helpers import free_port
 
-__all__ = ["free_port", "fresh_database", "postgres_server", "redis_server"]
+__all__ = ["free_port", "fresh_database", "postgres_server", "redis_cluster", "redis_server"]
 
 
 def _pg_binary(name: str) -> str | None:
@@ -120,6 +121,67 @@ def redis_server() -> Iterator[str]:
     finally:
         _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_cluster(nodes: int = 3) -> Iterator[str]:
+    """A fresh Redis Cluster of ``nodes`` primaries (no replicas, no persistence), formed by
+    ``redis-cli --cluster create``; yields ``redis://127.0.0.1:<port of the first node>/0``."""
+    server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if server is None or cli is None:
+        pytest.skip("Redis not installed (redis-server/redis-cli missing; apt-get install redis-server)")
+    tmp = Path(tempfile.mkdtemp(prefix="il-redis-cluster-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        ports = [_cluster_port() for _ in range(nodes)]
+        for port in ports:
+            node = tmp / str(port)
+            node.mkdir()
+            procs.append(subprocess.Popen(
+                [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(node), "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))
+        for port, proc in zip(ports, procs, strict=True):
+            _wait_port(port, proc, "redis-server")
+        subprocess.run(
+            [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports), "--cluster-replicas", "0", "--cluster-yes"],
+            check=True, capture_output=True, timeout=60,
+        )
+        _wait_cluster_ok(cli, ports)
+        yield f"redis://127.0.0.1:{ports[0]}/0"
+    finally:
+        for proc in procs:
+            _stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) is free too: an ephemeral port above
+    55535 would put the bus beyond 65535, and redis-server would refuse to start."""
+    for _ in range(200):
+        port = random.randrange(20000, 40000)
+        try:
+            for candidate in (port, port + 10000):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
+def _wait_cluster_ok(cli: str, ports: list[int]) -> None:
+    """Until every node agrees that all slots are served (gossip takes a moment)."""
+    deadline = time.monotonic() + 30
+    for port in ports:
+        while True:
+            info = subprocess.run([cli, "-p", str(port), "cluster", "info"], capture_output=True, text=True).stdout
+            if "cluster_state:ok" in info:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"redis cluster node {port} never reached cluster_state:ok: {info}")
+            time.sleep(0.1)
 
 
 async def fresh_database(postgres_url: str, name: str) -> str:

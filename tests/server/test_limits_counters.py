@@ -113,13 +113,20 @@ async def test_shared_counters_exact_across_clients(shared: tuple[SocketCounters
     assert (await b.peek([Charge("k:rpm", 1, 10, 10 / 60)]))[0][0] == pytest.approx(5, abs=0.1)
 
 
-async def test_redis_counters_exact_and_same_arithmetic(redis_url: str) -> None:
+@pytest.mark.parametrize("kind", ["server", "cluster"])
+async def test_redis_counters_exact_and_same_arithmetic(kind: str, request: pytest.FixtureRequest) -> None:
+    """On one Redis and on a three-node Redis Cluster (where a script's keys must share a
+    slot: the counters' hash tag)."""
+    url = request.getfixturevalue("redis_url" if kind == "server" else "redis_cluster_url")
     clients = [
-        RedisCounters(redis_url, on_error="fail_closed", timeout_s=2, fallback=LocalCounters()) for _ in range(2)
+        RedisCounters(url, on_error="fail_closed", timeout_s=2, fallback=LocalCounters(), cluster=kind == "cluster")
+        for _ in range(2)
     ]
     try:
         name = f"t{free_port()}"
-        assert await _served(list(clients), 30, lambda: [Charge(f"{name}:rpm", 1, 10, 10 / 60)]) == 10
+        # Two buckets per request (a key's and a model's, say): one script over both keys.
+        both = lambda: [Charge(f"{name}:rpm", 1, 10, 10 / 60), Charge(f"{name}:model:rpm", 1, 100, 100 / 60)]  # noqa: E731
+        assert await _served(list(clients), 30, both) == 10
         slow = 1e-6  # no refill to speak of: compare with the in-process buckets exactly
         ref = Buckets()
         for need, actual in ((40, 70), (50, 0), (30, 30), (20, 5)):

@@ -140,11 +140,15 @@ async def test_limits_exact_across_two_workers_without_redis(upstream: FakeUpstr
     assert [r.status_code for r in responses].count(200) == 10
 
 
+@pytest.mark.parametrize("kind", ["server", "cluster"])
 async def test_limits_two_instances_share_a_limit_on_redis(
-    upstream: FakeUpstream, tmp_path: Path, redis_url: str
+    upstream: FakeUpstream, tmp_path: Path, kind: str, request: pytest.FixtureRequest
 ) -> None:
+    """On one Redis, and on a three-node Redis Cluster (``redis.cluster``)."""
     upstream.default_fault = "slow:100"
-    raw = keys_raw_config(upstream, tmp_path / "r.db", redis={"url": redis_url, "on_error": "fail_closed"})
+    url = request.getfixturevalue("redis_url" if kind == "server" else "redis_cluster_url")
+    shared = {"url": url, "on_error": "fail_closed", "cluster": kind == "cluster"}
+    raw = keys_raw_config(upstream, tmp_path / "r.db", redis=shared)
     async with serve_process(raw, tmp_path) as a, serve_process(raw, tmp_path) as b:
         key = await _issue(a, name=f"shared-{free_port()}", limits={"rpm": 10})
         await asyncio.sleep(0.5)  # b sees the new key
@@ -223,7 +227,7 @@ async def test_limits_on_redis_one_round_trip_to_reserve_and_one_to_settle(
         headers = {"authorization": f"Bearer {key['key']}"}
         seen: list[str] = []
         async with client.monitor() as monitor:
-            watcher = asyncio.create_task(_limit_commands(monitor, seen, f"il:lim:k:{key['id']}:"))
+            watcher = asyncio.create_task(_limit_commands(monitor, seen, f"{{il:lim}}:k:{key['id']}:"))
             await asyncio.sleep(0)
             for body in (OPENAI_BODY, stream, OPENAI_BODY, stream):
                 r = await c.post("/v1/chat/completions", json=body, headers=headers)

@@ -17,6 +17,7 @@ import httpx
 import openai
 import pytest
 import redis.asyncio as redis
+from redis.asyncio.cluster import RedisCluster
 from server_helpers import free_port
 from test_gateway_routing import CHAT, generations, in_turn, oai, provider, upstreams
 
@@ -43,7 +44,26 @@ async def empty_redis(redis_url: str) -> str:
     return redis_url
 
 
-def pair_config(bad: FakeUpstream, good: FakeUpstream, url: str, *cached: str, **cooldown: Any) -> Config:
+@pytest.fixture(params=["server", "cluster"])
+async def fleet_redis(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """An emptied Redis, then an emptied three-node Redis Cluster: the ``redis:`` section."""
+    # (Session fixtures only: an async fixture cannot be asked for from here.)
+    cluster = request.param == "cluster"
+    url = request.getfixturevalue("redis_cluster_url" if cluster else "redis_url")
+    if cluster:
+        nodes = RedisCluster.from_url(url)
+        await nodes.flushdb(target_nodes=RedisCluster.PRIMARIES)
+        await nodes.aclose()
+    else:
+        client = redis.Redis.from_url(url)
+        await client.flushdb()
+        await client.aclose()
+    return {"url": url, "cluster": cluster}
+
+
+def pair_config(
+    bad: FakeUpstream, good: FakeUpstream, url: str | dict[str, Any], *cached: str, **cooldown: Any
+) -> Config:
     """``gpt-ha`` (and each ``cached`` name, with a response cache) in turn over bad and good."""
     targets = ("bad", "gpt-4o-mini"), ("good", "gpt-4o-mini")
     models = [in_turn("gpt-ha", *targets), *({**in_turn(n, *targets), "cache": {"ttl_s": 300}} for n in cached)]
@@ -51,7 +71,8 @@ def pair_config(bad: FakeUpstream, good: FakeUpstream, url: str, *cached: str, *
         "providers": [provider("bad", bad), provider("good", good)],
         "models": models,
         "routing": {"cooldown": {"failures": 3, "window_s": 60, "cooldown_s": 60, **cooldown}},
-        "redis": {"url": url, "timeout_ms": 5000},  # a loaded test machine is slow, not down
+        # A loaded test machine is slow, not down.
+        "redis": {**(url if isinstance(url, dict) else {"url": url}), "timeout_ms": 5000},
         "admin": {"api_key": ADMIN},
     })
 
@@ -94,10 +115,10 @@ async def test_a_target_cooled_by_failures_on_one_instance_gets_nothing_from_the
     assert generations(bad) == 3
 
 
-async def test_failures_on_both_instances_together_cool_the_target_for_both(empty_redis: str) -> None:
+async def test_failures_on_both_instances_together_cool_the_target_for_both(fleet_redis: dict[str, Any]) -> None:
     async with upstreams(2) as (bad, good):
         bad.default_fault = "status:503"
-        cfg = pair_config(bad, good, empty_redis, failures=2)
+        cfg = pair_config(bad, good, fleet_redis, failures=2)
         async with two_gateways(cfg) as (a, b), oai(a) as ca, oai(b) as cb:
             for client in (ca, cb):  # one failure each: neither instance reaches 2 alone
                 seen = generations(bad)
@@ -110,10 +131,10 @@ async def test_failures_on_both_instances_together_cool_the_target_for_both(empt
     assert generations(bad) == 2
 
 
-async def test_one_probe_across_both_instances_when_the_cooldown_ends(empty_redis: str) -> None:
+async def test_one_probe_across_both_instances_when_the_cooldown_ends(fleet_redis: dict[str, Any]) -> None:
     async with upstreams(2) as (bad, good):
         bad.default_fault = "slow:300,status:503"  # the probe is in flight while others arrive
-        cfg = pair_config(bad, good, empty_redis, failures=1, cooldown_s=1)
+        cfg = pair_config(bad, good, fleet_redis, failures=1, cooldown_s=1)
         name = "bad/gpt-4o-mini"
         async with two_gateways(cfg) as (a, b), oai(a) as ca, oai(b) as cb:
             while generations(bad) < 1:
@@ -193,7 +214,7 @@ async def test_a_cooldown_whose_publication_was_lost_is_published_by_the_next_po
     expired = TargetHealth("q/m", cooling_until=time.monotonic() - 1)  # over, and up in the fleet
     try:
         await fleet.poll({"p/m": cooled, "q/m": expired})
-        published = await client.hget("interlingua:routing:cooling", "p/m")
+        published = await client.hget("{interlingua:routing}:cooling", "p/m")
     finally:
         await client.aclose()
     assert published is not None
