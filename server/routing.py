@@ -99,6 +99,13 @@ class Router:
         self._block = _glob(config.model_access.block)
         self._cache: dict[str, Route] = {}
 
+    def target(self, provider: str, upstream_model: str = "") -> Target:
+        """A target outside every route: ``provider`` itself, for a call that must go to the
+        provider that holds something (the response a Responses upstream stored); raises
+        KeyError when the config has no such provider."""
+        policy = self._policies[provider]  # first: the KeyError the doc promises
+        return Target(self._config.provider(provider), upstream_model, policy)
+
     def route(self, model: str) -> Route:
         """The route for ``model``; raises 400 (not allowed) or 404 (no provider serves it)."""
         found = self._cache.get(model)

@@ -11,22 +11,24 @@ there (:mod:`interlingua.server.pipeline.stateful`); ids it does not hold for th
 key are a 400 naming them. ``GET``/``DELETE`` see only the caller's own responses: another
 key's are a 404, like ids that never existed. For an id a Responses upstream issued on
 passthrough, the key that asked for it gets the upstream's own answer to these three
-(forwarded there: ``responses/forward.py``); every other key the same 404.
+(forwarded there: ``responses/forward.py``); every other key the same 404. All three are
+admitted (the key's request and concurrency limits), recorded and measured like every
+other call (``pipeline/execute.py``: ``serve_stored``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from quart import Blueprint, Response, request
 
-from interlingua.errors import GatewayError, InvalidRequest, NotFound
-from interlingua.server.errors import error_response
-from interlingua.server.features.auth import principal_of
-from interlingua.server.pipeline.execute import count_tokens, generate
+from interlingua.errors import NotFound
+from interlingua.server.pipeline.context import RequestContext
+from interlingua.server.pipeline.execute import Stages, count_tokens, generate, serve_stored
 from interlingua.server.responses import ResponseService, owner_of
 from interlingua.server.responses.forward import DELETE, INPUT_ITEMS, RETRIEVE, Endpoint, forwarded
 from interlingua.server.responses.listing import input_items_page
-from interlingua.server.responses.repository import StoredResponse
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -50,54 +52,50 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.get("/v1/responses/<response_id>")
     async def retrieve(response_id: str) -> Response:
-        stored = await _stored(holder, response_id, RETRIEVE)
-        if isinstance(stored, Response):
-            return stored
-        return Response(orjson.dumps(stored.response), headers=_JSON)
+        return await serve_stored(holder, _SURFACE, "retrieve", _stages(holder, response_id, RETRIEVE))
 
     @bp.get("/v1/responses/<response_id>/input_items")
     async def input_items(response_id: str) -> Response:
-        stored = await _stored(holder, response_id, INPUT_ITEMS)
-        if isinstance(stored, Response):
-            return stored
-        try:
-            page = input_items_page(stored.input, response_id, request.args)
-        except InvalidRequest as err:
-            return error_response(err, Format.OPENAI_RESPONSES)
-        return Response(orjson.dumps(page), headers=_JSON)
+        return await serve_stored(holder, _SURFACE, "input_items", _stages(holder, response_id, INPUT_ITEMS))
 
     @bp.delete("/v1/responses/<response_id>")
     async def delete(response_id: str) -> Response:
-        service = holder.services.responses
-        if service is not None and await service.repo.delete(_owner(), response_id):
-            body = {"id": response_id, "object": "response", "deleted": True}
-            return Response(orjson.dumps(body), headers=_JSON)
-        return await _upstreams(holder, response_id, DELETE)
+        return await serve_stored(holder, _SURFACE, "delete", _stages(holder, response_id, DELETE))
 
     return bp
 
 
-async def _stored(holder: StateHolder, response_id: str, endpoint: Endpoint) -> StoredResponse | Response:
-    """The caller's stored response, or the answer instead: the upstream's for an id a
-    Responses upstream issued to the caller (``responses/forward.py``), else a 404."""
-    service = holder.services.responses
-    stored = await service.repo.get(_owner(), response_id) if service is not None else None
-    return stored if stored is not None else await _upstreams(holder, response_id, endpoint)
+def _stages(holder: StateHolder, response_id: str, endpoint: Endpoint) -> Stages:
+    """After admission: the caller's response from the gateway's store, else the answer of
+    the upstream that issued it to the caller (``responses/forward.py``), else a 404."""
+
+    async def stages(ctx: RequestContext, scope: dict[str, Any]) -> tuple[Response, bool]:
+        service = holder.services.responses
+        if service is not None:
+            local = await _local(service, owner_of(ctx.principal), response_id, endpoint)
+            if local is not None:
+                return Response(orjson.dumps(local), headers=_JSON), False
+            answer = await forwarded(ctx, service.upstream_ids, response_id, endpoint, request.args, scope["headers"])
+            if answer is not None:
+                return answer
+        raise _not_found(response_id, service)
+
+    return stages
 
 
-async def _upstreams(holder: StateHolder, response_id: str, endpoint: Endpoint) -> Response:
-    try:
-        answer = await forwarded(holder, _owner(), response_id, endpoint, request.args, request.scope["headers"])
-    except GatewayError as err:
-        return error_response(err, Format.OPENAI_RESPONSES)
-    return answer if answer is not None else _not_found(response_id, holder.services.responses)
+async def _local(service: ResponseService, owner: str, response_id: str, endpoint: Endpoint) -> Any:
+    """The answer from the gateway's own store; None when it holds no such response of ``owner``."""
+    if endpoint is DELETE:
+        deleted = await service.repo.delete(owner, response_id)
+        return {"id": response_id, "object": "response", "deleted": True} if deleted else None
+    stored = await service.repo.get(owner, response_id)
+    if stored is None:
+        return None
+    if endpoint is INPUT_ITEMS:
+        return input_items_page(stored.input, response_id, request.args)
+    return stored.response
 
 
-def _owner() -> str:
-    return owner_of(principal_of(request.scope))
-
-
-def _not_found(response_id: str, service: ResponseService | None) -> Response:
+def _not_found(response_id: str, service: ResponseService | None) -> NotFound:
     why = "" if service is not None else " (this gateway keeps no responses: no store, or responses.store is false)"
-    err = NotFound(f"Response with id '{response_id}' not found.{why}", param="response_id")
-    return error_response(err, Format.OPENAI_RESPONSES)
+    return NotFound(f"Response with id '{response_id}' not found.{why}", param="response_id")

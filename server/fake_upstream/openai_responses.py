@@ -50,6 +50,7 @@ __all__ = [
     "responses_json",
     "responses_sse",
     "responses_stream_error",
+    "sse_frames",
 ]
 
 JSON = dict[str, Any]
@@ -322,7 +323,12 @@ def responses_sse(plan: Plan, body: JSON, rid: str) -> list[bytes]:
         events += _item_events(index, item)
     end = "response.incomplete" if final["status"] == "incomplete" else "response.completed"
     events.append({"type": end, "response": final})
-    return [_frame(e, n) for n, e in enumerate(events)]
+    return sse_frames(events)
+
+
+def sse_frames(events: list[JSON], after: int = -1) -> list[bytes]:
+    """``events`` as SSE frames numbered from 0 (``sequence_number``), those after ``after``."""
+    return [_frame(e, n) for n, e in enumerate(events) if n > after]
 
 
 def responses_stream_error(message: str, seq: int = 0) -> bytes:

@@ -17,7 +17,7 @@ from interlingua.server.observability.prom import GatewayMetrics
 from interlingua.server.observability.record import gateway_seconds
 from interlingua.server.observability.semconv import operation_name, provider_name
 from interlingua.server.pipeline.cached import CACHE_KEY
-from interlingua.server.pipeline.context import Outcome
+from interlingua.server.pipeline.context import RESPONSE_OPERATIONS, Outcome
 from interlingua.server.pipeline.hooks import Feature
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class MetricsFeature(Feature):
         m.leave()
         key = ctx.principal.name if self.key_label else ""
         target = ctx.target
-        model = ctx.route.client_model if ctx.route is not None else _OTHER
+        model = ctx.route.client_model if ctx.route is not None else _unrouted(ctx)
         target_name = target.provider.name if target is not None else ""
         m.child(m.requests, ctx.client_format.value, model, target_name, key, str(ctx.status)).inc()
         overhead = gateway_seconds(ctx)
@@ -113,6 +113,12 @@ class MetricsFeature(Feature):
         m.child(m.ttft, *labels).observe(t.first_byte - t.received)
         if usage.output_tokens > 1:
             m.child(m.tpot, *labels).observe((end - t.first_byte) / (usage.output_tokens - 1))
+
+
+def _unrouted(ctx: RequestContext) -> str:
+    """The model label of a request without a route: none for a call on a stored response
+    (it names no model), else ``_OTHER`` (a model the router refused, or none was read)."""
+    return "" if ctx.operation in RESPONSE_OPERATIONS else _OTHER
 
 
 def build(config: Config, services: Services) -> Feature | None:

@@ -37,7 +37,7 @@ from interlingua.server.limits.headers import rate_limit_headers
 from interlingua.server.limits.plan import Need, Planned, SlotPlan, plan_charges, plan_slots, realize
 from interlingua.server.limits.pricing import Pricing
 from interlingua.server.limits.usage import UsageRecorder
-from interlingua.server.pipeline.context import Outcome, RequestContext
+from interlingua.server.pipeline.context import RESPONSE_OPERATIONS, Outcome, RequestContext
 from interlingua.server.pipeline.hooks import Feature
 from interlingua.server.pipeline.relay import DELIVERED_KEY
 
@@ -47,6 +47,7 @@ log = logging.getLogger("interlingua.limits")
 
 _SEED_TTL_S = 10.0
 _TOKEN_KINDS = frozenset({"tokens", "budget_tokens", "budget_usd"})
+_REQUEST_KINDS = frozenset({"requests", "parallel"})
 _NO_NEED = Need(0, 0.0)
 _INTERRUPTED = (Outcome.CANCELLED, Outcome.INCOMPLETE)
 
@@ -117,20 +118,24 @@ class LimitsFeature(Feature):
     async def admit(self, ctx: RequestContext) -> None:
         key = key_of(ctx)
         model = ctx.client_model
-        if key is not None and key.models and not key.allows(model):
+        # A call on a stored response names no model (the id's owner check is its gate) and
+        # costs no tokens: it counts against request and concurrency limits only.
+        stored_call = ctx.operation in RESPONSE_OPERATIONS
+        if key is not None and key.models and not stored_call and not key.allows(model):
             raise PermissionDenied(f"this API key may not use the model {model!r}", param="model")
         if key is None and not self.rules:
             return
-        plan = self._slots(ctx, key)
-        budget = key is not None and key.budget is not None
+        plan = self._slots(ctx, key)  # a stored call's has no token slot
+        charged = None if stored_call else key  # whose budget is charged
+        budget = charged is not None and charged.budget is not None
         need = _NO_NEED
         if plan.tokens or budget:
             # Only token limits and budgets pay for the estimate (and a budget for its seed).
             need = self._need(ctx)
             if budget:
-                assert key is not None
-                need.spent = await self._spent(key)
-        planned = realize(plan, key, need)
+                assert charged is not None
+                need.spent = await self._spent(charged)
+        planned = realize(plan, charged, need)
         if not planned.charges:
             return
         decision = await self.counters.reserve(planned.charges)
@@ -154,7 +159,10 @@ class LimitsFeature(Feature):
         cache_key = (version, ctx.client_model)
         plan = self._plans.get(cache_key)
         if plan is None:
-            plan = SlotPlan(plan_slots(ctx.principal, key, ctx.client_model, self.rules))
+            slots = plan_slots(ctx.principal, key, ctx.client_model, self.rules)
+            if ctx.operation in RESPONSE_OPERATIONS:  # model "" (no generation names none): no tokens
+                slots = tuple(s for s in slots if s.kind in _REQUEST_KINDS)
+            plan = SlotPlan(slots)
             if len(self._plans) >= 10_000:
                 self._plans.clear()
             self._plans[cache_key] = plan

@@ -1,7 +1,8 @@
 """The attempt stage: the one function that calls an upstream and classifies its answer.
 
 Every upstream call of the gateway (generation, count tokens; passthrough or translated;
-plain or stream) goes through :func:`attempt`, so retries, failover, key rotation,
+plain or stream; the retrieve, input-items and delete calls forwarded to a Responses
+upstream) goes through :func:`attempt`, so retries, failover, key rotation,
 cooldowns and per-attempt telemetry have exactly one place to wrap.
 
 Classification of the answer:
@@ -60,9 +61,12 @@ _OUTCOMES = {
 
 
 class Outgoing:
-    """What one attempt sends: the operation, the body bytes and where the URL's parts come from."""
+    """What one attempt sends: the operation, the body bytes and where the URL's parts come from.
 
-    __slots__ = ("first_byte_s", "key", "model", "op", "payload", "same_format", "sse", "stream")
+    A body-less call (``GET``/``DELETE`` of a response a Responses upstream stored) is one
+    made by :meth:`bodiless`: its method, its path under the provider's base URL and its query."""
+
+    __slots__ = ("first_byte_s", "key", "method", "model", "op", "path", "payload", "query", "same_format", "sse", "stream")
 
     def __init__(
         self, op: str, payload: bytes, *, same_format: bool, model: str, stream: bool = False, sse: bool = True
@@ -75,6 +79,16 @@ class Outgoing:
         self.sse = sse
         self.key = 0  # which key of the provider's pool (the failover walk sets it)
         self.first_byte_s: float | None = None  # a stream's first event must come within this
+        self.method = "POST"
+        self.path: str | None = None  # a body-less call's path (None: the adapter's URL for ``op``)
+        self.query: list[tuple[str, str]] = []
+
+    @classmethod
+    def bodiless(cls, method: str, path: str, query: list[tuple[str, str]], *, key: int, stream: bool) -> Outgoing:
+        """``method path?query`` under the provider's base URL, same format, with pool key ``key``."""
+        out = cls(method.lower(), b"", same_format=True, model="", stream=stream)
+        out.method, out.path, out.query, out.key = method, path, query, key
+        return out
 
 
 async def attempt(
@@ -122,7 +136,19 @@ async def _call(
     outgoing: Outgoing,
     client_headers: Iterable[tuple[bytes, bytes]],
 ) -> httpx.Response:
-    resp = await upstream.send(
+    resp = await _send(upstream, outgoing, client_headers)
+    current.status = resp.status_code
+    if resp.status_code >= 300:
+        raise await _refusal(resp, upstream)
+    if outgoing.stream:
+        resp = await primed(resp, upstream.format, upstream.provider.name, sse=outgoing.sse)
+    return resp
+
+
+async def _send(upstream: Upstream, outgoing: Outgoing, client_headers: Iterable[tuple[bytes, bytes]]) -> httpx.Response:
+    if outgoing.path is not None:
+        return await upstream.call(outgoing.method, outgoing.path, outgoing.query, client_headers, key=outgoing.key)
+    return await upstream.send(
         outgoing.op,
         outgoing.payload,
         client_headers,
@@ -132,12 +158,6 @@ async def _call(
         sse=outgoing.sse,
         key=outgoing.key,
     )
-    current.status = resp.status_code
-    if resp.status_code >= 300:
-        raise await _refusal(resp, upstream)
-    if outgoing.stream:
-        resp = await primed(resp, upstream.format, upstream.provider.name, sse=outgoing.sse)
-    return resp
 
 
 async def _refusal(resp: httpx.Response, upstream: Upstream) -> GatewayError:

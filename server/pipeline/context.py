@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from interlingua.server.surfaces import ClientSurface
 
 __all__ = [
+    "RESPONSE_OPERATIONS",
     "Attempt",
     "AttemptOutcome",
     "Operation",
@@ -38,7 +39,10 @@ __all__ = [
     "Usage",
 ]
 
-Operation = Literal["generate", "count_tokens"]
+Operation = Literal["generate", "count_tokens", "retrieve", "input_items", "delete"]
+# The calls on one stored response (``GET``/``DELETE /v1/responses/{id}``, ``/input_items``):
+# no model and no tokens; admitted, attempted (when forwarded) and accounted like any other.
+RESPONSE_OPERATIONS: frozenset[Operation] = frozenset({"retrieve", "input_items", "delete"})
 PrincipalKind = Literal["anonymous", "static_key", "virtual_key"]
 
 

@@ -8,6 +8,7 @@ for every client format and operation.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from quart import Response, request
@@ -29,7 +30,11 @@ from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import ClientSurface
 from interlingua.translate import Format
 
-__all__ = ["count_tokens", "generate"]
+__all__ = ["Stages", "count_tokens", "generate", "serve_stored"]
+
+# The stages after ``request_start``: the answer, and whether it is a stream (whose
+# generator accounts the request when it ends).
+Stages = Callable[[RequestContext, dict[str, Any]], Awaitable[tuple[Response, bool]]]
 
 
 async def generate(holder: StateHolder, surface: ClientSurface, **read: Any) -> Response:
@@ -44,6 +49,42 @@ async def count_tokens(holder: StateHolder, surface: ClientSurface, **read: Any)
 
 
 async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, read: dict[str, Any]) -> Response:
+    async def stages(ctx: RequestContext, scope: dict[str, Any]) -> tuple[Response, bool]:
+        call = await read_call(surface, **read)
+        ctx.client_model, ctx.stream, ctx.body = call.model, call.stream, call.body
+        ctx.extras["call"] = call  # admit hooks estimate the request's size from it
+        await _admit(ctx, scope)
+        ctx.route = ctx.state.router.route(call.model)
+        if call.fmt is Format.OPENAI_RESPONSES:  # stored state (no coroutine for the others)
+            await resolve_call(ctx, call, holder.services.responses)
+        return await _attempt_and_relay(ctx, call, op, scope)
+
+    return await _run(holder, surface, op, stages)
+
+
+async def serve_stored(holder: StateHolder, surface: ClientSurface, op: Operation, stages: Stages) -> Response:
+    """Serve a call on one stored response (``RESPONSE_OPERATIONS``): authenticated and
+    admitted like any call (no model: the key's request and concurrency limits), then
+    ``stages`` (answered from the gateway's store, or forwarded to the upstream that holds
+    it), accounted once like any other call."""
+
+    async def admitted(ctx: RequestContext, scope: dict[str, Any]) -> tuple[Response, bool]:
+        await _admit(ctx, scope)
+        return await stages(ctx, scope)
+
+    return await _run(holder, surface, op, admitted)
+
+
+async def _admit(ctx: RequestContext, scope: dict[str, Any]) -> None:
+    ctx.principal = principal_of(scope)
+    hooks = ctx.state.hooks
+    if hooks.admit_hooks:
+        await hooks.admit(ctx)
+
+
+async def _run(holder: StateHolder, surface: ClientSurface, op: Operation, stages: Stages) -> Response:
+    """The context made, ``request_start``, ``stages``, and the account: an error in the
+    client's envelope, a plain answer here, a stream by its generator when it ends."""
     state = holder.acquire()
     scope: dict[str, Any] = request.scope  # type: ignore[assignment]
     ctx = RequestContext(request_id_of(scope), surface, op, state)
@@ -53,16 +94,7 @@ async def _serve(holder: StateHolder, surface: ClientSurface, op: Operation, rea
         if hooks.request_start_hooks:
             await hooks.request_start(ctx)
         try:
-            call = await read_call(surface, **read)
-            ctx.client_model, ctx.stream, ctx.body = call.model, call.stream, call.body
-            ctx.extras["call"] = call  # admit hooks estimate the request's size from it
-            ctx.principal = principal_of(scope)
-            if hooks.admit_hooks:
-                await hooks.admit(ctx)
-            ctx.route = state.router.route(call.model)
-            if call.fmt is Format.OPENAI_RESPONSES:  # stored state (no coroutine for the others)
-                await resolve_call(ctx, call, holder.services.responses)
-            response, streaming = await _attempt_and_relay(ctx, call, op, scope)
+            response, streaming = await stages(ctx, scope)
         except GatewayError as err:
             response = error_response(err, surface.format, _headers(ctx))
             await account(ctx, outcome_of(err), response.status_code, err)

@@ -219,8 +219,9 @@ async def _passthrough_stream(
         yield _stream_error(failure, call, started)
     finally:
         await resp.aclose()
-        ctx.usage.update(tap.usage)
-        ctx.finish_reason = tap.stop_reason
+        if ctx.operation == "generate":  # a stored response replayed cost nothing now
+            ctx.usage.update(tap.usage)
+            ctx.finish_reason = tap.stop_reason
         await account(ctx, outcome, 200, error)
 
 

@@ -31,7 +31,7 @@ from interlingua.server.responses.resolve import input_items, item_not_found, pr
 from interlingua.server.store import Store
 from interlingua.server.store.schema import upstream_ids
 
-__all__ = ["Issuer", "UpstreamIds", "issued_ids", "refuse_foreign"]
+__all__ = ["UNRECORDED", "Issuer", "UpstreamIds", "issued_ids", "refuse_foreign"]
 
 JSON = dict[str, Any]
 
@@ -42,6 +42,10 @@ class Issuer:
 
     provider: str
     key: int
+
+
+# The issuer of an id recorded before migration 0005, which did not note where it came from.
+UNRECORDED = Issuer("", -1)
 
 
 class UpstreamIds:
@@ -72,15 +76,20 @@ class UpstreamIds:
 
     async def issuer(self, owner: str, response_id: str) -> Issuer | None:
         """Where ``owner``'s unexpired response ``response_id`` lives; None when it is not a
-        response id recorded for ``owner`` (another key's, an item id, unknown, or from 0004)."""
+        response id recorded for ``owner`` (another key's, an item id, unknown);
+        :data:`UNRECORDED` for one recorded before migration 0005 (no provider noted)."""
         u = upstream_ids.c
+        # A row from before 0005 has neither provider nor response_id (it may be an item's).
+        grouped = or_(u.response_id == response_id, u.provider.is_(None))
         query = select(u.provider, u.key_index).where(
-            u.id == response_id, u.response_id == response_id, u.owner == owner, u.expires_at > datetime.now(UTC)
+            u.id == response_id, grouped, u.owner == owner, u.expires_at > datetime.now(UTC)
         )
         async with self.store.engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        if row is None or row.provider is None:
+        if row is None:
             return None
+        if row.provider is None:
+            return UNRECORDED
         return Issuer(row.provider, row.key_index or 0)
 
     async def release(self, response_id: str) -> None:

@@ -4,16 +4,19 @@ Responses upstream issued on passthrough: forwarded to that upstream.
 The gateway does not hold such a response (the upstream stores its own answers), but it
 recorded who asked for it and where it came from (``claims.py``): the provider and the key
 of its pool. For the recorded owner the call goes there, with the key the answer was made
-with, and the upstream's answer (status and body, the same OpenAI format) goes back as it
-came; a ``DELETE`` it accepts also forgets the record. Anyone else, and an id with no
-record (or a record from before migration 0005, which lacks the provider), gets the 404 of
-an unknown id: nothing tells another key that the id exists.
+with, as one attempt of the request pipeline (:func:`~interlingua.server.pipeline.attempt.attempt`:
+its timeouts, its error classification, its hooks), after the caller's admission
+(``pipeline/execute.py``: :func:`serve_stored`); the upstream's answer is relayed by the
+relay stage (a 2xx as it came, a retrieve with ``stream=true`` as the upstream's events,
+incrementally; an error in OpenAI's envelope, the upstream's own body when it sent one). A
+``DELETE`` it accepts, or answers 404, also forgets the record. Anyone else, and an id with
+no record, gets the 404 of an unknown id: nothing tells another key that the id exists.
+A record from before migration 0005 names no provider: its owner gets a 404 saying so.
 
 The id chooses nothing but the last path segment: it must match :data:`_ID` (ids OpenAI
 issues are letters, digits, ``_`` and ``-``), and the URL is the provider's configured base
 plus ``/responses/{id}``. Query parameters are the ones OpenAI documents for each endpoint
-(anything else is a 400 naming it, never dropped silently); ``stream=true`` on a retrieve
-(replaying a stored response as events) is a 400: out of scope for now.
+(anything else is a 400 naming it, never dropped silently).
 https://platform.openai.com/docs/api-reference/responses/get
 https://platform.openai.com/docs/api-reference/responses/delete
 https://platform.openai.com/docs/api-reference/responses/input-items
@@ -24,19 +27,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import httpx
 from quart import Response
-from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.datastructures import MultiDict
 
-from interlingua.errors import InvalidRequest
-from interlingua.server.pipeline.relay import relayed_headers
-from interlingua.server.state import StateHolder
-from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, Upstreams, classify
+from interlingua.errors import InvalidRequest, NotFound
+from interlingua.server.errors import UpstreamRefused
+from interlingua.server.pipeline.attempt import Outgoing, attempt
+from interlingua.server.pipeline.context import RequestContext
+from interlingua.server.pipeline.ingress import ClientCall
+from interlingua.server.pipeline.relay import relay
+from interlingua.server.responses.claims import UNRECORDED, UpstreamIds
+from interlingua.server.responses.service import owner_of
+from interlingua.server.upstream import Upstream, Upstreams
 from interlingua.translate import Format
 
-__all__ = ["DELETE", "INPUT_ITEMS", "RETRIEVE", "Endpoint", "forwarded"]
+__all__ = ["DELETE", "INPUT_ITEMS", "RETRIEVE", "Endpoint", "forwarded", "query_of"]
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_FALSE = ("false", "0")
 
 
 class Endpoint:
@@ -56,51 +64,66 @@ INPUT_ITEMS = Endpoint("GET", "/input_items", ("after", "include", "limit", "ord
 DELETE = Endpoint("DELETE", "", ())
 
 
+def query_of(endpoint: Endpoint, args: MultiDict[str, str]) -> tuple[list[tuple[str, str]], bool]:
+    """The query to forward, and whether it asks for a stream (``stream=true`` on a retrieve);
+    400 naming a parameter the endpoint does not document."""
+    query = list(args.items(multi=True))
+    stream = False
+    for name, value in query:
+        if name not in endpoint.params:
+            raise InvalidRequest(f"Unknown parameter: '{name}'.", param=name)
+        if name == "stream":
+            stream = value.lower() not in _FALSE
+    return query, stream
+
+
 async def forwarded(
-    holder: StateHolder,
-    owner: str,
+    ctx: RequestContext,
+    ids: UpstreamIds,
     response_id: str,
     endpoint: Endpoint,
     args: MultiDict[str, str],
     client_headers: Iterable[tuple[bytes, bytes]],
-) -> Response | None:
-    """The upstream's answer for ``owner``'s upstream-issued ``response_id``; None when the
-    gateway has no such record for ``owner`` (the caller answers its 404). Raises
+) -> tuple[Response, bool] | None:
+    """The upstream's answer for the caller's upstream-issued ``response_id`` (and whether it
+    is a stream, which accounts the request when it ends); None when the gateway has no
+    such record for the caller (who gets the 404 of an unknown id). Raises
     :class:`~interlingua.errors.GatewayError` (a bad query, a failed upstream call)."""
-    service = holder.services.responses
-    if service is None or not _ID.fullmatch(response_id):
+    query, stream = query_of(endpoint, args)
+    if not _ID.fullmatch(response_id):
         return None
-    issuer = await service.upstream_ids.issuer(owner, response_id)
+    issuer = await ids.issuer(owner_of(ctx.principal), response_id)
+    if issuer is UNRECORDED:
+        raise NotFound(
+            f"Response with id '{response_id}' was recorded by an earlier version of this gateway, "
+            "which did not note the provider that holds it; it cannot be retrieved or deleted here. "
+            "It can still be continued (previous_response_id) through the gateway.",
+            param="response_id",
+        )
     if issuer is None:
         return None
-    query = _query(endpoint, args)
-    state = holder.acquire()  # its clients stay open until this call is done
+    state = ctx.state
+    upstream = _responses_upstream(state.upstreams, issuer.provider)
+    if upstream is None:  # the provider left the config (or changed format)
+        return None
+    target = state.router.target(issuer.provider)
+    key = min(issuer.key, max(len(upstream.provider.keys) - 1, 0))
+    outgoing = Outgoing.bodiless(
+        endpoint.method, f"/responses/{response_id}{endpoint.suffix}", query, key=key, stream=stream
+    )
+    first_byte_ms = state.router.resilience.config.timeouts.first_byte_ms
+    outgoing.first_byte_s = first_byte_ms / 1000 if stream and first_byte_ms is not None else None
+    ctx.stream = stream
     try:
-        upstream = _responses_upstream(state.upstreams, issuer.provider)
-        if upstream is None:  # the provider left the config (or changed format)
-            return None
-        key = min(issuer.key, max(len(upstream.provider.keys) - 1, 0))
-        path = f"/responses/{response_id}{endpoint.suffix}"
-        answer = await _relay(await upstream.call(endpoint.method, path, query, client_headers, key=key), upstream)
-    finally:
-        holder.release(state)
-    if endpoint is DELETE and answer.status_code in (200, 404):  # gone there: forget it here
-        await service.upstream_ids.release(response_id)
+        resp = await attempt(ctx, target, upstream, outgoing, client_headers)
+    except UpstreamRefused as err:
+        if endpoint is DELETE and err.status == 404:  # gone there: forget it here
+            await ids.release(response_id)
+        raise
+    answer = await relay(ctx, ClientCall(ctx.surface, b"", {}, "", stream), target, upstream, resp)
+    if endpoint is DELETE:
+        await ids.release(response_id)
     return answer
-
-
-def _query(endpoint: Endpoint, args: MultiDict[str, str]) -> list[tuple[str, str]]:
-    query = list(args.items(multi=True))
-    for name, value in query:
-        if name not in endpoint.params:
-            raise InvalidRequest(f"Unknown parameter: '{name}'.", param=name)
-        if name == "stream" and value.lower() not in ("false", "0"):
-            raise InvalidRequest(
-                "stream: replaying a response the upstream stored as events is not supported by this "
-                "gateway; retrieve it without 'stream'",
-                param="stream",
-            )
-    return query
 
 
 def _responses_upstream(upstreams: Upstreams, provider: str) -> Upstream | None:
@@ -109,17 +132,3 @@ def _responses_upstream(upstreams: Upstreams, provider: str) -> Upstream | None:
     except KeyError:
         return None
     return upstream if upstream.format is Format.OPENAI_RESPONSES else None
-
-
-async def _relay(resp: httpx.Response, upstream: Upstream) -> Response:
-    """The upstream's whole answer (a small JSON body), status and body as they came;
-    a refusal's body with the provider's secrets redacted, as every relayed error."""
-    try:
-        data = await resp.aread()
-    except TRANSPORT_ERRORS as exc:
-        raise classify(exc, upstream.provider.name) from None
-    finally:
-        await resp.aclose()
-    if resp.status_code >= 400 and upstream.redactor:
-        data = upstream.redactor.data(data)
-    return Response(data, status=resp.status_code, headers=Headers(relayed_headers(resp, upstream)))
