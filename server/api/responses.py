@@ -23,11 +23,19 @@ from typing import Any
 import orjson
 from quart import Blueprint, Response, request
 
-from interlingua.errors import NotFound
+from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.execute import Stages, count_tokens, generate, serve_stored
 from interlingua.server.responses import ResponseService, owner_of
-from interlingua.server.responses.forward import DELETE, INPUT_ITEMS, RETRIEVE, Endpoint, forwarded
+from interlingua.server.responses.forward import (
+    DELETE,
+    INPUT_ITEMS,
+    RETRIEVE,
+    Endpoint,
+    Query,
+    forwarded,
+    query_of,
+)
 from interlingua.server.responses.listing import input_items_page
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
@@ -71,11 +79,12 @@ def _stages(holder: StateHolder, response_id: str, endpoint: Endpoint) -> Stages
 
     async def stages(ctx: RequestContext, scope: dict[str, Any]) -> tuple[Response, bool]:
         service = holder.services.responses
+        query = query_of(endpoint, request.args)
         if service is not None:
-            local = await _local(service, owner_of(ctx.principal), response_id, endpoint)
+            local = await _local(service, owner_of(ctx.principal), response_id, endpoint, query)
             if local is not None:
                 return Response(orjson.dumps(local), headers=_JSON), False
-            answer = await forwarded(ctx, service.upstream_ids, response_id, endpoint, request.args, scope["headers"])
+            answer = await forwarded(ctx, service.upstream_ids, response_id, endpoint, query, scope["headers"])
             if answer is not None:
                 return answer
         raise _not_found(response_id, service)
@@ -83,7 +92,7 @@ def _stages(holder: StateHolder, response_id: str, endpoint: Endpoint) -> Stages
     return stages
 
 
-async def _local(service: ResponseService, owner: str, response_id: str, endpoint: Endpoint) -> Any:
+async def _local(service: ResponseService, owner: str, response_id: str, endpoint: Endpoint, query: Query) -> Any:
     """The answer from the gateway's own store; None when it holds no such response of ``owner``."""
     if endpoint is DELETE:
         deleted = await service.repo.delete(owner, response_id)
@@ -93,6 +102,12 @@ async def _local(service: ResponseService, owner: str, response_id: str, endpoin
         return None
     if endpoint is INPUT_ITEMS:
         return input_items_page(stored.input, response_id, request.args)
+    if query.stream:  # the gateway keeps the answer, not the events it was streamed as
+        raise InvalidRequest(
+            "stream: this response was stored by the gateway (translated from another format), which "
+            "keeps the response, not its events; retrieve it without 'stream'",
+            param="stream",
+        )
     return stored.response
 
 

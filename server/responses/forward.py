@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from quart import Response
 from werkzeug.datastructures import MultiDict
@@ -41,7 +42,7 @@ from interlingua.server.responses.service import owner_of
 from interlingua.server.upstream import Upstream, Upstreams
 from interlingua.translate import Format
 
-__all__ = ["DELETE", "INPUT_ITEMS", "RETRIEVE", "Endpoint", "forwarded", "query_of"]
+__all__ = ["DELETE", "INPUT_ITEMS", "RETRIEVE", "Endpoint", "Query", "forwarded", "query_of"]
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _FALSE = ("false", "0")
@@ -64,17 +65,24 @@ INPUT_ITEMS = Endpoint("GET", "/input_items", ("after", "include", "limit", "ord
 DELETE = Endpoint("DELETE", "", ())
 
 
-def query_of(endpoint: Endpoint, args: MultiDict[str, str]) -> tuple[list[tuple[str, str]], bool]:
-    """The query to forward, and whether it asks for a stream (``stream=true`` on a retrieve);
-    400 naming a parameter the endpoint does not document."""
-    query = list(args.items(multi=True))
+class Query(NamedTuple):
+    """A call's query parameters (forwarded as they came), and whether it asks for a stream."""
+
+    params: list[tuple[str, str]]
+    stream: bool
+
+
+def query_of(endpoint: Endpoint, args: MultiDict[str, str]) -> Query:
+    """400 naming a parameter the endpoint does not document; ``stream=true`` (a retrieve)
+    asks for the response's events."""
+    params = list(args.items(multi=True))
     stream = False
-    for name, value in query:
+    for name, value in params:
         if name not in endpoint.params:
             raise InvalidRequest(f"Unknown parameter: '{name}'.", param=name)
         if name == "stream":
             stream = value.lower() not in _FALSE
-    return query, stream
+    return Query(params, stream)
 
 
 async def forwarded(
@@ -82,14 +90,13 @@ async def forwarded(
     ids: UpstreamIds,
     response_id: str,
     endpoint: Endpoint,
-    args: MultiDict[str, str],
+    query: Query,
     client_headers: Iterable[tuple[bytes, bytes]],
 ) -> tuple[Response, bool] | None:
     """The upstream's answer for the caller's upstream-issued ``response_id`` (and whether it
     is a stream, which accounts the request when it ends); None when the gateway has no
     such record for the caller (who gets the 404 of an unknown id). Raises
     :class:`~interlingua.errors.GatewayError` (a bad query, a failed upstream call)."""
-    query, stream = query_of(endpoint, args)
     if not _ID.fullmatch(response_id):
         return None
     issuer = await ids.issuer(owner_of(ctx.principal), response_id)
@@ -108,8 +115,9 @@ async def forwarded(
         return None
     target = state.router.target(issuer.provider)
     key = min(issuer.key, max(len(upstream.provider.keys) - 1, 0))
+    stream = query.stream
     outgoing = Outgoing.bodiless(
-        endpoint.method, f"/responses/{response_id}{endpoint.suffix}", query, key=key, stream=stream
+        endpoint.method, f"/responses/{response_id}{endpoint.suffix}", query.params, key=key, stream=stream
     )
     first_byte_ms = state.router.resilience.config.timeouts.first_byte_ms
     outgoing.first_byte_s = first_byte_ms / 1000 if stream and first_byte_ms is not None else None

@@ -137,6 +137,13 @@ async def test_retrieve_and_delete(clients: Clients) -> None:
     first = await a.responses.create(model=TRANSLATED["anthropic_messages"], input="keep me", metadata={"k": "v"})
     stored = await a.responses.retrieve(first.id)
     assert stored.model_dump() == first.model_dump()
+    # The gateway keeps the answer, not its events; nor does it ignore what it cannot honour.
+    with pytest.raises(openai.BadRequestError) as refused_stream:
+        await a.responses.retrieve(first.id, stream=True)
+    assert refused_stream.value.body["param"] == "stream"  # type: ignore[index]
+    with pytest.raises(openai.BadRequestError) as unknown:
+        await a.responses.retrieve(first.id, extra_query={"colour": "blue"})
+    assert unknown.value.body["param"] == "colour"  # type: ignore[index]
     await a.responses.delete(first.id)
     with pytest.raises(openai.NotFoundError):
         await a.responses.retrieve(first.id)
