@@ -230,6 +230,14 @@ def _usage(plan: Plan) -> JSON:
 def responses_json(plan: Plan, body: JSON, rid: str) -> JSON:
     encrypted = "reasoning.encrypted_content" in (body.get("include") or [])
     incomplete = plan.stop == "max_tokens"
+    conversation = body.get("conversation")
+    if conversation is not None:  # any id is taken as one this upstream issued; echoed as OpenAI does
+        conversation = {"id": conversation["id"] if isinstance(conversation, dict) else conversation}
+        return {**_response(plan, body, rid, encrypted, incomplete), "conversation": conversation}
+    return _response(plan, body, rid, encrypted, incomplete)
+
+
+def _response(plan: Plan, body: JSON, rid: str, encrypted: bool, incomplete: bool) -> JSON:
     return {
         "id": f"resp_{rid}",
         "object": "response",

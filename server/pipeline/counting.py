@@ -31,7 +31,7 @@ import orjson
 from quart import Response
 
 from interlingua.convert.gemini import camel_keys
-from interlingua.errors import UpstreamError
+from interlingua.errors import InvalidRequest, UpstreamError
 from interlingua.server.errors import UpstreamRefused
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.context import RequestContext
@@ -199,6 +199,13 @@ async def _answer(call: ClientCall, upstream: Upstream, resp: httpx.Response, fi
 
 def estimate(ctx: RequestContext, call: ClientCall) -> Response:
     """The local estimate, for routes with no target that counts."""
+    if call.fmt is Format.OPENAI_RESPONSES and "conversation" in call.body:
+        # Its items live in an OpenAI account: counting without them would answer another request.
+        raise InvalidRequest(
+            "conversation: refers to state kept by an OpenAI Responses upstream; this model's "
+            "upstreams cannot count it",
+            param="conversation",
+        )
     count, note = estimate_for(call.surface, call.body)
     ctx.warnings.append(note)
     body = call.surface.count_tokens_body

@@ -55,6 +55,9 @@ async def resolve_call(ctx: RequestContext, call: ClientCall, service: ResponseS
     if formats == {Format.OPENAI_RESPONSES}:  # passed through: the upstream resolves and stores
         await refuse_foreign(call.body, owner, service.upstream_ids)
         return
+    if Format.OPENAI_RESPONSES in formats and "conversation" in call.body:
+        # A mixed route: the Responses target gets the conversation (a translated one refuses it).
+        await refuse_foreign(call.body, owner, service.upstream_ids)
     try:
         resolved = await resolve(call.body, owner, service.repo)
     except InvalidRequest:

@@ -16,6 +16,12 @@ client's, like stored responses (``service.py``), so a follow-up never races it.
 The record also says where the answer came from (provider and pool key, :class:`Issuer`)
 and which response each item id belongs to, so that the owner's ``GET``/``DELETE`` of a
 response id go to that upstream (``forward.py``) and a ``DELETE`` forgets all its ids.
+
+A Conversations API id (``conversation`` in a request, echoed in the answer) is the
+upstream's too: the first key whose answer the gateway sees in a conversation owns it (each
+later answer in it renews the record), and another key naming it is refused with the 404 of
+an unknown conversation. The gateway does not serve the Conversations API itself, so it sees
+a conversation only when a response uses it.
 """
 
 from __future__ import annotations
@@ -27,11 +33,20 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
 
+from interlingua.errors import GatewayError, NotFound
 from interlingua.server.responses.resolve import input_items, item_not_found, previous_not_found
 from interlingua.server.store import Store
 from interlingua.server.store.schema import upstream_ids
 
-__all__ = ["UNRECORDED", "Issuer", "UpstreamIds", "issued_ids", "refuse_foreign"]
+__all__ = [
+    "UNRECORDED",
+    "Issuer",
+    "UpstreamIds",
+    "conversation_not_found",
+    "conversation_of",
+    "issued_ids",
+    "refuse_foreign",
+]
 
 JSON = dict[str, Any]
 
@@ -55,13 +70,18 @@ class UpstreamIds:
         self.store = store
 
     async def claim(self, owner: str, response: Mapping[str, Any], issuer: Issuer, expires_at: datetime) -> None:
-        """Record ``owner`` and ``issuer`` for the ids of ``response`` (its own and its items')."""
+        """Record ``owner`` and ``issuer`` for the ids of ``response`` (its own and its items'),
+        and for the conversation it belongs to (outside its group: deleting one response
+        leaves the conversation)."""
         ids = issued_ids(response)
         if not ids:
             return
         where = {"owner": owner, "expires_at": expires_at, "provider": issuer.provider, "key_index": issuer.key}
         group = ids[0] if ids[0] == response.get("id") else None  # an over-long id is not recorded
         rows = [{"id": i, "response_id": group, **where} for i in dict.fromkeys(ids)]
+        conversation = conversation_of(response)
+        if conversation is not None and conversation not in ids:
+            rows.append({"id": conversation, "response_id": None, **where})
         async with self.store.engine.begin() as conn:
             # The same id again (a replayed answer): the newer record wins.
             await conn.execute(delete(upstream_ids).where(upstream_ids.c.id.in_([r["id"] for r in rows])))
@@ -112,9 +132,26 @@ def issued_ids(response: Mapping[str, Any]) -> list[str]:
     return [i for i in found if isinstance(i, str) and 0 < len(i) <= 128]
 
 
+def conversation_of(data: Mapping[str, Any]) -> str | None:
+    """The Conversations API id a request or a Response object names (``conversation``: the id,
+    or an object with it)."""
+    conversation = data.get("conversation")
+    if isinstance(conversation, dict):
+        conversation = conversation.get("id")
+    return conversation if isinstance(conversation, str) and 0 < len(conversation) <= 128 else None
+
+
+def conversation_not_found(ref: str) -> NotFound:
+    """OpenAI's answer to a conversation id it does not hold for the caller."""
+    return NotFound(f"Conversation with id '{ref}' not found.", param="conversation")
+
+
 def _references(body: JSON) -> list[tuple[str, str]]:
     """(id, param) of every id the request names."""
     named: list[tuple[str, str]] = []
+    conversation = conversation_of(body)
+    if conversation is not None:
+        named.append((conversation, "conversation"))
     previous = body.get("previous_response_id")
     if isinstance(previous, str):
         named.append((previous, "previous_response_id"))
@@ -132,4 +169,10 @@ async def refuse_foreign(body: JSON, owner: str, ids: UpstreamIds) -> None:
     owners = await ids.owners(i for i, _ in named)
     for ref, param in named:
         if owners.get(ref, owner) != owner:
-            raise previous_not_found(ref) if param == "previous_response_id" else item_not_found(ref, param)
+            raise _not_found(ref, param)
+
+
+def _not_found(ref: str, param: str) -> GatewayError:
+    if param == "conversation":
+        return conversation_not_found(ref)
+    return previous_not_found(ref) if param == "previous_response_id" else item_not_found(ref, param)

@@ -132,6 +132,21 @@ async def test_thinking_tool_loop_by_previous_response_id(clients: Clients, fmt:
     assert "get_weather returned" in second.output_text
 
 
+@pytest.mark.parametrize("fmt", sorted(TRANSLATED))
+async def test_a_conversation_toward_another_format_is_a_400(clients: Clients, upstream: FakeUpstream, fmt: str) -> None:
+    """The Conversations API's state lives in an OpenAI account: a stateless upstream cannot
+    honour it, so it is refused naming it, never dropped (created or counted)."""
+    a, _ = clients
+    before = len(upstream.requests)
+    with pytest.raises(openai.BadRequestError) as refused:
+        await a.responses.create(model=TRANSLATED[fmt], input="hi", conversation="conv_1")
+    assert refused.value.body["param"] == "conversation"  # type: ignore[index]
+    with pytest.raises(openai.BadRequestError) as counted:
+        await a.responses.input_tokens.count(model=TRANSLATED[fmt], input="hi", conversation={"id": "conv_1"})
+    assert counted.value.body["param"] == "conversation"  # type: ignore[index]
+    assert len(upstream.requests) == before
+
+
 async def test_retrieve_and_delete(clients: Clients) -> None:
     a, _ = clients
     first = await a.responses.create(model=TRANSLATED["anthropic_messages"], input="keep me", metadata={"k": "v"})

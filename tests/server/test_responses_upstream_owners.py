@@ -100,4 +100,38 @@ async def test_a_mixed_route_refuses_another_keys_upstream_id(upstream: FakeUpst
         before = len(upstream.requests)
         with pytest.raises(openai.BadRequestError):
             await b.responses.create(model="mixed", input="tell me", previous_response_id=first.id)
+        await a.responses.create(model="mixed", input="hi", conversation="conv_mixed")
+        before = len(upstream.requests)
+        with pytest.raises(openai.NotFoundError):
+            await b.responses.create(model="mixed", input="tell me", conversation="conv_mixed")
         assert len(upstream.requests) == before
+
+
+async def test_another_keys_conversation_is_refused(issued_pair: Clients, upstream: FakeUpstream) -> None:
+    """A Conversations API id belongs to the key whose answers the gateway saw in it: another
+    key naming it (by id or as an object, in a create or a count) gets OpenAI's 404 of an unknown
+    conversation before any upstream call; deleting one of its responses keeps it the owner's."""
+    a, b = issued_pair
+    first = await a.responses.create(model=MODEL, input="secret plans", conversation="conv_alice1")
+    assert first.conversation is not None
+    assert first.conversation.id == "conv_alice1"
+    await a.responses.create(model=MODEL, input="go on", conversation={"id": "conv_alice1"})
+    async with a.responses.stream(model=MODEL, input="more", conversation="conv_alice2") as stream:
+        await stream.get_final_response()  # a streamed answer's conversation is recorded too
+    before = len(upstream.requests)
+    for conversation in ("conv_alice1", {"id": "conv_alice1"}, "conv_alice2"):
+        with pytest.raises(openai.NotFoundError) as refused:
+            await b.responses.create(model=MODEL, input="tell me", conversation=conversation)  # type: ignore[arg-type]
+        name = conversation if isinstance(conversation, str) else conversation["id"]
+        assert refused.value.body["message"] == f"Conversation with id '{name}' not found."  # type: ignore[index]
+        assert refused.value.body["param"] == "conversation"  # type: ignore[index]
+    with pytest.raises(openai.NotFoundError):
+        await b.responses.input_tokens.count(model=MODEL, input="x", conversation="conv_alice1")
+    assert len(upstream.requests) == before
+    await a.responses.delete(first.id)
+    with pytest.raises(openai.NotFoundError):
+        await b.responses.create(model=MODEL, input="tell me", conversation="conv_alice1")
+    await b.responses.create(model=MODEL, input="x", conversation="conv_elsewhere")  # never seen: the upstream decides
+    assert _sent(upstream)["conversation"] == "conv_elsewhere"
+    with pytest.raises(openai.NotFoundError):  # and now it is bob's
+        await a.responses.create(model=MODEL, input="x", conversation="conv_elsewhere")
