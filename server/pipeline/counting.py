@@ -12,8 +12,10 @@ answer. OpenAI Chat has no such endpoint: there the gateway estimates locally
 so a client reads them in its own envelope and status, with one exception: Bedrock's
 CountTokens exists only for some models, and for the others Bedrock answers 400 "The
 provided model doesn't support counting tokens." That says nothing about the client's
-request, so the client gets the estimate (and a warning naming the reason) rather than an
-error its SDK cannot avoid (Claude Code counts before every turn).
+request: the target is passed over like one without a counting endpoint (not counted against
+its health), so a later target of the route (in failover order, fallbacks included) counts
+exactly; only when none can does the client get the estimate (and a warning naming the
+reason) rather than an error its SDK cannot avoid (Claude Code counts before every turn).
 
 :func:`count` walks the route: :func:`prepare_count` builds one target's request (the
 failover walk tries the route's targets that can count, as for generation),
@@ -31,7 +33,7 @@ import orjson
 from quart import Response
 
 from interlingua.convert.gemini import camel_keys
-from interlingua.errors import InvalidRequest, UpstreamError
+from interlingua.errors import GatewayError, InvalidRequest, UpstreamError
 from interlingua.server.errors import UpstreamRefused
 from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.context import RequestContext
@@ -107,25 +109,32 @@ _COUNTERS: dict[Format, tuple[Callable[[JSONObject, str], JSONObject], str]] = {
 
 
 async def count(ctx: RequestContext, call: ClientCall, client_headers: Iterable[tuple[bytes, bytes]]) -> Response:
-    """The client's count-tokens answer: counted by the first target that can count, else
-    (no such target, or a Bedrock model without CountTokens) the local estimate."""
+    """The client's count-tokens answer: counted by the first target that can count (a
+    Bedrock model without CountTokens is passed over like a target without a counting
+    endpoint, so a later target of the route counts), else the local estimate."""
+    cannot: list[str] = []  # why targets that have a counting endpoint could not count
+
+    def unfit(err: GatewayError) -> bool:
+        if _cannot_count(err):
+            cannot.append(err.message)
+            return True
+        return False
+
     try:  # failover as for generate, over the targets that can count
-        landing = await walk(ctx, call, client_headers, prepare_count)
-    except Unfit:  # no target has a counting endpoint (OpenAI Chat)
-        return estimate(ctx, call)
-    except UpstreamRefused as refused:
-        if not _cannot_count(refused):
-            raise
-        ctx.warnings.append(f"the upstream model cannot count tokens ({refused.message})")
+        landing = await walk(ctx, call, client_headers, prepare_count, unfit)
+    except Unfit:  # no target could count (OpenAI Chat; Bedrock models without CountTokens)
+        if cannot:
+            ctx.warnings.append(f"the upstream model cannot count tokens ({cannot[-1]})")
         return estimate(ctx, call)
     return await answer_count(ctx, call, landing.target, landing.result)
 
 
-def _cannot_count(refused: UpstreamRefused) -> bool:
+def _cannot_count(err: GatewayError) -> bool:
     return (
-        refused.wire_format is Format.BEDROCK_CONVERSE
-        and refused.status == 400
-        and _BEDROCK_CANNOT_COUNT.search(refused.message) is not None
+        isinstance(err, UpstreamRefused)
+        and err.wire_format is Format.BEDROCK_CONVERSE
+        and err.status == 400
+        and _BEDROCK_CANNOT_COUNT.search(err.message) is not None
     )
 
 

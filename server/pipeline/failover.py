@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 import httpx
 
+from interlingua.errors import GatewayError
 from interlingua.server.pipeline.account import RELEASE_KEY
 from interlingua.server.pipeline.attempt import attempt
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
 from interlingua.server.pipeline.prepare import Prepared, prepare_generate
-from interlingua.server.resilience.plan import Landing, run_plan
+from interlingua.server.resilience.plan import Landing, Unfit, run_plan
 from interlingua.server.routing import Target
 from interlingua.server.upstream import Upstream
 
@@ -45,10 +46,14 @@ async def walk(
     call: ClientCall,
     client_headers: Iterable[tuple[bytes, bytes]],
     prepare: Prepare = prepare_generate,
+    unfit: Callable[[GatewayError], bool] | None = None,
 ) -> Landing[Target, Sent]:
     """The first target's answer; raises the last failure when every attempt failed.
     ``prepare`` builds what goes to a target (it raises :class:`~.plan.Unfit` to pass a
-    target over: count_tokens does for targets that cannot count)."""
+    target over: count_tokens does for targets that cannot count); ``unfit`` says which
+    failed attempts pass their target over too (a Bedrock model without CountTokens: the
+    next target may count), neither counted against its health nor ending the walk.
+    With every target passed over, :class:`~.plan.Unfit` is raised."""
     route = ctx.route
     assert route is not None
     resilience = ctx.state.router.resilience
@@ -60,7 +65,12 @@ async def walk(
         upstream = ctx.state.upstreams[target.provider.name]
         prepared = prepare(call, target, upstream)
         prepared.outgoing.key, prepared.outgoing.first_byte_s = key, first_byte_s
-        resp = await attempt(ctx, target, upstream, prepared.outgoing, client_headers)
+        try:
+            resp = await attempt(ctx, target, upstream, prepared.outgoing, client_headers)
+        except GatewayError as err:
+            if unfit is not None and unfit(err):
+                raise Unfit from None
+            raise
         return Sent(upstream, resp, prepared)
 
     landing = await run_plan(

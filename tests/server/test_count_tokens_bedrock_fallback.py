@@ -1,7 +1,8 @@
 """Bedrock's CountTokens exists only for some models: for the others Bedrock answers 400
-"The provided model doesn't support counting tokens.", and the gateway answers the local
-estimate instead (``x-interlingua-token-count: estimate``, a warning naming the reason),
-judged by the Anthropic, OpenAI and google-genai SDKs; any other Bedrock 400 stays an error."""
+"The provided model doesn't support counting tokens.", and the gateway passes that target
+over: a later target of the route that can count does (``x-interlingua-token-count:
+upstream``); with none, the local estimate (``estimate``, a warning naming the reason).
+Judged by the Anthropic, OpenAI and google-genai SDKs; any other Bedrock 400 stays an error."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from google.genai import types
 
 from interlingua.server.config import Config
 from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config
+from interlingua.server.fake_upstream.counting import COUNT_OFFSET
 from interlingua.server.testing import running_gateway
 from interlingua.server.tokens import estimate_input_tokens
 
@@ -29,7 +31,13 @@ MESSAGES: Any = [{"role": "user", "content": "What is the weather in Paris?"}]
 @pytest.fixture
 async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
     raw = demo_config(upstream)
-    raw["models"] = [{"name": "nova", "provider": "demo-bedrock", "upstream_model": NOVA}, *raw["models"]]
+    nova = {"provider": "demo-bedrock", "upstream_model": NOVA}
+    raw["models"] = [
+        {"name": "nova", **nova},
+        {"name": "nova-then-claude", "targets": [nova, {"provider": "demo-anthropic", "upstream_model": "claude-sonnet-4-6", "priority": 1}]},
+        {"name": "nova-then-gpt", "targets": [nova, {"provider": "demo-openai", "upstream_model": "gpt-4o-mini", "priority": 1}]},
+        *raw["models"],
+    ]
     async with running_gateway(Config.model_validate(raw)) as url:
         yield url
 
@@ -76,3 +84,21 @@ async def test_genai_count_tokens_falls_back_and_other_errors_stay_errors(gatewa
             await gem.aio.models.count_tokens(model="nova", contents="hello there")
         assert "Malformed input request" in (refused.value.message or "")
         await gem.aio.aclose()
+
+
+async def test_a_later_target_that_can_count_counts(gateway: str, upstream: FakeUpstream) -> None:
+    """Nova first, then Anthropic: Anthropic counts exactly (and the failover does not cool Nova
+    down: it is asked first again); Nova then OpenAI Chat (no counting endpoint): the estimate."""
+    async with anthropic.AsyncAnthropic(base_url=gateway, api_key=DEMO_UPSTREAM_KEY, max_retries=0) as ant:
+        upstream.reset()
+        for _ in range(2):
+            raw = await ant.messages.with_raw_response.count_tokens(model="nova-then-claude", messages=MESSAGES)
+            assert raw.headers["x-interlingua-token-count"] == "upstream"
+            assert "x-interlingua-warning" not in raw.headers
+            assert (await raw.parse()).input_tokens > COUNT_OFFSET  # the fake's own count
+        assert [r.raw_path for r in upstream.requests] == [COUNTED_AT, "/v1/messages/count_tokens"] * 2
+        upstream.reset()
+        raw = await ant.messages.with_raw_response.count_tokens(model="nova-then-gpt", messages=MESSAGES)
+    assert raw.headers["x-interlingua-token-count"] == "estimate"
+    assert "cannot count tokens" in raw.headers["x-interlingua-warning"]
+    _asked_bedrock(upstream)
