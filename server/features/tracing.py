@@ -36,7 +36,7 @@ from quart import has_request_context, request
 
 from interlingua.server.observability.otlp import SpanOutput, span_output
 from interlingua.server.observability.semconv import ATTR, operation_name, provider_name, request_params
-from interlingua.server.pipeline.context import AttemptOutcome
+from interlingua.server.pipeline.context import RESPONSE_OPERATIONS, AttemptOutcome
 from interlingua.server.pipeline.hooks import Feature
 from interlingua.server.pipeline.response_id import response_id
 
@@ -129,6 +129,8 @@ class Tracing(Feature):
             if found is None:
                 found = self._targets[key] = _target_attributes(target.provider, target.upstream_model)
             name, attributes = found
+            if ctx.operation in RESPONSE_OPERATIONS:
+                name, attributes = _stored_call(ctx.operation, attributes)
             out = {**attributes, **request, ATTR["stream"]: ctx.stream, "interlingua.attempt": attempt.number}
             failed = attempt.outcome is not None and attempt.outcome is not AttemptOutcome.OK
             if failed:
@@ -172,6 +174,16 @@ def _target_attributes(provider: ProviderConfig, model: str) -> tuple[str, dict[
     }
 
 
+def _stored_call(operation: str, attributes: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A call on a stored response (forwarded retrieve, input items, delete) generates
+    nothing: named by what it does, without GenAI's operation and request model."""
+    kept = {k: v for k, v in attributes.items() if k not in _GENERATION_ONLY}
+    return f"responses.{operation}", kept
+
+
+_GENERATION_ONLY = (ATTR["operation"], ATTR["request_model"])
+
+
 def _input_messages(surface: ClientSurface, body: dict[str, Any]) -> str:
     """The client's system prompt and conversation, in its own wire shape, as JSON text."""
     fields = [surface.conversation[0]]
@@ -189,7 +201,7 @@ def _failed(out: dict[str, Any], error_type: str, status: int | None) -> None:
 def _finished(out: dict[str, Any], ctx: RequestContext) -> None:
     """The answer's attributes on the last attempt's span."""
     target = ctx.target
-    if target is not None:
+    if target is not None and target.upstream_model:  # a call on a stored response names none
         out[ATTR["response_model"]] = target.upstream_model
     if ctx.finish_reason is not None:
         out[ATTR["finish_reasons"]] = (ctx.finish_reason,)

@@ -20,6 +20,7 @@ import httpx
 import openai
 import pytest
 from keys_helpers import ADMIN_KEY, admin_client, keys_config
+from observability.otlp_receiver import otlp_receiver
 from prometheus_client.parser import text_string_to_metric_families
 from responses_helpers import sdk
 from sqlalchemy import insert
@@ -196,3 +197,22 @@ async def test_an_id_recorded_before_migration_0005_is_a_clear_404(
             await b.responses.retrieve("resp_old1")
         assert other.value.body["message"] == "Response with id 'resp_old1' not found."  # type: ignore[index]
         assert len(upstream.requests) == before
+
+
+async def test_a_forwarded_call_is_traced_as_what_it_is(upstream: FakeUpstream, tmp_path: Path) -> None:
+    """Its CLIENT span is named by the operation, under the request's SERVER span, naming the
+    provider but no GenAI operation or model (nothing was generated)."""
+    async with otlp_receiver() as (endpoint, received):
+        config = keys_config(upstream, tmp_path / "gateway.db", observability={"tracing": {"endpoint": endpoint}})
+        async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            a = sdk(http, (await _issue(url, "alice"))["key"])
+            first = await a.responses.create(model=MODEL, input="hi")
+            await a.responses.retrieve(first.id)
+    client = received.named("responses.retrieve")
+    server = received.named(f"GET /v1/responses/{first.id}")
+    assert client["parent_id"] == server["span_id"]
+    attributes = client["attributes"]
+    assert attributes["interlingua.target"] == PROVIDER
+    assert attributes["gen_ai.response.id"] == first.id
+    assert "gen_ai.operation.name" not in attributes
+    assert "gen_ai.request.model" not in attributes
