@@ -44,7 +44,7 @@ from typing import Any, Protocol, cast
 
 import orjson
 
-from interlingua.convert.blobs import open_request, seal_response
+from interlingua.convert.blobs import carries_call_signatures, open_request, seal_response
 from interlingua.convert.envelope import echo_request
 from interlingua.convert.ids import native_response, unwrap_request
 from interlingua.convert.policy import DEFAULT_POLICY, DocumentPolicy, Format, Policy
@@ -192,7 +192,7 @@ def translate_response(
             ir["model"] = model
         if src.FORMAT != dst.FORMAT:
             native_response(dst.FORMAT, ir)
-            seal_response(dst.FORMAT, ir)
+            seal_response(dst.FORMAT, ir, carries_call_signatures(dst.FORMAT, request))
         out = dst.response_from_ir(ir, policy, warnings)
         if request is not None:
             echo_request(dst.FORMAT, out, request)

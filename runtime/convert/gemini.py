@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from interlingua.convert.base import FieldPath, JSONObject, bad_type, warn
+from interlingua.convert.blobs import take_call_signatures
 from interlingua.convert.gemini_names import camel_body
 from interlingua.convert.policy import Policy
 
@@ -163,10 +164,11 @@ def _name_results(ir: JSONObject, warnings: list[str]) -> JSONObject:
 
 
 def gemini_request_out(ir: Any, path: FieldPath, policy: Policy, warnings: list[str]) -> Any:
-    """Pre (from IR): leading system messages -> systemInstruction; tool results get names."""
+    """Pre (from IR): leading system messages -> systemInstruction; tool results get names;
+    function call signatures a client of another format carried back go on their calls."""
     if type(ir) is not dict:
         return ir
-    return _name_results(_hoist_system(ir, warnings), warnings)
+    return _name_results(_hoist_system(take_call_signatures(ir, FORMAT), warnings), warnings)
 
 
 def _same_role_merged(contents: list[Any], warnings: list[str]) -> list[Any]:
@@ -207,7 +209,8 @@ DUMMY_SIGNATURE = "skip_thought_signature_validator"
 
 def _sign_foreign_calls(contents: list[Any]) -> None:
     """The model steps of the current turn (after the last user text) whose function calls carry
-    no signature: the first call gets :data:`DUMMY_SIGNATURE` (a real one came back in extras).
+    no signature: the first call gets :data:`DUMMY_SIGNATURE` (a real one came back in extras,
+    from a Gemini client or carried by a client of another format: convert/blobs.py).
     Gemini 3 checks the call's own signature, so a signed thought part beside it (a thought
     signature a client of another format carried back, convert/blobs.py) does not stand in."""
     start = 0

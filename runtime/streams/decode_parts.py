@@ -158,13 +158,13 @@ class PartsDecoder:
             call_id = f"gcall-{self._scope}-{self._calls}" if self._scope else f"gcall-{self._calls}"
         self._calls += 1
         self._sink.block_start(index, {"type": "tool_call", "id": call_id, "name": str(call.get(spec.call_name_field) or "")})
+        # The signature first: a client of another format gets it in a block before the call (streams/blobs.py).
+        self._signature(index, signature)
         if call.get("willContinue") and spec.call_args_field not in call:
             self._partial = (index, {})
-            self._signature(index, signature)
             return
         args = call.get(spec.call_args_field)
         self._sink.delta(index, "arguments", orjson.dumps(args if type(args) is dict else {}).decode())
-        self._signature(index, signature)
         self._sink.block_stop(index)
 
     def _partial_args(self, call: dict[str, Any]) -> None:

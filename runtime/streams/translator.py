@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from interlingua.convert.blobs import carries_call_signatures
 from interlingua.convert.ids import NATIVE_IDS, IdStyle, native_block
 from interlingua.errors import GatewayError, UpstreamError
 from interlingua.streams.blobs import SealedBlobs
@@ -145,7 +146,8 @@ class StreamTranslator:
             # Outermost: it switches its own ``delta`` while a blob is held (ids and blobs are
             # on different blocks, so the order of the two wrappers changes nothing else).
             raw_in, raw_out = _raw_signature_key(str(source)), _raw_signature_key(str(target))
-            sink = SealedBlobs(sink, str(target), raw_in, raw_out)  # type: ignore[assignment]
+            calls = carries_call_signatures(str(target), request)
+            sink = SealedBlobs(sink, str(target), raw_in, raw_out, calls)  # type: ignore[assignment]
         self._decoder = make_decoder(str(source), sink, policy)
         spec = load_spec(str(source))
         framed = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"
