@@ -9,9 +9,8 @@ Checked: ``contents`` roles (``user``/``model``/``function``), part fields
 declarations (``parameters`` or ``parametersJsonSchema``, not both; ``parameters``
 is Gemini's OpenAPI-subset Schema: JSON Schema keywords it lacks, such as
 ``additionalProperties`` or ``$ref``, and list-valued ``type`` are refused), and
-``thoughtSignature`` values: only the fake's own or Gemini's documented
-``skip_thought_signature_validator`` (a signature from another provider is a
-400, as Gemini 3 answers an invalid one).
+``thoughtSignature`` values, as Gemini 3 checks them (and, for ``gemini-3*``
+models, stricter: :mod:`.gemini_signatures`).
 https://ai.google.dev/api/generate-content
 
 Rendering: a plan as Gemini wire output: a ``GenerateContentResponse`` JSON, or its
@@ -31,6 +30,11 @@ from typing import Any
 
 import orjson
 
+from interlingua.server.fake_upstream.gemini_signatures import (
+    GEMINI_SIGNATURE,
+    check_call_signatures,
+    check_signatures,
+)
 from interlingua.server.fake_upstream.plan import (
     BadRequest,
     Conversation,
@@ -53,7 +57,6 @@ __all__ = [
 ]
 
 JSON = dict[str, Any]
-GEMINI_SIGNATURE = "ZGVtby1nZW1pbmktc2lnbmF0dXJl"
 FINISH_REASONS = {"end": "STOP", "stop_sequence": "STOP", "tool": "STOP", "max_tokens": "MAX_TOKENS"}
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "demo-gemini")
 _STATUS = {
@@ -116,20 +119,6 @@ def _parts(content: Any, where: str) -> list[JSON]:
     return parts
 
 
-# The fake Gemini's own signature and Gemini's documented bypass.
-VALID_SIGNATURES = frozenset({GEMINI_SIGNATURE, "skip_thought_signature_validator"})
-
-
-def _check_signatures(parts: list[JSON], where: str) -> None:
-    for i, part in enumerate(parts):
-        signature = part.get("thoughtSignature")
-        if signature is not None and signature not in VALID_SIGNATURES:
-            raise BadRequest(
-                f"Unable to submit request because Thought signature is not valid ({where}.parts[{i}]).",
-                f"{where}.parts[{i}].thoughtSignature",
-            )
-
-
 def _check_responses(i: int, parts: list[JSON], calls: list[JSON]) -> None:
     responses = [p["functionResponse"] for p in parts if "functionResponse" in p]
     if not responses:
@@ -173,7 +162,7 @@ def _read_contents(body: JSON, conv: Conversation) -> None:
         if role not in ("user", "model", "function"):
             raise BadRequest(f"Please use a valid role: user, model. (contents[{i}].role={role!r})")
         parts = _parts(content, f"contents[{i}]")
-        _check_signatures(parts, f"contents[{i}]")
+        check_signatures(parts, f"contents[{i}]")
         if role == "model":
             calls = [p["functionCall"] for p in parts if "functionCall" in p]
             conv.tool_result = None
@@ -266,6 +255,7 @@ def read_gemini(raw: JSON, model: str) -> Conversation:
     body: JSON = camel_keys(raw, _USER_DATA)
     conv = Conversation(model=model)
     _read_contents(body, conv)
+    check_call_signatures(body["contents"], model)
     _read_tools(body, conv)
     gen = body.get("generationConfig") or {}
     thinking = gen.get("thinkingConfig") or {}

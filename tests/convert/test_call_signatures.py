@@ -1,0 +1,185 @@
+"""A Gemini function call's own signature, carried by a client of another format
+(convert/blobs.py, streams/blobs.py): an empty thinking part before the call, sealed with
+the call's id, put back on that very functionCall part on the next turn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from interlingua.convert.blobs import carries_call_signatures, seal, take_call_signatures, unseal
+from interlingua.streams import StreamTranslator
+from interlingua.streams.blobs import SealedBlobs
+from interlingua.streams.events import EventCollector
+from interlingua.translate import Format, translate_request, translate_response
+
+AN, RE, GE, BE, OA = (Format.ANTHROPIC_MESSAGES, Format.OPENAI_RESPONSES, Format.GEMINI,
+                      Format.BEDROCK_CONVERSE, Format.OPENAI_CHAT)
+CALL_SIG, THOUGHT_SIG = "Q2FsbFNpZw==", "VGhvdWdodA=="
+INCLUDE = {"include": ["reasoning.encrypted_content"]}
+JSON = dict[str, Any]
+
+
+def _call(i: int, signature: str | None = None) -> JSON:
+    part: JSON = {"functionCall": {"id": f"fc_{i}", "name": "get_weather", "args": {"city": "Paris"}}}
+    if signature:
+        part["thoughtSignature"] = signature
+    return part
+
+
+def _gemini_answer(*parts: JSON) -> JSON:
+    return {"responseId": "r1", "modelVersion": "gemini-3-pro", "candidates": [
+        {"index": 0, "finishReason": "STOP", "content": {"role": "model", "parts": list(parts)}}]}
+
+
+ANSWER = _gemini_answer({"text": "hmm", "thought": True, "thoughtSignature": THOUGHT_SIG},
+                        _call(0, CALL_SIG), _call(1))
+
+
+def test_who_carries_call_signatures() -> None:
+    assert carries_call_signatures("anthropic_messages", None)
+    assert carries_call_signatures("bedrock_converse", None)
+    assert carries_call_signatures("openai_responses", INCLUDE)
+    assert not carries_call_signatures("openai_responses", {})  # asked for no encrypted reasoning
+    assert not carries_call_signatures("openai_responses", None)
+    assert not carries_call_signatures("openai_chat", None)  # no field for a blob
+    assert not carries_call_signatures("gemini", None)  # its own: on the functionCall part
+
+
+def _anthropic_turn() -> list[JSON]:
+    return list(translate_response(ANSWER, source=GE, target=AN).body["content"])
+
+
+def test_an_anthropic_client_gets_an_empty_thinking_block_before_the_signed_call_only() -> None:
+    blocks = _anthropic_turn()
+    assert [b["type"] for b in blocks] == ["thinking", "thinking", "tool_use", "tool_use"]
+    carrier = blocks[1]
+    assert carrier["thinking"] == ""
+    # The issuer's call id (not the restyled toolu_ one the client sees) names the call.
+    assert unseal(carrier["signature"]) == ("gemini", CALL_SIG, {"call": "fc_0"})
+    assert blocks[2]["id"] != "fc_0"
+
+
+def _anthropic_next_turn(blocks: list[JSON]) -> JSON:
+    uses = [b for b in blocks if b["type"] == "tool_use"]
+    return {"model": "m", "max_tokens": 100, "thinking": {"type": "enabled", "budget_tokens": 50}, "messages": [
+        {"role": "user", "content": "weather?"},
+        {"role": "assistant", "content": blocks},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": u["id"], "content": "sunny"}
+                                     for u in uses]}]}
+
+
+def test_the_signature_goes_back_onto_its_call_and_the_carrier_is_gone() -> None:
+    out = translate_request(_anthropic_next_turn(_anthropic_turn()), source=AN, target=GE)
+    model = out.body["contents"][1]["parts"]
+    assert model == [{"text": "hmm", "thought": True, "thoughtSignature": THOUGHT_SIG},
+                     {**_call(0, CALL_SIG)}, _call(1)]
+    assert not out.warnings
+
+
+def test_the_signature_follows_the_call_id_not_its_position() -> None:
+    blocks = _anthropic_turn()
+    blocks[2], blocks[3] = blocks[3], blocks[2]  # a client that reorders its calls
+    model = translate_request(_anthropic_next_turn(blocks), source=AN, target=GE).body["contents"][1]["parts"]
+    signed = {p["functionCall"]["id"]: p.get("thoughtSignature") for p in model if "functionCall" in p}
+    assert signed == {"fc_0": CALL_SIG, "fc_1": None}  # a step with a real signature gets no dummy
+
+
+@pytest.mark.parametrize("target", [AN, OA, RE, BE])
+def test_the_carried_signature_never_reaches_another_upstream(target: Format) -> None:
+    out = translate_request(_anthropic_next_turn(_anthropic_turn()), source=AN, target=target, model="m")
+    raw = orjson.dumps(out.body)
+    assert CALL_SIG.encode() not in raw
+    assert b"aWxnc2ln" not in raw
+
+
+def test_a_bedrock_client_gets_an_empty_reasoning_text_with_the_signature() -> None:
+    content = translate_response(ANSWER, source=GE, target=BE).body["output"]["message"]["content"]
+    carrier = content[1]["reasoningContent"]["reasoningText"]
+    assert carrier["text"] == ""
+    assert unseal(carrier["signature"]) == ("gemini", CALL_SIG, {"call": "fc_0"})
+    assert "toolUse" in content[2]
+
+
+def test_a_responses_client_gets_a_reasoning_item_only_if_it_asked_for_encrypted_content() -> None:
+    asked = translate_response(ANSWER, source=GE, target=RE, request=INCLUDE).body["output"]
+    assert [i["type"] for i in asked] == ["reasoning", "reasoning", "function_call", "function_call"]
+    assert asked[1]["summary"] == []
+    assert unseal(asked[1]["encrypted_content"]) == ("gemini", CALL_SIG, {"call": "fc_0"})
+    not_asked = translate_response(ANSWER, source=GE, target=RE, request={}).body["output"]
+    assert [i["type"] for i in not_asked] == ["reasoning", "function_call", "function_call"]
+
+
+def test_a_responses_client_carries_it_back() -> None:
+    output = translate_response(ANSWER, source=GE, target=RE, request=INCLUDE).body["output"]
+    outputs = [{"type": "function_call_output", "call_id": i["call_id"], "output": "sunny"}
+               for i in output if i["type"] == "function_call"]
+    body = {"model": "m", "input": [{"role": "user", "content": "weather?"}, *output, *outputs], **INCLUDE}
+    model = translate_request(body, source=RE, target=GE).body["contents"][1]["parts"]
+    assert [p.get("thoughtSignature") for p in model] == [THOUGHT_SIG, CALL_SIG, None]
+
+
+def test_a_chat_client_gets_nothing_and_its_calls_the_dummy() -> None:
+    message = translate_response(ANSWER, source=GE, target=OA).body["choices"][0]["message"]
+    assert b"aWxnc2ln" not in orjson.dumps(message)
+    assert all(len(c["id"]) <= 40 for c in message["tool_calls"])
+
+
+def test_a_call_signature_the_call_already_holds_is_kept() -> None:
+    carrier = {"type": "thinking", "text": "", "signature": "other", "signature_format": "gemini",
+               "extras": {"gemini": {"call": "fc_0"}}}
+    call = {"type": "tool_call", "id": "fc_0", "name": "f", "arguments": "{}",
+            "extras": {"gemini": {"thoughtSignature": "own"}}}
+    ir = {"messages": [{"role": "assistant", "content": [carrier, call]}]}
+    assert take_call_signatures(ir, "gemini")["messages"][0]["content"] == [call]
+    untouched = {"messages": [{"role": "assistant", "content": [call]}]}
+    assert take_call_signatures(untouched, "gemini") is untouched
+
+
+def _sse(*chunks: JSON) -> list[bytes]:
+    return [b"data: " + orjson.dumps(c) + b"\r\n\r\n" for c in chunks]
+
+
+def test_a_streamed_call_signature_comes_in_a_block_before_the_call_within_the_same_chunk() -> None:
+    """Never held across chunks: the call's part yields the carrier and the call together."""
+    thought = _gemini_answer({"text": "hmm", "thought": True})
+    del thought["candidates"][0]["finishReason"]
+    chunks = _sse(thought,
+                  {**_gemini_answer(_call(0, CALL_SIG)), "usageMetadata": {"promptTokenCount": 1}})
+    translator = StreamTranslator(source=GE, target=AN)
+    first = translator.feed(chunks[0])
+    assert b"thinking_delta" in first
+    assert b'"type":"tool_use"' not in first
+    second = translator.feed(chunks[1])
+    events = [orjson.loads(line[6:]) for line in second.split(b"\n") if line.startswith(b"data: ")]
+    starts = [e["content_block"]["type"] for e in events if e["type"] == "content_block_start"]
+    assert starts == ["thinking", "tool_use"]
+    signature = next(e["delta"]["signature"] for e in events if e.get("delta", {}).get("type") == "signature_delta")
+    assert unseal(signature) == ("gemini", CALL_SIG, {"call": "fc_0"})
+
+
+def test_sealed_blobs_hold_a_call_start_only_until_its_next_event() -> None:
+    collector = EventCollector()
+    sink = SealedBlobs(collector, "anthropic_messages", "thoughtSignature", None, calls=True)  # type: ignore[arg-type]
+    sink.block_start(0, {"type": "tool_call", "id": "fc_0", "name": "f"})
+    assert collector.events == []
+    sink.delta(0, "raw", {"format": "gemini", "delta": {"thoughtSignature": CALL_SIG}})
+    sink.delta(0, "arguments", "{}")
+    sink.block_stop(0)
+    sink.block_start(1, {"type": "tool_call", "id": "fc_1", "name": "f"})
+    sink.delta(1, "arguments", "{}")  # an unsigned call: no carrier
+    kinds = [(e["type"], e.get("index")) for e in collector.events]
+    assert kinds == [("block_start", -1), ("delta", -1), ("block_stop", -1), ("block_start", 0),
+                     ("delta", 0), ("delta", 0), ("block_stop", 0), ("block_start", 1), ("delta", 1)]
+    assert collector.events[1]["value"] == seal("gemini", CALL_SIG, {"call": "fc_0"})
+
+
+@pytest.mark.parametrize(("target", "request_body"), [(BE, None), (RE, INCLUDE), (OA, None), (RE, {})])
+def test_streamed_call_signature_per_client(target: Format, request_body: JSON | None) -> None:
+    chunks = _sse({**_gemini_answer(_call(0, CALL_SIG)), "usageMetadata": {"promptTokenCount": 1}})
+    translator = StreamTranslator(source=GE, target=target, request=request_body)
+    out = b"".join(translator.feed(c) for c in chunks) + translator.finish()
+    carried = b"aWxnc2ln" in out
+    assert carried == carries_call_signatures(str(target), request_body)
