@@ -155,14 +155,19 @@ def call_signature_part(target: str, issuer: str, call_id: Any, blob: str) -> JS
             "signature_format": target}
 
 
-def _call_signature(target: str, part: JSONObject) -> JSONObject | None:
+def _call_signature(target: str, part: JSONObject) -> tuple[JSONObject, JSONObject] | None:
+    """(the carrier, the call without the blob in its issuer's extras: carried, not dropped)."""
     extras = part.get("extras")
     if type(extras) is not dict:
         return None
     for issuer, key in CALL_SIGNATURES.items():
-        blob = (extras.get(issuer) or {}).get(key)
-        if issuer != target and type(blob) is str and blob:
-            return call_signature_part(target, issuer, part.get("id"), blob)
+        mine = extras.get(issuer)
+        if issuer == target or type(mine) is not dict or type(mine.get(key)) is not str or not mine[key]:
+            continue
+        rest = {k: v for k, v in mine.items() if k != key}
+        others = {k: v for k, v in extras.items() if k != issuer}
+        call = {**part, "extras": {**others, issuer: rest} if rest else others}
+        return call_signature_part(target, issuer, part.get("id"), mine[key]), call
     return None
 
 
@@ -177,7 +182,8 @@ def seal_response(target: str, ir: JSONObject, calls: bool = False) -> None:
         if type(part) is dict:
             carried = _call_signature(target, part) if calls and part.get("type") == "tool_call" else None
             if carried is not None:
-                out.append(carried)
+                out.append(carried[0])
+                part = carried[1]
             part = seal_part(target, part)
         out.append(part)
     ir["content"] = out
@@ -192,13 +198,15 @@ def open_request(ir: JSONObject) -> None:
 
 
 def _call_blob(part: Any, issuer: str) -> tuple[Any, str] | None:
-    """(call id, blob) of a thinking part carrying a tool call's signature ``issuer`` issued."""
-    if type(part) is not dict or part.get("type") != "thinking" or part.get("signature_format") != issuer:
+    """(call id, blob) of a thinking part carrying a tool call's signature ``issuer`` issued.
+    (A client that took the empty thinking block for redacted thinking sends it back as one.)"""
+    key = BLOB_KEYS.get(str(part.get("type"))) if type(part) is dict else None
+    if key is None or part.get("signature_format") != issuer:
         return None
     mine = (part.get("extras") or {}).get(issuer)
-    if type(mine) is not dict or _CALL not in mine or type(part.get("signature")) is not str:
+    if type(mine) is not dict or _CALL not in mine or type(part.get(key)) is not str:
         return None
-    return mine[_CALL], part["signature"]
+    return mine[_CALL], part[key]
 
 
 def take_call_signatures(ir: JSONObject, issuer: str) -> JSONObject:

@@ -183,3 +183,10 @@ def test_streamed_call_signature_per_client(target: Format, request_body: JSON |
     out = b"".join(translator.feed(c) for c in chunks) + translator.finish()
     carried = b"aWxnc2ln" in out
     assert carried == carries_call_signatures(str(target), request_body)
+
+
+def test_a_client_that_sends_the_carrier_back_as_redacted_thinking_still_carries_it() -> None:
+    blocks = _anthropic_turn()
+    blocks[1] = {"type": "redacted_thinking", "data": blocks[1]["signature"]}
+    model = translate_request(_anthropic_next_turn(blocks), source=AN, target=GE).body["contents"][1]["parts"]
+    assert [p.get("thoughtSignature") for p in model] == [THOUGHT_SIG, CALL_SIG, None]
