@@ -47,16 +47,23 @@ async def gateway(upstream: FakeUpstream) -> AsyncIterator[str]:
         yield url
 
 
+async def _first_answer(stream: bool, streamed: Callable[[], Any], final: str,
+                        plain: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """The first turn's answer as the SDK assembles it: from its stream helper (``final``: the
+    name of its method giving the whole answer) or its plain call."""
+    if not stream:
+        return await plain()
+    async with streamed() as events:
+        return await getattr(events, final)()
+
+
 async def _anthropic(url: str, first: str, second: str, stream: bool) -> str:
     tools: Any = [{"name": "get_weather", "description": "weather", "input_schema": SCHEMA}]
     args: Any = {"max_tokens": 2048, "thinking": {"type": "enabled", "budget_tokens": 1024}, "tools": tools}
     messages: Any = [{"role": "user", "content": PROMPT}]
     async with anthropic.AsyncAnthropic(base_url=url, api_key=CLIENT_KEY, max_retries=0, timeout=10) as c:
-        if stream:
-            async with c.messages.stream(model=first, messages=messages, **args) as events:
-                out = await events.get_final_message()
-        else:
-            out = await c.messages.create(model=first, messages=messages, **args)
+        out = await _first_answer(stream, lambda: c.messages.stream(model=first, messages=messages, **args),
+                                  "get_final_message", lambda: c.messages.create(model=first, messages=messages, **args))
         blocks = [b.model_dump(exclude_none=True) for b in out.content]
         # The call's signature: an empty thinking block right before its tool_use.
         assert [b["type"] for b in blocks][-2:] == ["thinking", "tool_use"]
@@ -76,11 +83,8 @@ async def _responses(url: str, first: str, second: str, stream: bool) -> str:
                  "include": ["reasoning.encrypted_content"], "store": False}
     items: Any = [{"role": "user", "content": PROMPT}]
     async with openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=10) as c:
-        if stream:
-            async with c.responses.stream(model=first, input=items, **args) as events:
-                out = await events.get_final_response()
-        else:
-            out = await c.responses.create(model=first, input=items, **args)
+        out = await _first_answer(stream, lambda: c.responses.stream(model=first, input=items, **args),
+                                  "get_final_response", lambda: c.responses.create(model=first, input=items, **args))
         output = [item.model_dump(exclude_none=True) for item in out.output]
         # The call's signature: a reasoning item without summary right before the function call.
         assert [i["type"] for i in output][-2:] == ["reasoning", "function_call"]
