@@ -53,9 +53,9 @@ from interlingua.convert.ids import unwrap
 __all__ = [
     "BLOB_KEYS",
     "CALL_SIGNATURES",
-    "call_signature_part",
     "carries_call_signatures",
     "carries_envelope",
+    "carry_call_signature",
     "open_part",
     "open_request",
     "seal",
@@ -147,7 +147,7 @@ def carries_call_signatures(target: str, request: JSONObject | None) -> bool:
     return True
 
 
-def call_signature_part(target: str, issuer: str, call_id: Any, blob: str) -> JSONObject:
+def _call_signature_part(target: str, issuer: str, call_id: Any, blob: str) -> JSONObject:
     """The thinking part carrying a tool call's own signature to a ``target`` client. The id
     sealed is the issuer's (an id already restyled for the client is unwrapped: convert/ids.py),
     as the call's id is again when the client sends it back."""
@@ -155,8 +155,9 @@ def call_signature_part(target: str, issuer: str, call_id: Any, blob: str) -> JS
             "signature_format": target}
 
 
-def _call_signature(target: str, part: JSONObject) -> tuple[JSONObject, JSONObject] | None:
-    """(the carrier, the call without the blob in its issuer's extras: carried, not dropped)."""
+def carry_call_signature(target: str, part: JSONObject) -> tuple[JSONObject, JSONObject] | None:
+    """For a tool call (a response's part, or a stream's block) holding its own signature in
+    its issuer's extras: (the carrier part, the call without the blob: carried, not dropped)."""
     extras = part.get("extras")
     if type(extras) is not dict:
         return None
@@ -167,7 +168,7 @@ def _call_signature(target: str, part: JSONObject) -> tuple[JSONObject, JSONObje
         rest = {k: v for k, v in mine.items() if k != key}
         others = {k: v for k, v in extras.items() if k != issuer}
         call = {**part, "extras": {**others, issuer: rest} if rest else others}
-        return call_signature_part(target, issuer, part.get("id"), mine[key]), call
+        return _call_signature_part(target, issuer, part.get("id"), mine[key]), call
     return None
 
 
@@ -180,7 +181,7 @@ def seal_response(target: str, ir: JSONObject, calls: bool = False) -> None:
     out: list[Any] = []
     for part in content:
         if type(part) is dict:
-            carried = _call_signature(target, part) if calls and part.get("type") == "tool_call" else None
+            carried = carry_call_signature(target, part) if calls and part.get("type") == "tool_call" else None
             if carried is not None:
                 out.append(carried[0])
                 part = carried[1]

@@ -8,12 +8,10 @@ envelope cannot be cut into the pieces the upstream sent. A blob is a few hundre
 holding it delays nothing the client reads. Redacted thinking carries its blob in
 ``block_start`` and is sealed there. Other events go straight to the encoder.
 
-A Gemini function call's own signature (a raw delta on the call's block, which the
-decoder sends right after the block's start) reaches a client that can carry it (see
-``carries_call_signatures``) as a thinking block of its own *before* the call: the call's
-``block_start`` is held until its next event, the signature or not, all within the one
-upstream part the call arrived in, so the stream is never held across chunks. The extra
-block's index is ``-1 - index`` (decoders number blocks from 0).
+A Gemini function call's own signature is in its block's start (``extras``, as the
+converters keep it on the call): for a client that can carry it (``carries_call_signatures``)
+a thinking block with the sealed signature and no text is written first, under index
+``-1 - index`` (decoders number blocks from 0), then the call, so nothing is held.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from interlingua.convert.blobs import CALL_SIGNATURES, call_signature_part, seal, seal_part
+from interlingua.convert.blobs import carry_call_signature, seal, seal_part
 from interlingua.streams.events import Block, IRSink
 
 __all__ = ["SealedBlobs"]
@@ -50,8 +48,7 @@ class SealedBlobs:
         self._raw_in = raw_in
         self._raw_out = raw_out
         self._held: dict[int, _Held] = {}
-        self._calls = calls and raw_in is not None
-        self._call: tuple[int, Block] | None = None  # a tool call's start, held for its signature
+        self._calls = calls
         self._delta = sink.delta
         # Deltas go straight to the encoder while no blob is held (nearly always): the decoder
         # looks ``delta`` up on every event, so the held-blob check costs nothing until needed.
@@ -63,47 +60,27 @@ class SealedBlobs:
         self.error = sink.error
 
     def block_start(self, index: int, block: Block) -> None:
-        self._flush_call()
         issuer = block.get("signature_format")
-        if block.get("type") == "tool_call" and self._calls:
-            self._call = (index, block)
-            self.delta = self._held_delta
-            return
         if block.get("type") == "thinking" and issuer not in (None, self._target):
             self._held[index] = _Held(str(issuer), (block.get("extras") or {}).get(issuer))
             self.delta = self._held_delta
             block = {**block, "signature_format": self._target}
         elif block.get("type") == "redacted_thinking":
             block = seal_part(self._target, block)
+        elif block.get("type") == "tool_call" and self._calls and block.get("extras"):
+            carried = carry_call_signature(self._target, block)
+            if carried is not None:
+                self._carry(-1 - index, carried[0])
+                block = carried[1]
         self._sink.block_start(index, block)
 
-    def _flush_call(self, signature: tuple[str, str] | None = None) -> None:
-        """The held tool call's start, after the thinking block carrying ``signature``
-        ((issuer, blob)) if it has one."""
-        if self._call is None:
-            return
-        index, block = self._call
-        self._call = None
-        if not self._held:
-            self.delta = self._delta
-        if signature is not None:
-            part = call_signature_part(self._target, signature[0], block.get("id"), signature[1])
-            carrier = -1 - index
-            self._sink.block_start(carrier, {k: v for k, v in part.items() if k != "signature"})
-            self._signature_delta(carrier, part["signature"])
-            self._sink.block_stop(carrier)
-        self._sink.block_start(index, block)
-
-    def _call_signature(self, value: Any) -> tuple[str, str] | None:
-        if type(value) is not dict:
-            return None
-        issuer = value.get("format")
-        blob = (value.get("delta") or {}).get(CALL_SIGNATURES.get(str(issuer), ""))
-        return (str(issuer), blob) if type(blob) is str and blob and issuer != self._target else None
+    def _carry(self, index: int, part: Block) -> None:
+        """The thinking block carrying a call's signature (sealed: written as the client's own)."""
+        self._sink.block_start(index, {k: v for k, v in part.items() if k != "signature"})
+        self._signature_delta(index, part["signature"])
+        self._sink.block_stop(index)
 
     def _held_delta(self, index: int, kind: str, value: Any) -> None:
-        if self._call is not None and self._call[0] == index:
-            self._flush_call(self._call_signature(value) if kind == "raw" else None)
         held = self._held.get(index)
         if held is None:
             self._delta(index, kind, value)
@@ -118,7 +95,6 @@ class SealedBlobs:
             self._delta(index, kind, value)
 
     def block_stop(self, index: int) -> None:
-        self._flush_call()
         held = self._held.pop(index, None)
         if not self._held:
             self.delta = self._delta

@@ -15,7 +15,9 @@ Quirks handled here:
 - Gemini reports ``STOP`` for a turn that calls functions: the IR says tool_use;
 - ``thoughtSignature`` on any part is an opaque blob for Gemini only: a ``raw``
   delta ``{"format": "gemini", "delta": {"thoughtSignature": ...}}`` on its block
-  (other formats' encoders drop raw deltas of a foreign format);
+  (other formats' encoders drop raw deltas of a foreign format); a function call's is
+  in its block's start instead, ``extras: {"gemini": {"thoughtSignature": ...}}``, as
+  the converters keep it, so it can be carried before the call (streams/blobs.py);
 - thinking tokens are outside ``candidatesTokenCount`` but inside IR output tokens;
 - a blocked prompt (no candidates, ``promptFeedback.blockReason``) is a refusal stop;
 - ``data: {"error": {...}}``: an IR error.
@@ -157,9 +159,12 @@ class PartsDecoder:
         if not call_id or type(call_id) is not str:
             call_id = f"gcall-{self._scope}-{self._calls}" if self._scope else f"gcall-{self._calls}"
         self._calls += 1
-        self._sink.block_start(index, {"type": "tool_call", "id": call_id, "name": str(call.get(spec.call_name_field) or "")})
-        # The signature first: a client of another format gets it in a block before the call (streams/blobs.py).
-        self._signature(index, signature)
+        block: dict[str, Any] = {"type": "tool_call", "id": call_id, "name": str(call.get(spec.call_name_field) or "")}
+        if signature and type(signature) is str:
+            # In the block's start, as the converters keep it in the call's extras: a client of
+            # another format gets it in a block before the call (streams/blobs.py).
+            block["extras"] = {spec.format: {spec.signature_key: signature}}
+        self._sink.block_start(index, block)
         if call.get("willContinue") and spec.call_args_field not in call:
             self._partial = (index, {})
             return

@@ -12,7 +12,8 @@ Output rules (what google-genai and Gemini CLI read):
   one ``functionCall`` part (Gemini has no partial calls). Only that call's
   arguments are held, never the stream;
 - ``thoughtSignature`` comes only from raw deltas of Gemini's own format (a
-  Gemini upstream); other formats' signatures are never sent;
+  Gemini upstream), or a call block's ``gemini`` extras; other formats' signatures
+  are never sent;
 - the last chunk carries the last part, ``finishReason`` and ``usageMetadata``
   (``candidatesTokenCount`` excludes thinking tokens); the stream then ends;
 - an error is ``data: {"error": {"code", "message", "status"}}``.
@@ -96,7 +97,9 @@ class PartsEncoder(EncoderBase):
         self.start({})
         kind = block.get("type")
         if kind == "tool_call":
-            self._calls[index] = _Call(block)
+            call = self._calls[index] = _Call(block)
+            signature = ((block.get("extras") or {}).get(self.format) or {}).get(self._spec.signature_key)
+            call.signature = signature if type(signature) is str else None
         elif kind in ("text", "thinking", "refusal"):
             self._kinds[index] = str(kind)
         elif kind == "opaque" and block.get("format") == self.format and isinstance(block.get("raw"), dict):

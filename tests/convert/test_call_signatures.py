@@ -160,20 +160,28 @@ def test_a_streamed_call_signature_comes_in_a_block_before_the_call_within_the_s
     assert unseal(signature) == ("gemini", CALL_SIG, {"call": "fc_0"})
 
 
-def test_sealed_blobs_hold_a_call_start_only_until_its_next_event() -> None:
+def test_sealed_blobs_write_the_carrier_before_the_call_without_holding_it() -> None:
     collector = EventCollector()
     sink = SealedBlobs(collector, "anthropic_messages", "thoughtSignature", None, calls=True)  # type: ignore[arg-type]
-    sink.block_start(0, {"type": "tool_call", "id": "fc_0", "name": "f"})
-    assert collector.events == []
-    sink.delta(0, "raw", {"format": "gemini", "delta": {"thoughtSignature": CALL_SIG}})
-    sink.delta(0, "arguments", "{}")
-    sink.block_stop(0)
-    sink.block_start(1, {"type": "tool_call", "id": "fc_1", "name": "f"})
-    sink.delta(1, "arguments", "{}")  # an unsigned call: no carrier
-    kinds = [(e["type"], e.get("index")) for e in collector.events]
-    assert kinds == [("block_start", -1), ("delta", -1), ("block_stop", -1), ("block_start", 0),
-                     ("delta", 0), ("delta", 0), ("block_stop", 0), ("block_start", 1), ("delta", 1)]
-    assert collector.events[1]["value"] == seal("gemini", CALL_SIG, {"call": "fc_0"})
+    sink.block_start(0, {"type": "tool_call", "id": "fc_0", "name": "f",
+                         "extras": {"gemini": {"thoughtSignature": CALL_SIG}}})
+    sink.block_start(1, {"type": "tool_call", "id": "fc_1", "name": "f"})  # an unsigned call: no carrier
+    assert collector.events == [
+        {"type": "block_start", "index": -1, "block": {"type": "thinking", "text": "", "signature_format": "anthropic_messages"}},
+        {"type": "delta", "index": -1, "kind": "signature", "value": seal("gemini", CALL_SIG, {"call": "fc_0"})},
+        {"type": "block_stop", "index": -1},
+        {"type": "block_start", "index": 0, "block": {"type": "tool_call", "id": "fc_0", "name": "f", "extras": {}}},
+        {"type": "block_start", "index": 1, "block": {"type": "tool_call", "id": "fc_1", "name": "f"}},
+    ]
+
+
+def test_a_gemini_client_gets_the_streamed_call_signature_on_its_call() -> None:
+    chunks = _sse({**_gemini_answer(_call(0, CALL_SIG)), "usageMetadata": {"promptTokenCount": 1}})
+    translator = StreamTranslator(source=GE, target=GE)
+    out = b"".join(translator.feed(c) for c in chunks) + translator.finish()
+    part = orjson.loads(out.split(b"data: ")[1])["candidates"][0]["content"]["parts"][0]
+    assert part["thoughtSignature"] == CALL_SIG
+    assert part["functionCall"]["id"] == "fc_0"
 
 
 @pytest.mark.parametrize(("target", "request_body"), [(BE, None), (RE, INCLUDE), (OA, None), (RE, {})])
