@@ -88,7 +88,7 @@ class StateHolder:
         return self.current.config if self._current is not None else self._initial[0]
 
     def acquire(self) -> GatewayState:
-        state = self.current
+        state = self._current if self._current is not None else self.current  # (raises while starting)
         state.active += 1
         return state
 

@@ -27,7 +27,9 @@ def usage_to_ir(rule: UsageRule, wire: Mapping[str, Any]) -> Usage:
             # type() first: most values are JSON dicts or ints, and the Mapping ABC check of
             # an int is the slow path of isinstance.
             value = value.get(key) if type(value) is dict or isinstance(value, Mapping) else None
-        if isinstance(value, int) and not isinstance(value, bool):
+        # type() first as well (a JSON int is exactly int): the two isinstance calls are the
+        # rare path, and every passthrough answer and stream reads its usage here.
+        if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
             usage[field] = value
     if rule.input_excludes_cache and "input_tokens" in usage:
         usage["input_tokens"] += sum(usage.get(field, 0) for field in _CACHE_FIELDS)

@@ -109,7 +109,8 @@ async def relay(
     if same:
         if ctx.operation == "generate":
             _observe_plain(ctx, answer, call, target)
-            await claim_passthrough(ctx, answer)  # a Responses upstream's ids: whose they are
+            if CLAIM_KEY in ctx.extras:  # a Responses upstream's ids: whose they are
+                await claim_passthrough(ctx, answer)
         return Response(data, status=resp.status_code, headers=Headers(relayed_headers(resp, upstream))), False
     return await _translated_plain(ctx, answer, call, target, upstream), False
 
@@ -126,7 +127,9 @@ def _mark_first_byte(ctx: RequestContext, head: bytes | None = None) -> None:
         ctx.timings.first_byte = time.perf_counter()
         if head is not None:
             ctx.extras[HEAD_KEY] = head
-        ctx.state.hooks.first_byte(ctx)
+        hooks = ctx.state.hooks
+        if hooks.first_byte_hooks:
+            hooks.first_byte(ctx)
 
 
 async def _read_all(resp: httpx.Response, upstream: Upstream) -> bytes:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -97,7 +97,7 @@ class _ContextOverflow(Exception):
         self.error = error
 
 
-async def run_plan(
+def run_plan(
     legs: Sequence[Leg[T]],
     call: Callable[[T, int], Awaitable[R]],
     config: RoutingConfig,
@@ -105,40 +105,43 @@ async def run_plan(
     *,
     context_legs: Sequence[Leg[T]] = (),
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-) -> Landing[T, R]:
-    """Try ``legs`` until one target answers; raise the last failure otherwise."""
-    walk: _Walk[T, R] = _Walk(call, config, book)
-    try:
-        return await _passes(walk, legs, sleep)
-    except _ContextOverflow as overflow:
-        if not context_legs:
-            raise overflow.error from None
-        log.info("input too long for %s: trying context_window_fallbacks", legs[0].name)
-        walk.error, walk.retry_after_s = overflow.error, None
-        try:
-            return await _passes(walk, context_legs, sleep)
-        except _ContextOverflow as again:
-            raise again.error from None
+) -> Coroutine[object, object, Landing[T, R]]:
+    """Try ``legs`` until one target answers; raise the last failure otherwise.
+
+    Not itself a coroutine: it hands back the walk's, so the caller awaits one coroutine
+    less (each costs every await that suspends under it, once per request and attempt)."""
+    return _passes(_Walk(call, config, book), legs, context_legs, sleep)
 
 
 async def _passes(
-    walk: _Walk[T, R], legs: Sequence[Leg[T]], sleep: Callable[[float], Awaitable[object]]
+    walk: _Walk[T, R],
+    legs: Sequence[Leg[T]],
+    context_legs: Sequence[Leg[T]],
+    sleep: Callable[[float], Awaitable[object]],
 ) -> Landing[T, R]:
+    """The passes over ``legs``; after an input too long for a target, over ``context_legs``."""
     retries = walk.config.retries
-    for done in range(1, retries.attempts + 1):
-        walk.tried.clear()
-        walk.retry_after_s = None
-        for leg, slots in _orders(walk, legs):
-            for slot in slots:
-                landing = await _target(walk, leg, slot)
-                if landing is not None:
-                    return landing
-        if done == retries.attempts or walk.error is None:
-            break
-        wait = backoff_s(done, retries.backoff_ms, retries.max_backoff_ms, walk.retry_after_s)
-        if wait is None:
-            break
-        await sleep(wait)
+    try:
+        for done in range(1, retries.attempts + 1):
+            walk.tried.clear()
+            walk.retry_after_s = None
+            for leg, slots in _orders(walk, legs):
+                for slot in slots:
+                    landing = await _target(walk, leg, slot)
+                    if landing is not None:
+                        return landing
+            if done == retries.attempts or walk.error is None:
+                break
+            wait = backoff_s(done, retries.backoff_ms, retries.max_backoff_ms, walk.retry_after_s)
+            if wait is None:
+                break
+            await sleep(wait)
+    except _ContextOverflow as overflow:
+        if not context_legs:  # (the context legs' own pass has none: their overflow ends the walk)
+            raise overflow.error from None
+        log.info("input too long for %s: trying context_window_fallbacks", legs[0].name)
+        walk.error, walk.retry_after_s = overflow.error, None
+        return await _passes(walk, context_legs, (), sleep)
     if walk.error is None and walk.unfit:
         raise Unfit
     raise walk.error or _all_cooling(legs, walk.book)
