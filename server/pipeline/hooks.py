@@ -177,8 +177,14 @@ class Hooks:
                 log.exception("first_byte hook failed (request %s)", ctx.request_id)
 
     async def complete(self, ctx: RequestContext) -> None:
+        # _quietly written out: every request runs this, and its coroutine would be one more per hook.
         for hook in self.complete_hooks:
-            await _quietly(hook, ctx)
+            try:
+                result = hook(ctx)
+                if result is not None:
+                    await result  # type: ignore[misc]
+            except Exception:
+                _failed(hook, ctx)
 
 
 async def _quietly(hook: Callable[..., object], *args: object) -> None:
@@ -187,8 +193,9 @@ async def _quietly(hook: Callable[..., object], *args: object) -> None:
         if result is not None:
             await result  # type: ignore[misc]
     except Exception:
-        ctx = args[0] if args else None
-        log.exception(
-            "%s hook failed (request %s)", getattr(hook, "__qualname__", hook), getattr(ctx, "request_id", "-")
-        )
+        _failed(hook, args[0] if args else None)
+
+
+def _failed(hook: Callable[..., object], ctx: object) -> None:
+    log.exception("%s hook failed (request %s)", getattr(hook, "__qualname__", hook), getattr(ctx, "request_id", "-"))
 
