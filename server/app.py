@@ -41,6 +41,7 @@ from interlingua.server.features.request_id import request_id_of
 from interlingua.server.keys import admin
 from interlingua.server.limits.feature import key_headroom
 from interlingua.server.pipeline.hooks import Feature
+from interlingua.server.quart_request import GatewayRequest
 from interlingua.server.reload import ConfigReloader
 from interlingua.server.state import StateHolder, config_digest
 
@@ -59,6 +60,7 @@ def create_app(
     features, after the configured ones (tests use it to observe request contexts).
     """
     app = Quart("interlingua")
+    app.request_class = GatewayRequest
     app.config.update(
         MAX_CONTENT_LENGTH=config.server.max_body_bytes,
         BODY_TIMEOUT=config.server.body_timeout_ms / 1000,
