@@ -220,15 +220,17 @@ def response_summary(
     usage_key, stop_path = where
     spec = load_spec(str(source))
     wire_usage = body.get(usage_key)
-    usage = usage_to_ir(spec.usage, wire_usage) if isinstance(wire_usage, dict) else {}
+    usage = usage_to_ir(spec.usage, wire_usage) if type(wire_usage) is dict or isinstance(wire_usage, dict) else {}
+    # Subscripts of JSON objects and arrays only (a string's would read a character): every
+    # passthrough answer comes here, and where the stop reason is, no call is made.
     reason: Any = body
-    for step in stop_path:
-        if type(reason) is dict and type(step) is str:
-            reason = reason.get(step)
-        elif type(reason) is list and type(step) is int and len(reason) > step:
-            reason = reason[step]
-        else:
-            return usage, None
+    try:
+        for step in stop_path:
+            if type(reason) is not dict and type(reason) is not list:
+                return usage, None
+            reason = reason[step]  # type: ignore[index]  # a str step of a list: TypeError, caught
+    except (KeyError, IndexError, TypeError):
+        return usage, None
     stop = spec.stop_to_ir.get(reason, spec.default_stop_to_ir) if type(reason) is str else None
     return usage, stop
 

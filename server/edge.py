@@ -35,15 +35,20 @@ from interlingua.server.pipeline.account import abandon, unaccounted
 from interlingua.server.prefix_routes import PrefixRoutes
 from interlingua.server.state import StateHolder
 
-__all__ = ["Edge", "add_response_headers"]
+__all__ = ["Edge", "add_response_headers", "latin1"]
 
 _HEADERS_KEY = "interlingua.response_headers"
 
 
-def add_response_headers(scope: Any, headers: Iterable[tuple[str, str]]) -> None:
-    """Headers for the response this request's handler returns (replacing any given before).
-    Encoded as the framework would (latin-1); h11 still validates each one."""
-    scope[_HEADERS_KEY] = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+def add_response_headers(scope: Any, headers: list[tuple[bytes, bytes]]) -> None:
+    """Headers for the response this request's handler returns (replacing any given before),
+    encoded (:func:`latin1`); h11 still validates each one."""
+    scope[_HEADERS_KEY] = headers
+
+
+def latin1(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """Headers encoded as the framework would."""
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
 class Edge:

@@ -40,9 +40,12 @@ class Target:
     # ``provider/upstream-model``: how logs, metrics and headers name the target (every
     # answer's x-interlingua-target; built once, since a route's targets are memoised).
     name: str = field(init=False, compare=False, repr=False)
+    # ``name`` as the header value (a character latin-1 lacks becomes "?", not a failed answer).
+    name_header: bytes = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", f"{self.provider.name}/{self.upstream_model}")
+        object.__setattr__(self, "name_header", self.name.encode("latin-1", "replace"))
 
 
 @dataclass(frozen=True, slots=True)

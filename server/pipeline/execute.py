@@ -14,7 +14,7 @@ from typing import Any
 from quart import Response, request
 
 from interlingua.errors import GatewayError
-from interlingua.server.edge import add_response_headers
+from interlingua.server.edge import add_response_headers, latin1
 from interlingua.server.errors import error_response, warning_headers
 from interlingua.server.features.auth import principal_of
 from interlingua.server.features.request_id import request_id_of
@@ -100,7 +100,8 @@ async def _run(holder: StateHolder, surface: ClientSurface, op: Operation, stage
         try:
             response, streaming = await stages(ctx, scope)
         except GatewayError as err:
-            response = error_response(err, surface.format, _headers(ctx))
+            response = error_response(err, surface.format)
+            add_response_headers(scope, _headers(ctx))
             await account(ctx, outcome_of(err), response.status_code, err)
             return response
         add_response_headers(scope, _headers(ctx))
@@ -132,17 +133,19 @@ async def _attempt_and_relay(
     return response, streaming
 
 
-def _headers(ctx: RequestContext) -> list[tuple[str, str]]:
-    headers = warning_headers(ctx.warnings) if ctx.warnings else []
+def _headers(ctx: RequestContext) -> list[tuple[bytes, bytes]]:
+    """The headers the pipeline adds, as bytes for the edge (routing's own are built as bytes:
+    every answer has them)."""
+    headers = [] if not ctx.warnings else latin1(warning_headers(ctx.warnings))
     hooks = ctx.state.hooks
     if hooks.response_headers_hooks:
-        headers += hooks.response_headers(ctx)
+        headers += latin1(hooks.response_headers(ctx))
     attempts = ctx.attempts
     if attempts and ctx.operation == "generate":
         last = attempts[-1]
         if last.outcome is AttemptOutcome.OK:
-            headers.append(("x-interlingua-target", last.target.name))
-        headers.append(("x-interlingua-attempts", str(len(attempts))))
+            headers.append((b"x-interlingua-target", last.target.name_header))
+        headers.append((b"x-interlingua-attempts", b"%d" % len(attempts)))
     if CACHE_KEY in ctx.extras:
-        headers.append(("x-interlingua-cache", ctx.extras[CACHE_KEY]))
+        headers += latin1([("x-interlingua-cache", ctx.extras[CACHE_KEY])])
     return headers
