@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from quart import request
+from quart import Request
 
 from interlingua.errors import InvalidRequest
 from interlingua.server.surfaces import ClientSurface
@@ -109,6 +109,7 @@ def _check_routing_duplicates(raw: bytes) -> None:
 
 async def read_call(
     surface: ClientSurface,
+    req: Request,
     *,
     model: str | None = None,
     stream: bool | None = None,
@@ -117,10 +118,11 @@ async def read_call(
 ) -> ClientCall:
     """The request as a :class:`ClientCall` (400 naming the problem otherwise).
 
+    ``req``: the current request (read directly, not through Quart's context-local proxy).
     ``model``/``stream``: given by the route when the format puts them in the URL.
     ``conversation``: whether the conversation field is required (count endpoints vary).
     """
-    raw = await request.get_data(cache=False)
+    raw = await req.get_data(cache=False)
     assert isinstance(raw, bytes)
     body = parse_body(raw)
     if (model is None or stream is None) and (raw.count(b'"model"') > 1 or raw.count(b'"stream"') > 1):
