@@ -92,7 +92,7 @@ class HealthBook:
     def claim(self, health: TargetHealth, *, force: bool = False) -> bool:
         """Take the target for one attempt: False if it is cooling or another request probes
         it (``force``: take it anyway, as a probe when cooling)."""
-        if not force and not self.usable(health):
+        if not force and health.cooling_until and not self.usable(health):  # (usable: True unless cooling)
             return False
         if health.cooling_until:
             health.probe_started = self._clock()
@@ -118,7 +118,8 @@ class HealthBook:
                 self._fleet.recovered(health.name)
             else:
                 self._fleet.reset(health.name)
-        health.failures.clear()
+        if health.failures:  # (most answers follow answers: nothing to clear)
+            health.failures.clear()
         health.cooling_until, health.probe_started = 0.0, None
 
     def failed(self, health: TargetHealth) -> None:
