@@ -11,6 +11,7 @@
     nox -s langchain-gemini      # LangChain's Gemini client as a judge (it caps google-genai below 3)
     nox -s bench-convert         # microseconds per conversion
     nox -s bench                 # the gateway under load against a local fake upstream
+    nox -s bench-instructions    # instructions per gateway request under callgrind (exact)
     nox -s fuzz                  # the spec-driven fuzz suite, long profile
     nox -s soak                  # 100,000 mixed requests, RSS sampled
 """
@@ -171,6 +172,15 @@ def bench(session: nox.Session) -> None:
     """The gateway under load (passthrough and translated, streamed and not) on 127.0.0.1."""
     install(session)
     session.run("python", "bench/gateway/run.py", *session.posargs)
+
+
+@nox.session(name="bench-instructions", python=PYTHON)
+def bench_instructions(session: nox.Session) -> None:
+    """Instructions per gateway request under valgrind's callgrind: exact, unlike CPU time on a shared VM.
+
+    Needs valgrind (Debian package). ``-- --baseline REV --scenarios s1,s5 --keys --variants ...``."""
+    install(session)
+    session.run("python", "bench/gateway/instructions.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -20,17 +20,15 @@ import os
 import pstats
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from builds import ALL_SECTIONS, config_sections, install_baseline, issue_key  # noqa: E402
+from builds import Build, add_build_options, issue_key, measured_builds, parse_build_options  # noqa: E402
 from fast_upstream import serve  # noqa: E402
 from loadgen import run_load  # noqa: E402
 from run import SCENARIOS, _config, _request, start_gateway, stop_gateway  # noqa: E402
-from variants import VARIANTS  # noqa: E402
 
 _SITECUSTOMIZE = """\
 import atexit, cProfile, os
@@ -69,32 +67,11 @@ async def _calls(
     return int(pstats.Stats(str(out)).total_calls)  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class Build:
-    env: dict[str, str] | None = None  # None: the working tree's gateway
-    sections: frozenset[str] = ALL_SECTIONS
-    variant: str | None = None  # an observability variant of variants.py
-    with_key: bool = False
-
-
-def _builds(args: argparse.Namespace) -> dict[str, Build]:
-    builds = {"current": Build()}
-    if args.baseline:
-        builds = {"baseline": Build(install_baseline(args.baseline), config_sections(args.baseline)), **builds}
-    if args.keys:
-        builds["keys"] = Build(with_key=True)
-    builds.update({variant: Build(variant=variant) for variant in args.variants})
-    base = builds.get("baseline")
-    if base and "observability" in base.sections:  # each variant's before and after, from one run
-        builds.update({f"baseline {v}": Build(base.env, base.sections, variant=v) for v in args.variants})
-    return builds
-
-
 async def measure(args: argparse.Namespace) -> list[tuple[str, str, float]]:
     server = await serve()
     up_port = server.sockets[0].getsockname()[1]
     rows = []
-    builds = _builds(args)  # a baseline is installed once
+    builds: dict[str, Build] = measured_builds(args)  # a baseline is installed once
     try:
         for scenario in args.scenarios:
             for name, build in builds.items():
@@ -109,16 +86,9 @@ async def measure(args: argparse.Namespace) -> list[tuple[str, str, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="s1,s1-stream")
+    add_build_options(parser)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--baseline", help="also count the gateway as of this git revision")
-    parser.add_argument("--keys", action="store_true", help="also count requests through an issued key with limits")
-    parser.add_argument("--variants", default="", help=f"also count these builds: {', '.join(VARIANTS)}")
-    args = parser.parse_args(argv)
-    args.scenarios = [s for s in args.scenarios.split(",") if s]
-    args.variants = [v for v in args.variants.split(",") if v]
-    if unknown := set(args.variants) - set(VARIANTS):
-        parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
+    args = parse_build_options(parser, argv)
     print("| build | scenario | calls per request |\n|---|---|---:|")
     for build, scenario, calls in asyncio.run(measure(args)):
         print(f"| {build} | {scenario} | {calls:,.0f} |")

@@ -168,15 +168,17 @@ def _pinning() -> tuple[list[str], set[int] | None]:
 
 
 def start_gateway(
-    config_text: str, workers: int, pin: list[str], env: dict[str, str] | None = None
+    config_text: str, workers: int, pin: list[str], env: dict[str, str] | None = None, *, ready_s: float = 30
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """``pin``: a command prefix (taskset, or instructions.py's valgrind); ``ready_s``: how long
+    the gateway may take to answer /readyz."""
     port = _free_port()
     cfg = Path(tempfile.mkdtemp(prefix="interlingua-bench-")) / "config.yaml"
     cfg.write_text(config_text)
     cmd = [*pin, sys.executable, "-m", "interlingua", "serve", "--config", str(cfg), "--port", str(port)]
     cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + ready_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"gateway exited: {proc.stderr.read().decode() if proc.stderr else ''}")
@@ -189,7 +191,7 @@ def start_gateway(
             pass
         time.sleep(0.1)
     proc.kill()
-    raise SystemExit("gateway did not become ready in 30 s")
+    raise SystemExit(f"gateway did not become ready in {ready_s:.0f} s")
 
 
 def stop_gateway(proc: subprocess.Popen[bytes]) -> None:
