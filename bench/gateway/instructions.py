@@ -8,14 +8,17 @@ but none of the C work under them: orjson, h11's regexes, hashing, SQLite).
 
 Per scenario and build the gateway (one worker, ``PYTHONHASHSEED=0``) runs under
 ``valgrind --tool=callgrind --instr-atstart=no``: start-up and ``--warmup`` requests run
-uninstrumented (fast, and none of them counted), then ``callgrind_control -i on`` while the
-gateway is idle, ``--requests`` requests at ``--conc``, and a dump: that dump's total
-instructions (Ir) over the requests is the cost per request. The gateway then idles for
-``--idle`` seconds and is dumped again: its pollers' instructions per second (the key
-revision poll, sweeps, flushes) times the loaded interval are subtracted, because under
-valgrind a request takes ~50x longer and a per-second cost would weigh ~50x more per
-request than it does natively (the idle rate is printed: it is a cost per second, not per
-request). The fake upstream and the load generator run outside valgrind.
+uninstrumented (fast, and none of them counted). After ``--settle`` seconds (the warm-up's
+deferred work), ``callgrind_control -i on`` while the gateway is idle; ``--idle`` seconds
+of idle gateway are counted and dumped, then ``--requests`` requests at ``--conc`` and the
+settle time again (their deferred work), and a second dump. Per request: (that dump's
+instructions (Ir) - the idle instructions per second x its seconds) / requests. The idle
+rate (pollers: the key revision poll, flush timers) is subtracted because under valgrind a
+request takes ~50x longer, so a per-second cost would weigh ~50x more per request than
+natively; it is printed, a cost per second. The key revision poll runs at its slowest
+(``store.revision_poll_ms: 1000``): at 250 ms it was 2/3 of the idle rate, delayed more the
+busier the loop, and its subtraction was ~2 % off. The fake upstream and the load generator
+run outside valgrind. Repeated cells agree within ~0.1-1.5 % (the idle rate's estimate).
 
 Each cell prints instructions per request and its change over its reference: the baseline
 build for ``current``; ``current`` for keys and variants (a ``baseline VARIANT`` against
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="counted requests per cell")
     parser.add_argument("--warmup", type=int, default=100, help="uncounted requests before them")
     parser.add_argument("--conc", type=int, default=1, help="connections (1: the most repeatable)")
-    parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle gateway measured first")
+    parser.add_argument("--idle", type=float, default=15.0, help="seconds of idle gateway measured first")
     parser.add_argument("--settle", type=float, default=6.0, help="seconds for deferred work after each load")
     parser.add_argument("--callgrind-out", help="keep the callgrind files under this folder")
     args = parse_build_options(parser, argv)

@@ -170,8 +170,6 @@ def _pinning() -> tuple[list[str], set[int] | None]:
 def start_gateway(
     config_text: str, workers: int, pin: list[str], env: dict[str, str] | None = None, *, ready_s: float = 30
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
-    """``pin``: a command prefix (taskset, or instructions.py's valgrind); ``ready_s``: how long
-    the gateway may take to answer /readyz."""
     port = _free_port()
     cfg = Path(tempfile.mkdtemp(prefix="interlingua-bench-")) / "config.yaml"
     cfg.write_text(config_text)
