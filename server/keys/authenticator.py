@@ -10,6 +10,13 @@ one query, never relying on a TTL.
 Expiry is checked on every request against the clock (no store round trip). Unknown ids
 are cached too (as "absent") until the next revision change, so guessing keys does not
 turn into one query per request.
+
+A presented key whose secret verified is remembered (the exact bytes presented -> its
+record) in a second cache dropped with the first, so a key's next request skips parsing
+and the HMAC; revocation, disabling and rotation bump the revision, so they take effect
+exactly as before. Only verified keys go in: wrong secrets are checked every time. The
+presented bytes are the dictionary key: the key string already sits in this process's
+memory on every request, and a hash of it would cost another digest per request.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ class VirtualKeyAuthenticator:
         self._poll_s = poll_s
         # public id -> (record, its principal) or None (no such key)
         self._cache: dict[str, tuple[VirtualKey, Principal] | None] = {}
+        # presented key (verified) -> its record and principal; cleared with _cache
+        self._verified: dict[bytes, tuple[VirtualKey, Principal]] = {}
         self._revision = -1
         self._task: asyncio.Task[None] | None = None
         self._failing = False
@@ -92,6 +101,7 @@ class VirtualKeyAuthenticator:
         revision = await self.repo.store.revision()
         if revision != self._revision:
             self._cache.clear()
+            self._verified.clear()
             self._revision = revision
             if revision > 0 and self._waiting:
                 self._notify()
@@ -118,12 +128,25 @@ class VirtualKeyAuthenticator:
     async def authenticate(self, credential: bytes) -> Principal | None:
         """The edge chain's interface: None for what is not an issued key (another
         authenticator may know it); an issued key that fails raises AuthenticationFailed."""
-        if not credential.startswith(_PREFIX):
-            return None
-        return await self.authenticate_key(credential.decode("ascii", "replace"))
+        found = self._verified.get(credential)
+        if found is None:
+            if not credential.startswith(_PREFIX):
+                return None
+            revision = self._revision
+            found = await self._verify(credential.decode("ascii", "replace"))
+            # A revision change while we read may mean the record is already stale.
+            if revision == self._revision:
+                if len(self._verified) >= _MAX_CACHED:
+                    self._verified.clear()
+                self._verified[credential] = found
+        return self._usable(found)
 
     async def authenticate_key(self, presented: str) -> Principal:
         """The principal of a valid, usable issued key; AuthenticationFailed otherwise."""
+        return self._usable(await self._verify(presented))
+
+    async def _verify(self, presented: str) -> tuple[VirtualKey, Principal]:
+        """The record of an issued key whose secret matches; AuthenticationFailed otherwise."""
         parsed = parse_key(presented)
         if parsed is None:
             raise AuthenticationFailed("invalid API key")
@@ -131,10 +154,16 @@ class VirtualKeyAuthenticator:
         found = await self._lookup(public_id)
         if found is None or not secret_matches(self.repo.store.secret, secret, found[0].secret_hash):
             raise AuthenticationFailed("invalid API key")
-        key, principal = found
         if not self._seen:
             self._seen = True
             self._notify()
+        return found
+
+    @staticmethod
+    def _usable(found: tuple[VirtualKey, Principal]) -> Principal:
+        """Its principal, unless the key expired, was disabled or revoked (checked every time:
+        expiry needs no revision change)."""
+        key, principal = found
         if key.expires_at is not None or not key.enabled or key.revoked_at is not None:
             reason = key.usable(datetime.now(UTC))
             if reason is not None:

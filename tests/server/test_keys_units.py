@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from interlingua.errors import AuthenticationFailed
 from interlingua.server.config.limits import PriceRule
+from interlingua.server.keys import authenticator as authenticator_module
 from interlingua.server.keys.authenticator import VirtualKeyAuthenticator
 from interlingua.server.keys.model import KeyCreate, KeyUpdate
 from interlingua.server.keys.periods import period_bounds
@@ -50,6 +51,38 @@ async def test_authenticator_cache_follows_the_revision(repo: KeyRepository) -> 
     await auth.refresh()
     with pytest.raises(AuthenticationFailed, match="disabled"):  # ...which drops it
         await auth.authenticate(secret.encode())
+
+
+async def test_authenticator_verifies_a_presented_key_once_per_revision(
+    repo: KeyRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A verified key's next requests skip the HMAC; a wrong secret is checked every time,
+    # and a revision change (here a revoke) makes the next request verify from the store.
+    auth = VirtualKeyAuthenticator(repo, poll_s=3600)
+    key, secret = await repo.create(KeyCreate(name="a"))
+    await auth.refresh()
+    hmacs = 0
+    real = authenticator_module.secret_matches
+
+    def counting(*args: object) -> bool:
+        nonlocal hmacs
+        hmacs += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(authenticator_module, "secret_matches", counting)
+    for _ in range(3):
+        assert await auth.authenticate(secret.encode()) is not None
+    assert hmacs == 1
+    wrong = secret[:-1] + ("a" if secret[-1] != "a" else "b")
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed, match="invalid"):
+            await auth.authenticate(wrong.encode())
+    assert hmacs == 3
+    await repo.revoke(key.id)
+    await auth.refresh()
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        await auth.authenticate(secret.encode())
+    assert hmacs == 4
 
 
 async def test_authenticator_unknown_ids_cached_until_a_change(repo: KeyRepository) -> None:
