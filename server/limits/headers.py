@@ -32,7 +32,15 @@ def duration(seconds: float) -> str:
 
 
 _OPENAI = (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES)
-_SHOWN = ("requests", "tokens")
+# Per shown kind (in the order sent), its three header names: built once, not per response.
+_OPENAI_NAMES = {
+    kind: (f"x-ratelimit-limit-{kind}", f"x-ratelimit-remaining-{kind}", f"x-ratelimit-reset-{kind}")
+    for kind in ("requests", "tokens")
+}
+_ANTHROPIC_NAMES = {
+    kind: (f"anthropic-ratelimit-{kind}-limit", f"anthropic-ratelimit-{kind}-remaining", f"anthropic-ratelimit-{kind}-reset")
+    for kind in ("requests", "tokens")
+}
 
 
 def _tightest(charges: list[Charge], kinds: list[str], decision: Decision) -> dict[str, int]:
@@ -41,7 +49,7 @@ def _tightest(charges: list[Charge], kinds: list[str], decision: Decision) -> di
     remaining = decision.remaining
     for i in range(min(len(charges), len(remaining))):
         kind = kinds[i]
-        if kind in _SHOWN and charges[i].enforce:
+        if kind in _OPENAI_NAMES and charges[i].enforce:
             at = best.get(kind)
             if at is None or remaining[i] < remaining[at]:
                 best[kind] = i
@@ -49,30 +57,27 @@ def _tightest(charges: list[Charge], kinds: list[str], decision: Decision) -> di
 
 
 def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], decision: Decision) -> list[tuple[str, str]]:
+    # Every response to a limited request builds these: names are constants, values plain str().
     openai = fmt in _OPENAI
     if not openai and fmt is not Format.ANTHROPIC_MESSAGES:
         return []
     best = _tightest(charges, kinds, decision)
     now = None if openai else datetime.now(UTC)
     out: list[tuple[str, str]] = []
-    for kind in _SHOWN:
+    for kind, (limit_name, left_name, reset_name) in (_OPENAI_NAMES if openai else _ANTHROPIC_NAMES).items():
         i = best.get(kind)
         if i is None:
             continue
-        reset = decision.reset_s[i]
-        limit, left = str(int(charges[i].capacity)), str(max(0, math.floor(decision.remaining[i])))
+        reset, left = decision.reset_s[i], decision.remaining[i]
         if openai:
-            out += [
-                (f"x-ratelimit-limit-{kind}", limit),
-                (f"x-ratelimit-remaining-{kind}", left),
-                (f"x-ratelimit-reset-{kind}", duration(reset)),
-            ]
+            shown = duration(reset)
         else:
             assert now is not None
             at = now + timedelta(seconds=reset)
-            out += [
-                (f"anthropic-ratelimit-{kind}-limit", limit),
-                (f"anthropic-ratelimit-{kind}-remaining", left),
-                (f"anthropic-ratelimit-{kind}-reset", at.replace(microsecond=0).isoformat().replace("+00:00", "Z")),
-            ]
+            shown = at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        out += [
+            (limit_name, str(int(charges[i].capacity))),
+            (left_name, str(math.floor(left)) if left > 0 else "0"),
+            (reset_name, shown),
+        ]
     return out
