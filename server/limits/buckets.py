@@ -129,18 +129,18 @@ class Buckets:
             state[c.key] = (after, now, c.capacity, c.rate)
             remaining.append(after)
             resets.append(0.0 if after >= c.capacity or c.rate <= 0 else (c.capacity - after) / c.rate)
-        self._tick(now)
+        self._ops += 1  # _tick, inlined: every request reserves
+        if not self._ops % _SWEEP_EVERY:
+            self._sweep(now)
         return Decision(allowed, retry, too_large, refused, remaining, resets)
 
     def settle(self, settles: Sequence[Settle]) -> None:
         now = self._clock()
+        state = self._state
         for s in settles:
             balance = self._balance(s.key, s.capacity, s.rate, s.initial, now)
-            self._state[s.key] = (min(s.capacity, balance + s.delta), now, s.capacity, s.rate)
-        self._tick(now)
-
-    def _tick(self, now: float) -> None:
-        self._ops += 1
+            state[s.key] = (min(s.capacity, balance + s.delta), now, s.capacity, s.rate)
+        self._ops += 1  # _tick, inlined: every request settles
         if not self._ops % _SWEEP_EVERY:
             self._sweep(now)
 

@@ -30,7 +30,7 @@ from interlingua.server.keys.model import VirtualKey
 from interlingua.server.keys.periods import period_bounds
 from interlingua.server.keys.repository import KeyRepository
 from interlingua.server.limits.buckets import Decision, Settle, retry_after_header
-from interlingua.server.limits.counters import Counters
+from interlingua.server.limits.counters import Counters, LocalCounters
 from interlingua.server.limits.delivered import DeliveredText
 from interlingua.server.limits.estimate import request_tokens
 from interlingua.server.limits.headers import rate_limit_headers
@@ -98,6 +98,8 @@ class LimitsFeature(Feature):
     ) -> None:
         self.rules = config.limits
         self.counters = counters
+        # In-process buckets are called directly: no coroutine per reserve and settle.
+        self._buckets = counters.buckets if isinstance(counters, LocalCounters) else None
         self.repo = repo
         self.usage = usage
         self.authenticator = authenticator
@@ -138,7 +140,11 @@ class LimitsFeature(Feature):
         planned = realize(plan, charged, need)
         if not planned.charges:
             return
-        decision = await self.counters.reserve(planned.charges)
+        buckets = self._buckets
+        if buckets is not None:
+            decision = buckets.reserve(planned.charges)
+        else:
+            decision = await self.counters.reserve(planned.charges)
         ctx.extras[self.name] = Reservation(planned, decision, need, key)
         if need.output_cap and ctx.stream:  # a cut stream is charged what it delivered
             ctx.extras[DELIVERED_KEY] = DeliveredText(ctx.client_format)
@@ -229,8 +235,11 @@ class LimitsFeature(Feature):
         if reservation is not None and reservation.decision.allowed:
             settles = self._settles(ctx, reservation)
             if settles:  # request counters only: nothing comes back (a request was made)
-                await self.counters.settle(settles, reservation.decision)
-        key = key_of(ctx)
+                if self._buckets is not None:
+                    self._buckets.settle(settles)
+                else:
+                    await self.counters.settle(settles, reservation.decision)
+        key = reservation.key if reservation is not None else key_of(ctx)
         if key is None or self.usage is None:
             return
         u = ctx.usage
