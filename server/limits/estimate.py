@@ -17,8 +17,12 @@ def _int(value: object) -> int | None:
 
 
 def output_cap(body: dict[str, Any], fmt: Format) -> int | None:
-    if fmt is Format.OPENAI_CHAT:
-        return _int(body.get("max_completion_tokens")) or _int(body.get("max_tokens"))
+    if fmt is Format.OPENAI_CHAT:  # every limited chat request: _int inlined
+        cap = body.get("max_completion_tokens")
+        if type(cap) is int and cap > 0:
+            return cap
+        cap = body.get("max_tokens")
+        return cap if type(cap) is int and cap > 0 else None
     if fmt is Format.OPENAI_RESPONSES:
         return _int(body.get("max_output_tokens"))
     if fmt is Format.ANTHROPIC_MESSAGES:

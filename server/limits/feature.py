@@ -177,7 +177,8 @@ class LimitsFeature(Feature):
     def _need(self, ctx: RequestContext) -> Need:
         body, size = _body(ctx)
         estimate, cap = request_tokens(body, size, ctx.client_format, self.default_cap)
-        return Need(estimate + cap, self.pricing.estimate(ctx.client_model, estimate, cap), None, cap)
+        usd = self.pricing.estimate(ctx.client_model, estimate, cap) if self.pricing.rules else 0.0
+        return Need(estimate + cap, usd, None, cap)
 
     async def headroom(self, key: VirtualKey) -> dict[str, Any]:
         return await key_headroom(self.counters, key)
@@ -247,7 +248,7 @@ class LimitsFeature(Feature):
             self.usage.record(
                 key_id=key.id, model=ctx.client_model, request_id=ctx.request_id, status=ctx.status,
                 tokens=(u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_creation_tokens),
-                cost=self.pricing.cost(ctx.client_model, u),
+                cost=self.pricing.cost(ctx.client_model, u) if self.pricing.rules else 0.0,
             )
         elif reservation is not None and self._was_cut(ctx):
             # No usage came, but the client was sent part of an answer: record what it was
@@ -270,8 +271,8 @@ class LimitsFeature(Feature):
         and for a stream cut after it started, what was delivered (:meth:`_cut`)."""
         usage = ctx.usage
         tokens = float(usage.total_tokens) if usage.reported else 0.0
-        usd = self.pricing.cost(ctx.client_model, usage) if usage.reported else 0.0
-        if self._was_cut(ctx):
+        usd = self.pricing.cost(ctx.client_model, usage) if usage.reported and self.pricing.rules else 0.0
+        if ctx.outcome in _INTERRUPTED and ctx.timings.first_byte is not None:  # _was_cut, inlined
             return self._cut(ctx, need, tokens, usd)
         return tokens, usd
 

@@ -69,8 +69,8 @@ def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], dec
         if i is None:
             continue
         reset, left = decision.reset_s[i], decision.remaining[i]
-        if openai:
-            shown = duration(reset)
+        if openai:  # under a second (most resets of a roomy limit): duration's first case, inlined
+            shown = f"{math.ceil(reset * 1000)}ms" if 0 <= reset < 1 else duration(reset)
         else:
             assert now is not None
             at = now + timedelta(seconds=reset)
