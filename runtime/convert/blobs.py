@@ -31,12 +31,19 @@ the sealed ``signature`` before its ``tool_use``, a Bedrock client a ``reasoning
 with an empty ``reasoningText`` and the sealed signature, a Responses client a
 ``reasoning`` item with the sealed ``encrypted_content`` and no summary before the
 ``function_call``, but only when it asked for ``include: ["reasoning.encrypted_content"]``
-(without it the item would carry nothing). An OpenAI Chat client has no field for a blob:
-its calls go back to Gemini with Google's documented dummy signature
-(``gemini_contents_finish``). On the way back :func:`take_call_signatures` puts the blob
-on the call of that id, in the issuer's extras; the thinking part is gone, so nothing of
-it reaches Gemini as a thought, and toward any other upstream it is dropped as every blob
-of another issuer is.
+(without it the item would carry nothing). On the way back :func:`take_call_signatures`
+puts the blob on the call of that id, in the issuer's extras; the thinking part is gone,
+so nothing of it reaches Gemini as a thought, and toward any other upstream it is dropped
+as every blob of another issuer is.
+
+An OpenAI Chat client has no field for a blob; the one thing it always sends back next to
+a tool call is the call's id, in the call and in the tool message answering it. So its
+call's id is ``call_`` and the envelope (URL-safe alphabet, no padding; its extras name
+the original id), as LiteLLM does for the same reason: :func:`open_call_ids` restores
+the id in both places and puts the blob on the call, in the issuer's extras. Such an id
+is long (a signature is a few hundred bytes to a few kilobytes), which Chat clients take;
+since it holds an envelope, the request is translated (:func:`carries_envelope`) and
+an OpenAI upstream, which limits ids to 40 characters, gets the original id.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ __all__ = [
     "carries_call_signatures",
     "carries_envelope",
     "carry_call_signature",
+    "open_call_ids",
     "open_part",
     "open_request",
     "seal",
@@ -73,9 +81,10 @@ BLOB_KEYS = {"thinking": "signature", "redacted_thinking": "data"}
 # Issuer -> the key of its extras on a tool call holding the call's own signature.
 CALL_SIGNATURES = {"gemini": "thoughtSignature"}
 _CALL = "call"  # in the envelope's extras: the id of the tool call the blob belongs to
-# Client formats with no field for a blob next to a tool call (OpenAI Chat), or whose own
-# issuer it is (Gemini: the signature stays on its functionCall part).
-_NO_CARRIER = frozenset({"openai_chat", "gemini"})
+# The client format that is its own issuer (the signature stays on its functionCall part).
+_NO_CARRIER = frozenset({"gemini"})
+# Client formats whose only field for the blob is the tool call's id: its prefix.
+_IN_ID = {"openai_chat": "call_"}
 
 
 def carries_envelope(raw: bytes) -> bool:
@@ -86,12 +95,16 @@ def carries_envelope(raw: bytes) -> bool:
     return _PREFIX_BYTES in raw
 
 
-def seal(issuer: str, blob: str, extras: Any = None) -> str:
-    """The envelope of ``blob`` issued by an upstream of format ``issuer``."""
+def seal(issuer: str, blob: str, extras: Any = None, *, urlsafe: bool = False) -> str:
+    """The envelope of ``blob`` issued by an upstream of format ``issuer`` (``urlsafe``: in
+    the URL-safe alphabet without padding, for a field that is an id)."""
     payload: JSONObject = {"f": issuer, "b": blob}
     if extras:
         payload["x"] = extras
-    return base64.b64encode(_MAGIC + orjson.dumps(payload)).decode()
+    raw = _MAGIC + orjson.dumps(payload)
+    if urlsafe:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return base64.b64encode(raw).decode()
 
 
 def unseal(value: Any) -> tuple[str, str, Any] | None:
@@ -138,7 +151,7 @@ def open_part(part: JSONObject) -> JSONObject:
 
 def carries_call_signatures(target: str, request: JSONObject | None) -> bool:
     """Whether a ``target`` client gets function calls' signatures (see the module doc): not
-    a Chat client (no field), and a Responses client only if it asked for encrypted reasoning."""
+    a Gemini client (its own), and a Responses client only if it asked for encrypted reasoning."""
     if target in _NO_CARRIER:
         return False
     if target == "openai_responses":
@@ -155,9 +168,10 @@ def _call_signature_part(target: str, issuer: str, call_id: Any, blob: str) -> J
             "signature_format": target}
 
 
-def carry_call_signature(target: str, part: JSONObject) -> tuple[JSONObject, JSONObject] | None:
+def carry_call_signature(target: str, part: JSONObject) -> tuple[JSONObject | None, JSONObject] | None:
     """For a tool call (a response's part, or a stream's block) holding its own signature in
-    its issuer's extras: (the carrier part, the call without the blob: carried, not dropped)."""
+    its issuer's extras: (the carrier part, the call without the blob: carried, not dropped).
+    A Chat client gets no carrier part: the call's id is the carrier."""
     extras = part.get("extras")
     if type(extras) is not dict:
         return None
@@ -168,6 +182,10 @@ def carry_call_signature(target: str, part: JSONObject) -> tuple[JSONObject, JSO
         rest = {k: v for k, v in mine.items() if k != key}
         others = {k: v for k, v in extras.items() if k != issuer}
         call = {**part, "extras": {**others, issuer: rest} if rest else others}
+        prefix = _IN_ID.get(target)
+        if prefix is not None:
+            call["id"] = prefix + seal(issuer, mine[key], {_CALL: unwrap(part.get("id"))}, urlsafe=True)
+            return None, call
         return _call_signature_part(target, issuer, part.get("id"), mine[key]), call
     return None
 
@@ -183,7 +201,8 @@ def seal_response(target: str, ir: JSONObject, calls: bool = False) -> None:
         if type(part) is dict:
             carried = carry_call_signature(target, part) if calls and part.get("type") == "tool_call" else None
             if carried is not None:
-                out.append(carried[0])
+                if carried[0] is not None:
+                    out.append(carried[0])
                 part = carried[1]
             part = seal_part(target, part)
         out.append(part)
@@ -195,7 +214,36 @@ def open_request(ir: JSONObject) -> None:
     for message in ir.get("messages") or ():
         content = message.get("content") if type(message) is dict else None
         if type(content) is list:
-            message["content"] = [open_part(p) if type(p) is dict else p for p in content]
+            message["content"] = [open_call_ids(open_part(p)) if type(p) is dict else p for p in content]
+
+
+def _call_id_envelope(value: Any) -> tuple[str, str, Any] | None:
+    """(issuer, blob, original id) of a tool call id that carries its call's signature."""
+    if type(value) is not str:
+        return None
+    for prefix in _IN_ID.values():
+        if value.startswith(prefix):
+            opened = unseal(value[len(prefix):])
+            if opened is not None and opened[0] in CALL_SIGNATURES and type(opened[2]) is dict:
+                return opened[0], opened[1], opened[2].get(_CALL)
+    return None
+
+
+def open_call_ids(part: JSONObject) -> JSONObject:
+    """A tool call or tool result whose id carries a signature (a Chat client's, see the
+    module doc): the original id; the call gets the blob in its issuer's extras."""
+    kind = part.get("type")
+    field = "id" if kind == "tool_call" else "tool_call_id" if kind == "tool_result" else None
+    opened = _call_id_envelope(part.get(field)) if field is not None else None
+    if opened is None:
+        return part
+    issuer, blob, original = opened
+    out = {**part, str(field): original}
+    if kind == "tool_call":
+        extras = dict(part.get("extras") or {})
+        extras[issuer] = {**(extras.get(issuer) or {}), CALL_SIGNATURES[issuer]: blob}
+        out["extras"] = extras
+    return out
 
 
 def _call_blob(part: Any, issuer: str) -> tuple[Any, str] | None:

@@ -11,7 +11,8 @@ holding it delays nothing the client reads. Redacted thinking carries its blob i
 A Gemini function call's own signature is in its block's start (``extras``, as the
 converters keep it on the call): for a client that can carry it (``carries_call_signatures``)
 a thinking block with the sealed signature and no text is written first, under index
-``-1 - index`` (decoders number blocks from 0), then the call, so nothing is held.
+``-1 - index`` (decoders number blocks from 0), then the call, so nothing is held; a Chat
+client's call has the sealed signature in its id instead.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class SealedBlobs:
         elif block.get("type") == "tool_call" and self._calls and block.get("extras"):
             carried = carry_call_signature(self._target, block)
             if carried is not None:
-                self._carry(-1 - index, carried[0])
+                if carried[0] is not None:  # (a Chat client: the call's id carries it)
+                    self._carry(-1 - index, carried[0])
                 block = carried[1]
         self._sink.block_start(index, block)
 

@@ -44,7 +44,7 @@ def test_who_carries_call_signatures() -> None:
     assert carries_call_signatures("openai_responses", INCLUDE)
     assert not carries_call_signatures("openai_responses", {})  # asked for no encrypted reasoning
     assert not carries_call_signatures("openai_responses", None)
-    assert not carries_call_signatures("openai_chat", None)  # no field for a blob
+    assert carries_call_signatures("openai_chat", None)  # in the call's id
     assert not carries_call_signatures("gemini", None)  # its own: on the functionCall part
 
 
@@ -121,10 +121,40 @@ def test_a_responses_client_carries_it_back() -> None:
     assert [p.get("thoughtSignature") for p in model] == [THOUGHT_SIG, CALL_SIG, None]
 
 
-def test_a_chat_client_gets_nothing_and_its_calls_the_dummy() -> None:
-    message = translate_response(ANSWER, source=GE, target=OA).body["choices"][0]["message"]
-    assert b"aWxnc2ln" not in orjson.dumps(message)
-    assert all(len(c["id"]) <= 40 for c in message["tool_calls"])
+def _chat_turn() -> JSON:
+    return dict(translate_response(ANSWER, source=GE, target=OA).body["choices"][0]["message"])
+
+
+def test_a_chat_client_gets_the_signature_sealed_in_its_call_id() -> None:
+    signed, unsigned = _chat_turn()["tool_calls"]
+    assert signed["id"].startswith("call_aWxnc2ln")
+    assert "=" not in signed["id"]  # the URL-safe alphabet, no padding: an id's characters
+    assert unseal(signed["id"].removeprefix("call_")) == ("gemini", CALL_SIG, {"call": "fc_0"})
+    assert unsigned["id"] == "call_ilg_fc_1"  # an unsigned call: restyled as any id
+
+
+def _chat_next_turn(message: JSON) -> JSON:
+    results = [{"role": "tool", "tool_call_id": c["id"], "content": "sunny"} for c in message["tool_calls"]]
+    return {"model": "m", "messages": [{"role": "user", "content": "weather?"}, message, *results]}
+
+
+def test_a_chat_client_carries_it_back_in_the_id_and_its_tool_result_names_the_original() -> None:
+    out = translate_request(_chat_next_turn(_chat_turn()), source=OA, target=GE)
+    contents = out.body["contents"]
+    calls = [p for p in contents[1]["parts"] if "functionCall" in p]
+    assert [(p["functionCall"]["id"], p.get("thoughtSignature")) for p in calls] == [("fc_0", CALL_SIG), ("fc_1", None)]
+    answers = [p["functionResponse"]["id"] for p in contents[2]["parts"]]
+    assert answers == ["fc_0", "fc_1"]
+
+
+def test_a_chat_call_id_never_reaches_another_upstream_sealed() -> None:
+    body = _chat_next_turn(_chat_turn())
+    for target in (OA, AN, RE, BE):
+        raw = orjson.dumps(translate_request(body, source=OA, target=target, model="m").body)
+        assert b"aWxnc2ln" not in raw
+        assert CALL_SIG.encode() not in raw
+    chat = translate_request(body, source=OA, target=OA, model="m").body
+    assert [c["id"] for c in chat["messages"][1]["tool_calls"]] == ["fc_0", "fc_1"]  # OpenAI: ids <= 40
 
 
 def test_a_call_signature_the_call_already_holds_is_kept() -> None:

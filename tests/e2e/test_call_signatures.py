@@ -4,10 +4,10 @@ Gemini 3 checks the signature of the first ``functionCall`` of each step of the 
 turn. The fake Gemini's ``gemini-3*`` models check it too, and stricter: a call the fake
 issued must come back with the very signature it issued, not Google's dummy
 (server/fake_upstream/gemini_signatures.py). Each client speaks through its official SDK
-(anthropic, openai Responses, boto3 Bedrock, google-genai) with thinking on, plain and
-streamed, and sends its history back the SDK's way; the upstream then finds its signature
-on its call. OpenAI Chat has no field for the blob: its calls carry the dummy. And the same
-history sent to another upstream carries neither the blob nor its envelope.
+(anthropic, openai Chat and Responses, boto3 Bedrock, google-genai) with thinking on, plain
+and streamed, and sends its history back the SDK's way; the upstream then finds its
+signature on its call (a Chat client carries it in the call's id). And the same history
+sent to another upstream carries neither the blob nor its envelope.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ import pytest
 from botocore.config import Config as BotoConfig
 from google.genai import types
 
-from interlingua.convert.blobs import unseal
 from interlingua.server.config import load_config_text
 from interlingua.server.fake_upstream import FakeUpstream, demo_config_yaml
-from interlingua.server.fake_upstream.gemini_signatures import DUMMY_SIGNATURE, GEMINI_SIGNATURE
+from interlingua.server.fake_upstream.gemini_signatures import GEMINI_SIGNATURE
 from interlingua.server.testing import running_gateway
 
 from .payloads import CLIENT_KEY, SCHEMA, UPSTREAM_ROUTES, genai_client
@@ -92,6 +91,24 @@ async def _responses(url: str, first: str, second: str, stream: bool) -> str:
         items += [*output, {"type": "function_call_output", "call_id": output[-1]["call_id"], "output": RESULT}]
         done = await c.responses.create(model=second, input=items, **args)
     return done.output_text
+
+
+async def _chat(url: str, first: str, second: str, stream: bool) -> str:
+    tools: Any = [{"type": "function", "function": {"name": "get_weather", "parameters": SCHEMA}}]
+    messages: Any = [{"role": "user", "content": PROMPT}]
+    async with openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=10) as c:
+        args: Any = {"messages": messages, "tools": tools, "reasoning_effort": "low"}
+        out = await _first_answer(stream, lambda: c.chat.completions.stream(model=first, **args),
+                                  "get_final_completion", lambda: c.chat.completions.create(model=first, **args))
+        message = out.choices[0].message.model_dump(exclude_none=True)
+        for extra in ("reasoning_content", "parsed"):
+            message.pop(extra, None)
+        # The call's signature: sealed into the call's id, the one field Chat sends back.
+        call_id = message["tool_calls"][0]["id"]
+        assert call_id.startswith("call_aWxnc2ln")
+        messages += [message, {"role": "tool", "tool_call_id": call_id, "content": RESULT}]
+        done = await c.chat.completions.create(model=second, messages=messages, tools=tools, reasoning_effort="low")
+    return done.choices[0].message.content or ""
 
 
 def _bedrock_client(url: str) -> Any:
@@ -180,7 +197,9 @@ async def _gemini(url: str, first: str, second: str, stream: bool) -> str:
     return done.text or ""
 
 
-CARRIERS: dict[str, Loop] = {"anthropic": _anthropic, "responses": _responses, "bedrock": _bedrock, "gemini": _gemini}
+CARRIERS: dict[str, Loop] = {
+    "anthropic": _anthropic, "chat": _chat, "responses": _responses, "bedrock": _bedrock, "gemini": _gemini,
+}
 
 
 def _model_calls(raw: bytes) -> list[JSON]:
@@ -205,7 +224,7 @@ async def test_gemini_3_gets_its_own_call_signature_back(
     assert all(p.get("text") for p in model_parts if p.get("thought"))  # the carrier is not a thought
 
 
-@pytest.mark.parametrize("client", ["anthropic", "responses", "bedrock"])
+@pytest.mark.parametrize("client", ["anthropic", "chat", "responses", "bedrock"])
 @pytest.mark.parametrize("second", ["anthropic_messages", "openai_chat", "openai_responses", "bedrock_converse"])
 async def test_a_gemini_call_signature_never_reaches_another_upstream(
     gateway: str, upstream: FakeUpstream, client: str, second: str
@@ -215,29 +234,6 @@ async def test_a_gemini_call_signature_never_reaches_another_upstream(
     sent = upstream.requests[-1].raw
     assert GEMINI_SIGNATURE.encode() not in sent
     assert ENVELOPE not in sent
-
-
-async def _chat_loop(url: str, model: str) -> tuple[JSON, str]:
-    tools: Any = [{"type": "function", "function": {"name": "get_weather", "parameters": SCHEMA}}]
-    messages: Any = [{"role": "user", "content": PROMPT}]
-    async with openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=10) as c:
-        out = await c.chat.completions.create(model=model, messages=messages, tools=tools, reasoning_effort="low")
-        message = out.choices[0].message.model_dump(exclude_none=True)
-        message.pop("reasoning_content", None)
-        call_id = message["tool_calls"][0]["id"]
-        messages += [message, {"role": "tool", "tool_call_id": call_id, "content": RESULT}]
-        done = await c.chat.completions.create(model=model, messages=messages, tools=tools, reasoning_effort="low")
-    return message, done.choices[0].message.content or ""
-
-
-async def test_a_chat_client_has_no_field_for_it_so_its_call_gets_the_dummy(
-    gateway: str, upstream: FakeUpstream
-) -> None:
-    message, final = await _chat_loop(gateway, "gemini-2.5-flash")
-    assert RESULT in final
-    assert not any(unseal(v) for v in message["tool_calls"][0].values() if isinstance(v, str))
-    [call] = _model_calls(upstream.requests[-1].raw)
-    assert call["thoughtSignature"] == DUMMY_SIGNATURE
 
 
 async def test_responses_client_without_encrypted_reasoning_gets_no_empty_reasoning_item(gateway: str) -> None:
