@@ -64,6 +64,7 @@ __all__ = [
     "carries_envelope",
     "carry_call_signature",
     "open_call_ids",
+    "original_call_id",
     "open_part",
     "open_request",
     "seal",
@@ -227,6 +228,13 @@ def _call_id_envelope(value: Any) -> tuple[str, str, Any] | None:
             if opened is not None and opened[0] in CALL_SIGNATURES and type(opened[2]) is dict:
                 return opened[0], opened[1], opened[2].get(_CALL)
     return None
+
+
+def original_call_id(value: Any) -> Any:
+    """The issuer's id of a tool call id that carries its call's signature (a Chat client's);
+    anything else unchanged."""
+    opened = _call_id_envelope(value)
+    return value if opened is None else opened[2]
 
 
 def open_call_ids(part: JSONObject) -> JSONObject:

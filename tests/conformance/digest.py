@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from interlingua.convert.blobs import original_call_id
 from interlingua.convert.ids import unwrap
 from interlingua.translate import Format
 
@@ -226,11 +227,12 @@ def _assert_subsequence(what: str, original: list[str], converted: list[str]) ->
 
 
 def _native(digest: Digest) -> Digest:
-    """Ids as their issuer made them: a client of another format sees them restyled (convert/ids.py)."""
+    """Ids as their issuer made them: a client of another format sees them restyled (convert/ids.py),
+    a Chat client's Gemini calls with their signature sealed in (convert/blobs.py)."""
     return replace(
         digest,
-        tool_calls=[(unwrap(i), name, args) for i, name, args in digest.tool_calls],
-        tool_results={unwrap(i): texts for i, texts in digest.tool_results.items()},
+        tool_calls=[(unwrap(original_call_id(i)), name, args) for i, name, args in digest.tool_calls],
+        tool_results={unwrap(original_call_id(i)): texts for i, texts in digest.tool_results.items()},
     )
 
 

@@ -18,7 +18,7 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from interlingua.convert.blobs import open_call_ids
+from interlingua.convert.blobs import original_call_id
 from interlingua.convert.ids import unwrap
 from interlingua.server.config import load_config_text
 from interlingua.server.fake_upstream import DEMO_UPSTREAM_KEY, FakeUpstream, demo_config_yaml
@@ -186,7 +186,7 @@ async def test_matrix_opaque_blob_goes_back_to_its_issuer(
 def _issued(call_id: str) -> str:
     """The id the upstream issued, from the one its client got: restyled (convert/ids.py), or
     for a Chat client of Gemini, sealed with the call's signature (convert/blobs.py)."""
-    return str(unwrap(open_call_ids({"type": "tool_call", "id": call_id})["id"]))
+    return str(unwrap(original_call_id(call_id)))
 
 
 def _status(exc: BaseException) -> int | None:
