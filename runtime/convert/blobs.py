@@ -225,8 +225,10 @@ def _call_id_envelope(value: Any) -> tuple[str, str, Any] | None:
     for prefix in _IN_ID.values():
         if value.startswith(prefix):
             opened = unseal(value[len(prefix):])
-            if opened is not None and opened[0] in CALL_SIGNATURES and type(opened[2]) is dict:
-                return opened[0], opened[1], opened[2].get(_CALL)
+            # Only a whole envelope names an id: one a client made up without it stays as sent.
+            original = opened[2].get(_CALL) if opened is not None and type(opened[2]) is dict else None
+            if opened is not None and opened[0] in CALL_SIGNATURES and type(original) is str and original:
+                return opened[0], opened[1], original
     return None
 
 

@@ -228,3 +228,14 @@ def test_a_client_that_sends_the_carrier_back_as_redacted_thinking_still_carries
     blocks[1] = {"type": "redacted_thinking", "data": blocks[1]["signature"]}
     model = translate_request(_anthropic_next_turn(blocks), source=AN, target=GE).body["contents"][1]["parts"]
     assert [p.get("thoughtSignature") for p in model] == [THOUGHT_SIG, CALL_SIG, None]
+
+
+@pytest.mark.parametrize("extras", [None, {"call": 123}, {"call": ""}, {"other": "fc_0"}])
+def test_a_made_up_envelope_in_a_call_id_without_the_call_s_id_is_left_as_sent(extras: JSON | None) -> None:
+    forged = "call_" + seal("gemini", CALL_SIG, extras, urlsafe=True)
+    message = {"role": "assistant", "tool_calls": [
+        {"id": forged, "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}
+    body = _chat_next_turn(message)
+    out = translate_request(body, source=OA, target=GE).body["contents"]
+    [call] = [p for p in out[1]["parts"] if "functionCall" in p]
+    assert call.get("thoughtSignature") != CALL_SIG  # no blob taken from an envelope that names no call
