@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from interlingua.server.config.store import StoreConfig
-from interlingua.server.store.revision_read import SqliteRevisionReader
+from interlingua.server.store.revision_read import revision_reader
 from interlingua.server.store.schema import store_meta
 from interlingua.server.store.secret import load_secret
 
@@ -46,7 +46,7 @@ class Store:
         self.engine = engine
         self.secret = secret
         self.data_dir = data_dir
-        self._fast_revision = _revision_reader(engine)
+        self._fast_revision = revision_reader(engine)
 
     @classmethod
     def open(cls, config: StoreConfig, env: Mapping[str, str] | None = None) -> Store:
@@ -94,7 +94,7 @@ class Store:
 
     async def revision(self) -> int:
         if self._fast_revision is not None:
-            value = self._fast_revision.read(_REVISION)
+            value = await self._fast_revision.read(_REVISION)
             if value is not None:
                 return value
         async with self.engine.connect() as conn:
@@ -103,16 +103,8 @@ class Store:
 
     async def close(self) -> None:
         if self._fast_revision is not None:
-            self._fast_revision.close()
+            await self._fast_revision.close()
         await self.engine.dispose()
-
-
-def _revision_reader(engine: AsyncEngine) -> SqliteRevisionReader | None:
-    """The revision poll's cheap read, for a SQLite store in a file (see ``revision_read``)."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return SqliteRevisionReader(Path(database))
 
 
 async def bump_revision(conn: AsyncConnection) -> None:
