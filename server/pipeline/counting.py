@@ -39,7 +39,12 @@ from interlingua.server.pipeline.attempt import Outgoing
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.failover import Sent, walk
 from interlingua.server.pipeline.ingress import ClientCall
-from interlingua.server.pipeline.prepare import Prepared, count_tokens_payload, translated_for_count
+from interlingua.server.pipeline.prepare import (
+    Prepared,
+    count_tokens_payload,
+    refuse_unresolved,
+    translated_for_count,
+)
 from interlingua.server.pipeline.relay import relay
 from interlingua.server.resilience.plan import Unfit
 from interlingua.server.routing import Target
@@ -206,6 +211,22 @@ async def _answer(call: ClientCall, upstream: Upstream, resp: httpx.Response, fi
     return Response(orjson.dumps(body(count)), headers={"content-type": "application/json"})
 
 
+def _as_counted(ctx: RequestContext, call: ClientCall) -> JSONObject:
+    """What the local estimate counts: a Responses request with its ``previous_response_id``
+    and item references resolved from the gateway's stored responses (``stateful.py``, the
+    owner checked as for a create), as the upstream would be sent it; references nothing
+    resolved (no store) are refused as a translated create refuses them."""
+    if call.fmt is not Format.OPENAI_RESPONSES:
+        return call.body
+    if call.resolved is None:
+        route = ctx.route
+        legs = (*route.legs, *route.context_legs) if route is not None else ()
+        refuse_unresolved(call, ", ".join(sorted({t.provider.format.value for leg in legs for t in leg.targets})))
+        return call.body
+    # ``store`` is the honoured value set by resolve_call, not part of a count request.
+    return {k: v for k, v in call.resolved.items() if k != "store" or "store" in call.body}
+
+
 def estimate(ctx: RequestContext, call: ClientCall) -> Response:
     """The local estimate, for routes with no target that counts."""
     if call.fmt is Format.OPENAI_RESPONSES and "conversation" in call.body:
@@ -215,7 +236,7 @@ def estimate(ctx: RequestContext, call: ClientCall) -> Response:
             "upstreams cannot count it",
             param="conversation",
         )
-    count, note = estimate_for(call.surface, call.body)
+    count, note = estimate_for(call.surface, _as_counted(ctx, call))
     ctx.warnings.append(note)
     body = call.surface.count_tokens_body
     assert body is not None

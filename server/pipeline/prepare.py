@@ -31,7 +31,7 @@ from interlingua.server.upstream import Upstream
 from interlingua.translate import Format, Translated, translate_request
 from interlingua.validation import validate
 
-__all__ = ["Prepared", "count_tokens_payload", "prepare_generate", "translated_for_count"]
+__all__ = ["Prepared", "count_tokens_payload", "prepare_generate", "refuse_unresolved", "translated_for_count"]
 
 
 @dataclass(slots=True)
@@ -131,19 +131,25 @@ def _require_turns(call: ClientCall) -> None:
         raise InvalidRequest(f"{key}: must not be empty", param=key)
 
 
-def _translation_notes(call: ClientCall, upstream: Format) -> list[str]:
-    """Checks and warnings that apply only when ``call`` is translated for ``upstream``."""
-    if call.fmt is not Format.OPENAI_RESPONSES:
-        return []
+def refuse_unresolved(call: ClientCall, upstream: str) -> None:
+    """The 400 for a Responses request whose references nothing resolved (no store, or an id
+    of a Responses upstream's), when it is to be translated for ``upstream`` (or estimated)."""
     if call.resolved is None:
         refused = references_refused(
             call.body,
             "the gateway holds no such stored response for this key (unknown, expired, deleted, another "
             "key's, or no store: store and responses.store in the config) and this model's upstream "
-            f"({upstream.value}) cannot resolve it; send the whole conversation in input",
+            f"({upstream}) cannot resolve it; send the whole conversation in input",
         )
         if refused is not None:
             raise refused
+
+
+def _translation_notes(call: ClientCall, upstream: Format) -> list[str]:
+    """Checks and warnings that apply only when ``call`` is translated for ``upstream``."""
+    if call.fmt is not Format.OPENAI_RESPONSES:
+        return []
+    refuse_unresolved(call, upstream.value)
     if call.body.get("store") is not False and call.translation_body.get("store") is False:
         return [f"store ignored: the gateway keeps no responses toward {upstream.value} upstreams (no store)"]
     return []

@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 import orjson
 import pytest
-from responses_helpers import KEY_A, TRANSLATED, sqlite_url, stateful_config, two_clients
+from responses_helpers import KEY_A, TRANSLATED, sdk, sqlite_url, stateful_config, two_clients
+from server_helpers import formats_config
 
 from interlingua.server.fake_upstream import FakeUpstream
+from interlingua.server.testing import running_gateway
 
 Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
 
@@ -335,3 +338,54 @@ async def test_a_shared_cache_never_hands_one_key_another_keys_stored_response(
     assert b_own.id != first.parse().id
     assert continued.status == "completed"
     assert [r.headers["x-interlingua-cache"] for r in unstored] == ["miss", "hit"]
+
+
+async def test_input_tokens_estimate_counts_the_stored_conversation(clients: Clients, upstream: FakeUpstream) -> None:
+    """Toward an upstream that cannot count (OpenAI Chat), the local estimate of a follow-up
+    counts the stored turns its previous_response_id or item references name: exactly what
+    the same conversation sent in full counts; unknown ids and another key's are refused as
+    a create refuses them, before any upstream call."""
+    a, b = clients
+    model = TRANSLATED["openai_chat"]
+    created = await a.responses.with_raw_response.create(model=model, input="My name is Ada")
+    first = orjson.loads(created.http_response.content)
+    question = {"type": "message", "role": "user", "content": "What is my name?"}
+    before = len(upstream.requests)
+    follow_up = await a.responses.input_tokens.with_raw_response.count(
+        model=model, input="What is my name?", previous_response_id=first["id"]
+    )
+    assert follow_up.headers["x-interlingua-token-count"] == "estimate"
+    counted = follow_up.parse().input_tokens
+    bare = (await a.responses.input_tokens.count(model=model, input="What is my name?")).input_tokens
+    full: Any = [{"type": "message", "role": "user", "content": "My name is Ada"}, *first["output"], question]
+    whole = (await a.responses.input_tokens.count(model=model, input=full)).input_tokens
+    assert counted > bare
+    assert counted == whole
+    references: Any = [{"type": "item_reference", "id": item["id"]} for item in first["output"]]
+    by_reference = await a.responses.input_tokens.count(
+        model=model, input=[full[0], *references, question]
+    )
+    assert by_reference.input_tokens == whole
+    assert len(upstream.requests) == before  # estimated: no upstream was asked
+    with pytest.raises(openai.BadRequestError) as refused:  # another key's stored response
+        await b.responses.input_tokens.count(model=model, input="x", previous_response_id=first["id"])
+    assert first["id"] in refused.value.message
+    with pytest.raises(openai.BadRequestError) as refused:
+        await a.responses.input_tokens.count(model=model, input=[question, {"type": "item_reference", "id": "msg_nope"}])
+    assert "msg_nope" in refused.value.message
+    assert refused.value.body["param"] == "input[1]"  # type: ignore[index]
+
+
+async def test_input_tokens_estimate_without_a_store_refuses_references(upstream: FakeUpstream) -> None:
+    """Without a store nothing resolves a reference: the estimate refuses it (400 naming it),
+    as a translated create does, rather than counting the bare request."""
+    config = formats_config(upstream, server={"api_keys": [KEY_A]})
+    async with running_gateway(config) as url, httpx.AsyncClient(base_url=url, timeout=20) as http:
+        client = sdk(http, KEY_A)
+        with pytest.raises(openai.BadRequestError) as refused:
+            await client.responses.input_tokens.count(
+                model=TRANSLATED["openai_chat"], input="x", previous_response_id="resp_gone"
+            )
+        assert "resp_gone" in refused.value.message
+        counted = await client.responses.input_tokens.count(model=TRANSLATED["openai_chat"], input="x")
+        assert counted.input_tokens > 0
