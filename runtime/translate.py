@@ -192,7 +192,7 @@ def translate_response(
             ir["model"] = model
         if src.FORMAT != dst.FORMAT:
             native_response(dst.FORMAT, ir)
-            seal_response(dst.FORMAT, ir, carries_call_signatures(dst.FORMAT, request))
+            seal_response(dst.FORMAT, ir, carries_call_signatures(dst.FORMAT))
         out = dst.response_from_ir(ir, policy, warnings)
         if request is not None:
             echo_request(dst.FORMAT, out, request)

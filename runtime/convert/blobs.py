@@ -5,7 +5,7 @@ Thinking signatures (Anthropic, Bedrock), encrypted reasoning (OpenAI Responses
 at the kind of upstream that issued them. A client of another format has a field of its
 own for such a blob, which it sends back unchanged on the next turn (an Anthropic
 client's ``signature`` and ``redacted_thinking.data``, a Responses client's
-``encrypted_content`` when it asked for ``include: ["reasoning.encrypted_content"]``, a
+``encrypted_content`` (written whether or not it asked for ``include``, as OpenAI does), a
 Gemini client's ``thoughtSignature``, a Bedrock client's ``reasoningContent.signature``).
 
 So the gateway keeps no state: toward a client of another format the blob is *sealed*,
@@ -30,11 +30,18 @@ name the call (``{"call": id}``): an Anthropic client gets an empty ``thinking``
 the sealed ``signature`` before its ``tool_use``, a Bedrock client a ``reasoningContent``
 with an empty ``reasoningText`` and the sealed signature, a Responses client a
 ``reasoning`` item with the sealed ``encrypted_content`` and no summary before the
-``function_call``, but only when it asked for ``include: ["reasoning.encrypted_content"]``
-(without it the item would carry nothing). On the way back :func:`take_call_signatures`
+``function_call`` (whether or not it asked for ``include: ["reasoning.encrypted_content"]``:
+OpenAI populates ``encrypted_content`` by default). On the way back :func:`take_call_signatures`
 puts the blob on the call of that id, in the issuer's extras; the thinking part is gone,
 so nothing of it reaches Gemini as a thought, and toward any other upstream it is dropped
 as every blob of another issuer is.
+
+A Gemini *text* part may hold a signature of its own too (Gemini 3 signs a step that calls
+no function; Google advises sending it back, and does not check it): it travels in the same
+carrier, right before the text in a response (extras ``{"text": "next"}``) or right after it
+in a stream (``{"text": "prev"}``: the signature may come with the last piece), and goes back
+onto the text part beside the carrier (:func:`carry_text_signature`). A Chat client has no
+field for it: dropped, as Gemini loses nothing it checks.
 
 An OpenAI Chat client has no field for a blob; the one thing it always sends back next to
 a tool call is the call's id, in the call and in the tool message answering it. So its
@@ -62,7 +69,9 @@ __all__ = [
     "CALL_SIGNATURES",
     "carries_call_signatures",
     "carries_envelope",
+    "carries_text_signatures",
     "carry_call_signature",
+    "carry_text_signature",
     "open_call_ids",
     "open_part",
     "open_request",
@@ -82,6 +91,7 @@ BLOB_KEYS = {"thinking": "signature", "redacted_thinking": "data"}
 # Issuer -> the key of its extras on a tool call holding the call's own signature.
 CALL_SIGNATURES = {"gemini": "thoughtSignature"}
 _CALL = "call"  # in the envelope's extras: the id of the tool call the blob belongs to
+_TEXT = "text"  # in the envelope's extras: the blob is the text part's right after ("next") or before ("prev")
 # The client format that is its own issuer (the signature stays on its functionCall part).
 _NO_CARRIER = frozenset({"gemini"})
 # Client formats whose only field for the blob is the tool call's id: its prefix.
@@ -150,29 +160,28 @@ def open_part(part: JSONObject) -> JSONObject:
     return out
 
 
-def carries_call_signatures(target: str, request: JSONObject | None) -> bool:
-    """Whether a ``target`` client gets function calls' signatures (see the module doc): not
-    a Gemini client (its own), and a Responses client only if it asked for encrypted reasoning."""
-    if target in _NO_CARRIER:
-        return False
-    if target == "openai_responses":
-        include = (request or {}).get("include")
-        return type(include) is list and "reasoning.encrypted_content" in include
-    return True
+def carries_call_signatures(target: str) -> bool:
+    """Whether a ``target`` client gets parts' own signatures (see the module doc): every
+    client but a Gemini one (its own). A Responses client gets them whether or not it asked
+    for ``include: ["reasoning.encrypted_content"]``, as OpenAI populates ``encrypted_content``
+    by default (its published ReasoningItem schema)."""
+    return target not in _NO_CARRIER
 
 
-def _call_signature_part(target: str, issuer: str, call_id: Any, blob: str) -> JSONObject:
-    """The thinking part carrying a tool call's own signature to a ``target`` client. The id
-    sealed is the issuer's (an id already restyled for the client is unwrapped: convert/ids.py),
-    as the call's id is again when the client sends it back."""
-    return {"type": "thinking", "text": "", "signature": seal(issuer, blob, {_CALL: unwrap(call_id)}),
-            "signature_format": target}
+def carries_text_signatures(target: str) -> bool:
+    """Whether a ``target`` client gets text parts' own signatures (:func:`carry_text_signature`)."""
+    return target not in _NO_CARRIER and target not in _IN_ID
 
 
-def carry_call_signature(target: str, part: JSONObject) -> tuple[JSONObject | None, JSONObject] | None:
-    """For a tool call (a response's part, or a stream's block) holding its own signature in
-    its issuer's extras: (the carrier part, the call without the blob: carried, not dropped).
-    A Chat client gets no carrier part: the call's id is the carrier."""
+def _carrier(target: str, issuer: str, blob: str, where: JSONObject) -> JSONObject:
+    """The thinking part carrying a part's own signature to a ``target`` client; ``where``
+    (sealed with it) names the part it goes back onto."""
+    return {"type": "thinking", "text": "", "signature": seal(issuer, blob, where), "signature_format": target}
+
+
+def _own_signature(target: str, part: JSONObject) -> tuple[str, str, JSONObject] | None:
+    """(issuer, blob, the part without the blob: carried, not dropped) for a part holding its
+    own signature in its issuer's extras (``CALL_SIGNATURES``), toward a client of another format."""
     extras = part.get("extras")
     if type(extras) is not dict:
         return None
@@ -182,13 +191,40 @@ def carry_call_signature(target: str, part: JSONObject) -> tuple[JSONObject | No
             continue
         rest = {k: v for k, v in mine.items() if k != key}
         others = {k: v for k, v in extras.items() if k != issuer}
-        call = {**part, "extras": {**others, issuer: rest} if rest else others}
-        prefix = _IN_ID.get(target)
-        if prefix is not None:
-            call["id"] = prefix + seal(issuer, mine[key], {_CALL: unwrap(part.get("id"))}, urlsafe=True)
-            return None, call
-        return _call_signature_part(target, issuer, part.get("id"), mine[key]), call
+        return issuer, mine[key], {**part, "extras": {**others, issuer: rest} if rest else others}
     return None
+
+
+def carry_call_signature(target: str, part: JSONObject) -> tuple[JSONObject | None, JSONObject] | None:
+    """For a tool call (a response's part, or a stream's block) holding its own signature in
+    its issuer's extras: (the carrier part, the call without the blob: carried, not dropped).
+    A Chat client gets no carrier part: the call's id is the carrier. The id sealed is the
+    issuer's (an id already restyled for the client is unwrapped: convert/ids.py), as the
+    call's id is again when the client sends it back."""
+    own = _own_signature(target, part)
+    if own is None:
+        return None
+    issuer, blob, call = own
+    where = {_CALL: unwrap(part.get("id"))}
+    prefix = _IN_ID.get(target)
+    if prefix is not None:
+        call["id"] = prefix + seal(issuer, blob, where, urlsafe=True)
+        return None, call
+    return _carrier(target, issuer, blob, where), call
+
+
+def carry_text_signature(target: str, part: JSONObject, side: str) -> tuple[JSONObject, JSONObject] | None:
+    """For a text part holding its own signature (Gemini 3 signs a step's text when it calls
+    no function): (the carrier part, the text without the blob). The carrier goes right
+    before the text (``side`` "next": a response's part) or right after it ("prev": a
+    stream, where the signature may come with the last piece). A Chat client has no field
+    for it (its text is not sent back with an id): None, and the blob is dropped with the
+    converters' warning, which costs nothing at Gemini (it checks only calls' signatures)."""
+    own = _own_signature(target, part) if carries_text_signatures(target) else None
+    if own is None:
+        return None
+    issuer, blob, text = own
+    return _carrier(target, issuer, blob, {_TEXT: side}), text
 
 
 def seal_response(target: str, ir: JSONObject, calls: bool = False) -> None:
@@ -200,7 +236,12 @@ def seal_response(target: str, ir: JSONObject, calls: bool = False) -> None:
     out: list[Any] = []
     for part in content:
         if type(part) is dict:
-            carried = carry_call_signature(target, part) if calls and part.get("type") == "tool_call" else None
+            kind = part.get("type")
+            carried: tuple[JSONObject | None, JSONObject] | None = None
+            if calls and kind == "tool_call":
+                carried = carry_call_signature(target, part)
+            elif calls and kind == "text":
+                carried = carry_text_signature(target, part, "next")
             if carried is not None:
                 if carried[0] is not None:
                     out.append(carried[0])
@@ -256,46 +297,76 @@ def open_call_ids(part: JSONObject) -> JSONObject:
     return out
 
 
-def _call_blob(part: Any, issuer: str) -> tuple[Any, str] | None:
-    """(call id, blob) of a thinking part carrying a tool call's signature ``issuer`` issued.
-    (A client that took the empty thinking block for redacted thinking sends it back as one.)"""
+def _carried(part: Any, issuer: str) -> tuple[str, Any, str] | None:
+    """(``call`` or ``text``, the call's id or the text's side, blob) of a thinking part
+    carrying a part's own signature ``issuer`` issued. (A client that took the empty
+    thinking block for redacted thinking sends it back as one.)"""
     key = BLOB_KEYS.get(str(part.get("type"))) if type(part) is dict else None
-    if key is None or part.get("signature_format") != issuer:
+    if key is None or part.get("signature_format") != issuer or type(part.get(key)) is not str:
         return None
     mine = (part.get("extras") or {}).get(issuer)
-    if type(mine) is not dict or _CALL not in mine or type(part.get(key)) is not str:
+    if type(mine) is not dict:
         return None
-    return mine[_CALL], part[key]
+    if _CALL in mine:
+        return _CALL, mine[_CALL], part[key]
+    if mine.get(_TEXT) in ("next", "prev"):
+        return _TEXT, mine[_TEXT], part[key]
+    return None
 
 
 def take_call_signatures(ir: JSONObject, issuer: str) -> JSONObject:
-    """IR request toward an ``issuer`` upstream: the thinking parts that carried tool calls'
-    signatures are removed and each blob is put on the call of its id (in the issuer's
-    extras, unless the call holds one already). The IR is copied where it changes."""
+    """IR request toward an ``issuer`` upstream: the thinking parts that carried parts' own
+    signatures are removed and each blob is put on its part, in the issuer's extras (unless
+    the part holds one already): a call's on the call of its id, a text's on the text part
+    right after or before the carrier (in the conversation's order: a Responses client's
+    reasoning and message items are turns of their own). The IR is copied where it changes."""
     key = CALL_SIGNATURES[issuer]
-    blobs: dict[Any, str] = {}
-    for message in ir.get("messages") or ():
-        for part in (message.get("content") if type(message) is dict else None) or ():
-            found = _call_blob(part, issuer)
-            if found is not None:
-                blobs.setdefault(found[0], found[1])
-    if not blobs:
+    messages = ir.get("messages")
+    if type(messages) is not list:
         return ir
-    messages = []
-    for message in ir["messages"]:
+    flat = [(m, n, p) for m, message in enumerate(messages) for n, p in enumerate(_content(message))]
+    calls: dict[Any, str] = {}
+    texts: dict[tuple[int, int], str] = {}
+    carriers: set[tuple[int, int]] = set()
+    for i, (m, n, part) in enumerate(flat):
+        found = _carried(part, issuer)
+        if found is None:
+            continue
+        carriers.add((m, n))
+        if found[0] == _CALL:
+            calls.setdefault(found[1], found[2])
+            continue
+        j = i + 1 if found[1] == "next" else i - 1
+        near = flat[j] if 0 <= j < len(flat) else None
+        if near is not None and type(near[2]) is dict and near[2].get("type") == "text":
+            texts.setdefault((near[0], near[1]), found[2])
+    if not carriers:
+        return ir
+    out = []
+    for m, message in enumerate(messages):
         content = message.get("content") if type(message) is dict else None
         if type(content) is list:
-            message = {**message, "content": [_signed(p, blobs, issuer, key) for p in content
-                                              if _call_blob(p, issuer) is None]}
-        messages.append(message)
-    return {**ir, "messages": messages}
+            message = {**message, "content": [_signed(p, _blob_of(p, m, n, calls, texts), issuer, key)
+                                              for n, p in enumerate(content) if (m, n) not in carriers]}
+        out.append(message)
+    return {**ir, "messages": out}
 
 
-def _signed(part: Any, blobs: dict[Any, str], issuer: str, key: str) -> Any:
-    if type(part) is not dict or part.get("type") != "tool_call" or part.get("id") not in blobs:
+def _content(message: Any) -> list[Any]:
+    content = message.get("content") if type(message) is dict else None
+    return content if type(content) is list else []
+
+
+def _blob_of(part: Any, m: int, n: int, calls: dict[Any, str], texts: dict[tuple[int, int], str]) -> str | None:
+    kind = part.get("type") if type(part) is dict else None
+    return calls.get(part.get("id")) if kind == "tool_call" else texts.get((m, n)) if kind == "text" else None
+
+
+def _signed(part: Any, blob: str | None, issuer: str, key: str) -> Any:
+    if blob is None:
         return part
     extras = dict(part.get("extras") or {})
     mine = dict(extras.get(issuer) or {})
-    mine.setdefault(key, blobs[part["id"]])
+    mine.setdefault(key, blob)
     extras[issuer] = mine
     return {**part, "extras": extras}

@@ -13,6 +13,12 @@ converters keep it on the call): for a client that can carry it (``carries_call_
 a thinking block with the sealed signature and no text is written first, under index
 ``-1 - index`` (decoders number blocks from 0), then the call, so nothing is held; a Chat
 client's call has the sealed signature in its id instead.
+
+A Gemini *text* part may carry a signature of its own too (Gemini 3 signs a step that calls
+no function, often in a last empty text piece): on a text block, the upstream's raw
+signature delta is held (a few hundred bytes, never the text) and, when the block stops,
+a carrier block like a call's follows it, naming the text before it (``carry_text_signature``
+with side "prev"); a Chat client's text has no carrier (the encoder drops the raw delta).
 """
 
 from __future__ import annotations
@@ -20,7 +26,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from interlingua.convert.blobs import carry_call_signature, seal, seal_part
+from interlingua.convert.blobs import (
+    carries_text_signatures,
+    carry_call_signature,
+    carry_text_signature,
+    seal,
+    seal_part,
+)
 from interlingua.streams.events import Block, IRSink
 
 __all__ = ["SealedBlobs"]
@@ -49,7 +61,10 @@ class SealedBlobs:
         self._raw_in = raw_in
         self._raw_out = raw_out
         self._held: dict[int, _Held] = {}
+        self._texts: dict[int, str] = {}  # open text blocks -> their own signature (held)
         self._calls = calls
+        self._text_issuer = ""
+        self._text_signatures = calls and raw_in is not None and carries_text_signatures(target)
         self._delta = sink.delta
         # Deltas go straight to the encoder while no blob is held (nearly always): the decoder
         # looks ``delta`` up on every event, so the held-blob check costs nothing until needed.
@@ -68,6 +83,9 @@ class SealedBlobs:
             block = {**block, "signature_format": self._target}
         elif block.get("type") == "redacted_thinking":
             block = seal_part(self._target, block)
+        elif block.get("type") == "text" and self._text_signatures:
+            self._texts[index] = ""  # its own signature may come as a raw delta (Gemini)
+            self.delta = self._held_delta
         elif block.get("type") == "tool_call" and self._calls and block.get("extras"):
             carried = carry_call_signature(self._target, block)
             if carried is not None:
@@ -84,7 +102,14 @@ class SealedBlobs:
 
     def _held_delta(self, index: int, kind: str, value: Any) -> None:
         held = self._held.get(index)
-        if held is None:
+        if held is None and index in self._texts and kind == "raw" and type(value) is dict:
+            signature = (value.get("delta") or {}).get(self._raw_in)
+            if type(signature) is str and signature and value.get("format") != self._target:
+                self._texts[index] = signature  # a text part's own (the last one, as Gemini's parts)
+                self._text_issuer = str(value.get("format"))
+            else:
+                self._delta(index, kind, value)
+        elif held is None:
             self._delta(index, kind, value)
         elif kind == "signature" and type(value) is str:
             held.pieces.append(value)
@@ -98,11 +123,17 @@ class SealedBlobs:
 
     def block_stop(self, index: int) -> None:
         held = self._held.pop(index, None)
-        if not self._held:
+        signature = self._texts.pop(index, None)
+        if not self._held and not self._texts:
             self.delta = self._delta
         if held is not None and held.pieces:
             self._signature_delta(index, seal(held.issuer, "".join(held.pieces), held.extras))
         self._sink.block_stop(index)
+        if signature:
+            text = {"type": "text", "extras": {self._text_issuer: {self._raw_in: signature}}}
+            carried = carry_text_signature(self._target, text, "prev")
+            if carried is not None:
+                self._carry(-1 - index, carried[0])
 
     def _signature_delta(self, index: int, envelope: str) -> None:
         if self._raw_out is None:

@@ -146,7 +146,7 @@ class StreamTranslator:
             # Outermost: it switches its own ``delta`` while a blob is held (ids and blobs are
             # on different blocks, so the order of the two wrappers changes nothing else).
             raw_in, raw_out = _raw_signature_key(str(source)), _raw_signature_key(str(target))
-            calls = carries_call_signatures(str(target), request)
+            calls = carries_call_signatures(str(target))
             sink = SealedBlobs(sink, str(target), raw_in, raw_out, calls)  # type: ignore[assignment]
         self._decoder = make_decoder(str(source), sink, policy)
         spec = load_spec(str(source))

@@ -32,8 +32,11 @@ import orjson
 
 from interlingua.server.fake_upstream.gemini_signatures import (
     GEMINI_SIGNATURE,
+    TEXT_SIGNATURE,
     check_call_signatures,
     check_signatures,
+    check_text_signatures,
+    signs_text,
 )
 from interlingua.server.fake_upstream.plan import (
     BadRequest,
@@ -256,6 +259,7 @@ def read_gemini(raw: JSON, model: str) -> Conversation:
     conv = Conversation(model=model)
     _read_contents(body, conv)
     check_call_signatures(body["contents"], model)
+    check_text_signatures(body["contents"], model)
     _read_tools(body, conv)
     gen = body.get("generationConfig") or {}
     thinking = gen.get("thinkingConfig") or {}
@@ -313,6 +317,8 @@ def gemini_json(plan: Plan, model: str, rid: str) -> JSON:
         parts.append({"text": plan.thinking, "thought": True, "thoughtSignature": GEMINI_SIGNATURE})
     if plan.text or not plan.tool_calls:
         parts.append({"text": plan.text})
+        if signs_text(model) and not plan.tool_calls:  # a step without a call: its text signed
+            parts[-1]["thoughtSignature"] = TEXT_SIGNATURE
     parts += _call_parts(plan, rid)
     return _chunk(parts, model, rid, FINISH_REASONS[plan.stop], _usage(plan))
 
@@ -323,6 +329,8 @@ def gemini_chunks(plan: Plan, model: str, rid: str) -> list[JSON]:
         pieces[-1]["thoughtSignature"] = GEMINI_SIGNATURE
     pieces += [{"text": w} for w in split_words(plan.text)]
     pieces += _call_parts(plan, rid)
+    if signs_text(model) and not plan.tool_calls:  # Gemini 3 streams it in a last empty text part
+        pieces.append({"text": "", "thoughtSignature": TEXT_SIGNATURE})
     chunks = [_chunk([p], model, rid) for p in pieces]
     if not chunks:
         chunks = [_chunk([{"text": ""}], model, rid)]

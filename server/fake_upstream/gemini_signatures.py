@@ -10,6 +10,12 @@ And stricter than Gemini 3, so tests can tell a real signature from a stand-in: 
 fake itself issued (its ids are ``fc_demo<n>_<i>``) must come back with the real signature;
 the dummy is accepted only for calls the fake did not issue (history from another model),
 which is the case Google documents the dummy for.
+
+Models named ``*-signed-text`` (a test opts in) also sign a step that calls no function on
+its text, as Gemini 3 may (:data:`TEXT_SIGNATURE`: on the text part, or streamed in a last
+empty text part), and insist it comes back where it was issued: on the last text part of each
+such model step, and on no other part. (Gemini does not enforce text signatures; Google
+advises sending them back, and this lets a test see they are.)
 https://ai.google.dev/gemini-api/docs/thought-signatures
 """
 
@@ -20,13 +26,22 @@ from typing import Any
 
 from interlingua.server.fake_upstream.plan import BadRequest
 
-__all__ = ["DUMMY_SIGNATURE", "GEMINI_SIGNATURE", "check_call_signatures", "check_signatures"]
+__all__ = [
+    "DUMMY_SIGNATURE",
+    "GEMINI_SIGNATURE",
+    "TEXT_SIGNATURE",
+    "check_call_signatures",
+    "check_signatures",
+    "check_text_signatures",
+    "signs_text",
+]
 
 JSON = dict[str, Any]
 GEMINI_SIGNATURE = "ZGVtby1nZW1pbmktc2lnbmF0dXJl"
 DUMMY_SIGNATURE = "skip_thought_signature_validator"
-# The fake Gemini's own signature and Gemini's documented bypass.
-VALID_SIGNATURES = frozenset({GEMINI_SIGNATURE, DUMMY_SIGNATURE})
+TEXT_SIGNATURE = "ZGVtby1nZW1pbmktdGV4dC1zaWduYXR1cmU="  # base64 of demo-gemini-text-signature
+# The fake Gemini's own signatures and Gemini's documented bypass.
+VALID_SIGNATURES = frozenset({GEMINI_SIGNATURE, TEXT_SIGNATURE, DUMMY_SIGNATURE})
 _ISSUED = re.compile(r"fc_demo\d+_\d+")  # the call ids this fake issues (gemini._call_parts)
 
 
@@ -74,5 +89,32 @@ def check_call_signatures(contents: list[Any], model: str) -> None:
             raise BadRequest(
                 f"Function call `{name}` in contents[{i}] was issued by this fake Gemini 3, which "
                 f"requires its own thought_signature back, not {signature!r}.",
+                f"contents[{i}].parts",
+            )
+
+
+def signs_text(model: str) -> bool:
+    """Whether the fake signs (and checks) the text of a step that calls no function."""
+    return model.endswith("-signed-text")
+
+
+def check_text_signatures(contents: list[Any], model: str) -> None:
+    """For a ``*-signed-text`` model: every model step without a function call has the text
+    signature on its last text part, and no other part holds it."""
+    if not signs_text(model):
+        return
+    for i, content in enumerate(contents):
+        parts = [p for p in (content.get("parts") or ()) if isinstance(p, dict)] if isinstance(content, dict) else []
+        if content.get("role") != "model" or any("functionCall" in p for p in parts):
+            if any(p.get("thoughtSignature") == TEXT_SIGNATURE for p in parts):
+                raise BadRequest(f"contents[{i}]: the text signature came back on a part it was not issued on.",
+                                 f"contents[{i}].parts")
+            continue
+        texts = [n for n, p in enumerate(parts) if "text" in p and not p.get("thought")]
+        signed = [n for n, p in enumerate(parts) if p.get("thoughtSignature") == TEXT_SIGNATURE]
+        if texts and signed != texts[-1:]:
+            raise BadRequest(
+                f"contents[{i}]: this fake signed the step's text (thoughtSignature {TEXT_SIGNATURE!r}) and "
+                f"requires it back on its last text part only (found on parts {signed}).",
                 f"contents[{i}].parts",
             )

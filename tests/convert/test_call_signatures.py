@@ -39,13 +39,11 @@ ANSWER = _gemini_answer({"text": "hmm", "thought": True, "thoughtSignature": THO
 
 
 def test_who_carries_call_signatures() -> None:
-    assert carries_call_signatures("anthropic_messages", None)
-    assert carries_call_signatures("bedrock_converse", None)
-    assert carries_call_signatures("openai_responses", INCLUDE)
-    assert not carries_call_signatures("openai_responses", {})  # asked for no encrypted reasoning
-    assert not carries_call_signatures("openai_responses", None)
-    assert carries_call_signatures("openai_chat", None)  # in the call's id
-    assert not carries_call_signatures("gemini", None)  # its own: on the functionCall part
+    assert carries_call_signatures("anthropic_messages")
+    assert carries_call_signatures("bedrock_converse")
+    assert carries_call_signatures("openai_responses")  # include or not: encrypted_content by default
+    assert carries_call_signatures("openai_chat")  # in the call's id
+    assert not carries_call_signatures("gemini")  # its own: on the functionCall part
 
 
 def _anthropic_turn() -> list[JSON]:
@@ -103,13 +101,16 @@ def test_a_bedrock_client_gets_an_empty_reasoning_text_with_the_signature() -> N
     assert "toolUse" in content[2]
 
 
-def test_a_responses_client_gets_a_reasoning_item_only_if_it_asked_for_encrypted_content() -> None:
-    asked = translate_response(ANSWER, source=GE, target=RE, request=INCLUDE).body["output"]
-    assert [i["type"] for i in asked] == ["reasoning", "reasoning", "function_call", "function_call"]
-    assert asked[1]["summary"] == []
-    assert unseal(asked[1]["encrypted_content"]) == ("gemini", CALL_SIG, {"call": "fc_0"})
-    not_asked = translate_response(ANSWER, source=GE, target=RE, request={}).body["output"]
-    assert [i["type"] for i in not_asked] == ["reasoning", "function_call", "function_call"]
+@pytest.mark.parametrize("request_body", [INCLUDE, {}, None], ids=["include", "no-include", "no-request"])
+def test_a_responses_client_gets_a_reasoning_item_whether_or_not_it_asked_for_encrypted_content(
+    request_body: JSON | None,
+) -> None:
+    """As OpenAI populates encrypted_content by default (its published ReasoningItem schema)."""
+    output = translate_response(ANSWER, source=GE, target=RE, request=request_body).body["output"]
+    assert [i["type"] for i in output] == ["reasoning", "reasoning", "function_call", "function_call"]
+    assert output[1]["summary"] == []
+    assert unseal(output[1]["encrypted_content"]) == ("gemini", CALL_SIG, {"call": "fc_0"})
+    assert unseal(output[0]["encrypted_content"]) == ("gemini", THOUGHT_SIG, None)  # the thought's, alike
 
 
 def test_a_responses_client_carries_it_back() -> None:
@@ -220,7 +221,7 @@ def test_streamed_call_signature_per_client(target: Format, request_body: JSON |
     translator = StreamTranslator(source=GE, target=target, request=request_body)
     out = b"".join(translator.feed(c) for c in chunks) + translator.finish()
     carried = b"aWxnc2ln" in out
-    assert carried == carries_call_signatures(str(target), request_body)
+    assert carried == carries_call_signatures(str(target))
 
 
 def test_a_client_that_sends_the_carrier_back_as_redacted_thinking_still_carries_it() -> None:

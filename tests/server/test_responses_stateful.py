@@ -16,6 +16,9 @@ from responses_helpers import KEY_A, TRANSLATED, sdk, sqlite_url, stateful_confi
 from server_helpers import formats_config
 
 from interlingua.server.fake_upstream import FakeUpstream
+from interlingua.server.fake_upstream.anthropic_messages import SIGNATURE as ANTHROPIC_SIGNATURE
+from interlingua.server.fake_upstream.bedrock_converse import SIGNATURE as BEDROCK_SIGNATURE
+from interlingua.server.fake_upstream.gemini_signatures import GEMINI_SIGNATURE
 from interlingua.server.testing import running_gateway
 
 Clients = tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]
@@ -116,23 +119,34 @@ async def test_tool_round_trip_by_item_reference(clients: Clients) -> None:
         assert "get_weather returned" in second.output_text, model
 
 
+# Each fake upstream's own blob (its thinking signature; Gemini's call signature).
+_ISSUED = {"anthropic_messages": ANTHROPIC_SIGNATURE, "gemini": GEMINI_SIGNATURE, "bedrock_converse": BEDROCK_SIGNATURE}
+
+
+@pytest.mark.parametrize("include", [True, False], ids=["include", "no-include"])
 @pytest.mark.parametrize("fmt", ["anthropic_messages", "gemini", "bedrock_converse"])
-async def test_thinking_tool_loop_by_previous_response_id(clients: Clients, fmt: str) -> None:
-    """Reasoning items come back from the store with the blob their upstream needs."""
+async def test_thinking_tool_loop_by_previous_response_id(
+    clients: Clients, upstream: FakeUpstream, fmt: str, include: bool
+) -> None:
+    """Reasoning items come back from the store with the blob their upstream needs, whether
+    or not the client asked for encrypted reasoning (it gets encrypted_content either way,
+    as from OpenAI; the store keeps what it got)."""
     a, _ = clients
     model, reasoning = TRANSLATED[fmt], {"effort": "medium", "summary": "auto"}
+    asked: Any = {"include": ["reasoning.encrypted_content"]} if include else {}
     first = await a.responses.create(
         model=model, input="get_weather in Paris", tools=_TOOLS, reasoning=reasoning,  # type: ignore[arg-type]
-        include=["reasoning.encrypted_content"],
+        **asked,
     )
-    assert any(item.type == "reasoning" for item in first.output)
+    assert all(item.encrypted_content for item in first.output if item.type == "reasoning")
     call = next(item for item in first.output if item.type == "function_call")
     result: Any = [{"type": "function_call_output", "call_id": call.call_id, "output": '{"temp": 21}'}]
     second = await a.responses.create(
         model=model, input=result, previous_response_id=first.id, tools=_TOOLS, reasoning=reasoning,  # type: ignore[arg-type]
-        include=["reasoning.encrypted_content"],
+        **asked,
     )
     assert "get_weather returned" in second.output_text
+    assert _ISSUED[fmt] in _upstream_text(upstream)  # the upstream got its own blob back
 
 
 @pytest.mark.parametrize("fmt", sorted(TRANSLATED))
