@@ -21,9 +21,13 @@ from interlingua.server.pipeline.context import RESPONSE_OPERATIONS, Outcome
 from interlingua.server.pipeline.hooks import Feature
 
 if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
+
     from interlingua.server.config import Config
     from interlingua.server.pipeline.context import Attempt, RequestContext
+    from interlingua.server.routing import Target
     from interlingua.server.services import Services
+    from interlingua.translate import Format
 
 __all__ = ["MetricsFeature", "build"]
 
@@ -38,7 +42,32 @@ _TOKEN_TYPES = (
 _TOKEN_LABELS = {name: name.removesuffix("_tokens") for name in _TOKEN_TYPES}
 
 
+class _GenAISeries:
+    """The GenAI series of one (operation, provider, request model, response model): looked
+    up once per label set, not five ``labels()`` per request."""
+
+    __slots__ = ("durations", "input", "labels", "m", "output", "tpot", "ttft")
+
+    def __init__(self, m: GatewayMetrics, labels: tuple[str, str, str, str]) -> None:
+        self.m, self.labels = m, labels
+        self.input = m.child(m.token_usage, *labels, "input")
+        self.output = m.child(m.token_usage, *labels, "output")
+        self.ttft = m.child(m.ttft, *labels)
+        self.tpot = m.child(m.tpot, *labels)
+        self.durations: dict[str, Histogram] = {}
+
+    def duration(self, error: str) -> Histogram:
+        found = self.durations.get(error)
+        if found is None:
+            found = self.durations[error] = self.m.child(self.m.duration, *self.labels, error)
+        return found
+
+
 class MetricsFeature(Feature):
+    """Series are looked up through caches keyed by their label values (never by config
+    objects), so a reload's new feature, with ``key_label`` on or off, finds the right ones;
+    the caches hold no more entries than the registry holds series."""
+
     name: ClassVar[str] = "metrics"
 
     def __init__(
@@ -47,6 +76,8 @@ class MetricsFeature(Feature):
         self.m = metrics
         self.key_label = key_label
         self.pricing = pricing or Pricing(())
+        self._tokens: dict[str, tuple[Counter, ...]] = {}
+        self._genai: dict[tuple[Format, str, str, str], _GenAISeries] = {}
 
     async def start(self) -> None:
         self.m.config_started()
@@ -55,7 +86,7 @@ class MetricsFeature(Feature):
         self.m.enter()
 
     async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
-        outcome = attempt.outcome.value if attempt.outcome is not None else "error"
+        outcome = attempt.outcome._value_ if attempt.outcome is not None else "error"
         error = attempt.error.kind if attempt.error is not None else ""
         self.m.child(self.m.attempts, attempt.target.provider.name, outcome, error).inc()
 
@@ -66,7 +97,7 @@ class MetricsFeature(Feature):
         target = ctx.target
         model = ctx.route.client_model if ctx.route is not None else _unrouted(ctx)
         target_name = target.provider.name if target is not None else ""
-        m.child(m.requests, ctx.client_format.value, model, target_name, key, str(ctx.status)).inc()
+        m.child(m.requests, ctx.surface.format._value_, model, target_name, key, str(ctx.status)).inc()
         overhead = gateway_seconds(ctx)
         if overhead is not None:
             m.overhead.observe(overhead)
@@ -77,42 +108,60 @@ class MetricsFeature(Feature):
             if isinstance(ctx.error, RateLimited | Overloaded):
                 m.child(m.limited, ctx.error.code or ctx.error.kind).inc()
             return
-        if ctx.usage.reported:
-            for attr in _TOKEN_TYPES:
-                # The series exists (child) whatever the count; a zero (most requests have no
-                # cache or reasoning tokens) skips the locked no-op increment.
-                counter = m.child(m.tokens, _TOKEN_LABELS[attr], key)
-                if count := getattr(ctx.usage, attr):
+        usage = ctx.usage
+        if usage.reported:
+            counters = self._tokens.get(key) or self._token_counters(key)
+            counts = (
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cache_read_tokens,
+                usage.cache_creation_tokens,
+                usage.reasoning_tokens,
+            )
+            for counter, count in zip(counters, counts, strict=True):
+                # The series exists (made with the tuple) whatever the count; a zero (most
+                # requests have no cache or reasoning tokens) skips the locked no-op increment.
+                if count:
                     counter.inc(count)
-            cost = self.pricing.cost(ctx.client_model, ctx.usage)
+            cost = self.pricing.cost(ctx.client_model, usage)
             if cost > 0:
                 m.child(m.cost, key, model).inc(cost)
         if ctx.operation == "generate":
-            self._genai(ctx)
+            self._observe_genai(ctx, target)
 
-    def _genai(self, ctx: RequestContext) -> None:
-        target = ctx.target
-        assert target is not None
+    def _token_counters(self, key: str) -> tuple[Counter, ...]:
+        m = self.m
+        counters = self._tokens[key] = tuple(m.child(m.tokens, _TOKEN_LABELS[t], key) for t in _TOKEN_TYPES)
+        return counters
+
+    def _genai_series(self, ctx: RequestContext, target: Target) -> _GenAISeries:
         provider = target.provider
-        labels = (
-            operation_name(provider.format),
-            provider_name(provider.format, provider.dialect.name),
-            ctx.client_model,
-            target.upstream_model,
-        )
-        t, m, usage = ctx.timings, self.m, ctx.usage
+        index = (provider.format, provider.dialect.name, ctx.client_model, target.upstream_model)
+        series = self._genai.get(index)
+        if series is None:
+            labels = (
+                operation_name(provider.format),
+                provider_name(provider.format, provider.dialect.name),
+                ctx.client_model,
+                target.upstream_model,
+            )
+            series = self._genai[index] = _GenAISeries(self.m, labels)
+        return series
+
+    def _observe_genai(self, ctx: RequestContext, target: Target) -> None:
+        series = self._genai_series(ctx, target)
+        t, usage = ctx.timings, ctx.usage
         end = t.last_byte if t.last_byte is not None else t.received
-        error = ctx.error.kind if ctx.error is not None else ""
-        m.child(m.duration, *labels, error).observe(end - t.received)
+        series.duration(ctx.error.kind if ctx.error is not None else "").observe(end - t.received)
         if usage.reported:
             cached = usage.cache_read_tokens + usage.cache_creation_tokens
-            m.child(m.token_usage, *labels, "input").observe(usage.input_tokens + cached)
-            m.child(m.token_usage, *labels, "output").observe(usage.output_tokens)
+            series.input.observe(usage.input_tokens + cached)
+            series.output.observe(usage.output_tokens)
         if not (ctx.stream and ctx.outcome is Outcome.OK and t.first_byte is not None):
             return
-        m.child(m.ttft, *labels).observe(t.first_byte - t.received)
+        series.ttft.observe(t.first_byte - t.received)
         if usage.output_tokens > 1:
-            m.child(m.tpot, *labels).observe((end - t.first_byte) / (usage.output_tokens - 1))
+            series.tpot.observe((end - t.first_byte) / (usage.output_tokens - 1))
 
 
 def _unrouted(ctx: RequestContext) -> str:

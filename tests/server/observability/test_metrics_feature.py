@@ -129,3 +129,46 @@ def test_semconv_table_names_and_buckets() -> None:
     text = m.render().decode()
     for instrument in INSTRUMENTS.values():
         assert f"# TYPE {instrument.name} histogram" in text
+
+
+async def test_metrics_token_series_exist_at_zero_and_stay_exact() -> None:
+    m = GatewayMetrics()
+    await run(MetricsFeature(m), finished(usage={"input_tokens": 5, "output_tokens": 0}))
+    counted = {ls: v for (n, ls), v in samples(m).items() if n == "interlingua_tokens_total"}
+    assert {dict(ls)["type"]: v for ls, v in counted.items()} == {
+        "input": 5,
+        "output": 0,
+        "cache_read": 0,
+        "cache_creation": 0,
+        "reasoning": 0,
+    }
+
+
+async def test_metrics_cached_series_follow_labels_across_a_reload_and_key_label_off() -> None:
+    m = GatewayMetrics()
+    before = MetricsFeature(m)
+    await run(before, finished(usage=USAGE))
+    after = MetricsFeature(m, key_label=False)  # a reload turned key labels off
+    await run(after, finished(usage=USAGE), finished(usage=USAGE, key="team-b"))
+    await run(before, finished(usage=USAGE, key="team-b"))  # a request of the old snapshot ends
+    assert value(m, "interlingua_tokens_total", type="input", key="team-a") == 11
+    assert value(m, "interlingua_tokens_total", type="input", key="team-b") == 11
+    assert value(m, "interlingua_tokens_total", type="input", key="") == 22
+    assert value(m, "interlingua_requests_total", key="") == 2
+
+
+async def test_metrics_cached_genai_series_by_model_upstream_and_error() -> None:
+    m = GatewayMetrics()
+    gemini = provider("gem", Format.GEMINI)
+    err = UpstreamError("boom", status=503)
+    feature = MetricsFeature(m)
+    await run(feature, finished(usage=USAGE), finished(usage=USAGE, model="other"))
+    await run(feature, finished(usage=USAGE, upstream=gemini), finished(error=err, status=503))
+    count = "gen_ai_server_request_duration_seconds_count"
+    assert value(m, count, gen_ai_request_model="claude-x", gen_ai_provider_name="anthropic") == 2
+    assert value(m, count, gen_ai_request_model="claude-x", error_type="api_error") == 1
+    assert value(m, count, gen_ai_request_model="other", gen_ai_response_model="other-upstream") == 1
+    assert value(m, count, gen_ai_provider_name="gcp.gemini", gen_ai_operation_name="generate_content") == 1
+    usage_sum = "gen_ai_client_token_usage_sum"
+    assert value(m, usage_sum, gen_ai_request_model="other", gen_ai_token_type="output") == 7
+    assert value(m, usage_sum, gen_ai_provider_name="anthropic", gen_ai_token_type="input") == 2 * 131

@@ -24,9 +24,33 @@ _WORKER = textwrap.dedent(
 )
 
 
-def _worker(tokens: int) -> str:
+# Requests through the metrics feature (its cached series, the in-flight gauges), one
+# still in flight when the worker goes away; argv: where the test contexts live.
+_SERVING = textwrap.dedent(
+    """
+    import asyncio, sys
+    sys.path.insert(0, sys.argv[1])
+    from observability.contexts import USAGE, finished
+    from interlingua.server.features.metrics import MetricsFeature
+    from interlingua.server.observability.prom import GatewayMetrics
+
+    async def serve():
+        feature = MetricsFeature(GatewayMetrics())
+        for ctx in (finished(usage=USAGE), finished(usage=USAGE, stream=True)):
+            await feature.request_start(ctx)
+            await feature.complete(ctx)
+        await feature.request_start(finished())
+        print(feature.m.render().decode())
+
+    asyncio.run(serve())
+    """
+)
+
+
+def _worker(tokens: int, script: str = _WORKER) -> str:
+    arg = str(tokens) if script is _WORKER else str(Path(__file__).parent.parent)
     done = subprocess.run(
-        [sys.executable, "-c", _WORKER, str(tokens)], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", script, arg], capture_output=True, text=True, check=True, timeout=60
     )
     return done.stdout
 
@@ -68,3 +92,20 @@ def test_prom_operator_directory_is_emptied_at_start(tmp_path: Path, monkeypatch
     monkeypatch.setenv(prom.ENV_DIR, str(tmp_path))
     assert prom.prepare_multiprocess() is None  # not ours to remove at the end
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_prom_multiprocess_feature_requests_sum_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(prom.ENV_DIR, raising=False)
+    path = prom.prepare_multiprocess()
+    assert path is not None
+    try:
+        _worker(0, _SERVING)
+        text = _worker(0, _SERVING)
+        assert _line(text, 'interlingua_tokens_total{key="team-a",type="input"}').endswith(" 44.0")
+        assert _line(text, 'interlingua_tokens_total{key="team-a",type="reasoning"}').endswith(" 12.0")
+        assert _line(text, "interlingua_requests_total{").endswith(" 4.0")
+        assert _line(text, "gen_ai_server_time_to_first_token_seconds_count{").endswith(" 2.0")
+        assert "interlingua_requests_in_flight 2.0" in text  # one each, neither marked dead
+        assert "interlingua_requests_in_flight_peak 1.0" in text  # the highest of any worker
+    finally:
+        prom.cleanup_multiprocess(path)
