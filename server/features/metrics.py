@@ -21,9 +21,8 @@ from interlingua.server.pipeline.context import RESPONSE_OPERATIONS, Outcome
 from interlingua.server.pipeline.hooks import Feature
 
 if TYPE_CHECKING:
-    from prometheus_client import Counter, Histogram
-
     from interlingua.server.config import Config
+    from interlingua.server.observability.series import CounterSeries, HistogramSeries
     from interlingua.server.pipeline.context import Attempt, RequestContext
     from interlingua.server.routing import Target
     from interlingua.server.services import Services
@@ -54,9 +53,9 @@ class _GenAISeries:
         self.output = m.child(m.token_usage, *labels, "output")
         self.ttft = m.child(m.ttft, *labels)
         self.tpot = m.child(m.tpot, *labels)
-        self.durations: dict[str, Histogram] = {}
+        self.durations: dict[str, HistogramSeries] = {}
 
-    def duration(self, error: str) -> Histogram:
+    def duration(self, error: str) -> HistogramSeries:
         found = self.durations.get(error)
         if found is None:
             found = self.durations[error] = self.m.child(self.m.duration, *self.labels, error)
@@ -76,7 +75,7 @@ class MetricsFeature(Feature):
         self.m = metrics
         self.key_label = key_label
         self.pricing = pricing or Pricing(())
-        self._tokens: dict[str, tuple[Counter, ...]] = {}
+        self._tokens: dict[str, tuple[CounterSeries, ...]] = {}
         self._genai: dict[tuple[Format, str, str, str], _GenAISeries] = {}
 
     async def start(self) -> None:
@@ -129,7 +128,7 @@ class MetricsFeature(Feature):
         if ctx.operation == "generate":
             self._observe_genai(ctx, target)
 
-    def _token_counters(self, key: str) -> tuple[Counter, ...]:
+    def _token_counters(self, key: str) -> tuple[CounterSeries, ...]:
         m = self.m
         counters = self._tokens[key] = tuple(m.child(m.tokens, _TOKEN_LABELS[t], key) for t in _TOKEN_TYPES)
         return counters

@@ -25,6 +25,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from interlingua.server.observability.semconv import INSTRUMENTS, label
+from interlingua.server.observability.series import (
+    CounterFamily,
+    HistogramFamily,
+    HistogramSeries,
+    Labelled,
+    LocalCounter,
+    LocalHistogram,
+)
 
 __all__ = [
     "CONTENT_TYPE",
@@ -36,7 +44,7 @@ __all__ = [
     "worker_died",
 ]
 
-_M = TypeVar("_M", Counter, Gauge, Histogram)
+_S = TypeVar("_S")
 
 ENV_DIR = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -81,7 +89,9 @@ def cleanup_multiprocess(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-# The gateway's own counters: attribute -> (name, help, labels).
+_OVERHEAD_HELP = "Gateway time per request, excluding waiting on upstreams (before the upstream call)"
+
+# The gateway's own counters fed by requests: attribute -> (name, help, labels).
 _COUNTERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "requests": (
         "interlingua_requests",
@@ -109,37 +119,34 @@ _COUNTERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Response cache lookups by model route and result (hit, miss)",
         ("model", "result"),
     ),
-    "reloads": ("interlingua_config_reloads", "Config reloads applied", ()),
-    "spans_dropped": ("interlingua_trace_spans_dropped", "Trace spans the collector did not take", ()),
 }
 
 
 class GatewayMetrics:
     """Every instrument of the gateway, on a registry of its own (or the worker files)."""
 
-    token_usage: Histogram
-    duration: Histogram
-    ttft: Histogram
-    tpot: Histogram
-    requests: Counter
-    tokens: Counter
-    cost: Counter
-    attempts: Counter
-    limited: Counter
-    cache: Counter
-    reloads: Counter
-    spans_dropped: Counter
+    token_usage: HistogramFamily
+    duration: HistogramFamily
+    ttft: HistogramFamily
+    tpot: HistogramFamily
+    requests: CounterFamily
+    tokens: CounterFamily
+    cost: CounterFamily
+    attempts: CounterFamily
+    limited: CounterFamily
+    cache: CounterFamily
 
     def __init__(self) -> None:
         self._multiprocess = multiprocess_dir()
         # In multiprocess mode values go to files, whatever the registry; scrapes read the files.
         self.registry = CollectorRegistry(auto_describe=True)
         reg = None if self._multiprocess else self.registry
-        for key, i in INSTRUMENTS.items():
-            labels = [label(n) for n in i.labels]
-            setattr(self, key, Histogram(i.name, i.description, labels, buckets=i.buckets, registry=reg))
-        for key, (name, doc, names) in _COUNTERS.items():
-            setattr(self, key, Counter(name, doc, names, registry=reg))
+        self._request_series(reg)
+        # Rare (a reload; the span exporter's thread): prometheus-client's instruments.
+        self.reloads = Counter("interlingua_config_reloads", "Config reloads applied", registry=reg)
+        self.spans_dropped = Counter(
+            "interlingua_trace_spans_dropped", "Trace spans the collector did not take", registry=reg
+        )
         self.inflight = Gauge(
             "interlingua_requests_in_flight",
             "API requests in flight",
@@ -168,11 +175,11 @@ class GatewayMetrics:
             registry=reg,
             multiprocess_mode="mostrecent",
         )
-        self.overhead = Histogram(
-            "interlingua_overhead_seconds",
-            "Gateway time per request, excluding waiting on upstreams (before the upstream call)",
-            buckets=OVERHEAD_BUCKETS,
-            registry=reg,
+        name, doc = "interlingua_overhead_seconds", _OVERHEAD_HELP
+        self.overhead: HistogramSeries = (
+            Histogram(name, doc, buckets=OVERHEAD_BUCKETS, registry=None)
+            if reg is None
+            else LocalHistogram(name, doc, (), reg, OVERHEAD_BUCKETS).one()
         )
         self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
         # In flight in this process, across config snapshots (a reload must not reset them).
@@ -186,7 +193,22 @@ class GatewayMetrics:
             self.inflight.set_function(lambda: self.now)
             self.inflight_peak.set_function(lambda: self.peak)
 
-    def child(self, metric: _M, *values: str) -> _M:
+    def _request_series(self, local: CollectorRegistry | None) -> None:
+        """The instruments every request feeds: with one process (``local``, the registry)
+        the cheaper :mod:`.series` ones; worker processes need prometheus-client's files."""
+        for key, i in INSTRUMENTS.items():
+            labels = [label(n) for n in i.labels]
+            if local is None:
+                setattr(self, key, Histogram(i.name, i.description, labels, buckets=i.buckets, registry=None))
+            else:
+                setattr(self, key, LocalHistogram(i.name, i.description, labels, local, i.buckets))
+        for key, (name, doc, names) in _COUNTERS.items():
+            if local is None:
+                setattr(self, key, Counter(name, doc, names, registry=None))
+            else:
+                setattr(self, key, LocalCounter(name, doc, names, local))
+
+    def child(self, metric: Labelled[_S], *values: str) -> _S:
         """``metric.labels(*values)``, remembered: prometheus-client checks and locks on every
         call (~1.5 us); a request touches a dozen series."""
         key = (metric, values)
