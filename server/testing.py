@@ -28,6 +28,10 @@ from interlingua.server.state import StateHolder
 __all__ = ["running_app", "running_gateway"]
 
 _STARTUP_TIMEOUT_S = 10.0
+# How long stopping may take beyond the grace period (the app's shutdown: flushing batched
+# writes, closing pools and the store). Only a hang should hit it: a loaded CI machine once
+# took over 5 s, and a tight bound made an unrelated test fail.
+_SHUTDOWN_SLACK_S = 60.0
 
 
 @asynccontextmanager
@@ -64,7 +68,7 @@ async def running_app(app: Quart, config: Config, *, grace_s: float = 2.0) -> As
         yield f"http://127.0.0.1:{port}"
     finally:
         stop.set()
-        await asyncio.wait_for(task, timeout=grace_s + 5)
+        await asyncio.wait_for(task, timeout=grace_s + _SHUTDOWN_SLACK_S)
         sock.close()
 
 
