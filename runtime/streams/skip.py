@@ -37,6 +37,9 @@ _CONTENT_EVENTS = frozenset(
 _CONTENT_LINES = frozenset(prefix + name.encode() for name in _CONTENT_EVENTS for prefix in (b"event: ", b"event:"))
 _FINISH_NULL = b'"finish_reason":null'
 _FINISH_NULL_END = b'"finish_reason":null}]}'  # where OpenAI writes it: found without a search
+_LF = 10  # ord("\n"): ``in`` takes an int needle as one byte (memchr), with no TypeError
+_RUN_END = _FINISH_NULL_END + b"\n\n"
+_CONTENT_RUN = _RUN_END + b"data:"  # between two such content chunks
 _KEEP_MARKERS = (b'"usage":{', b'"error"')  # a chunk with either is parsed, whatever else it says
 
 
@@ -45,7 +48,15 @@ def _never(name: str | None, data: bytes) -> bool:
 
 
 def _chunked_content(name: str | None, data: bytes) -> bool:
-    return _FINISH_NULL in data and b'"usage":{' not in data and b'"error"' not in data
+    # An ``error`` event is the upstream's error whatever its data says (the decoder's rule).
+    # find() rather than ``in``: CPython's bytes ``in`` first tries its operand as an int
+    # and raises and clears a TypeError for a bytes one, which costs more than the search.
+    return (
+        name != "error"
+        and data.find(_FINISH_NULL) >= 0
+        and data.find(b'"usage":{') < 0
+        and data.find(b'"error"') < 0
+    )
 
 
 def _blocks_content(name: str | None, data: bytes) -> bool:
@@ -62,23 +73,49 @@ def _sse(events: list[bytes]) -> bytes:
 
 
 def _chunked_raw(text: bytes) -> bytes:
-    if b"\n" not in text:  # one event, as upstreams flush them
-        return b"" if text.startswith(b"data:") and _chunked_content(None, text) else text + b"\n\n"
+    if _LF not in text:  # one event, as upstreams flush them
+        return b"" if text[:5] == b"data:" and _chunked_content(None, text) else text + b"\n\n"
+    # Usage and error markers are rare (the usage chunk comes last): the whole text is searched
+    # for them once. The events up to the last content chunk before the first of them are a
+    # run of content chunks when they have OpenAI's shape, checked with no Python step per event.
+    found = [at for at in map(text.find, _KEEP_MARKERS) if at >= 0]
+    if not found and text.endswith(_FINISH_NULL_END):
+        end = len(text)
+    else:
+        end = text.rfind(_RUN_END, 0, min(found) if found else len(text))
+        end = end + len(_FINISH_NULL_END) if end >= 0 else 0
+    if end and _content_run(text[:end]):
+        return _chunked_lines(text[end + 2 :])
+    return _chunked_lines(text)
+
+
+def _content_run(events: bytes) -> bool:
+    """Whether LF-framed SSE ``events`` holding no usage or error marker are all content
+    chunks as OpenAI writes them: each one ``data:`` line ending with the null finish_reason,
+    one blank line apart. Three searches over the whole text (split, join, and a one-byte
+    ``in``: memchr): once the separators between such chunks are taken out, no line break
+    is left."""
+    if events[:5] != b"data:" or not events.endswith(_FINISH_NULL_END):
+        return False
+    return _LF not in b"".join(events.split(_CONTENT_RUN))
+
+
+def _chunked_lines(text: bytes) -> bytes:
+    if not text:
+        return b""
     lines = text.split(b"\n")
     if any(lines[1::2]):  # not one-line events, one blank line apart: the parser judges them
         return text + b"\n\n"
     events = lines[::2]  # each one line: a data: line's text is its data with a prefix of no quote
-    # Usage and error markers are rare (the usage chunk comes last): the whole text is
-    # searched once, and only the events from the first marker on are searched for them.
     found = [at for at in map(text.find, _KEEP_MARKERS) if at >= 0]
     plain = text.count(b"\n", 0, min(found)) // 2 if found else len(events)
-    # Slices and ``in`` rather than startswith/endswith: the same test without a method call
-    # per content event (a stream is mostly these).
+    # Slices and ``find`` rather than startswith/endswith and ``in``: the same test without a
+    # method call or a raised TypeError (see _chunked_content) per content event.
     tail = -len(_FINISH_NULL_END)
     kept = [
         event
         for event in events[:plain]
-        if not (event[:5] == b"data:" and (event[tail:] == _FINISH_NULL_END or _FINISH_NULL in event))
+        if not (event[:5] == b"data:" and (event[tail:] == _FINISH_NULL_END or event.find(_FINISH_NULL) >= 0))
     ]
     kept += [event for event in events[plain:] if not (event[:5] == b"data:" and _chunked_content(None, event))]
     return _sse(kept)

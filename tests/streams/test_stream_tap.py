@@ -191,3 +191,30 @@ def test_tap_usage_on_a_content_chunk_is_read() -> None:
     tap.feed(chunk % (5, 1) + chunk % (5, 2) + stop)
     tap.finish()
     assert (tap.usage["input_tokens"], tap.usage["output_tokens"], tap.stop_reason) == (5, 2, "end_turn")
+
+
+_RUN_CHUNK = b'data: {"choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}\n\n'
+_RUN_END = (
+    b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"%s"}]}\n\n'
+    b'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}\n\ndata: [DONE]\n\n'
+)
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        _RUN_CHUNK % b"b",  # the common run: all content chunks, skipped on their raw text
+        b'data: {"choices":[{"index":0,"delta":{"content":"b"},\ndata: "finish_reason":null}]}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}]}\n\n\n',
+        b'event: error\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":null}]}\n\n',
+        b': keep-alive\n\n',
+    ],
+    ids=["content", "two-data-lines", "stop-inside", "extra-blank-line", "event-line", "comment"],
+)
+def test_tap_openai_content_run_is_judged_as_the_parser_would(middle: bytes) -> None:
+    """A whole chunk of OpenAI content chunks is dropped in one piece only when every event in
+    it is a one-line content chunk; anything else in the run is left to the parser."""
+    data = _RUN_CHUNK % b"a" + middle + _RUN_CHUNK % b"c" + _RUN_END % b"stop"
+    expected = _observe(Format.OPENAI_CHAT, data, skip=False, piece=7)
+    assert _observe(Format.OPENAI_CHAT, data, skip=True, piece=len(data)) == expected
