@@ -17,6 +17,9 @@ SSEEvent = tuple[str | None, bytes]
 
 _DATA = b"data:"
 _EVENT = b"event:"
+# Line breaks as int needles: ``in`` searches bytes for an int with memchr, while a bytes
+# needle first fails as an int (CPython 3.11 raises and clears a TypeError on every call).
+_LF, _CR = 10, 13
 _COLON = 58  # ord(":"): a line starting with it is a comment (": keep-alive")
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark may open the stream; the spec ignores it
 
@@ -54,12 +57,12 @@ class SSEParser:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        if b"\n" not in chunk and b"\r" not in chunk:
+        if _LF not in chunk and _CR not in chunk:
             self._buffer += chunk
             self._check_size(len(self._buffer))
             return []
         buffer = bytes(self._buffer) + chunk if self._buffer else chunk
-        if b"\r" in buffer:
+        if _CR in buffer:
             self._skip_lf = buffer.endswith(b"\r")
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = buffer.split(b"\n")
@@ -75,7 +78,7 @@ class SSEParser:
         so a caller may drop pieces it knows it does not need."""
         if self._buffer or self._data is not None or self._event is not None or self._skip_lf:
             return False
-        if b"\r" in chunk or len(chunk) > self._max:
+        if _CR in chunk or len(chunk) > self._max:
             return False
         if not self._started:
             if chunk.startswith(_BOM):

@@ -126,7 +126,7 @@ def _event_end(head: bytearray, start: int) -> int:
 
 
 def _raise_inband_error(data: bytes, fmt: Format) -> None:
-    if b"error" not in data:
+    if data.find(b"error") < 0:  # not ``in``, which raises and clears a TypeError (CPython 3.11)
         return  # the common case: no parse
     try:
         body = orjson.loads(data)
