@@ -22,6 +22,8 @@ its own error; a skipped content delta is not judged, which is the price of not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from interlingua.streams.events import Block, Extras, IRError, StartInfo, Usage
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from interlingua.translate import Format, Policy
 
 __all__ = ["StreamTap"]
+
+Raw = Callable[[bytes], bytes]
 
 class _Recorder:
     """An IR sink that keeps only what accounting needs."""
@@ -78,6 +82,16 @@ class _Recorder:
         self.invalid = "format" not in error
 
 
+@cache
+def _setup(fmt: str, skip_content: bool) -> tuple[bool, Callable[[str | None, bytes], bool] | None, Raw | None]:
+    """What a tap of ``fmt`` needs from its spec, looked up once per format rather than per
+    stream: whether it is AWS event-stream framed, the parsed-event skip and the raw filter."""
+    spec = load_spec(fmt)
+    frames = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"
+    skips = skipping(spec)
+    return frames, skips.content if skip_content else None, skips.raw if skip_content else None
+
+
 class StreamTap:
     """Per stream; not thread-safe. ``feed`` every chunk as it is relayed, ``finish`` at the end."""
 
@@ -87,18 +101,20 @@ class StreamTap:
         self, fmt: Format, policy: Policy | None = None, *, sse: bool = True, skip_content: bool = True
     ) -> None:
         self._sink = _Recorder()
-        self._decoder = make_decoder(str(fmt), self._sink, policy)  # type: ignore[arg-type]
-        spec = load_spec(str(fmt))
-        self._parser: SSEParser | EventStreamParser | JsonArrayParser
-        if isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream":
-            self._parser = EventStreamParser()
-        else:
-            self._parser = SSEParser() if sse else JsonArrayParser()
-        skips = skipping(spec)
-        self._skip = skips.content if skip_content else None
+        name = str(fmt)
+        self._decoder = make_decoder(name, self._sink, policy)  # type: ignore[arg-type]
+        frames, self._skip, raw = _setup(name, skip_content)
         # The raw filter works on SSE text only: event-stream frames and array elements are parsed.
-        self._sse = self._parser if skip_content and isinstance(self._parser, SSEParser) else None
-        self._raw = skips.raw if self._sse is not None else None
+        self._sse: SSEParser | None = None
+        self._parser: SSEParser | EventStreamParser | JsonArrayParser
+        if frames:
+            self._parser = EventStreamParser()
+        elif not sse:
+            self._parser = JsonArrayParser()
+        else:
+            self._parser = parser = SSEParser()
+            self._sse = parser if raw is not None else None
+        self._raw = raw if self._sse is not None else None
         self.broken = False  # the bytes stopped making sense as this format's stream
 
     def feed(self, data: bytes) -> None:
