@@ -22,6 +22,7 @@ Only choice 0 is translated (``n > 1`` has no counterpart in block formats).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
@@ -47,13 +48,22 @@ class _ToolCall:
         self.open = True
 
 
+@cache
+def _field_kinds(reasoning: str, aliases: tuple[str, ...], text: str, refusal: str, tools: str) -> dict[str, str]:
+    kinds = dict.fromkeys((reasoning, *aliases), "thinking")
+    kinds.update({text: "text", refusal: "refusal", tools: "tool"})
+    return kinds
+
+
 class ChunkedDecoder:
     def __init__(self, spec: ChunkedSpec, sink: IRSink, reasoning_field: str) -> None:
         self._spec = spec
         self._sink = sink
         # delta field -> what it carries; one lookup per field present, not per field known.
-        self._fields: dict[str, str] = dict.fromkeys((reasoning_field, *spec.thinking_aliases), "thinking")
-        self._fields.update({spec.text_field: "text", spec.refusal_field: "refusal", spec.tool_calls_field: "tool"})
+        # Read only, so shared by every stream of the same spec and reasoning field.
+        self._fields = _field_kinds(
+            reasoning_field, spec.thinking_aliases, spec.text_field, spec.refusal_field, spec.tool_calls_field
+        )
         self.done = False
         self._started = False
         self._stopped = False
