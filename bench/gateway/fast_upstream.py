@@ -2,8 +2,12 @@
 
 It answers ``POST /v1/chat/completions`` (OpenAI) and ``POST /v1/messages``
 (Anthropic) with fixed bodies rendered once by the demo renderers (so the wire
-format is exactly FakeUpstream's), JSON or SSE depending on ``"stream": true``
-in the request body. SSE goes out chunked, one chunk per event, all at once,
+format is FakeUpstream's), JSON or SSE depending on ``"stream": true`` in the
+request body. OpenAI's stream chunks are rewritten into the field order real
+OpenAI sends (``"usage":null`` and ``"obfuscation"`` after ``choices``, as in
+``fixtures/openai_chat/*/stream.sse``): the passthrough usage tap has a faster
+path for chunks that end with ``"finish_reason":null}]}``, which real chunks do
+not take. SSE goes out chunked, one chunk per event, all at once,
 like the shared harness's nginx mock: the gateway's per-event cost is measured,
 not a model's pace. Costs a few microseconds per request, so it is never the
 bottleneck in front of a Python gateway.
@@ -34,6 +38,22 @@ def _json(body: bytes) -> bytes:
     return head + body
 
 
+def _real_openai_order(events: list[bytes]) -> list[bytes]:
+    """Each ``data:`` chunk with ``usage`` moved after ``choices`` and an ``obfuscation``
+    pad last, as OpenAI writes them (``[DONE]`` unchanged)."""
+    out = []
+    for event in events:
+        data = event.removeprefix(b"data: ").removesuffix(b"\n\n")
+        if data == b"[DONE]":
+            out.append(event)
+            continue
+        chunk = orjson.loads(data)
+        usage = chunk.pop("usage", None)
+        chunk |= {"usage": usage, "obfuscation": "kQ3vX"}
+        out.append(b"data: " + orjson.dumps(chunk) + b"\n\n")
+    return out
+
+
 def _sse(events: list[bytes]) -> bytes:
     head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events)
@@ -42,7 +62,9 @@ def _sse(events: list[bytes]) -> bytes:
 
 ANSWERS = {
     (b"/v1/chat/completions", False): _json(orjson.dumps(openai_json(_plan(), "mock-openai", "bench"))),
-    (b"/v1/chat/completions", True): _sse(openai_sse(_plan(), "mock-openai", "bench", include_usage=True)),
+    (b"/v1/chat/completions", True): _sse(
+        _real_openai_order(openai_sse(_plan(), "mock-openai", "bench", include_usage=True))
+    ),
     (b"/v1/messages", False): _json(orjson.dumps(anthropic_json(_plan(), "mock-anthropic", "bench"))),
     (b"/v1/messages", True): _sse(anthropic_sse(_plan(), "mock-anthropic", "bench")),
 }
