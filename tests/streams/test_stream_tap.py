@@ -218,3 +218,44 @@ def test_tap_openai_content_run_is_judged_as_the_parser_would(middle: bytes) -> 
     data = _RUN_CHUNK % b"a" + middle + _RUN_CHUNK % b"c" + _RUN_END % b"stop"
     expected = _observe(Format.OPENAI_CHAT, data, skip=False, piece=7)
     assert _observe(Format.OPENAI_CHAT, data, skip=True, piece=len(data)) == expected
+
+
+# Real OpenAI chunks: "usage":null and an obfuscation pad after choices (fixtures/openai_chat).
+_REAL_CHUNK = (
+    b'data: {"id":"c","choices":[{"index":0,"delta":{"content":"%s"},"logprobs":null,"finish_reason":null}],'
+    b'"usage":null,"obfuscation":"kQ3v"}\n\n'
+)
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        _REAL_CHUNK % b"b",
+        _REAL_CHUNK % b"says [DONE] early",  # the end marker inside content text
+        b'data: {"choices": [ not JSON\n\n',
+        b'data: {"choices":[],"usage":null,"obfuscation":"x"}\n\n',  # no finish reason at all
+        b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"b"},\ndata: "finish_reason":null}],"usage":null}\n\n',
+        b": keep-alive\n\n",
+    ],
+    ids=["content", "done-in-text", "not-json", "no-finish-reason", "stop-inside", "two-data-lines", "comment"],
+)
+def test_tap_real_openai_content_run_is_judged_as_the_parser_would(middle: bytes) -> None:
+    data = _REAL_CHUNK % b"a" + middle + _REAL_CHUNK % b"c" + _RUN_END % b"stop"
+    expected = _observe(Format.OPENAI_CHAT, data, skip=False, piece=7)
+    assert _observe(Format.OPENAI_CHAT, data, skip=True, piece=len(data)) == expected
+    tap = StreamTap(Format.OPENAI_CHAT)
+    tap.feed(data)
+    assert tap.failed == (b"not JSON" in middle)
+
+
+def test_tap_real_openai_content_run_is_dropped_in_one_piece() -> None:
+    """Real chunks take the whole-run path too: only the finish, usage and end events are
+    left for the parser."""
+    from interlingua.streams.skip import _chunked_raw, _content_run
+
+    run = b"".join(_REAL_CHUNK % piece for piece in (b"a", b"b", b"c"))
+    assert _content_run(run.removesuffix(b"\n\n"))
+    assert not _content_run((run + _RUN_CHUNK % b"d").removesuffix(b"\n\n")[:-40])  # cut short
+    text = (run + _RUN_END % b"stop").removesuffix(b"\n\n")
+    assert _chunked_raw(text) == _RUN_END % b"stop"
