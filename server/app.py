@@ -18,7 +18,7 @@ from pathlib import Path
 from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
 
-from interlingua.errors import GatewayError, InternalError
+from interlingua.errors import GatewayError
 from interlingua.server.admin_auth import ADMIN_PREFIX, admin_check
 from interlingua.server.api import (
     admin_requests,
@@ -36,8 +36,7 @@ from interlingua.server.api import (
 from interlingua.server.config import Config
 from interlingua.server.dashboard import routes as dashboard
 from interlingua.server.edge import Edge
-from interlingua.server.errors import client_format, error_response, from_http_status
-from interlingua.server.features.request_id import request_id_of
+from interlingua.server.errors import answer_error
 from interlingua.server.keys import admin
 from interlingua.server.limits.feature import key_headroom
 from interlingua.server.pipeline.hooks import Feature
@@ -110,29 +109,9 @@ def _admin_api(app: Quart, holder: StateHolder) -> None:
 
 
 def _register_error_handlers(app: Quart) -> None:
+    # Quart finds the handler by the exception's class; answer_error does the same by isinstance.
     @app.errorhandler(GatewayError)
-    async def gateway_error(err: GatewayError) -> Response:
-        if err.fault != "client":
-            log.warning(
-                "request %s failed: %s %s (%s)",
-                request_id_of(request.scope),
-                err.status,
-                err.message,
-                err.provider or "gateway",
-            )
-        return error_response(err, client_format(request.path, _names()))
-
     @app.errorhandler(HTTPException)
-    async def http_error(err: HTTPException) -> Response:
-        return error_response(
-            from_http_status(err.code or 500, err.description), client_format(request.path, _names())
-        )
-
     @app.errorhandler(Exception)
-    async def unexpected(err: Exception) -> Response:
-        log.exception("request %s: unhandled error", request_id_of(request.scope))
-        return error_response(InternalError("internal gateway error"), client_format(request.path, _names()))
-
-
-def _names() -> list[bytes]:
-    return [name for name, _ in request.scope["headers"]]
+    async def handled(err: Exception) -> Response:
+        return answer_error(err, request.scope, request.path)

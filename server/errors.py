@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 from quart import Response
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
 
 from interlingua.errors import (
     GatewayError,
@@ -32,11 +33,13 @@ from interlingua.errors import (
     Overloaded,
     RequestTooLarge,
 )
+from interlingua.server.features.request_id import request_id_of
 from interlingua.server.surfaces import surface_for, surface_of_path
 from interlingua.translate import Format, render_error
 
 __all__ = [
     "UpstreamRefused",
+    "answer_error",
     "client_format",
     "error_body",
     "error_headers",
@@ -103,6 +106,30 @@ def error_response(err: GatewayError, fmt: Format, extra: list[tuple[str, str]] 
         err = err.error
     headers = Headers([*error_headers(err, fmt), *(extra or [])])
     return Response(error_body(err, fmt), status=error_status(err, fmt), headers=headers)
+
+
+def answer_error(err: Exception, scope: Any, path: str) -> Response:
+    """The app's answer to an exception a handler raised, in the client's envelope: a
+    :class:`GatewayError` as itself (logged unless the client's fault), an ``HTTPException``
+    (Quart's 404/405/408/413) as ours, anything else an ``InternalError`` logged with its
+    traceback (call it in the ``except`` block) and never shown to the client. Quart's error
+    handlers (``app.py``) and the fast lane (``fast_lane.py``) both answer with it.
+    ``path``: the request's routed path (Quart's ``request.path``)."""
+    fmt = client_format(path, [name for name, _ in scope["headers"]])
+    if isinstance(err, GatewayError):
+        if err.fault != "client":
+            log.warning(
+                "request %s failed: %s %s (%s)",
+                request_id_of(scope),
+                err.status,
+                err.message,
+                err.provider or "gateway",
+            )
+        return error_response(err, fmt)
+    if isinstance(err, HTTPException):
+        return error_response(from_http_status(err.code or 500, err.description), fmt)
+    log.exception("request %s: unhandled error", request_id_of(scope))
+    return error_response(InternalError("internal gateway error"), fmt)
 
 
 def client_format(path: str, header_names: Iterable[bytes]) -> Format:

@@ -10,9 +10,14 @@ fake zero breaks Claude Code's context management.
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
+from typing import Any
+
 from quart import Blueprint, Response
 
+from interlingua.server.api.route import post
 from interlingua.server.pipeline.execute import count_tokens, generate
+from interlingua.server.pipeline.inbound import Inbound
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -25,12 +30,12 @@ _SURFACE = surface_for(Format.ANTHROPIC_MESSAGES)
 def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("anthropic", __name__)
 
-    @bp.post("/v1/messages")
-    async def messages() -> Response:
-        return await generate(holder, _SURFACE)
+    @post(bp, "/v1/messages")
+    def messages(inbound: Inbound) -> Coroutine[Any, Any, Response]:
+        return generate(holder, _SURFACE, inbound)
 
-    @bp.post("/v1/messages/count_tokens")
-    async def messages_count_tokens() -> Response:
-        return await count_tokens(holder, _SURFACE)
+    @post(bp, "/v1/messages/count_tokens")
+    def messages_count_tokens(inbound: Inbound) -> Coroutine[Any, Any, Response]:
+        return count_tokens(holder, _SURFACE, inbound)
 
     return bp

@@ -17,6 +17,7 @@ from __future__ import annotations
 from quart import Blueprint, Response
 
 from interlingua.server.adapters import refuse_dot_segment
+from interlingua.server.api.route import quart_inbound
 from interlingua.server.pipeline.execute import generate
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
@@ -32,11 +33,11 @@ def blueprint(holder: StateHolder) -> Blueprint:
 
     @bp.post("/model/<path:model>/converse")
     async def converse(model: str) -> Response:
-        return await generate(holder, _SURFACE, model=_model_id(model), stream=False)
+        return await generate(holder, _SURFACE, quart_inbound(), model=_model_id(model), stream=False)
 
     @bp.post("/model/<path:model>/converse-stream")
     async def converse_stream(model: str) -> Response:
-        return await generate(holder, _SURFACE, model=_model_id(model), stream=True)
+        return await generate(holder, _SURFACE, quart_inbound(), model=_model_id(model), stream=True)
 
     return bp
 

@@ -22,6 +22,7 @@ from quart import Blueprint, Response, request
 
 from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.adapters import refuse_dot_segment
+from interlingua.server.api.route import quart_inbound
 from interlingua.server.pipeline.execute import count_tokens, generate
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
@@ -44,13 +45,14 @@ def blueprint(holder: StateHolder) -> Blueprint:
         if not model:
             raise NotFound("expected /v1beta/models/{model}:{method}", code="route_not_found")
         refuse_dot_segment(model)
+        inbound = quart_inbound()
         if method == "generateContent":
-            return await generate(holder, _SURFACE, model=model, stream=False)
+            return await generate(holder, _SURFACE, inbound, model=model, stream=False)
         if method == "streamGenerateContent":
             sse = request.args.get("alt") == "sse"
-            return await generate(holder, _SURFACE, model=model, stream=True, sse=sse)
+            return await generate(holder, _SURFACE, inbound, model=model, stream=True, sse=sse)
         if method == "countTokens":
-            return await count_tokens(holder, _SURFACE, model=model, stream=False)
+            return await count_tokens(holder, _SURFACE, inbound, model=model, stream=False)
         raise NotFound(f"method {method!r} is not served; this gateway serves {', '.join(_METHODS)}")
 
     @bp.get("/v1beta/models")

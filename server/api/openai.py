@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
+from typing import Any
+
 from quart import Blueprint, Response
 
+from interlingua.server.api.route import post
 from interlingua.server.pipeline.execute import generate
+from interlingua.server.pipeline.inbound import Inbound
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -17,8 +22,8 @@ _SURFACE = surface_for(Format.OPENAI_CHAT)
 def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("openai", __name__)
 
-    @bp.post("/v1/chat/completions")
-    async def chat_completions() -> Response:
-        return await generate(holder, _SURFACE)
+    @post(bp, "/v1/chat/completions")
+    def chat_completions(inbound: Inbound) -> Coroutine[Any, Any, Response]:
+        return generate(holder, _SURFACE, inbound)
 
     return bp

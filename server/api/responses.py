@@ -18,14 +18,17 @@ other call (``pipeline/execute.py``: ``serve_stored``).
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from typing import Any
 
 import orjson
 from quart import Blueprint, Response, request
 
 from interlingua.errors import InvalidRequest, NotFound
+from interlingua.server.api.route import post, quart_inbound
 from interlingua.server.pipeline.context import RequestContext
 from interlingua.server.pipeline.execute import Stages, count_tokens, generate, serve_stored
+from interlingua.server.pipeline.inbound import Inbound
 from interlingua.server.responses import ResponseService, owner_of
 from interlingua.server.responses.forward import (
     DELETE,
@@ -50,25 +53,28 @@ _JSON = {"content-type": "application/json"}
 def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("responses", __name__)
 
-    @bp.post("/v1/responses")
-    async def responses() -> Response:
-        return await generate(holder, _SURFACE)
+    @post(bp, "/v1/responses")
+    def responses(inbound: Inbound) -> Coroutine[Any, Any, Response]:
+        return generate(holder, _SURFACE, inbound)
 
-    @bp.post("/v1/responses/input_tokens")
-    async def input_tokens() -> Response:
-        return await count_tokens(holder, _SURFACE)
+    @post(bp, "/v1/responses/input_tokens")
+    def input_tokens(inbound: Inbound) -> Coroutine[Any, Any, Response]:
+        return count_tokens(holder, _SURFACE, inbound)
 
     @bp.get("/v1/responses/<response_id>")
     async def retrieve(response_id: str) -> Response:
-        return await serve_stored(holder, _SURFACE, "retrieve", _stages(holder, response_id, RETRIEVE))
+        stages = _stages(holder, response_id, RETRIEVE)
+        return await serve_stored(holder, _SURFACE, quart_inbound(), "retrieve", stages)
 
     @bp.get("/v1/responses/<response_id>/input_items")
     async def input_items(response_id: str) -> Response:
-        return await serve_stored(holder, _SURFACE, "input_items", _stages(holder, response_id, INPUT_ITEMS))
+        stages = _stages(holder, response_id, INPUT_ITEMS)
+        return await serve_stored(holder, _SURFACE, quart_inbound(), "input_items", stages)
 
     @bp.delete("/v1/responses/<response_id>")
     async def delete(response_id: str) -> Response:
-        return await serve_stored(holder, _SURFACE, "delete", _stages(holder, response_id, DELETE))
+        stages = _stages(holder, response_id, DELETE)
+        return await serve_stored(holder, _SURFACE, quart_inbound(), "delete", stages)
 
     return bp
 

@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 import orjson
 from opentelemetry.trace import SpanContext, SpanKind, get_current_span
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from quart import has_request_context, request
 
 from interlingua.server.observability.otlp import SpanOutput, span_output
 from interlingua.server.observability.semconv import ATTR, operation_name, provider_name, request_params
@@ -97,8 +96,13 @@ class Tracing(Feature):
         await asyncio.to_thread(self._out.shutdown)
 
     async def request_start(self, ctx: RequestContext) -> None:
-        if has_request_context():
-            ctx.extras[_KEY] = (f"{request.method} {request.path}", _client_context(request.scope["headers"]))
+        inbound = ctx.inbound
+        if inbound is not None:
+            scope = inbound.scope
+            ctx.extras[_KEY] = (
+                f"{scope['method'].upper()} {inbound.path}",
+                _client_context(scope["headers"]),
+            )
 
     async def complete(self, ctx: RequestContext) -> None:
         name, parent = ctx.extras.pop(_KEY, _NO_REQUEST)

@@ -22,6 +22,7 @@ from interlingua.errors import GatewayError
 from interlingua.translate import Format
 
 if TYPE_CHECKING:
+    from interlingua.server.pipeline.inbound import Inbound
     from interlingua.server.routing import Route, Target
     from interlingua.server.state import GatewayState
     from interlingua.server.surfaces import ClientSurface
@@ -167,6 +168,8 @@ class RequestContext:
     error: GatewayError | None = None
     # Per-feature scratch space, keyed by feature name (a reservation id, a span, ...).
     extras: dict[str, Any] = field(default_factory=dict)
+    # The client's HTTP request (scope, routed path), for features that describe it (tracing).
+    inbound: Inbound | None = None
 
     @property
     def client_format(self) -> Format:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from quart import Request, Response, request
+from quart import Response
 
 from interlingua.errors import GatewayError
 from interlingua.server.edge import add_response_headers, latin1
@@ -23,6 +23,7 @@ from interlingua.server.pipeline.cached import CACHE_KEY, cache_hit, recorded, r
 from interlingua.server.pipeline.context import AttemptOutcome, Operation, Outcome, RequestContext
 from interlingua.server.pipeline.counting import count
 from interlingua.server.pipeline.failover import walk
+from interlingua.server.pipeline.inbound import Inbound
 from interlingua.server.pipeline.ingress import ClientCall, read_call
 from interlingua.server.pipeline.relay import relay
 from interlingua.server.pipeline.stateful import resolve_call
@@ -39,23 +40,26 @@ Stages = Callable[[RequestContext, dict[str, Any]], Awaitable[tuple[Response, bo
 
 # generate, count_tokens and _serve hand back _run's coroutine rather than await it in one of
 # their own: the view awaits two coroutines less, which every suspension of the request resumes.
-def generate(holder: StateHolder, surface: ClientSurface, **read: Any) -> Coroutine[Any, Any, Response]:
+def generate(
+    holder: StateHolder, surface: ClientSurface, inbound: Inbound, **read: Any
+) -> Coroutine[Any, Any, Response]:
     """Serve a generation call; ``read``: what the URL says (``model``, ``stream``, ``sse``)."""
-    return _serve(holder, surface, "generate", read)
+    return _serve(holder, surface, "generate", inbound, read)
 
 
-def count_tokens(holder: StateHolder, surface: ClientSurface, **read: Any) -> Coroutine[Any, Any, Response]:
+def count_tokens(
+    holder: StateHolder, surface: ClientSurface, inbound: Inbound, **read: Any
+) -> Coroutine[Any, Any, Response]:
     """Serve a count-tokens call: counted by the upstream where its format has a counting
     endpoint (translated if need be), else a local estimate (``pipeline/counting.py``)."""
-    return _serve(holder, surface, "count_tokens", {"conversation": False, **read})
+    return _serve(holder, surface, "count_tokens", inbound, {"conversation": False, **read})
 
 
 def _serve(
-    holder: StateHolder, surface: ClientSurface, op: Operation, read: dict[str, Any]
+    holder: StateHolder, surface: ClientSurface, op: Operation, inbound: Inbound, read: dict[str, Any]
 ) -> Coroutine[Any, Any, Response]:
     async def stages(ctx: RequestContext, scope: dict[str, Any]) -> tuple[Response, bool]:
-        # The request object, not Quart's context-local proxy (whose every read costs calls).
-        call = await read_call(surface, request._get_current_object(), **read)  # type: ignore[attr-defined]
+        call = await read_call(surface, inbound, **read)
         ctx.client_model, ctx.stream, ctx.body = call.model, call.stream, call.body
         ctx.extras["call"] = call  # admit hooks estimate the request's size from it
         await _admit(ctx, scope)
@@ -64,10 +68,12 @@ def _serve(
             await resolve_call(ctx, call, holder.services.responses)
         return await _attempt_and_relay(ctx, call, op, scope)
 
-    return _run(holder, surface, op, stages)
+    return _run(holder, surface, op, inbound, stages)
 
 
-async def serve_stored(holder: StateHolder, surface: ClientSurface, op: Operation, stages: Stages) -> Response:
+async def serve_stored(
+    holder: StateHolder, surface: ClientSurface, inbound: Inbound, op: Operation, stages: Stages
+) -> Response:
     """Serve a call on one stored response (``RESPONSE_OPERATIONS``): authenticated and
     admitted like any call (no model: the key's request and concurrency limits), then
     ``stages`` (answered from the gateway's store, or forwarded to the upstream that holds
@@ -77,7 +83,7 @@ async def serve_stored(holder: StateHolder, surface: ClientSurface, op: Operatio
         await _admit(ctx, scope)
         return await stages(ctx, scope)
 
-    return await _run(holder, surface, op, admitted)
+    return await _run(holder, surface, op, inbound, admitted)
 
 
 async def _admit(ctx: RequestContext, scope: dict[str, Any]) -> None:
@@ -87,15 +93,14 @@ async def _admit(ctx: RequestContext, scope: dict[str, Any]) -> None:
         await hooks.admit(ctx)
 
 
-async def _run(holder: StateHolder, surface: ClientSurface, op: Operation, stages: Stages) -> Response:
+async def _run(
+    holder: StateHolder, surface: ClientSurface, op: Operation, inbound: Inbound, stages: Stages
+) -> Response:
     """The context made, ``request_start``, ``stages``, and the account: an error in the
     client's envelope, a plain answer here, a stream by its generator when it ends."""
     state = holder.acquire()
-    # The request itself, not the context-local proxy: an attribute read through the proxy
-    # is three calls more.
-    req: Request = request._get_current_object()  # type: ignore[attr-defined]
-    scope: dict[str, Any] = req.scope  # type: ignore[assignment]
-    ctx = RequestContext(request_id_of(scope), surface, op, state)
+    scope = inbound.scope
+    ctx = RequestContext(request_id_of(scope), surface, op, state, inbound=inbound)
     scope.setdefault(CONTEXTS_KEY, []).append(ctx)  # accounted by the edge if no stage does
     hooks = state.hooks
     try:

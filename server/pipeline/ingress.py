@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from quart import Request
 
 from interlingua.errors import InvalidRequest
+from interlingua.server.pipeline.inbound import Inbound
 from interlingua.server.surfaces import ClientSurface
 from interlingua.translate import Format
 
@@ -109,7 +109,7 @@ def _check_routing_duplicates(raw: bytes) -> None:
 
 async def read_call(
     surface: ClientSurface,
-    req: Request,
+    inbound: Inbound,
     *,
     model: str | None = None,
     stream: bool | None = None,
@@ -118,12 +118,11 @@ async def read_call(
 ) -> ClientCall:
     """The request as a :class:`ClientCall` (400 naming the problem otherwise).
 
-    ``req``: the current request (read directly, not through Quart's context-local proxy).
+    ``inbound``: the request (from Quart or the fast lane).
     ``model``/``stream``: given by the route when the format puts them in the URL.
     ``conversation``: whether the conversation field is required (count endpoints vary).
     """
-    raw = await req.get_data(cache=False)
-    assert isinstance(raw, bytes)
+    raw = await inbound.read_body()
     body = parse_body(raw)
     if (model is None or stream is None) and (raw.count(b'"model"') > 1 or raw.count(b'"stream"') > 1):
         _check_routing_duplicates(raw)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 from pydantic import SecretStr
-from quart import Quart
 
 from interlingua.errors import UpstreamError
 from interlingua.server.config.observability import TracingConfig
@@ -12,6 +11,7 @@ from interlingua.server.features.tracing import Tracing
 from interlingua.server.observability.otlp import span_output
 from interlingua.server.observability.prom import GatewayMetrics
 from interlingua.server.pipeline.context import Principal, RequestContext
+from interlingua.server.pipeline.inbound import Inbound
 
 from .contexts import USAGE, finished
 from .otlp_receiver import otlp_receiver
@@ -25,6 +25,10 @@ _SERVER, _CLIENT = 2, 3  # OTLP SpanKind values
 def tracing(endpoint: str, metrics: GatewayMetrics, **extra: object) -> Tracing:
     section = TracingConfig(endpoint=endpoint, **extra)  # type: ignore[arg-type]
     return Tracing(span_output(section, metrics.spans_dropped, export_timeout_s=0.5))
+
+
+async def _no_body() -> bytes:
+    return b""
 
 
 async def run(feature: Tracing, ctx: RequestContext) -> None:
@@ -88,14 +92,13 @@ async def test_tracing_one_client_span_per_attempt_and_errors() -> None:
 
 
 async def test_tracing_continues_the_clients_traceparent() -> None:
-    app = Quart(__name__)
     traceparent = f"00-{PARENT_TRACE}-{PARENT_SPAN}-01"
+    scope = {"method": "POST", "path": "/v1/messages", "headers": [(b"traceparent", traceparent.encode())]}
     async with otlp_receiver() as (endpoint, received):
         feature = tracing(endpoint, GatewayMetrics(), sample_ratio=0.0)  # the parent's sampled flag wins
-        async with app.test_request_context(
-            "/v1/messages", method="POST", headers={"traceparent": traceparent}
-        ):
-            await run(feature, finished(usage=USAGE))
+        ctx = finished(usage=USAGE)
+        ctx.inbound = Inbound(scope, _no_body, "/v1/messages")
+        await run(feature, ctx)
         await feature.stop()
     server = received.named("POST /v1/messages")
     assert server["trace_id"] == PARENT_TRACE
