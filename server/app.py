@@ -37,6 +37,7 @@ from interlingua.server.config import Config
 from interlingua.server.dashboard import routes as dashboard
 from interlingua.server.edge import Edge
 from interlingua.server.errors import answer_error
+from interlingua.server.fast_lane import FastLane
 from interlingua.server.keys import admin
 from interlingua.server.limits.feature import key_headroom
 from interlingua.server.pipeline.hooks import Feature
@@ -84,7 +85,7 @@ def create_app(
     # The admin endpoints and the dashboard check the admin key or a dashboard session, never a
     # client key; /metrics has its own credential (observability.metrics.token): scrapers hold
     # no client key.
-    edge = Edge(app.asgi_app, holder, (ADMIN_PREFIX, dashboard.PREFIX, metrics.PATH))
+    edge = Edge(app.asgi_app, holder, (ADMIN_PREFIX, dashboard.PREFIX, metrics.PATH), FastLane(app))
     app.after_serving(edge.prefix_routes.aclose)
     app.asgi_app = edge  # type: ignore[method-assign]
     return app

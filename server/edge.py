@@ -12,12 +12,15 @@ One class does them in order, and an API request crosses one extra coroutine and
    recognised key gets 401 before its body is read; open paths and surfaces with their own
    credentials (admin, dashboard, metrics: ``open_prefixes``) skip it.
 3. prefix routes (:mod:`~interlingua.server.prefix_routes`): forwarded untouched.
-4. everything else goes to Quart. The pipeline hands the headers it adds to its response
-   (routing's ``x-interlingua-target`` and ``-attempts``, warnings, features' headers) to
-   :func:`add_response_headers`; they are appended here as bytes with the request id, which
-   skips building them into the framework's header object and encoding them again.
-5. when Quart is done (normally or cancelled), any request context nobody accounted is
-   accounted as cancelled (:func:`~interlingua.server.pipeline.account.abandon`).
+4. the hot API routes (``POST /v1/chat/completions``, ``/v1/messages``, ...) run their
+   handler on the fast lane (:mod:`~interlingua.server.fast_lane`), without Quart's
+   request, context and dispatch machinery; everything else goes to Quart. The pipeline
+   hands the headers it adds to its response (routing's ``x-interlingua-target`` and
+   ``-attempts``, warnings, features' headers) to :func:`add_response_headers`; they are
+   appended here as bytes with the request id, which skips building them into the
+   framework's header object and encoding them again.
+5. when the lane or Quart is done (normally or cancelled), any request context nobody
+   accounted is accounted as cancelled (:func:`~interlingua.server.pipeline.account.abandon`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallabl
 
 from interlingua.errors import Overloaded
 from interlingua.server.errors import send_asgi_error
+from interlingua.server.fast_lane import FastLane
 from interlingua.server.features.auth import authenticate_scope, is_open
 from interlingua.server.features.request_id import assign_request_id
 from interlingua.server.pipeline.account import abandon, unaccounted
@@ -54,8 +58,16 @@ def latin1(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
 class Edge:
     """The ASGI app Hypercorn calls: the edge concerns above, then ``app`` (Quart's)."""
 
-    def __init__(self, app: ASGIFramework, holder: StateHolder, open_prefixes: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIFramework,
+        holder: StateHolder,
+        open_prefixes: Iterable[str] = (),
+        lane: FastLane | None = None,
+    ) -> None:
+        """``lane``: the fast lane's routes (none: every request goes to ``app``)."""
         self.app = app
+        self._lane = lane
         self.prefix_routes = PrefixRoutes(holder)
         self._holder = holder
         self._open_prefixes = tuple(open_prefixes)
@@ -90,8 +102,14 @@ class Edge:
         if route is not None:
             await self.prefix_routes.serve(route, scope, receive, send_with_headers)
             return
+        lane = self._lane
+        handler = lane.match(scope) if lane is not None else None
         try:
-            await self.app(scope, receive, send_with_headers)
+            if handler is not None:
+                assert lane is not None
+                await lane.serve(handler, scope, receive, send_with_headers, send)
+            else:
+                await self.app(scope, receive, send_with_headers)
         finally:
             for ctx in unaccounted(scope):
                 await abandon(ctx)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import yaml
@@ -20,6 +20,8 @@ from google.genai import types
 
 from interlingua.server.config import Config
 from interlingua.server.fake_upstream import FakeUpstream, demo_config
+from interlingua.server.pipeline.context import RequestContext
+from interlingua.server.pipeline.hooks import Feature
 
 INTERLINGUA = Path(sys.executable).with_name("interlingua")
 
@@ -162,3 +164,33 @@ async def genai_sdk(client: httpx.AsyncClient) -> AsyncIterator[genai.Client]:
     sdk = genai.Client(api_key="x", http_options=options)
     yield sdk
     await sdk.aio.aclose()
+
+
+class Recorder(Feature):
+    """A feature that keeps every request context it sees start and complete."""
+
+    name: ClassVar[str] = "recorder"
+
+    def __init__(self) -> None:
+        self.started: list[RequestContext] = []
+        self.completed: list[RequestContext] = []
+
+    async def request_start(self, ctx: RequestContext) -> None:
+        self.started.append(ctx)
+
+    async def complete(self, ctx: RequestContext) -> None:
+        self.completed.append(ctx)
+
+    async def next_completed(self, count: int) -> RequestContext:
+        return await _nth(self.completed, count, "accounted")
+
+    async def next_started(self, count: int) -> RequestContext:
+        return await _nth(self.started, count, "started")
+
+
+async def _nth(contexts: list[RequestContext], count: int, what: str) -> RequestContext:
+    for _ in range(1000):  # bounded: 10 s
+        if len(contexts) >= count:
+            return contexts[count - 1]
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"request {count} was never {what}")

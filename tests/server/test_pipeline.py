@@ -8,18 +8,16 @@ outcome, exactly once per request, on passthrough and translated paths alike.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
-from server_helpers import formats_config
+from server_helpers import Recorder, formats_config
 
 from interlingua.server.app import create_app
 from interlingua.server.fake_upstream import FakeUpstream
-from interlingua.server.pipeline.context import Outcome, RequestContext
-from interlingua.server.pipeline.hooks import Feature
+from interlingua.server.pipeline.context import Outcome
 from interlingua.server.testing import running_app
 from interlingua.translate import Format
 
@@ -32,27 +30,6 @@ UPSTREAM_MODELS = {
     Format.BEDROCK_CONVERSE: "claude-via-bedrock",
 }
 PROMPT = "say hello to the pipeline"
-
-
-class Recorder(Feature):
-    name: ClassVar[str] = "recorder"
-
-    def __init__(self) -> None:
-        self.started: list[RequestContext] = []
-        self.completed: list[RequestContext] = []
-
-    async def request_start(self, ctx: RequestContext) -> None:
-        self.started.append(ctx)
-
-    async def complete(self, ctx: RequestContext) -> None:
-        self.completed.append(ctx)
-
-    async def next_completed(self, count: int) -> RequestContext:
-        for _ in range(200):
-            if len(self.completed) >= count:
-                return self.completed[count - 1]
-            await asyncio.sleep(0.01)
-        raise AssertionError("the request was never accounted")
 
 
 @pytest.fixture
