@@ -56,7 +56,10 @@ def _field_kinds(reasoning: str, aliases: tuple[str, ...], text: str, refusal: s
 
 
 class ChunkedDecoder:
-    def __init__(self, spec: ChunkedSpec, sink: IRSink, reasoning_field: str) -> None:
+    def __init__(self, spec: ChunkedSpec, sink: IRSink, reasoning_field: str, *, start_info: bool = True) -> None:
+        """``start_info``: whether the sink's ``start`` is called (with the id, model and
+        extras of the first chunk); a passthrough tap keeps none of them (a chunk carries no
+        start usage), so it saves building them."""
         self._spec = spec
         self._sink = sink
         # delta field -> what it carries; one lookup per field present, not per field known.
@@ -66,6 +69,7 @@ class ChunkedDecoder:
         )
         self.done = False
         self._started = False
+        self._start_info = start_info
         self._stopped = False
         self._next_index = 0
         self._open_kind: str | None = None
@@ -102,7 +106,9 @@ class ChunkedDecoder:
     def _chunk(self, chunk: dict[str, Any]) -> None:
         spec = self._spec
         if not self._started:
-            self._start(chunk)
+            self._started = True
+            if self._start_info:
+                self._start(chunk)
         choices = chunk.get(spec.choices_field)
         if choices and type(choices) is list and not self._stopped:
             choice = choices[0]
@@ -112,13 +118,12 @@ class ChunkedDecoder:
                     self._delta(delta)
                 reason = choice.get(spec.finish_reason_field)
                 if reason and type(reason) is str:
-                    self._stop(reason)
+                    self._stop_ir(spec.stop_to_ir.get(reason, spec.default_stop_to_ir))
         usage = chunk.get(spec.usage_field)
         if usage and type(usage) is dict:
             self._sink.usage(usage_to_ir(spec.usage, usage))
 
     def _start(self, chunk: dict[str, Any]) -> None:
-        self._started = True
         info: dict[str, Any] = {"id": str(chunk.get("id") or ""), "model": str(chunk.get("model") or "")}
         created = chunk.get("created")
         if isinstance(created, int):
@@ -199,13 +204,13 @@ class ChunkedDecoder:
                 state.open = False
                 self._sink.block_stop(state.index)
 
-    def _stop(self, reason: str) -> None:
-        spec = self._spec
-        self._stop_ir(spec.stop_to_ir.get(reason, spec.default_stop_to_ir))
-
     def _stop_ir(self, reason: str) -> None:
-        self._close_text()
-        self._close_tools(all_calls=True)
+        # The checks the closers make, made first: at the stop often nothing is open (always
+        # for a passthrough tap, which skips content), and this runs once per stream.
+        if self._open_kind is not None:
+            self._close_text()
+        if self._tools:
+            self._close_tools(all_calls=True)
         self._stopped = True
         self._sink.stop(reason, None)
 

@@ -89,6 +89,9 @@ class SSEParser:
     def finish(self) -> list[SSEEvent]:
         """The end of the body: an unterminated last line or event still counts
         (lenient: some servers omit the final blank line)."""
+        if not self._buffer and self._data is None:  # the last event ended: nothing to read
+            self._event = None
+            return []
         lines = [bytes(self._buffer)] if self._buffer else []
         self._buffer = bytearray()
         lines.append(b"")

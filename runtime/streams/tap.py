@@ -12,8 +12,10 @@ end. The tap skips them before parsing their JSON (:mod:`.skip`: by event name, 
 OpenAI chat by a chunk that says ``"finish_reason":null`` and carries no usage object),
 which makes observing a stream several times cheaper than translating it; anything it
 cannot rule out is parsed. When a chunk starts at an event boundary (as upstreams flush
-them) and is plain LF-framed SSE, content events are dropped from its raw text before the
-SSE parser sees it. A test checks, over every stream fixture, that skipping changes nothing.
+them) and is plain LF-framed SSE, content events are dropped from its raw text and the
+events left are read from it as the SSE parser would read them, straight to the decoder:
+no parser runs for the common stream. Tests check, over every stream fixture, that skipping
+changes nothing and that the raw reading is the parser's (tests/streams/test_tap_fast_paths.py).
 
 What the tap parses it also judges (:attr:`StreamTap.failed`: an event that is not a JSON
 object, a frame failing its checksum), so a passthrough relay can end a broken stream with
@@ -23,24 +25,25 @@ its own error; a skipped content delta is not judged, which is the price of not 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from interlingua.streams.events import Block, Extras, IRError, StartInfo, Usage
+from interlingua.streams.decode_chunked import ChunkedDecoder
+from interlingua.streams.events import Block, Extras, IRError, IRSink, StartInfo, Usage
 from interlingua.streams.eventstream import EventStreamParser
 from interlingua.streams.json_array import JsonArrayParser
 from interlingua.streams.registry import load_spec
-from interlingua.streams.skip import skipping
-from interlingua.streams.spec import TypedBlocksSpec
+from interlingua.streams.skip import Kept, skipping
+from interlingua.streams.spec import ChunkedSpec, TypedBlocksSpec
 from interlingua.streams.sse import EventTooLarge, SSEParser
-from interlingua.streams.translator import make_decoder
+from interlingua.streams.translator import Decoder, make_decoder
 
 if TYPE_CHECKING:
     from interlingua.translate import Format, Policy
 
 __all__ = ["StreamTap"]
 
-Raw = Callable[[bytes], bytes]
+Raw = Callable[[bytes], Kept]
 
 class _Recorder:
     """An IR sink that keeps only what accounting needs."""
@@ -82,14 +85,29 @@ class _Recorder:
         self.invalid = "format" not in error
 
 
+class _Setup(NamedTuple):
+    """What a tap of one format needs from its spec, looked up once per format, not per stream."""
+
+    decoder: Callable[[IRSink], Decoder]
+    frames: bool  # AWS event-stream framed
+    skip: Callable[[str | None, bytes], bool] | None  # the parsed-event skip
+    raw: Raw | None  # the raw SSE filter
+
+
 @cache
-def _setup(fmt: str, skip_content: bool) -> tuple[bool, Callable[[str | None, bytes], bool] | None, Raw | None]:
-    """What a tap of ``fmt`` needs from its spec, looked up once per format rather than per
-    stream: whether it is AWS event-stream framed, the parsed-event skip and the raw filter."""
+def _setup(fmt: str, skip_content: bool, reasoning_field: str) -> _Setup:
     spec = load_spec(fmt)
     frames = isinstance(spec, TypedBlocksSpec) and spec.framing == "aws_eventstream"
     skips = skipping(spec)
-    return frames, skips.content if skip_content else None, skips.raw if skip_content else None
+    decoder: Callable[[IRSink], Decoder]
+    if isinstance(spec, ChunkedSpec):
+        # Without the start info (id, model, extras): a tap's sink keeps none of it.
+        decoder = partial(ChunkedDecoder, spec, reasoning_field=reasoning_field, start_info=False)
+    else:
+        decoder = partial(make_decoder, fmt)
+    if not skip_content:
+        return _Setup(decoder, frames, None, None)
+    return _Setup(decoder, frames, skips.content, skips.raw)
 
 
 class StreamTap:
@@ -100,10 +118,10 @@ class StreamTap:
     def __init__(
         self, fmt: Format, policy: Policy | None = None, *, sse: bool = True, skip_content: bool = True
     ) -> None:
-        self._sink = _Recorder()
-        name = str(fmt)
-        self._decoder = make_decoder(name, self._sink, policy)  # type: ignore[arg-type]
-        frames, self._skip, raw = _setup(name, skip_content)
+        self._sink = sink = _Recorder()
+        reasoning = "reasoning_content" if policy is None else policy.reasoning_field
+        decoder, frames, self._skip, raw = _setup(str(fmt), skip_content, reasoning)
+        self._decoder = decoder(sink)
         # The raw filter works on SSE text only: event-stream frames and array elements are parsed.
         self._sse: SSEParser | None = None
         self._parser: SSEParser | EventStreamParser | JsonArrayParser
@@ -117,20 +135,26 @@ class StreamTap:
         self._raw = raw if self._sse is not None else None
         self.broken = False  # the bytes stopped making sense as this format's stream
 
-    def feed(self, data: bytes) -> None:
-        if self._decoder.done or self.broken:
-            return
+    def feed(self, data: bytes) -> bool:
+        """Observe the next chunk; whether the stream has :attr:`failed` (returned so that a
+        relay checks it per chunk without a second call)."""
+        decoder = self._decoder
+        if decoder.done or self.broken:
+            return self.broken or self._sink.invalid
         raw, sse = self._raw, self._sse
         if raw is not None and sse is not None and sse.at_event_start(data):
             end = data.rfind(b"\n\n")
             if end >= 0:  # the complete events first, content dropped from their raw text
-                kept = raw(data[:end])
-                if kept:
-                    self._parse(kept)
+                events, text = raw(data[:end])
+                for name, payload in events:  # already read as the parser would: no second parse
+                    decoder.event(name, payload)
+                if text:
+                    self._parse(text)
                 data = data[end + 2 :]
-                if not data or self._decoder.done or self.broken:
-                    return
+                if not data or decoder.done or self.broken:
+                    return self.broken or self._sink.invalid
         self._parse(data)
+        return self.broken or self._sink.invalid
 
     def _parse(self, data: bytes) -> None:
         try:
@@ -192,4 +216,5 @@ class StreamTap:
         has a proper ending. False for a stream cut short or one that stopped parsing."""
         if self.broken:
             return False
-        return self._sink.ended or self.upstream_error is not None
+        error = self._sink.failure  # upstream_error, inline: the relay asks once per stream
+        return self._sink.ended or (error is not None and "format" in error)

@@ -174,27 +174,24 @@ async def _passthrough_stream(
     ctx.extras.pop(UPSTREAM_RESPONSE_KEY, None)
     tap = StreamTap(call.fmt, sse=call.sse)
     held = b""  # an SSE event, event-stream frame or JSON-array element not yet complete
-    binary = call.surface.binary_stream
-    hold = call.sse and not binary
+    hold = call.sse and not call.surface.binary_stream
     started = False
     outcome: Outcome = Outcome.CANCELLED
     error: GatewayError | None = None
     delivered = ctx.extras.get(DELIVERED_KEY)
     try:
         async for chunk in raw_chunks(resp):
-            tap.feed(chunk)
-            if hold:
-                chunk, held = _split_at_event_end(held + chunk)
+            failed = tap.feed(chunk)
+            if hold:  # a chunk of whole LF-framed events (the common one) needs no split (no call)
+                whole = not held and chunk.endswith(b"\n\n")
+                chunk, held = (chunk, held) if whole else _split_at_event_end(held + chunk)
                 if strip_usage and b'"usage"' in chunk:
                     chunk = _without_usage_chunks(chunk)
             else:  # event-stream frames or JSON-array elements: the tap's parser counts the rest
                 chunk, held = _split_at_pending(held + chunk, tap.pending)
-            if tap.failed:  # the tap's own parse found a malformed event or frame: end there
+            if failed:  # the tap's own parse found a malformed event or frame: end there
                 error, outcome = UpstreamError(_MALFORMED, status=502), Outcome.INCOMPLETE
-                # A bad frame is in the tap's pending bytes; a bad SSE event or array element
-                # is not: the events before it are found again, array elements dropped.
-                chunk = _intact_events(chunk) if hold else chunk if binary else b""
-                yield chunk + _stream_error(error, call, started or bool(chunk.strip()))
+                yield _malformed_end(chunk, error, call, started)
                 return
             if chunk:
                 started = started or _first_chunk(ctx, chunk)
@@ -235,10 +232,19 @@ def _first_chunk(ctx: RequestContext, chunk: bytes) -> bool:
     return not chunk.isspace()
 
 
+def _malformed_end(chunk: bytes, error: GatewayError, call: ClientCall, started: bool) -> bytes:
+    """What a stream the tap found malformed ends with: the whole events of ``chunk`` before
+    the bad one, then the client format's stream error. A bad frame is in the tap's pending
+    bytes, so ``chunk`` is whole; a bad SSE event or array element is not: the events before
+    it are found again, array elements dropped."""
+    binary = call.surface.binary_stream
+    chunk = _intact_events(chunk) if call.sse and not binary else chunk if binary else b""
+    return chunk + _stream_error(error, call, started or bool(chunk.strip()))
+
+
 def _split_at_event_end(data: bytes) -> tuple[bytes, bytes]:
-    """(complete SSE events, the unfinished rest)."""
-    if data.endswith(b"\n\n"):  # the common case: whole events, nothing to hold or search
-        return data, b""
+    """(complete SSE events, the unfinished rest). The relay calls it only for a chunk that
+    does not end with a LF-framed event's end."""
     end = max(data.rfind(mark) + len(mark) if data.rfind(mark) >= 0 else 0 for mark in _EVENT_ENDS)
     return data[:end], data[end:]
 

@@ -29,6 +29,7 @@ from interlingua.translate import Format
 __all__ = ["primed", "raw_chunks"]
 
 _PEEK_LIMIT = 256 * 1024  # bytes without a complete event: commit anyway
+_LF, _CR = 10, 13  # int needles: ``in`` searches bytes for them with memchr (see streams.sse)
 _SSE_FORMATS = frozenset(
     {Format.OPENAI_CHAT, Format.ANTHROPIC_MESSAGES, Format.OPENAI_RESPONSES, Format.GEMINI}
 )
@@ -62,7 +63,8 @@ async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: b
     """``response`` (2xx, streamed) once its first event arrived; raises :class:`GatewayError`
     (the response closed) if it failed before that or its first event is an error."""
     head = bytearray()
-    parser = SSEParser() if sse and fmt in _SSE_FORMATS else None
+    peek = sse and fmt in _SSE_FORMATS
+    parser: SSEParser | None = None  # made only when the first read is not one plain event
     parsed = 0  # bytes of head the parser has seen
     # The transport's own stream, not aiter_raw() around it: the same bytes, one generator
     # less for every chunk of the stream (classify() needs no request on the exception).
@@ -73,13 +75,17 @@ async def primed(response: httpx.Response, fmt: Format, provider: str, *, sse: b
         stream = body.__aiter__()
         async for chunk in stream:
             head += chunk
-            if parser is None:
+            if not peek:
                 if head.strip():
                     break
                 continue
-            first, parsed = _first_event(parser, head, parsed)
+            first = _plain_first_event(head) if parser is None else None
+            if first is None:
+                parser = parser or SSEParser()
+                first, parsed = _first_event(parser, head, parsed)
             if first is not None:
-                _raise_inband_error(first, fmt)
+                if first.find(b"error") >= 0:  # not ``in``, which raises and clears a TypeError (CPython 3.11)
+                    _raise_inband_error(first, fmt)  # the common case needs no parse
                 break
             if len(head) > _PEEK_LIMIT:
                 break
@@ -113,6 +119,24 @@ def _first_event(parser: SSEParser, head: bytearray, parsed: int) -> tuple[bytes
     return None, parsed
 
 
+def _plain_first_event(head: bytearray) -> bytes | None:
+    """The first event's data when ``head`` opens with a whole event of one ``data:`` line,
+    after an ``event:`` line or not, in LF framing (as OpenAI, Anthropic, Gemini and
+    Responses stream), read as the SSE parser would; None for anything else, which the
+    parser then reads (CR line breaks, a comment or BOM first, several data lines, an empty
+    data field, which is no event)."""
+    end = head.find(b"\n\n")
+    if end < 0:
+        return None
+    event = bytes(head[:end])
+    if _CR in event:
+        return None
+    line = event[event.find(b"\n") + 1 :] if event[:6] == b"event:" else event
+    if line[:5] != b"data:" or _LF in line:
+        return None
+    return (line[6:] if line[5:6] == b" " else line[5:]) or None
+
+
 def _event_end(head: bytearray, start: int) -> int:
     """Just past the first blank line after ``start`` (the end of ``head`` without one). LF
     first, then CRLF and CR only before it: the common stream is scanned once."""
@@ -126,8 +150,6 @@ def _event_end(head: bytearray, start: int) -> int:
 
 
 def _raise_inband_error(data: bytes, fmt: Format) -> None:
-    if data.find(b"error") < 0:  # not ``in``, which raises and clears a TypeError (CPython 3.11)
-        return  # the common case: no parse
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError:

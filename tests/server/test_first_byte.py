@@ -1,4 +1,5 @@
-"""The first-event hold-back: it parses only up to the first event, whatever the reads' split."""
+"""The first-event hold-back: it parses only up to the first event, whatever the reads' split,
+and a first read opening with one plain event is read without the SSE parser, as it would."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import httpx
 import pytest
 
 from interlingua.errors import GatewayError
-from interlingua.server.resilience.first_byte import _first_event, primed
+from interlingua.server.resilience.first_byte import _first_event, _plain_first_event, primed
 from interlingua.streams.sse import SSEParser
 from interlingua.translate import Format
 
@@ -46,3 +47,39 @@ async def test_an_error_as_the_first_event_fails_the_attempt_even_in_one_read() 
     response = httpx.Response(200, stream=_Chunks([body + b"data: {}\n\n"]))
     with pytest.raises(GatewayError):
         await primed(response, Format.ANTHROPIC_MESSAGES, "p")
+
+
+_COMMON = [  # the shapes upstreams send: read without the parser
+    b'data: {"a":1}\n\n',
+    b'data:{"a":1}\n\ndata: {"b":2}\n\n',
+    b'event: message_start\ndata: {"a":1}\n\nevent: ping\n',
+    b"data:  two spaces\n\n",
+]
+_ODD = [  # left to the parser, which finds the same first event (or none yet)
+    b'data: {"a":\ndata: 1}\n\n',
+    b': ping\n\ndata: {"a":1}\n\n',
+    b'\xef\xbb\xbfdata: {"a":1}\n\n',
+    b'data: {"a":1}\r\n\r\n',
+    b'data: {"a":1}\rdata: 2\n\n',
+    b'data:\n\ndata: {"a":1}\n\n',
+    b"event: x\n\ndata: 1\n\n",
+    b'id: 1\ndata: {"a":1}\n\n',
+    b'data: {"a":1}',
+    b"event: a\nevent: b\ndata: 1\n\n",
+    b"event: a\ndata: 1\ndata: 2\n\n",
+]
+
+
+@pytest.mark.parametrize("head", _COMMON + _ODD)
+def test_the_plain_first_event_is_read_as_the_parser_reads_it(head: bytes) -> None:
+    plain = _plain_first_event(bytearray(head))
+    assert (plain is not None) == (head in _COMMON)
+    if plain is not None:
+        assert plain == next(data for _, data in SSEParser().feed(head) if data)
+
+
+async def test_an_openai_error_chunk_as_the_first_event_fails_the_attempt_even_in_one_read() -> None:
+    body = b'data: {"error":{"message":"overloaded","type":"server_error"}}\n\ndata: [DONE]\n\n'
+    response = httpx.Response(200, stream=_Chunks([body]))
+    with pytest.raises(GatewayError):
+        await primed(response, Format.OPENAI_CHAT, "p")

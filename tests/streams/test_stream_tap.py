@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from interlingua.streams.eventstream import encode_event, encode_frame
+from interlingua.streams.sse import SSEParser
 from interlingua.streams.tap import StreamTap
 from interlingua.translate import Format, StreamTranslator, response_summary, translate_response
 
@@ -251,11 +252,11 @@ def test_tap_real_openai_content_run_is_judged_as_the_parser_would(middle: bytes
 
 def test_tap_real_openai_content_run_is_dropped_in_one_piece() -> None:
     """Real chunks take the whole-run path too: only the finish, usage and end events are
-    left for the parser."""
+    kept, read as the parser reads them."""
     from interlingua.streams.skip import _chunked_raw, _content_run
 
     run = b"".join(_REAL_CHUNK % piece for piece in (b"a", b"b", b"c"))
     assert _content_run(run.removesuffix(b"\n\n"))
     assert not _content_run((run + _RUN_CHUNK % b"d").removesuffix(b"\n\n")[:-40])  # cut short
     text = (run + _RUN_END % b"stop").removesuffix(b"\n\n")
-    assert _chunked_raw(text) == _RUN_END % b"stop"
+    assert _chunked_raw(text) == (SSEParser().feed(_RUN_END % b"stop"), b"")
