@@ -139,7 +139,7 @@ def _chunked_lines(text: bytes) -> Kept:
         # gives the parser no event. Slices and find(), not startswith and ``in``: see
         # _chunked_content.
         if line[:5] == b"data:":
-            data = _data(line)
+            data = line[6:] if line[5:6] == b" " else line[5:]  # _data, inline: a call per event less
             if data.find(_FINISH_NULL) < 0 or data.find(b'"usage":{') >= 0 or data.find(b'"error"') >= 0:
                 kept.append((None, data))
     return kept, b""

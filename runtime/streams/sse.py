@@ -10,7 +10,7 @@ simply kept in the buffer, and ``orjson`` parses the bytes directly.
 
 from __future__ import annotations
 
-__all__ = ["EventTooLarge", "SSEEvent", "SSEParser", "frame"]
+__all__ = ["MAX_EVENT_BYTES", "EventTooLarge", "SSEEvent", "SSEParser", "frame"]
 
 # (event name or None, data bytes: the data lines joined with "\n")
 SSEEvent = tuple[str | None, bytes]
@@ -22,6 +22,9 @@ _EVENT = b"event:"
 _LF, _CR = 10, 13
 _COLON = 58  # ord(":"): a line starting with it is a comment (": keep-alive")
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark may open the stream; the spec ignores it
+
+
+MAX_EVENT_BYTES = 16 * 1024 * 1024  # a parser's default limit on one event
 
 
 class EventTooLarge(ValueError):
@@ -38,7 +41,7 @@ class SSEParser:
 
     __slots__ = ("_buffer", "_data", "_event", "_max", "_skip_lf", "_started")
 
-    def __init__(self, max_event_bytes: int = 16 * 1024 * 1024) -> None:
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
         self._buffer = bytearray()
         self._event: str | None = None
         self._data: bytes | None = None

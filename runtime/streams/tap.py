@@ -35,7 +35,7 @@ from interlingua.streams.json_array import JsonArrayParser
 from interlingua.streams.registry import load_spec
 from interlingua.streams.skip import Kept, skipping
 from interlingua.streams.spec import ChunkedSpec, TypedBlocksSpec
-from interlingua.streams.sse import EventTooLarge, SSEParser
+from interlingua.streams.sse import MAX_EVENT_BYTES, EventTooLarge, SSEParser
 from interlingua.streams.translator import Decoder, make_decoder
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["StreamTap"]
 
 Raw = Callable[[bytes], Kept]
+_CR = 13  # an int needle: ``in`` searches bytes for it with memchr (see .sse)
 
 class _Recorder:
     """An IR sink that keeps only what accounting needs."""
@@ -113,7 +114,7 @@ def _setup(fmt: str, skip_content: bool, reasoning_field: str) -> _Setup:
 class StreamTap:
     """Per stream; not thread-safe. ``feed`` every chunk as it is relayed, ``finish`` at the end."""
 
-    __slots__ = ("_decoder", "_parser", "_raw", "_sink", "_skip", "_sse", "broken")
+    __slots__ = ("_clean", "_decoder", "_parser", "_raw", "_sink", "_skip", "_sse", "broken")
 
     def __init__(
         self, fmt: Format, policy: Policy | None = None, *, sse: bool = True, skip_content: bool = True
@@ -133,6 +134,10 @@ class StreamTap:
             self._parser = parser = SSEParser()
             self._sse = parser if raw is not None else None
         self._raw = raw if self._sse is not None else None
+        # The SSE parser has been fed nothing since it was last at an event start: the next
+        # chunk is one too, if it has no CR and fits the limit (what at_event_start checks
+        # besides), and the common stream (every chunk whole events) costs no call for it.
+        self._clean = False  # the first chunk: at_event_start also skips a byte order mark
         self.broken = False  # the bytes stopped making sense as this format's stream
 
     def feed(self, data: bytes) -> bool:
@@ -142,17 +147,20 @@ class StreamTap:
         if decoder.done or self.broken:
             return self.broken or self._sink.invalid
         raw, sse = self._raw, self._sse
-        if raw is not None and sse is not None and sse.at_event_start(data):
-            end = data.rfind(b"\n\n")
+        if raw is not None and sse is not None:
+            clean = _CR not in data and len(data) <= MAX_EVENT_BYTES if self._clean else sse.at_event_start(data)
+            end = data.rfind(b"\n\n") if clean else -1
             if end >= 0:  # the complete events first, content dropped from their raw text
                 events, text = raw(data[:end])
                 for name, payload in events:  # already read as the parser would: no second parse
                     decoder.event(name, payload)
+                data = data[end + 2 :]
+                self._clean = not text and not data
                 if text:
                     self._parse(text)
-                data = data[end + 2 :]
                 if not data or decoder.done or self.broken:
                     return self.broken or self._sink.invalid
+        self._clean = False
         self._parse(data)
         return self.broken or self._sink.invalid
 

@@ -163,3 +163,34 @@ def test_tap_upstream_error_event_in_a_whole_chunk_completes_the_stream() -> Non
     assert not tap.feed(_CHUNK + b'\n\nevent: error\ndata: {"error":{"message":"overloaded"}}\n\n')
     assert tap.complete
     assert tap.upstream_error is not None
+
+
+def _summary(tap: StreamTap) -> tuple[dict[str, int], str | None, bool, bool]:
+    tap.finish()
+    return dict(tap.usage), tap.stop_reason, tap.complete, tap.failed
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        [_CHUNK.replace(b"\n", b"\r\n") + b"\r\n\r\n"],  # CRLF after LF chunks
+        [_CHUNK[:30], _CHUNK[30:] + b"\n\n"],  # an event split over two chunks
+        [_CHUNK + b"\n\n" + _STOP[:20], _STOP[20:] + b"\n\n"],  # whole events, then a partial one
+        [b": keep-alive\n\n"],
+        [b"\xef\xbb\xbf" + _CHUNK + b"\n\n"],  # a BOM mid-stream is not one (the line is no data field)
+        [_STOP + b"\n\n"],
+    ],
+    ids=["crlf", "split", "partial-tail", "comment", "bom", "stop"],
+)
+def test_tap_after_whole_event_chunks_reads_any_chunk_as_the_parser(odd: list[bytes]) -> None:
+    """After chunks of whole events (which the tap reads without asking the parser where it
+    is), a chunk of any other shape is still read as the parser reads it."""
+    chunks = [_CHUNK + b"\n\n", _CHUNK + b"\n\n", *odd, _CHUNK + b"\n\n", _STOP + b"\n\n", _USAGE + b"\n\n"]
+    chunks.append(b"data: [DONE]\n\n")
+    fast, slow = StreamTap(Format.OPENAI_CHAT), StreamTap(Format.OPENAI_CHAT, skip_content=False)
+    for chunk in chunks:
+        fast.feed(chunk)
+    data = b"".join(chunks)
+    for start in range(0, len(data), 7):
+        slow.feed(data[start : start + 7])
+    assert _summary(fast) == _summary(slow)
