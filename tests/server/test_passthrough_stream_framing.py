@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from server_helpers import Recorder
+from wire_recorder import WireRecorder
 
 from interlingua.server.app import create_app
 from interlingua.server.config import Config
@@ -49,65 +50,37 @@ SHAPES = {
 }
 
 
-class _Upstream:
+class _Upstream(WireRecorder):
     """Answers every request with ``pieces`` as the chunks of an SSE body."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.pieces: list[bytes] = []
-        self._server: asyncio.Server | None = None
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/v1"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-
-    async def stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
-                    0,
-                )
-                await reader.readexactly(length)
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
-                for piece in self.pieces:
-                    writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-                    await writer.drain()
-                writer.write(b"0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    async def answer(self, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        for piece in self.pieces:
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
 
 
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[httpx.AsyncClient, Recorder, _Upstream]]:
-    upstream, recorder = _Upstream(), Recorder()
-    await upstream.start()
-    config = Config.model_validate(
-        {
-            "providers": [{"name": "up", "format": "openai_chat", "base_url": upstream.url, "api_key": "k"}],
-            "models": [{"name": "*", "provider": "up"}],
-        }
-    )
-    try:
+    recorder = Recorder()
+    async with _Upstream() as upstream:
+        config = Config.model_validate(
+            {
+                "providers": [{"name": "up", "format": "openai_chat", "base_url": upstream.url + "/v1", "api_key": "k"}],
+                "models": [{"name": "*", "provider": "up"}],
+            }
+        )
         async with (
             running_app(create_app(config, features=[recorder]), config) as url,
             httpx.AsyncClient(base_url=url, timeout=10) as client,
         ):
             yield client, recorder, upstream
-    finally:
-        await upstream.stop()
 
 
 async def _call(client: httpx.AsyncClient) -> httpx.Response:

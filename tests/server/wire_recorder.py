@@ -1,11 +1,13 @@
 """A raw HTTP/1.1 upstream on 127.0.0.1 that records each request target exactly as it
 arrived on the wire (no URL library between the socket and the record) and answers 404
-with a JSON error. Used where what matters is the path the gateway sent, not the answer."""
+with a JSON error. Used where what matters is the path the gateway sent, not the answer, and
+as the base of raw upstreams that write an answer of their own (:meth:`WireRecorder.answer`)."""
 
 from __future__ import annotations
 
 import asyncio
 from types import TracebackType
+from typing import Self
 
 __all__ = ["WireRecorder"]
 
@@ -26,7 +28,7 @@ class WireRecorder:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
 
-    async def __aenter__(self) -> WireRecorder:
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         return self
 
@@ -52,9 +54,13 @@ class WireRecorder:
                     0,
                 )
                 await reader.readexactly(length)
-                writer.write(_ANSWER)
-                await writer.drain()
+                await self.answer(writer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             writer.close()
+
+    async def answer(self, writer: asyncio.StreamWriter) -> None:
+        """Each request's answer (a subclass may write another)."""
+        writer.write(_ANSWER)
+        await writer.drain()
