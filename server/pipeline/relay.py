@@ -45,7 +45,7 @@ from interlingua.server.pipeline.stateful import (
 )
 from interlingua.server.resilience.first_byte import raw_chunks
 from interlingua.server.routing import Target
-from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify
+from interlingua.server.upstream import TRANSPORT_ERRORS, Upstream, classify, read_body
 from interlingua.streams.sse import SSEParser
 from interlingua.streams.tap import StreamTap
 from interlingua.translate import (
@@ -102,7 +102,7 @@ async def relay(
         response = Response(body, status=200, headers=Headers(list(headers.items())))
         response.timeout = None  # streams last as long as the upstream keeps sending
         return response, True
-    data = await _read_all(resp, upstream)
+    data = await read_body(resp, upstream.provider.name)
     _mark_first_byte(ctx)
     answer = _json_answer(data)  # a 2xx whose body is not JSON is a broken upstream, either way
     ctx.extras[HEAD_KEY] = answer
@@ -130,15 +130,6 @@ def _mark_first_byte(ctx: RequestContext, head: bytes | None = None) -> None:
         hooks = ctx.state.hooks
         if hooks.first_byte_hooks:
             hooks.first_byte(ctx)
-
-
-async def _read_all(resp: httpx.Response, upstream: Upstream) -> bytes:
-    try:
-        return await resp.aread()
-    except TRANSPORT_ERRORS as exc:
-        raise classify(exc, upstream.provider.name) from None
-    finally:
-        await resp.aclose()
 
 
 def _json_answer(data: bytes) -> Any:
