@@ -301,18 +301,37 @@ class _TimedStream(AiohttpResponseStream):
                     return
             yield chunk
 
+    async def read_all(self) -> bytes:
+        """The whole body, every wait bounded as in iteration. Not an iteration itself:
+        asyncio registers each async generator it starts (a WeakSet entry, added and removed)."""
+        content = self._aiohttp_response.content
+        chunks: list[bytes] = []
+        try:
+            while not content.at_eof():
+                chunk = content.read_nowait(-1)  # whatever arrived
+                if not chunk:
+                    async with asyncio.timeout(self._read_s):
+                        chunk = await content.readany()
+                    if not chunk:
+                        break
+                chunks.append(chunk)
+        except Exception:
+            with map_aiohttp_exceptions():  # as in handle_async_request: only when raised
+                raise
+        return b"".join(chunks)
+
 
 async def read_body(resp: httpx.Response, provider: str) -> bytes:
     """A 2xx answer's whole body, decoded as ``resp.aread()`` decodes it; the response is
     closed, a transport failure raised classified (:func:`classify`).
 
     From this module's own stream without a Content-Encoding (what the gateway asks for),
-    the chunks are joined here: ``aread``'s decoder chain and its two exception-mapping
+    the body is read here: ``aread``'s decoder chain and its two exception-mapping
     context managers cost a plain answer about thirty Python calls for an identity copy."""
     stream = resp.stream
     try:
         if type(stream) is _TimedStream and stream.identity:
-            data = b"".join([chunk async for chunk in stream])
+            data = await stream.read_all()
             resp.is_stream_consumed = True
             return data
         return await resp.aread()

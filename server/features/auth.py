@@ -85,14 +85,6 @@ def build_authenticators(config: Config, services: Services) -> list[Authenticat
     return chain
 
 
-def _required(chain: Sequence[Authenticator]) -> bool:
-    # Issued keys require a key only once one was issued (a fresh store leaves the gateway open).
-    for authenticator in chain:  # noqa: SIM110 -- a loop: any() over a generator is two more calls per request
-        if getattr(authenticator, "required", True):
-            return True
-    return False
-
-
 def presented_keys(scope: Any) -> list[bytes]:
     """Every value the request presents as a key, in the clients' conventions."""
     found: list[bytes] = []
@@ -121,29 +113,25 @@ def is_open(path: str, open_prefixes: tuple[str, ...]) -> bool:
 async def authenticate_scope(chain: Sequence[Authenticator], scope: Any) -> AuthenticationFailed | None:
     """Put the request's principal in ``scope`` for :func:`principal_of`; the refusal to send
     instead (no recognised key where one is required; an issued key expired, disabled, ...).
-    ``chain``: the current snapshot's, so a reload changes keys at once."""
+    ``chain``: the current snapshot's, so a reload changes keys at once.
+
+    Where no key is required the request is anonymous, but a key the chain knows is still
+    honoured: a worker that has not yet seen the first issued key (revision poll) must
+    still apply that key's limits. (One function, not three: every request runs it.)"""
+    required = False
+    for authenticator in chain:
+        # Issued keys require a key only once one was issued (a fresh store leaves the gateway open).
+        if getattr(authenticator, "required", True):
+            required = True
+            break
     try:
-        principal = await _principal(chain, scope)
+        principal = await _authenticate(chain, scope)
     except AuthenticationFailed as err:
-        return err
+        return err if required else None
     if principal is not None:
         scope[_SCOPE_KEY] = principal
-    return None
-
-
-async def _principal(chain: Sequence[Authenticator], scope: Scope) -> Principal | None:
-    """The request's principal; None: anonymous, on a gateway that requires no key. A key
-    the chain knows is honoured even then: a worker that has not yet seen the first issued
-    key (revision poll) must still apply that key's limits."""
-    if not _required(chain):
-        try:
-            return await _authenticate(chain, scope)
-        except AuthenticationFailed:
-            return None
-    principal = await _authenticate(chain, scope)
-    if principal is None:
-        raise AuthenticationFailed("invalid or missing API key for this gateway")
-    return principal
+        return None
+    return AuthenticationFailed("invalid or missing API key for this gateway") if required else None
 
 
 async def _authenticate(chain: Sequence[Authenticator], scope: Scope) -> Principal | None:

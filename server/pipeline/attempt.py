@@ -29,7 +29,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any
 
 import httpx
 import orjson
@@ -105,7 +106,9 @@ async def attempt(
     hooks = ctx.state.hooks
     if hooks.before_attempt_hooks:
         await hooks.before_attempt(ctx, current)
-    ctx.timings.upstream_sent = time.perf_counter()
+        ctx.timings.upstream_sent = time.perf_counter()
+    else:  # nothing runs in between: the request goes out as the attempt starts (one clock read)
+        ctx.timings.upstream_sent = current.started
     try:
         first_byte_s = outgoing.first_byte_s
         if first_byte_s is None:
@@ -145,10 +148,14 @@ async def _call(
     return resp
 
 
-async def _send(upstream: Upstream, outgoing: Outgoing, client_headers: Iterable[tuple[bytes, bytes]]) -> httpx.Response:
+def _send(
+    upstream: Upstream, outgoing: Outgoing, client_headers: Iterable[tuple[bytes, bytes]]
+) -> Coroutine[Any, Any, httpx.Response]:
+    # Hands back the upstream's coroutine rather than awaiting it in one of its own: a frame
+    # less to resume while the upstream thinks.
     if outgoing.path is not None:
-        return await upstream.call(outgoing.method, outgoing.path, outgoing.query, client_headers, key=outgoing.key)
-    return await upstream.send(
+        return upstream.call(outgoing.method, outgoing.path, outgoing.query, client_headers, key=outgoing.key)
+    return upstream.send(
         outgoing.op,
         outgoing.payload,
         client_headers,

@@ -151,7 +151,9 @@ def _orders(walk: _Walk[T, R], legs: Sequence[Leg[T]]) -> list[tuple[Leg[T], lis
     """Each leg's usable targets in order; when none is usable anywhere, all of them (Envoy's
     "panic" routing: refusing every request would turn a degraded upstream into an outage)."""
     usable = walk.usable
-    orders = [(leg, leg.balancer.order(usable)) for leg in legs]
+    orders: list[tuple[Leg[T], list[Slot]]] = []
+    for leg in legs:  # (a loop: a list comprehension is one more call per request)
+        orders.append((leg, leg.balancer.order(usable)))
     for _, slots in orders:
         if slots:
             walk.panic = False

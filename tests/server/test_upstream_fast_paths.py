@@ -9,6 +9,7 @@ and a body cut short is a classified 502.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import AsyncIterator
 
@@ -25,6 +26,7 @@ _ANSWER = b'{"id": "x", "ok": true}'
 @pytest.fixture
 async def upstream_url() -> AsyncIterator[tuple[str, list[web.Request], list[bytes]]]:
     seen: list[web.Request] = []
+    stalled = asyncio.Event()  # set at teardown: a stalled answer never resumes before
     bodies: list[bytes] = []
 
     async def answer(request: web.Request) -> web.StreamResponse:
@@ -42,6 +44,13 @@ async def upstream_url() -> AsyncIterator[tuple[str, list[web.Request], list[byt
             assert request.transport is not None
             request.transport.close()
             return response
+        if body in (b"parts", b"stall"):  # the head and half the body, the rest later (or never)
+            response = web.StreamResponse(headers={"content-length": str(len(_ANSWER))})
+            await response.prepare(request)
+            await response.write(_ANSWER[:5])
+            await asyncio.sleep(0.05) if body == b"parts" else await stalled.wait()
+            await response.write(_ANSWER[5:])
+            return response
         return web.Response(body=_ANSWER, content_type="application/json")
 
     app = web.Application()
@@ -52,16 +61,18 @@ async def upstream_url() -> AsyncIterator[tuple[str, list[web.Request], list[byt
     await site.start()
     port = runner.addresses[0][1]
     yield f"http://127.0.0.1:{port}", seen, bodies
+    stalled.set()
     await runner.cleanup()
 
 
-def _upstream(base_url: str, transport: str = "aiohttp", fmt: str = "openai_chat") -> Upstream:
+def _upstream(base_url: str, transport: str = "aiohttp", fmt: str = "openai_chat", read_ms: int = 60_000) -> Upstream:
     provider = ProviderConfig.model_validate(
         {
             "name": "up",
             "format": fmt,
             "base_url": base_url + "/v1",
             "api_key": "sk-up",
+            "timeouts": {"read_ms": read_ms},
             "max_connections": 1,  # one pooled connection: each request reuses the last one's
         }
     )
@@ -135,5 +146,33 @@ async def test_upstream_read_body_cut_short_is_502(
         # The pool recovers: the next request gets a fresh connection and its answer.
         resp = await upstream.send("generate", b"again", [], same_format=True)
         assert await read_body(resp, "up") == _ANSWER
+    finally:
+        await upstream.aclose()
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+async def test_upstream_read_body_waits_for_the_rest(
+    upstream_url: tuple[str, list[web.Request], list[bytes]], transport: str
+) -> None:
+    upstream = _upstream(upstream_url[0], transport)
+    try:
+        resp = await upstream.send("generate", b"parts", [], same_format=True)
+        assert await read_body(resp, "up") == _ANSWER
+    finally:
+        await upstream.aclose()
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+async def test_upstream_read_body_silence_is_504(
+    upstream_url: tuple[str, list[web.Request], list[bytes]], transport: str
+) -> None:
+    """``read_ms`` bounds each wait for more of the body (the upstream never sends the rest)."""
+    upstream = _upstream(upstream_url[0], transport, read_ms=300)
+    try:
+        resp = await upstream.send("generate", b"stall", [], same_format=True)
+        with pytest.raises(GatewayError) as raised:
+            await read_body(resp, "up")
+        assert raised.value.status == 504
+        assert resp.is_closed
     finally:
         await upstream.aclose()
