@@ -37,6 +37,8 @@ __all__ = ["ANTHROPIC_VERSION", "UpstreamHeaders", "response_headers"]
 
 _RESPONSE_EXACT = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
 _RESPONSE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
+_RESPONSE_EXACT_BYTES = frozenset(name.encode() for name in _RESPONSE_EXACT)
+_RESPONSE_PREFIXES_BYTES = tuple(prefix.encode() for prefix in _RESPONSE_PREFIXES)
 
 
 class UpstreamHeaders:
@@ -80,7 +82,8 @@ def _with_key(base: dict[str, str], header: str | None, key: str) -> dict[str, s
 def response_headers(upstream: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     out = []
     for raw_name, raw_value in upstream:
-        name = raw_name.decode("latin-1").lower()
-        if name in _RESPONSE_EXACT or name.startswith(_RESPONSE_PREFIXES):
-            out.append((name, raw_value.decode("latin-1")))
+        # Judged as bytes: only the kept ones are decoded (most of a provider's are dropped).
+        name = raw_name.lower()
+        if name in _RESPONSE_EXACT_BYTES or name.startswith(_RESPONSE_PREFIXES_BYTES):
+            out.append((name.decode("latin-1"), raw_value.decode("latin-1")))
     return out

@@ -166,7 +166,10 @@ class PooledAiohttp(AiohttpTransport):
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        return aiohttp.ClientSession(connector=connector)
+        # No cookie jar: an upstream's Set-Cookie must not ride along on every later client's
+        # request (the session is shared by all of them), and the jar's per-request cookie
+        # filter cost every call.
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """httpx's transport interface (body-less calls, the ``httpx`` option's tests)."""

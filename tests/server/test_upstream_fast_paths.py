@@ -51,6 +51,10 @@ async def upstream_url() -> AsyncIterator[tuple[str, list[web.Request], list[byt
             await asyncio.sleep(0.05) if body == b"parts" else await stalled.wait()
             await response.write(_ANSWER[5:])
             return response
+        if body == b"cookie":
+            response = web.Response(body=_ANSWER, content_type="application/json")
+            response.set_cookie("session", "first-client")
+            return response
         return web.Response(body=_ANSWER, content_type="application/json")
 
     app = web.Application()
@@ -176,3 +180,20 @@ async def test_upstream_read_body_silence_is_504(
         assert resp.is_closed
     finally:
         await upstream.aclose()
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+async def test_upstream_cookies_not_replayed(
+    upstream_url: tuple[str, list[web.Request], list[bytes]], transport: str
+) -> None:
+    """An upstream's Set-Cookie (one client's answer) never rides on a later request: the
+    upstream session is shared by every client (a host name, not an IP: jars take those)."""
+    base_url, seen, _ = upstream_url
+    upstream = _upstream(base_url.replace("127.0.0.1", "localhost"), transport)
+    try:
+        for body in (b"cookie", b"next"):
+            resp = await upstream.send("generate", body, [], same_format=True)
+            await read_body(resp, "up")
+    finally:
+        await upstream.aclose()
+    assert "Cookie" not in seen[1].headers  # (aiohttp's headers are case-insensitive)
