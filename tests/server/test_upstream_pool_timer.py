@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from server_helpers import aiohttp_served
 
 from interlingua.errors import GatewayError
 from interlingua.server.config import ProviderConfig
@@ -45,13 +46,8 @@ async def big_upstream() -> AsyncIterator[tuple[str, list[bytes]]]:
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}/v1", received
-    await runner.cleanup()
+    async with aiohttp_served(app) as url:
+        yield f"{url}/v1", received
 
 
 async def _exchange(upstream: Upstream, body: bytes, slow: bool) -> int:
