@@ -3,6 +3,7 @@ client's envelope, and a Claude Code-shaped request to an OpenAI upstream."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anthropic
@@ -173,12 +174,20 @@ async def test_gateway_large_streamed_tool_arguments_arrive_whole(
 async def test_gateway_client_timeout_cancels_non_streamed_upstream(
     gateway: str, upstream: FakeUpstream, model: str
 ) -> None:
-    upstream.fault_next("slow:2000")
-    async with openai.AsyncOpenAI(
-        base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=0.3
-    ) as client:
-        with pytest.raises(openai.APITimeoutError):
-            await client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
-    await upstream.wait_idle(seconds=3)
+    """The client gives up (as its SDK timeout does: the connection closes) while the upstream
+    still thinks. It gives up once the upstream has the request, not after a fixed 0.3 s: on
+    a loaded machine the gateway had not always called the upstream yet (nothing recorded)."""
+    upstream.fault_next("slow:60000")  # only the client's leaving ends this answer early
+    async with openai.AsyncOpenAI(base_url=f"{gateway}/v1", api_key=CLIENT_KEY, max_retries=0) as client:
+        call = asyncio.create_task(
+            client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+        )
+        async with asyncio.timeout(30):  # a bound, not a timing: the upstream sees the request
+            while not upstream.requests:  # noqa: ASYNC110 (the fake upstream has no arrival event)
+                await asyncio.sleep(0.01)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    await upstream.wait_idle(seconds=30)
     assert upstream.requests[-1].disconnected, "the upstream request must be cancelled with the client's"
     assert upstream.active == 0
