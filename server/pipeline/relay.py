@@ -176,7 +176,7 @@ async def _passthrough_stream(
             if hold:  # a chunk of whole LF-framed events (the common one) needs no split (no call)
                 whole = not held and chunk.endswith(b"\n\n")
                 chunk, held = (chunk, held) if whole else _split_at_event_end(held + chunk)
-                if strip_usage and b'"usage"' in chunk:
+                if strip_usage and chunk.find(b'"usage"') >= 0:
                     chunk = _without_usage_chunks(chunk)
             else:  # event-stream frames or JSON-array elements: the tap's parser counts the rest
                 chunk, held = _split_at_pending(held + chunk, tap.pending)
@@ -268,18 +268,27 @@ def _json_object(data: bytes) -> bool:
 
 
 def _without_usage_chunks(events: bytes) -> bytes:
-    """OpenAI chat SSE events minus the usage-only chunk (``choices: []`` with a usage)."""
-    parts = events.split(b"\n\n")
-    kept = [part for part in parts if not _usage_only(part)]
-    return b"\n\n".join(kept) if len(kept) != len(parts) else events
+    """Complete OpenAI chat SSE ``events`` minus the usage-only chunk (``choices: []`` with a
+    usage), in any SSE framing (LF, CRLF or CR line ends, data over several lines); every
+    other byte is kept as the upstream sent it."""
+    kept: list[bytes] = []
+    start = 0
+    for mark in _EVENT_END.finditer(events):
+        if not _usage_only(events[start : mark.start()]):
+            kept.append(events[start : mark.end()])
+        start = mark.end()
+    kept.append(events[start:])
+    return b"".join(kept)
 
 
 def _usage_only(event: bytes) -> bool:
-    if b'"usage"' not in event or b'"usage":null' in event:
+    if event.find(b'"usage"') < 0 or event.find(b'"usage":null') >= 0:
         return False
-    data = event.partition(b"data:")[2].strip()
+    parsed = SSEParser().feed(event + b"\n\n")  # rare: one event per stream gets here
+    if len(parsed) != 1:
+        return False
     try:
-        chunk = orjson.loads(data)
+        chunk = orjson.loads(parsed[0][1])
     except orjson.JSONDecodeError:
         return False
     return type(chunk) is dict and chunk.get("choices") == [] and type(chunk.get("usage")) is dict

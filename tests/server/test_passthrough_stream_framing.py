@@ -23,6 +23,7 @@ from interlingua.server.app import create_app
 from interlingua.server.config import Config
 from interlingua.server.pipeline.context import Outcome
 from interlingua.server.testing import running_app
+from interlingua.streams.sse import SSEParser
 
 _CHUNK = b'data: {"id":"c","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}],"usage":null}\n\n'
 _END = (
@@ -122,3 +123,24 @@ async def test_passthrough_upstream_error_event_is_relayed_verbatim(
     assert resp.content == _ERROR  # the upstream's own ending: nothing of the gateway's added
     ctx = await recorder.next_completed(1)
     assert ctx.finish_reason is None
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+async def test_usage_chunk_the_client_did_not_ask_for_is_removed_in_any_framing(
+    served: tuple[httpx.AsyncClient, Recorder, _Upstream], shape: str
+) -> None:
+    """Without ``include_usage`` the gateway still asks the upstream for usage (to account
+    it) and drops the usage-only chunk from what the client gets, however the events are
+    framed or split; every other event reaches the client unchanged."""
+    client, recorder, upstream = served
+    upstream.pieces = SHAPES[shape]
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    resp = await client.post("/v1/chat/completions", json=body)
+    assert resp.status_code == 200, resp.text
+    sent = [data for _, data in SSEParser().feed(b"".join(SHAPES[shape]))]
+    usage_only = [data for data in sent if b'"choices":[]' in data]
+    assert len(usage_only) == 1
+    assert [data for _, data in SSEParser().feed(resp.content)] == [d for d in sent if d not in usage_only]
+    ctx = await recorder.next_completed(1)
+    assert ctx.outcome is Outcome.OK
+    assert (ctx.usage.output_tokens, ctx.usage.cache_read_tokens) == (4, 3)
