@@ -6,13 +6,15 @@ matching, before/after/teardown dispatch, a response made from the view's answer
 headers encoded): about 8 % of the CPU of a request, all of it for routes whose handler
 needs none of it (``docs/design/pipeline.md``, "The fast lane", has the measurements).
 
-The lane's table is built once from the app's URL map: every static ``POST`` rule whose
-view was registered with :func:`interlingua.server.api.route.post` and which Quart would
-dispatch with nothing of its own around the view (no request hooks, no blueprint error
-handlers). A request whose method and path are exactly such a rule's runs the same
-handler with an :class:`~interlingua.server.pipeline.inbound.Inbound` read from ASGI;
-everything else (other methods, HEAD, 404, 405, paths with variables) stays Quart's. What
-the lane does for the handler is what Quart does, and no more:
+The lane's table is built once from the app's URL map (:mod:`~interlingua.server.lane_rules`):
+every ``POST`` rule whose view was registered with :func:`interlingua.server.api.route.post`
+and which Quart would dispatch with nothing of its own around the view (no request hooks,
+no blueprint error handlers), static ones by their exact path, ones with variables (the
+model in Gemini's and Bedrock's URLs) by one regex made from the rules, where werkzeug
+could choose no other rule. A request matching such a rule runs the same handler with an
+:class:`~interlingua.server.pipeline.inbound.Inbound` read from ASGI and the rule's values;
+everything else (other methods, HEAD, 404, 405, redirects) stays Quart's. What the lane
+does for the handler is what Quart does, and no more:
 
 - the body: ``MAX_CONTENT_LENGTH`` (a declared length over it, or a body growing past
   it) -> werkzeug's 413, ``BODY_TIMEOUT`` -> 408, raised in the handler as Quart does;
@@ -33,18 +35,17 @@ from typing import Any
 
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable
 from quart import Quart, Response
-from quart.helpers import _split_blueprint_path
 from quart.utils import encode_headers
 from quart.wrappers.response import DataBody
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
-from werkzeug.routing import Rule
 from werkzeug.sansio.utils import get_content_length
 
-from interlingua.server.api.route import LANE_HANDLER, Handler
+from interlingua.server.api.route import Handler
 from interlingua.server.errors import answer_error
+from interlingua.server.lane_rules import lane_routes, variable_routes
 from interlingua.server.pipeline.inbound import Inbound
 
-__all__ = ["FastLane", "lane_routes"]
+__all__ = ["FastLane", "lane_routes"]  # lane_routes: lane_rules's, for the tests
 
 
 class FastLane:
@@ -53,10 +54,15 @@ class FastLane:
     def __init__(self, app: Quart) -> None:
         self._config: Mapping[str, Any] = app.config  # read per request, as Quart does
         self.routes = lane_routes(app)
+        self._variable = variable_routes(app)
 
     def match(self, scope: Any) -> Handler | None:
-        """The handler of this request's exact (method, path), if the lane serves it."""
-        return self.routes.get((scope["method"], scope["path"]))
+        """The handler of this request (its values bound), if the lane serves it."""
+        method, path = scope["method"], scope["path"]
+        handler = self.routes.get((method, path))
+        if handler is None and method == "POST":
+            return self._variable.match(path)
+        return handler
 
     async def serve(
         self,
@@ -83,46 +89,6 @@ class FastLane:
                 raise  # not the client's leaving: the server's, say
         finally:
             client.stop()
-
-
-def lane_routes(app: Quart) -> dict[tuple[str, str], Handler]:
-    """``("POST", path)`` -> handler for the rules the lane may serve (see the module)."""
-    routes: dict[tuple[str, str], Handler] = {}
-    claimed: dict[str, int] = {}
-    for rule in app.url_map.iter_rules():
-        claimed[rule.rule] = claimed.get(rule.rule, 0) + 1
-        handler = getattr(app.view_functions.get(rule.endpoint), LANE_HANDLER, None)
-        if handler is not None and _static_post(rule) and _bare(app, rule.endpoint):
-            routes[("POST", rule.rule)] = handler
-    # A path with several rules is werkzeug's to choose between: Quart's.
-    return {key: handler for key, handler in routes.items() if claimed[key[1]] == 1}
-
-
-def _static_post(rule: Rule) -> bool:
-    methods = rule.methods or set()
-    return (
-        "POST" in methods
-        and not rule.arguments
-        and not rule.websocket
-        and rule.host is None
-        and not rule.subdomain
-        and not rule.rule.endswith("/")
-    )
-
-
-def _bare(app: Quart, endpoint: str) -> bool:
-    """Whether Quart runs nothing of the app's around this endpoint's view."""
-    blueprint = endpoint.rpartition(".")[0]
-    names: list[str | None] = [None, *(_split_blueprint_path(blueprint) if blueprint else [])]
-    hooks = (
-        app.before_request_funcs,
-        app.after_request_funcs,
-        app.teardown_request_funcs,
-        app.url_value_preprocessors,
-    )
-    if any(table.get(name) for table in hooks for name in names):
-        return False
-    return not any(app.error_handler_spec.get(name) for name in names[1:])
 
 
 def _declared_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:

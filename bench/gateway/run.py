@@ -62,6 +62,8 @@ SCENARIOS: dict[str, tuple[str, str]] = {  # name -> (client format, model)
     # s1 and s2 on a route with two targets, retries and cooldowns (issue 9's CPU budget).
     "s5": ("openai", "mock-openai-ha"),
     "s6": ("anthropic", "mock-openai-ha"),
+    # A Gemini client (the model in the URL) to the OpenAI upstream, translated.
+    "s7": ("gemini", "mock-openai"),
 }
 UPSTREAM_OF = {"mock-openai": "openai", "mock-anthropic": "anthropic", "mock-openai-ha": "openai"}
 # Issue 3's targets; LiteLLM's ~45 req/s on this machine (shared harness) x 20.
@@ -79,6 +81,12 @@ def _body(fmt: str, model: str, stream: bool) -> bytes:
         }
         if stream:
             body["stream_options"] = {"include_usage": True}
+    elif fmt == "gemini":
+        body = {
+            "systemInstruction": {"parts": [{"text": SYSTEM}]},
+            "contents": [{"role": "user", "parts": [{"text": USER}]}],
+            "generationConfig": {"maxOutputTokens": 64, "temperature": 0.7},
+        }
     else:
         body = {
             "model": model,
@@ -98,6 +106,9 @@ def _request(fmt: str, model: str, stream: bool, port: int, key: str = "sk-bench
         if fmt == "openai"
         else {"x-api-key": key, "anthropic-version": "2023-06-01"}
     )
+    if fmt == "gemini":
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        path, headers = f"/v1beta/models/{model}:{method}", {"x-goog-api-key": key}
     return build_request("127.0.0.1", port, path, _body(fmt, model, stream), headers)
 
 
@@ -105,18 +116,24 @@ def _check(fmt: str, stream: bool, body: bytes) -> str | None:
     """Why a sample answer is wrong, or None."""
     text = body.decode(errors="replace")
     if stream:
-        end = "data: [DONE]" if fmt == "openai" else "message_stop"
+        end = {"openai": "data: [DONE]", "anthropic": "message_stop", "gemini": '"finishReason"'}[fmt]
         pieces = "".join(
-            json.loads(line[5:]).get("delta", {}).get("text", "")
-            if fmt == "anthropic"
-            else "".join(
-                c.get("delta", {}).get("content") or "" for c in json.loads(line[5:]).get("choices", [])
-            )
+            _text_of(fmt, json.loads(line[5:]))
             for line in text.splitlines()
             if line.startswith("data:") and line != "data: [DONE]"
         )
         return None if end in text and pieces == TEXT else f"stream wrong: {text[:300]}"
     return None if TEXT in text else f"answer wrong: {text[:300]}"
+
+
+def _text_of(fmt: str, event: dict[str, Any]) -> str:
+    """The text a stream event of ``fmt`` carries."""
+    if fmt == "anthropic":
+        return str(event.get("delta", {}).get("text", ""))
+    if fmt == "gemini":
+        parts = [p for c in event.get("candidates", []) for p in c.get("content", {}).get("parts", [])]
+        return "".join(p.get("text", "") for p in parts)
+    return "".join(c.get("delta", {}).get("content") or "" for c in event.get("choices", []))
 
 
 def _config(upstream_port: int, variant: str | None = None, *, sections: frozenset[str] = ALL_SECTIONS) -> str:

@@ -17,8 +17,9 @@ from __future__ import annotations
 from quart import Blueprint, Response
 
 from interlingua.server.adapters import refuse_dot_segment
-from interlingua.server.api.route import quart_inbound
+from interlingua.server.api.route import post
 from interlingua.server.pipeline.execute import generate
+from interlingua.server.pipeline.inbound import Inbound
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -31,13 +32,13 @@ _SURFACE = surface_for(Format.BEDROCK_CONVERSE)
 def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("bedrock", __name__)
 
-    @bp.post("/model/<path:model>/converse")
-    async def converse(model: str) -> Response:
-        return await generate(holder, _SURFACE, quart_inbound(), model=_model_id(model), stream=False)
+    @post(bp, "/model/<path:model>/converse")
+    async def converse(inbound: Inbound, model: str) -> Response:
+        return await generate(holder, _SURFACE, inbound, model=_model_id(model), stream=False)
 
-    @bp.post("/model/<path:model>/converse-stream")
-    async def converse_stream(model: str) -> Response:
-        return await generate(holder, _SURFACE, quart_inbound(), model=_model_id(model), stream=True)
+    @post(bp, "/model/<path:model>/converse-stream")
+    async def converse_stream(inbound: Inbound, model: str) -> Response:
+        return await generate(holder, _SURFACE, inbound, model=_model_id(model), stream=True)
 
     return bp
 

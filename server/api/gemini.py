@@ -16,14 +16,17 @@ upstream the gateway answers with a local estimate (``x-interlingua-warning`` sa
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
-from quart import Blueprint, Response, request
+import werkzeug.urls  # noqa: F401 (registers the "werkzeug.url_quote" error handler read below)
+from quart import Blueprint, Response
 
 from interlingua.errors import InvalidRequest, NotFound
 from interlingua.server.adapters import refuse_dot_segment
-from interlingua.server.api.route import quart_inbound
+from interlingua.server.api.route import post
 from interlingua.server.pipeline.execute import count_tokens, generate
+from interlingua.server.pipeline.inbound import Inbound
 from interlingua.server.state import StateHolder
 from interlingua.server.surfaces import surface_for
 from interlingua.translate import Format
@@ -38,18 +41,17 @@ _METHODS = ["generateContent", "streamGenerateContent", "countTokens"]
 def blueprint(holder: StateHolder) -> Blueprint:
     bp = Blueprint("gemini", __name__)
 
-    @bp.post("/v1beta/models/<path:target>")
-    @bp.post("/v1/models/<path:target>")  # google-genai 3.x defaults to api_version v1
-    async def model_method(target: str) -> Response:
+    # /v1/models/: google-genai 3.x defaults to api_version v1.
+    @post(bp, "/v1beta/models/<path:target>", "/v1/models/<path:target>")
+    async def model_method(inbound: Inbound, target: str) -> Response:
         model, _, method = target.rpartition(":")
         if not model:
             raise NotFound("expected /v1beta/models/{model}:{method}", code="route_not_found")
         refuse_dot_segment(model)
-        inbound = quart_inbound()
         if method == "generateContent":
             return await generate(holder, _SURFACE, inbound, model=model, stream=False)
         if method == "streamGenerateContent":
-            sse = request.args.get("alt") == "sse"
+            sse = _query_arg(inbound.scope, "alt") == "sse"
             return await generate(holder, _SURFACE, inbound, model=model, stream=True, sse=sse)
         if method == "countTokens":
             return await count_tokens(holder, _SURFACE, inbound, model=model, stream=False)
@@ -81,6 +83,16 @@ def model_info(holder: StateHolder, model: str) -> Response:
         raise NotFound(f"model {model!r} is not served by this gateway", param="model") from None
     display = dict(router.listed()).get(model, model)
     return Response(orjson.dumps(_model(model, display)), headers=_JSON)
+
+
+def _query_arg(scope: dict[str, Any], name: str) -> str | None:
+    """The query's first ``name``, read as Quart's ``request.args.get(name)`` reads it
+    (werkzeug's parse: blank values kept, bad percent-escapes left as they are)."""
+    query: bytes = scope["query_string"]
+    if not query:
+        return None
+    pairs = parse_qsl(query.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+    return next((value for key, value in pairs if key == name), None)
 
 
 def _model(model_id: str, display: str) -> dict[str, Any]:

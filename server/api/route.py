@@ -1,10 +1,12 @@
 """API routes served by the same handler from Quart and from the edge's fast lane.
 
-A handler takes the request as an :class:`~interlingua.server.pipeline.inbound.Inbound`
-and returns the pipeline's coroutine. :func:`post` registers it as the Quart view of its
-rule (Quart stays the route table: 404, 405, HEAD and every other method are Quart's) and
-marks the view with the handler; :mod:`interlingua.server.fast_lane` builds its table from
-those marks in the app's URL map, so the paths are written once, here in the blueprints.
+A handler takes the request as an :class:`~interlingua.server.pipeline.inbound.Inbound`,
+and the rule's variables as keyword arguments (``model=...``, as Quart passes them to a
+view), and returns the pipeline's coroutine. :func:`post` registers it as the Quart view of
+its rules (Quart stays the route table: 404, 405, HEAD and every other method are Quart's)
+and marks the view with the handler; :mod:`interlingua.server.lane_rules` builds the fast
+lane's table from those marks in the app's URL map, so the paths are written once, here in
+the blueprints.
 """
 
 from __future__ import annotations
@@ -19,22 +21,25 @@ from interlingua.server.pipeline.inbound import Inbound
 
 __all__ = ["LANE_HANDLER", "Handler", "post", "quart_inbound"]
 
-Handler = Callable[[Inbound], Coroutine[Any, Any, Response]]
+# Called as handler(inbound, **the rule's variables).
+Handler = Callable[..., Coroutine[Any, Any, Response]]
 
 # The attribute of a Quart view that holds its lane handler.
 LANE_HANDLER = "interlingua_lane_handler"
 
 
-def post(bp: Blueprint, rule: str) -> Callable[[Handler], Handler]:
-    """Register the decorated handler as ``POST rule`` on ``bp``, endpoint named after it."""
+def post(bp: Blueprint, *rules: str) -> Callable[[Handler], Handler]:
+    """Register the decorated handler as ``POST`` on each of ``rules`` on ``bp``, one
+    endpoint named after it."""
 
     def register(handler: Handler) -> Handler:
-        async def view() -> Response:
-            return await handler(quart_inbound())
+        async def view(**values: str) -> Response:
+            return await handler(quart_inbound(), **values)
 
         view.__name__ = view.__qualname__ = handler.__name__
         setattr(view, LANE_HANDLER, handler)
-        bp.post(rule)(view)
+        for rule in rules:
+            bp.post(rule)(view)
         return handler
 
     return register

@@ -13,14 +13,16 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Coroutine
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 from quart import Blueprint, Quart, Response
-from server_helpers import ANTHROPIC_BODY, OPENAI_BODY, Recorder, formats_config
+from server_helpers import ANTHROPIC_BODY, GEMINI_BODY, OPENAI_BODY, Recorder, formats_config
+from werkzeug.exceptions import HTTPException
 
-from interlingua.server.api.route import post
+from interlingua.server.api.route import LANE_HANDLER, post
 from interlingua.server.app import create_app
 from interlingua.server.errors import error_body, from_http_status
 from interlingua.server.fake_upstream import FakeUpstream
@@ -35,7 +37,7 @@ ANTHROPIC = {"anthropic-version": "2023-06-01"}
 USER = [{"role": "user", "content": "hi"}]
 # Headers whose value differs between any two requests.
 _VARYING = {"date", "x-request-id", "server-timing"}
-_IDS = re.compile(rb'"(id|created|created_at|response_id|item_id)":\s*("[^"]*"|\d+)')
+_IDS = re.compile(rb'"(id|created|created_at|response_id|item_id|responseId)":\s*("[^"]*"|\d+)')
 
 
 @pytest.fixture
@@ -79,6 +81,49 @@ CASES: list[tuple[str, str, dict[str, str], Any]] = [
 ]
 
 
+GEMINI = "/v1beta/models/gemini-2.5-flash"
+CONVERSE = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
+ARN = "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-v1%3A0"
+# Routes with the model in the URL: (method, path, body, served on the lane).
+VARIABLE_CASES: list[tuple[str, str, Any, bool]] = [
+    ("POST", f"{GEMINI}:generateContent", GEMINI_BODY, True),
+    ("POST", f"{GEMINI}:streamGenerateContent?alt=sse", GEMINI_BODY, True),
+    ("POST", f"{GEMINI}:streamGenerateContent", GEMINI_BODY, True),  # one JSON array
+    ("POST", f"{GEMINI}:streamGenerateContent?%61lt=sse&key=k-1", GEMINI_BODY, True),
+    ("POST", f"{GEMINI}:streamGenerateContent?alt=sse%ZZ&alt=sse", GEMINI_BODY, True),
+    ("POST", "/v1/models/gemini-via-openai:generateContent?key=k-1", GEMINI_BODY, True),
+    ("POST", "/v1beta/models/gemini-via-anthropic:streamGenerateContent?alt=sse", GEMINI_BODY, True),
+    ("POST", f"{GEMINI}:countTokens", GEMINI_BODY, True),
+    ("POST", "/v1beta/models/gemini-via-openai:countTokens", GEMINI_BODY, True),  # the local estimate
+    ("POST", "/v1beta/models/models/gemini-2.5-flash:generateContent", GEMINI_BODY, True),
+    ("POST", f"{GEMINI}:embedContent", GEMINI_BODY, True),  # not a method served: 404
+    ("POST", "/v1beta/models/nope:generateContent", GEMINI_BODY, True),
+    ("POST", "/v1beta/models/:generateContent", GEMINI_BODY, True),
+    ("POST", "/v1beta/models/gemini-2.5-flash", GEMINI_BODY, True),
+    ("POST", "/v1beta/models/x%2F..%2Fy:generateContent", GEMINI_BODY, True),  # a dot segment
+    ("POST", f"{GEMINI}:generateContent", b"{not json", True),
+    ("POST", "/v1beta/models//gemini-2.5-flash:generateContent", GEMINI_BODY, False),  # werkzeug's redirect
+    ("POST", "/v1beta/models/gemini%0A:generateContent", GEMINI_BODY, False),  # no converter matches
+    ("POST", "/v1beta/models/", GEMINI_BODY, False),
+    ("HEAD", f"{GEMINI}:generateContent", None, False),
+    ("GET", f"{GEMINI}:generateContent", None, False),
+    ("POST", "/model/claude-via-bedrock/converse", CONVERSE, True),
+    ("POST", "/model/claude-via-bedrock/converse-stream", CONVERSE, True),
+    ("POST", "/model/claude-sonnet-4-6/converse-stream", CONVERSE, True),  # to Anthropic, event-stream frames
+    ("POST", "/model/gpt-4o-mini/converse", CONVERSE, True),
+    ("POST", f"/model/{ARN}/converse", CONVERSE, True),  # an unknown inference profile
+    ("POST", "/model/anthropic.claude-3-5-sonnet-20240620-v1%253A0/converse", CONVERSE, True),
+    ("POST", "/model/a%2F..%2Fb/converse", CONVERSE, True),  # a dot segment
+    ("POST", "/model/claude-via-bedrock/converse-stream/converse", CONVERSE, True),
+    ("POST", "/model/claude-via-bedrock/converse", {"messages": "no"}, True),
+    ("POST", "/model/claude-via-bedrock/converse/", CONVERSE, False),
+    ("POST", "/model//claude-via-bedrock/converse", CONVERSE, False),
+    ("POST", "/model/claude-via-bedrock/invoke", CONVERSE, False),
+    ("GET", "/model/claude-via-bedrock/converse", None, False),
+    ("HEAD", "/model/claude-via-bedrock/converse-stream", None, False),
+]
+
+
 async def _answer(url: str, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[Any, ...]:
     content = body if isinstance(body, bytes) else None
     payload = None if isinstance(body, bytes) else body
@@ -97,15 +142,42 @@ async def test_lane_answers_as_quart_did(
     headers: dict[str, str],
     body: Any,
 ) -> None:
+    laned = await _compare(gateway, monkeypatch, method, path, headers, body)
+    assert laned == (method == "POST" and not path.endswith("/"))
+
+
+@pytest.mark.parametrize(("method", "path", "body", "lane"), VARIABLE_CASES)
+async def test_lane_answers_as_quart_did_with_the_model_in_the_url(
+    gateway: tuple[str, Recorder, Quart],
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    path: str,
+    body: Any,
+    lane: bool,
+) -> None:
+    assert await _compare(gateway, monkeypatch, method, path, {}, body) == lane
+
+
+async def _compare(
+    gateway: tuple[str, Recorder, Quart],
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: Any,
+) -> bool:
+    """Send the request on the lane (if it takes it), then with the lane off; whether the
+    lane served the first. The two answers must be the same."""
     url, _, app = gateway
     by_quart = _served_by_quart(app)
     on_lane = await _answer(url, method, path, headers, body)
     laned = not by_quart
     monkeypatch.setattr(FastLane, "match", lambda self, scope: None)
     on_quart = await _answer(url, method, path, headers, body)
+    monkeypatch.undo()
     assert on_lane == on_quart
     assert by_quart  # Quart served the second
-    assert laned == (method == "POST" and not path.endswith("/"))
+    return laned
 
 
 async def test_lane_table_is_the_blueprints_static_post_routes(upstream: FakeUpstream) -> None:
@@ -147,21 +219,23 @@ def test_lane_leaves_routes_quart_wraps_in_hooks_or_shares_to_quart() -> None:
 
 
 async def test_lane_client_leaving_mid_body_is_accounted_once_and_never_sent(
-    gateway: tuple[str, Recorder, Quart], upstream: FakeUpstream
+    gateway: tuple[str, Recorder, Quart], upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, recorder, _ = gateway
     host, port = url.removeprefix("http://").split(":")
-    paths = ("/v1/chat/completions", "/v1beta/models/gemini-2.5-flash:generateContent")  # lane, Quart
+    paths = ("/v1/chat/completions", "/model/claude-via-bedrock/converse", f"{GEMINI}:generateContent")
     for number, path in enumerate(paths, 1):
+        if number == len(paths):
+            monkeypatch.setattr(FastLane, "match", lambda self, scope: None)  # the last: Quart's
         _, writer = await asyncio.open_connection(host, int(port))
         writer.write(f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-length: 3000\r\n\r\n{{".encode())
         await writer.drain()
         await recorder.next_started(number)  # the handler is reading the body
         writer.close()
         await writer.wait_closed()
-    await recorder.next_completed(2)
+    await recorder.next_completed(3)
     await asyncio.sleep(0.2)  # nothing else is accounted (no timing decides the assertion above)
-    assert [(ctx.outcome, ctx.status) for ctx in recorder.completed] == [(Outcome.CANCELLED, 499)] * 2
+    assert [(ctx.outcome, ctx.status) for ctx in recorder.completed] == [(Outcome.CANCELLED, 499)] * 3
     assert not upstream.requests
 
 
@@ -325,3 +399,74 @@ async def test_lane_cancelled_from_outside_stays_cancelled() -> None:
     with pytest.raises(asyncio.CancelledError):
         await serving
     assert closed == [True]
+
+
+MATCHED_PATHS = [
+    "/v1beta/models/gemini-2.5-flash:generateContent",
+    "/v1/models/gemini-2.5-flash:streamGenerateContent",
+    "/v1beta/models/models/x/y:countTokens",
+    "/v1beta/models/x/",
+    "/v1beta/models/x//y:generateContent",
+    "/v1beta/models/ :generateContent",
+    "/model/arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-v1:0/converse",
+    "/model/a/converse-stream/converse",
+    "/model/a/converse/converse-stream",
+    "/model/a//b/converse",
+    "/model/a\tb/converse-stream",
+]
+UNMATCHED_PATHS = [
+    "/v1beta/models/",
+    "/v1beta/models//x:generateContent",
+    "/v1beta/models/x\n:generateContent",
+    "/v1beta/models",
+    "/v1beta/modelsx:generateContent",
+    "/model//a/converse",
+    "/model/a/converse/",
+    "/model/a/Converse",
+    "/model/a\n/converse",
+    "/models/a/converse",
+    "/model/converse",
+]
+
+
+async def test_lane_matches_as_werkzeug_does(upstream: FakeUpstream) -> None:
+    app = create_app(formats_config(upstream))
+    lane, adapter = FastLane(app), app.url_map.bind("localhost")
+    for path in MATCHED_PATHS:
+        found = lane.match({"method": "POST", "path": path})
+        endpoint, values = adapter.match(path, "POST")
+        assert isinstance(found, partial), path
+        assert found.func is getattr(app.view_functions[endpoint], LANE_HANDLER)
+        assert found.keywords == values
+    for path in UNMATCHED_PATHS:
+        assert lane.match({"method": "POST", "path": path}) is None, path
+        with pytest.raises(HTTPException):  # werkzeug's 404, 405 or redirect: Quart's to answer
+            adapter.match(path, "POST")
+    # werkzeug strips leading slashes; the lane leaves such a path to Quart, which does.
+    assert lane.match({"method": "POST", "path": "//v1beta/models/x:generateContent"}) is None
+    for method in ("GET", "HEAD", "PUT"):
+        assert lane.match({"method": method, "path": MATCHED_PATHS[0]}) is None
+
+
+def test_lane_leaves_rules_werkzeug_could_match_otherwise() -> None:
+    app = Quart(__name__)
+    bp = Blueprint("bp", __name__)
+    post(bp, "/a/<path:x>/do")(_handler("a_do"))
+    post(bp, "/a/<path:x>/do-more")(_handler("a_do_more"))
+    post(bp, "/b/<path:x>")(_handler("b_any"))
+    post(bp, "/b/<name>/fixed")(_handler("b_fixed"))  # a path of it is b_any's too
+    post(bp, "/c/<int:n>")(_handler("c_int"))  # its value is not the matched text
+    post(bp, "/d/<string(length=2):s>")(_handler("d_args"))
+    bp.route("/e/<path:x>", methods=["GET"])(_handler("e_get"))
+    post(bp, "/e/<path:x>")(_handler("e_post"))  # GET shares it: no matter for a POST
+    app.register_blueprint(bp)
+    lane = FastLane(app)
+    served = {
+        path: getattr(lane.match({"method": "POST", "path": path}), "func", None)
+        for path in ("/a/1/do", "/a/1/do-more", "/b/1/fixed", "/b/1", "/c/1", "/d/ab", "/e/1")
+    }
+    assert {path: handler.__name__ for path, handler in served.items() if handler} == {
+        "/a/1/do": "a_do",
+        "/a/1/do-more": "a_do_more",
+        "/e/1": "e_post",
+    }
