@@ -133,51 +133,26 @@ async def _answer(url: str, method: str, path: str, headers: dict[str, str], bod
     return resp.status_code, kept, _IDS.sub(rb'"\1": "-"', resp.content)
 
 
-@pytest.mark.parametrize(("method", "path", "headers", "body"), CASES)
+# Every case: (method, path, headers, body, served on the lane).
+ALL_CASES = [(*case, case[0] == "POST" and not case[1].endswith("/")) for case in CASES] + [
+    (method, path, {}, body, lane) for method, path, body, lane in VARIABLE_CASES
+]
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: f"{case[0]} {case[1]}")
 async def test_lane_answers_as_quart_did(
-    gateway: tuple[str, Recorder, Quart],
-    monkeypatch: pytest.MonkeyPatch,
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    body: Any,
+    gateway: tuple[str, Recorder, Quart], monkeypatch: pytest.MonkeyPatch, case: tuple[Any, ...]
 ) -> None:
-    laned = await _compare(gateway, monkeypatch, method, path, headers, body)
-    assert laned == (method == "POST" and not path.endswith("/"))
-
-
-@pytest.mark.parametrize(("method", "path", "body", "lane"), VARIABLE_CASES)
-async def test_lane_answers_as_quart_did_with_the_model_in_the_url(
-    gateway: tuple[str, Recorder, Quart],
-    monkeypatch: pytest.MonkeyPatch,
-    method: str,
-    path: str,
-    body: Any,
-    lane: bool,
-) -> None:
-    assert await _compare(gateway, monkeypatch, method, path, {}, body) == lane
-
-
-async def _compare(
-    gateway: tuple[str, Recorder, Quart],
-    monkeypatch: pytest.MonkeyPatch,
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    body: Any,
-) -> bool:
-    """Send the request on the lane (if it takes it), then with the lane off; whether the
-    lane served the first. The two answers must be the same."""
+    method, path, headers, body, lane = case
     url, _, app = gateway
     by_quart = _served_by_quart(app)
     on_lane = await _answer(url, method, path, headers, body)
     laned = not by_quart
     monkeypatch.setattr(FastLane, "match", lambda self, scope: None)
     on_quart = await _answer(url, method, path, headers, body)
-    monkeypatch.undo()
     assert on_lane == on_quart
     assert by_quart  # Quart served the second
-    return laned
+    assert laned == lane
 
 
 async def test_lane_table_is_the_blueprints_static_post_routes(upstream: FakeUpstream) -> None:
