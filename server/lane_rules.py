@@ -51,28 +51,23 @@ def lane_routes(app: Quart) -> dict[tuple[str, str], Handler]:
 
 
 class VariableRoutes:
-    """The lane's rules with variables: one regex, each rule an alternative named ``r<i>``."""
+    """The lane's rules with variables: one regex, each rule an alternative group ``r<i>``
+    around its variables' groups ``r<i>v<j>``."""
 
     __slots__ = ("_regex", "_rules")
 
-    def __init__(self, rules: list[tuple[str, Handler, list[str]]]) -> None:
-        """``rules``: each rule's regex (variables as groups ``v0``, ``v1``... in order), handler
-        and variable names."""
-        alternatives = []
-        self._rules: dict[str, tuple[Handler, list[tuple[str, str]]]] = {}
-        for number, (pattern, handler, names) in enumerate(rules):
-            groups = [f"r{number}v{index}" for index in range(len(names))]
-            for index, group in enumerate(groups):
-                pattern = pattern.replace(f"(?P<v{index}>", f"(?P<{group}>", 1)
-            alternatives.append(f"(?P<r{number}>{pattern})")
-            self._rules[f"r{number}"] = (handler, list(zip(names, groups, strict=True)))
+    def __init__(self, rules: list[tuple[str, Handler, list[tuple[str, str]]]]) -> None:
+        """``rules``: each rule's regex (its own alternative's group names), handler and
+        (variable, group name) pairs, in the order werkzeug has them."""
+        self._rules = {f"r{number}": (handler, groups) for number, (_, handler, groups) in enumerate(rules)}
+        alternatives = [f"(?P<r{number}>{pattern})" for number, (pattern, _, _) in enumerate(rules)]
         self._regex = re.compile("|".join(alternatives)) if alternatives else None
 
     def match(self, path: str) -> Handler | None:
         """The handler for ``path`` with its values bound, if a rule matches it."""
         if self._regex is None or (found := self._regex.match(path)) is None:
             return None
-        # The alternative's group closes after the variables' groups: it is the last one.
+        # The alternative's group closes after its variables' groups: it is the last one.
         handler, groups = self._rules[found.lastgroup]  # type: ignore[index]
         return partial(handler, **{name: found.group(group) for name, group in groups})
 
@@ -83,37 +78,40 @@ def variable_routes(app: Quart) -> VariableRoutes:
     if url_map.host_matching or app.subdomain_matching:
         return VariableRoutes([])
     posting = [rule for rule in url_map.iter_rules() if rule.methods is None or "POST" in rule.methods]
-    rules = []
+    rules: list[tuple[str, Handler, list[tuple[str, str]]]] = []
     for rule in posting:
-        handler = _lane_handler(app, rule)
-        pattern = _pattern(app, rule) if handler is not None and rule.arguments else None
-        if pattern is None or any(_may_share(rule, other) for other in posting if other is not rule):
+        handler = _lane_handler(app, rule) if rule.arguments else None
+        pattern = _pattern(app, rule, f"r{len(rules)}v") if handler is not None else None
+        if handler is None or pattern is None:
             continue
-        rules.append((pattern[0], handler, pattern[1]))
-    return VariableRoutes(rules)  # type: ignore[arg-type]
+        if not any(_may_share(rule, other) for other in posting if other is not rule):
+            rules.append((pattern[0], handler, pattern[1]))
+    return VariableRoutes(rules)
 
 
-def _pattern(app: Quart, rule: Rule) -> tuple[str, list[str]] | None:
-    """The rule's regex over a whole path and its variables' names; None if the lane cannot
-    match it as werkzeug does (a converter with arguments, or one that changes the value)."""
+def _pattern(app: Quart, rule: Rule, prefix: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """The rule's regex over a whole path, its variables named ``prefix0``, ``prefix1``...,
+    and (variable, group name) pairs; None if the lane cannot match it as werkzeug does (a
+    converter with arguments, or one that changes the value)."""
     text = rule.rule
     if "//" in text or rule.defaults or rule.redirect_to is not None:
         return None
     regex, end = "", 0
-    names: list[str] = []
+    groups: list[tuple[str, str]] = []
     statics: list[str] = []
     for found in _VARIABLE.finditer(text):
         converter = app.url_map.converters.get(found.group(1) or "default")
         if converter is None or converter.to_python is not BaseConverter.to_python:
             return None
+        group = f"{prefix}{len(groups)}"
         statics.append(text[end : found.start()])
-        regex += re.escape(statics[-1]) + f"(?P<v{len(names)}>{converter(app.url_map).regex})"
-        names.append(found.group(2))
+        regex += re.escape(statics[-1]) + f"(?P<{group}>{converter(app.url_map).regex})"
+        groups.append((found.group(2), group))
         end = found.end()
     statics.append(text[end:])
     if any("<" in static for static in statics):  # a variable _VARIABLE does not read
         return None
-    return regex + re.escape(statics[-1]) + r"\Z", names
+    return regex + re.escape(statics[-1]) + r"\Z", groups
 
 
 def _ends(rule: Rule) -> tuple[str, str]:
