@@ -26,9 +26,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from builds import Build, add_build_options, issue_key, measured_builds, parse_build_options  # noqa: E402
+from clients import SCENARIOS, client_request  # noqa: E402
 from fast_upstream import serve  # noqa: E402
 from loadgen import run_load  # noqa: E402
-from run import SCENARIOS, _config, _request, start_gateway, stop_gateway  # noqa: E402
+from run import _config, start_gateway, stop_gateway  # noqa: E402
 
 _SITECUSTOMIZE = """\
 import atexit, cProfile, os
@@ -58,7 +59,7 @@ async def _calls(
         key = issue_key(cfg, env) if with_key else "sk-bench"
         if requests:
             fmt, model = SCENARIOS[scenario.removesuffix("-stream")]
-            req = _request(fmt, model, scenario.endswith("-stream"), port, key)
+            req = client_request(fmt, model, scenario.endswith("-stream"), port, key)
             res = await run_load("127.0.0.1", port, req, concurrency=16, duration=600, max_requests=requests)
             if res.requests != requests or res.errors or res.non_2xx:
                 raise SystemExit(f"{scenario}: {res.requests} answers, {res.errors + res.non_2xx} errors: {res.sample[:300]!r}")

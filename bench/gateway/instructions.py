@@ -44,9 +44,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from builds import Build, add_build_options, issue_key, measured_builds, parse_build_options  # noqa: E402
+from clients import SCENARIOS, client_request  # noqa: E402
 from fast_upstream import serve  # noqa: E402
 from loadgen import run_load  # noqa: E402
-from run import SCENARIOS, _config, _request, start_gateway, stop_gateway  # noqa: E402
+from run import _config, start_gateway, stop_gateway  # noqa: E402
 
 __all__ = ["Cell", "main", "measure", "missing_tools"]
 
@@ -125,7 +126,7 @@ async def _cell(name: str, build: Build, scenario: str, up_port: int, args: argp
     try:
         key = issue_key(cfg, build.env) if build.with_key else "sk-bench"
         fmt, model = SCENARIOS[scenario.removesuffix("-stream")]
-        req = _request(fmt, model, scenario.endswith("-stream"), port, key)
+        req = client_request(fmt, model, scenario.endswith("-stream"), port, key)
         busy, busy_s, idle_per_s = await _count(grind, port, req, args, f"{name} {scenario}")
         grind.control("--instr=off")  # shutdown runs at uninstrumented speed
     finally:

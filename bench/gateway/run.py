@@ -23,6 +23,7 @@ Scenarios (client -> gateway -> upstream):
   s4  Anthropic        -> Anthropic upstream   (passthrough)
   s5  s1, s6  s2, on a route with two targets (weighted), retries and cooldowns
       (a baseline without routing serves their model as a one-target route)
+  s7  Gemini           -> OpenAI upstream      (translated; the model in the URL)
 each also streamed (``-stream``). With two or more CPUs the gateway is pinned to
 the last one and the load generator plus upstream to CPU 0.
 """
@@ -47,93 +48,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from builds import ALL_SECTIONS, config_sections, install_baseline, issue_key  # noqa: E402
-from fast_upstream import TEXT, serve  # noqa: E402
-from loadgen import Result, build_request, pct, run_load  # noqa: E402
+from clients import SCENARIOS, check_answer, client_request  # noqa: E402
+from fast_upstream import serve  # noqa: E402
+from loadgen import Result, pct, run_load  # noqa: E402
 from procstat import busy_percent, cpu_busy, cpu_seconds, rss_mb  # noqa: E402
 from variants import VARIANTS, build_cost  # noqa: E402
 
-SYSTEM = "You are a helpful assistant."
-USER = "Say hello."
-SCENARIOS: dict[str, tuple[str, str]] = {  # name -> (client format, model)
-    "s1": ("openai", "mock-openai"),
-    "s2": ("anthropic", "mock-openai"),
-    "s3": ("openai", "mock-anthropic"),
-    "s4": ("anthropic", "mock-anthropic"),
-    # s1 and s2 on a route with two targets, retries and cooldowns (issue 9's CPU budget).
-    "s5": ("openai", "mock-openai-ha"),
-    "s6": ("anthropic", "mock-openai-ha"),
-    # A Gemini client (the model in the URL) to the OpenAI upstream, translated.
-    "s7": ("gemini", "mock-openai"),
-}
 UPSTREAM_OF = {"mock-openai": "openai", "mock-anthropic": "anthropic", "mock-openai-ha": "openai"}
 # Issue 3's targets; LiteLLM's ~45 req/s on this machine (shared harness) x 20.
 TARGETS = {"rps_c16": 900.0, "added_p50_c1_ms": 1.5, "cpu_ms_nonstream": 1.0, "rss_mb": 120.0}
-
-
-def _body(fmt: str, model: str, stream: bool) -> bytes:
-    if fmt == "openai":
-        body: dict[str, Any] = {
-            "model": model,
-            "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}],
-            "max_tokens": 64,
-            "temperature": 0.7,
-            "stream": stream,
-        }
-        if stream:
-            body["stream_options"] = {"include_usage": True}
-    elif fmt == "gemini":
-        body = {
-            "systemInstruction": {"parts": [{"text": SYSTEM}]},
-            "contents": [{"role": "user", "parts": [{"text": USER}]}],
-            "generationConfig": {"maxOutputTokens": 64, "temperature": 0.7},
-        }
-    else:
-        body = {
-            "model": model,
-            "system": SYSTEM,
-            "messages": [{"role": "user", "content": USER}],
-            "max_tokens": 64,
-            "temperature": 0.7,
-            "stream": stream,
-        }
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
-def _request(fmt: str, model: str, stream: bool, port: int, key: str = "sk-bench") -> bytes:
-    path = "/v1/chat/completions" if fmt == "openai" else "/v1/messages"
-    headers = (
-        {"authorization": f"Bearer {key}"}
-        if fmt == "openai"
-        else {"x-api-key": key, "anthropic-version": "2023-06-01"}
-    )
-    if fmt == "gemini":
-        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
-        path, headers = f"/v1beta/models/{model}:{method}", {"x-goog-api-key": key}
-    return build_request("127.0.0.1", port, path, _body(fmt, model, stream), headers)
-
-
-def _check(fmt: str, stream: bool, body: bytes) -> str | None:
-    """Why a sample answer is wrong, or None."""
-    text = body.decode(errors="replace")
-    if stream:
-        end = {"openai": "data: [DONE]", "anthropic": "message_stop", "gemini": '"finishReason"'}[fmt]
-        pieces = "".join(
-            _text_of(fmt, json.loads(line[5:]))
-            for line in text.splitlines()
-            if line.startswith("data:") and line != "data: [DONE]"
-        )
-        return None if end in text and pieces == TEXT else f"stream wrong: {text[:300]}"
-    return None if TEXT in text else f"answer wrong: {text[:300]}"
-
-
-def _text_of(fmt: str, event: dict[str, Any]) -> str:
-    """The text a stream event of ``fmt`` carries."""
-    if fmt == "anthropic":
-        return str(event.get("delta", {}).get("text", ""))
-    if fmt == "gemini":
-        parts = [p for c in event.get("candidates", []) for p in c.get("content", {}).get("parts", [])]
-        return "".join(p.get("text", "") for p in parts)
-    return "".join(c.get("delta", {}).get("content") or "" for c in event.get("choices", []))
 
 
 def _config(upstream_port: int, variant: str | None = None, *, sections: frozenset[str] = ALL_SECTIONS) -> str:
@@ -282,7 +205,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         for upstream in ("openai", "anthropic"):
             for stream in (False, True):
                 model = f"mock-{upstream}"
-                req = _request(upstream, model, stream, up_port)
+                req = client_request(upstream, model, stream, up_port)
                 for conc in args.conc:
                     res = await _cell(up_port, req, conc, args)
                     floors[(upstream, stream, conc)] = pct(res.latencies, 50) * 1000
@@ -293,12 +216,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             base, stream = name.removesuffix("-stream"), name.endswith("-stream")
             fmt, model = SCENARIOS[base]
             for _, gw_port, key in gateways.values():
-                req = _request(fmt, model, stream, gw_port, key)
+                req = client_request(fmt, model, stream, gw_port, key)
                 await _checked_warmup(name, fmt, stream, gw_port, req, args)
             for conc in args.conc:
                 # The builds alternate cell by cell, so machine noise hits both alike.
                 for build, (proc, gw_port, key) in gateways.items():
-                    req = _request(fmt, model, stream, gw_port, key)
+                    req = client_request(fmt, model, stream, gw_port, key)
                     before, busy = cpu_seconds(proc.pid), cpu_busy()
                     res = await _cell(gw_port, req, conc, args)
                     cpu = cpu_seconds(proc.pid) - before
@@ -324,7 +247,7 @@ async def _checked_warmup(
     name: str, fmt: str, stream: bool, port: int, req: bytes, args: argparse.Namespace
 ) -> None:
     check = await _cell(port, req, 1, argparse.Namespace(duration=5, max_requests=1))
-    problem = _check(fmt, stream, check.sample) if check.requests else f"no answer: {check.sample[:300]!r}"
+    problem = check_answer(fmt, stream, check.sample) if check.requests else f"no answer: {check.sample[:300]!r}"
     if problem:
         raise SystemExit(f"{name}: {problem}")
     await run_load("127.0.0.1", port, req, concurrency=16, duration=args.warmup, max_requests=10**6)
