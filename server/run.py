@@ -32,7 +32,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.config import Sockets
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
-from interlingua.server import heap, hypercorn_errors
+from interlingua.server import h11_headers, heap, hypercorn_errors
 from interlingua.server.config import Config
 from interlingua.server.limits.shared import ENV_VAR as COUNTERS_ENV
 from interlingua.server.limits.shared import CounterServer
@@ -58,6 +58,7 @@ def configure_logging(config: Config) -> None:
 
 def hypercorn_config(config: Config) -> HypercornConfig:
     hypercorn_errors.install()  # Hypercorn's own 400/431 answers get a JSON body
+    h11_headers.install()  # a streamed answer's headers validated once, not three times
     hc = HypercornConfig()
     hc.bind = [f"{config.server.host}:{config.server.port}"]
     hc.graceful_timeout = config.server.shutdown_grace_ms / 1000
