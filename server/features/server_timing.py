@@ -36,8 +36,8 @@ def server_timing(ctx: RequestContext) -> str:
 class ServerTiming(Feature):
     name: ClassVar[str] = "server_timing"
 
-    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[str, str]]:
-        return (("server-timing", server_timing(ctx)),)
+    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[bytes, bytes]]:
+        return ((b"server-timing", server_timing(ctx).encode("latin-1")),)
 
 
 def build(config: Config, services: Services) -> Feature | None:

@@ -223,13 +223,11 @@ class LimitsFeature(Feature):
             code="rate_limit_exceeded", retry_after=retry_after_header(decision.retry_after_s),
         )
 
-    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[str, str]]:
+    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[bytes, bytes]]:
         reservation = ctx.extras.get(self.name)
         if reservation is None:
             return ()
-        return rate_limit_headers(
-            ctx.client_format, reservation.planned.charges, reservation.planned.kinds, reservation.decision
-        )
+        return rate_limit_headers(ctx.client_format, reservation.planned.shown, reservation.decision)
 
     async def complete(self, ctx: RequestContext) -> None:
         reservation: Reservation | None = ctx.extras.get(self.name)

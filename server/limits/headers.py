@@ -14,12 +14,14 @@ with the least remaining is shown: that is the one a client must respect.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from interlingua.server.limits.buckets import Charge, Decision
+from interlingua.server.limits.buckets import Decision
 from interlingua.translate import Format
 
-__all__ = ["duration", "rate_limit_headers"]
+__all__ = ["ShownKind", "duration", "rate_limit_headers", "shown_kinds"]
 
 
 def duration(seconds: float) -> str:
@@ -32,52 +34,79 @@ def duration(seconds: float) -> str:
 
 
 _OPENAI = (Format.OPENAI_CHAT, Format.OPENAI_RESPONSES)
-# Per shown kind (in the order sent), its three header names: built once, not per response.
-_OPENAI_NAMES = {
-    kind: (f"x-ratelimit-limit-{kind}", f"x-ratelimit-remaining-{kind}", f"x-ratelimit-reset-{kind}")
-    for kind in ("requests", "tokens")
-}
-_ANTHROPIC_NAMES = {
-    kind: (f"anthropic-ratelimit-{kind}-limit", f"anthropic-ratelimit-{kind}-remaining", f"anthropic-ratelimit-{kind}-reset")
-    for kind in ("requests", "tokens")
-}
 
 
-def _tightest(charges: list[Charge], kinds: list[str], decision: Decision) -> dict[str, int]:
-    """Per shown kind, the index of the enforced charge with the least remaining."""
-    best: dict[str, int] = {}
-    remaining = decision.remaining
-    for i in range(min(len(charges), len(remaining))):
-        kind = kinds[i]
-        if kind in _OPENAI_NAMES and charges[i].enforce:
-            at = best.get(kind)
-            if at is None or remaining[i] < remaining[at]:
-                best[kind] = i
-    return best
+@dataclass(frozen=True, slots=True)
+class ShownKind:
+    """A kind of limit clients are shown (requests, tokens), worked out once per slot plan
+    (:class:`~interlingua.server.limits.plan.SlotPlan`), not per response: its header names
+    in each convention, and its enforced charges with their limits, as sent."""
+
+    openai: tuple[bytes, bytes, bytes]  # limit, remaining, reset
+    anthropic: tuple[bytes, bytes, bytes]
+    indices: tuple[int, ...]  # the enforced charges of this kind
+    limits: tuple[bytes, ...]  # each one's limit
 
 
-def rate_limit_headers(fmt: Format, charges: list[Charge], kinds: list[str], decision: Decision) -> list[tuple[str, str]]:
-    # Every response to a limited request builds these: names are constants, values plain str().
+def shown_kinds(rows: Sequence[tuple[str, float, bool]]) -> tuple[ShownKind, ...]:
+    """The kinds shown for charges of ``(kind, capacity, enforce)``, in the order sent."""
+    out = []
+    for kind in ("requests", "tokens"):
+        indices = tuple(i for i, (k, _, enforce) in enumerate(rows) if k == kind and enforce)
+        if indices:
+            out.append(ShownKind(
+                (b"x-ratelimit-limit-%s" % kind.encode(), b"x-ratelimit-remaining-%s" % kind.encode(),
+                 b"x-ratelimit-reset-%s" % kind.encode()),
+                (b"anthropic-ratelimit-%s-limit" % kind.encode(), b"anthropic-ratelimit-%s-remaining" % kind.encode(),
+                 b"anthropic-ratelimit-%s-reset" % kind.encode()),
+                indices,
+                tuple(b"%d" % int(rows[i][1]) for i in indices),
+            ))
+    return tuple(out)
+
+
+# Anthropic's resets, formatted once per second of wall clock: most answers within a second
+# share them (a roomy limit is full again within a second).
+_RFC3339: dict[int, bytes] = {}
+
+
+def _rfc3339(at: float) -> bytes:
+    """``at`` (Unix time) to the second, as Anthropic's reset headers (``...T07:46:53Z``)."""
+    second = int(at)
+    found = _RFC3339.get(second)
+    if found is None:
+        if len(_RFC3339) >= 64:
+            _RFC3339.clear()
+        found = _RFC3339[second] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)).encode()
+    return found
+
+
+def rate_limit_headers(fmt: Format, shown: Sequence[ShownKind], decision: Decision) -> list[tuple[bytes, bytes]]:
+    """Built as bytes (as sent) on every response to a limited request; of several charges
+    of a kind, the one with the least remaining."""
     openai = fmt in _OPENAI
-    if not openai and fmt is not Format.ANTHROPIC_MESSAGES:
+    if not shown or (not openai and fmt is not Format.ANTHROPIC_MESSAGES):
         return []
-    best = _tightest(charges, kinds, decision)
-    now = None if openai else datetime.now(UTC)
-    out: list[tuple[str, str]] = []
-    for kind, (limit_name, left_name, reset_name) in (_OPENAI_NAMES if openai else _ANTHROPIC_NAMES).items():
-        i = best.get(kind)
-        if i is None:
-            continue
-        reset, left = decision.reset_s[i], decision.remaining[i]
+    remaining, resets = decision.remaining, decision.reset_s
+    now = 0.0 if openai else time.time()
+    out: list[tuple[bytes, bytes]] = []
+    for kind in shown:
+        indices = kind.indices
+        at = 0
+        for j in range(1, len(indices)):  # most plans have one charge per kind
+            if remaining[indices[j]] < remaining[indices[at]]:
+                at = j
+        i = indices[at]
+        reset, left = resets[i], remaining[i]
         if openai:  # under a second (most resets of a roomy limit): duration's first case, inlined
-            shown = f"{math.ceil(reset * 1000)}ms" if 0 <= reset < 1 else duration(reset)
+            shown_reset = b"%dms" % math.ceil(reset * 1000) if 0 <= reset < 1 else duration(reset).encode()
+            limit_name, left_name, reset_name = kind.openai
         else:
-            assert now is not None
-            at = now + timedelta(seconds=reset)
-            shown = at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+            shown_reset = _rfc3339(now + reset)
+            limit_name, left_name, reset_name = kind.anthropic
         out += [
-            (limit_name, str(int(charges[i].capacity))),
-            (left_name, str(math.floor(left)) if left > 0 else "0"),
-            (reset_name, shown),
+            (limit_name, kind.limits[at]),
+            (left_name, b"%d" % left if left > 0 else b"0"),  # %d truncates: floor, as left > 0
+            (reset_name, shown_reset),
         ]
     return out

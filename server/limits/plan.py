@@ -21,6 +21,7 @@ from interlingua.server.config.limits import LimitRule, LimitValues, glob_matche
 from interlingua.server.keys.model import VirtualKey
 from interlingua.server.keys.periods import period_bounds
 from interlingua.server.limits.buckets import Charge
+from interlingua.server.limits.headers import ShownKind, shown_kinds
 from interlingua.server.pipeline.context import Principal
 
 __all__ = ["Kind", "Need", "Planned", "Slot", "SlotPlan", "key_slots", "plan_charges", "plan_slots", "realize", "rule_ids"]
@@ -42,6 +43,7 @@ class Planned:
     kinds: list[Kind]  # shared with the SlotPlan unless a budget was added: never mutate
     labels: list[str]  # where each charge comes from, for logs ("key", "key model=gpt-*", a rule)
     budget_reset: datetime | None = None
+    shown: tuple[ShownKind, ...] = ()  # the rate-limit headers' kinds (the SlotPlan's)
 
     def add(self, charge: Charge, kind: Kind, label: str) -> None:
         self.charges.append(charge)
@@ -72,16 +74,18 @@ _ONE = Need(1, 0.0)
 
 class SlotPlan:
     """The slots of one key version, principal and model, with what all their requests
-    share worked out once: kinds and labels, and the charges whose amount does not depend
-    on the request (requests, concurrency: one each), built once and shared (never mutated)."""
+    share worked out once: kinds and labels, the rate-limit headers' kinds, and the charges
+    whose amount does not depend on the request (requests, concurrency: one each), built
+    once and shared (never mutated)."""
 
-    __slots__ = ("_fixed", "kinds", "labels", "slots", "tokens")
+    __slots__ = ("_fixed", "kinds", "labels", "shown", "slots", "tokens")
 
     def __init__(self, slots: Sequence[Slot]) -> None:
         self.slots = tuple(slots)
         self.kinds = [s.kind for s in self.slots]
         self.labels = [s.label for s in self.slots]
         self.tokens = "tokens" in self.kinds
+        self.shown = shown_kinds([(s.kind, s.capacity, s.enforce) for s in self.slots])
         self._fixed = [None if s.kind == "tokens" else s.charge(_ONE) for s in self.slots]
 
     def charges(self, need: Need) -> list[Charge]:
@@ -174,8 +178,8 @@ def realize(slots: SlotPlan | Sequence[Slot], key: VirtualKey | None, need: Need
     """The charges of one request: its slots with its need, and its key's budget."""
     plan = slots if isinstance(slots, SlotPlan) else SlotPlan(slots)
     if key is None or key.budget is None:
-        return Planned(plan.charges(need), plan.kinds, plan.labels)
-    out = Planned(plan.charges(need), list(plan.kinds), list(plan.labels))
+        return Planned(plan.charges(need), plan.kinds, plan.labels, None, plan.shown)
+    out = Planned(plan.charges(need), list(plan.kinds), list(plan.labels), None, plan.shown)
     out.budget_reset = _budget(key, need, datetime.now(UTC), out)
     return out
 

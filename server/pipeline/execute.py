@@ -148,7 +148,7 @@ def _headers(ctx: RequestContext) -> list[tuple[bytes, bytes]]:
     headers = [] if not ctx.warnings else latin1(warning_headers(ctx.warnings))
     hooks = ctx.state.hooks
     if hooks.response_headers_hooks:
-        headers += latin1(hooks.response_headers(ctx))
+        headers += hooks.response_headers(ctx)  # bytes already
     attempts = ctx.attempts
     if attempts and ctx.operation == "generate":
         last = attempts[-1]

@@ -77,7 +77,9 @@ class Feature:
     async def after_attempt(self, ctx: RequestContext, attempt: Attempt) -> None:
         pass
 
-    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[str, str]]:
+    def response_headers(self, ctx: RequestContext) -> Iterable[tuple[bytes, bytes]]:
+        """Headers to add to the response, as sent (latin-1 bytes: h11 takes bytes, and the
+        rate-limit headers of every limited answer are cheaper built so than encoded)."""
         return ()
 
     def first_byte(self, ctx: RequestContext) -> None:
@@ -160,8 +162,8 @@ class Hooks:
         for hook in self.after_attempt_hooks:
             await _quietly(hook, ctx, attempt)
 
-    def response_headers(self, ctx: RequestContext) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
+    def response_headers(self, ctx: RequestContext) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
         for hook in self.response_headers_hooks:
             try:
                 out.extend(hook(ctx))  # type: ignore[arg-type]

@@ -173,7 +173,7 @@ async def test_limits_headers_in_the_clients_convention(fmt: Format, names: set[
     key = _key(limits=KeyLimits(rpm=5, tpm=10_000))  # the default output cap (4,096) fits
     ctx = _ctx(principal_of(key), fmt=fmt)
     await feature.admit(ctx)
-    headers = dict(feature.response_headers(ctx))
+    headers = {name.decode(): value.decode() for name, value in feature.response_headers(ctx)}
     assert names <= set(headers)
     if fmt is Format.OPENAI_CHAT:
         assert headers["x-ratelimit-limit-requests"] == "5"
