@@ -77,11 +77,14 @@ def key_of(ctx: RequestContext) -> VirtualKey | None:
 
 
 def _body(ctx: RequestContext) -> tuple[dict[str, Any], int]:
-    # The pipeline's parsed call (body and raw size): on the context, or in its extras.
-    call = getattr(ctx, "call", None) or ctx.extras.get("call")
-    body = getattr(call, "body", None)
-    raw = getattr(call, "raw", b"")
-    return (body if isinstance(body, dict) else {}), len(raw)
+    # The pipeline's parsed call (body and raw size), in the context's extras (a call on a
+    # stored response has none). Not getattr with a default: each miss raised and caught
+    # an AttributeError, on every limited request.
+    call = ctx.extras.get("call")
+    if call is None:
+        return {}, 0
+    body = call.body
+    return (body if isinstance(body, dict) else {}), len(call.raw)
 
 
 class LimitsFeature(Feature):
