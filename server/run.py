@@ -58,7 +58,7 @@ def configure_logging(config: Config) -> None:
 
 def hypercorn_config(config: Config) -> HypercornConfig:
     hypercorn_errors.install()  # Hypercorn's own 400/431 answers get a JSON body
-    h11_headers.install()  # a streamed answer's headers validated once, not three times
+    h11_headers.install()  # each header name and value validated once, not per answer (and stream)
     hc = HypercornConfig()
     hc.bind = [f"{config.server.host}:{config.server.port}"]
     hc.graceful_timeout = config.server.shutdown_grace_ms / 1000
