@@ -110,7 +110,8 @@ def parse_build_options(parser: argparse.ArgumentParser, argv: list[str] | None)
 
 def measured_builds(args: argparse.Namespace) -> dict[str, Build]:
     """The builds named by add_build_options' options: the working tree's ("current"), a baseline
-    (installed once), keys, the variants (and each variant on the baseline, when it knows them)."""
+    (installed once), keys, the variants (and keys and each variant on the baseline, when it
+    knows them: their before and after from one run)."""
     builds = {"current": Build()}
     if args.baseline:
         builds = {"baseline": Build(install_baseline(args.baseline), config_sections(args.baseline)), **builds}
@@ -118,6 +119,8 @@ def measured_builds(args: argparse.Namespace) -> dict[str, Build]:
         builds["keys"] = Build(with_key=True)
     builds.update({variant: Build(variant=variant) for variant in args.variants})
     base = builds.get("baseline")
+    if base and args.keys and "store" in base.sections:
+        builds["baseline keys"] = Build(base.env, base.sections, with_key=True)
     if base and "observability" in base.sections:  # each variant's before and after, from one run
         builds.update({f"baseline {v}": Build(base.env, base.sections, variant=v) for v in args.variants})
     return builds

@@ -21,8 +21,8 @@ busier the loop, and its subtraction was ~2 % off. The fake upstream and the loa
 run outside valgrind. Repeated cells agree within ~0.1-1.5 % (the idle rate's estimate).
 
 Each cell prints instructions per request and its change over its reference: the baseline
-build for ``current``; ``current`` for keys and variants (a ``baseline VARIANT`` against
-``baseline``); and for s5/s6 (two targets, retries, cooldowns) s1/s2 of the same build.
+build for ``current``; ``current`` for keys and variants (``baseline keys`` and ``baseline
+VARIANT`` against ``baseline``); and for s5/s6 (two targets, retries, cooldowns) s1/s2 of the same build.
 ``--callgrind-out DIR`` keeps each cell's callgrind files for ``callgrind_annotate``.
 """
 
