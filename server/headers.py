@@ -23,7 +23,10 @@ Client -> upstream (the per-format parts come from :mod:`interlingua.server.adap
 Upstream -> client (passthrough responses): ``content-type``, ``retry-after``,
 ``retry-after-ms``, ``x-should-retry`` and rate-limit headers
 (``x-ratelimit-*``, ``anthropic-ratelimit-*``). Translated responses carry only
-the gateway's own headers plus ``retry-after``.
+the gateway's own headers plus ``retry-after``. When the gateway shows a limited key's
+own rate-limit headers (:mod:`interlingua.server.limits.headers`), the upstream's are
+dropped: they describe the shared upstream account, and a client would otherwise get two
+values per name (which SDKs cannot read as a number).
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from collections.abc import Iterable
 from interlingua.server.adapters import ANTHROPIC_VERSION, Adapter, adapter_for
 from interlingua.server.config import ProviderConfig
 
-__all__ = ["ANTHROPIC_VERSION", "UpstreamHeaders", "response_headers"]
+__all__ = ["ANTHROPIC_VERSION", "OWN_RATE_LIMITS_KEY", "UpstreamHeaders", "response_headers", "without_rate_limits"]
+
+# ctx.extras: set by the limits feature when it shows the key's own rate-limit headers.
+OWN_RATE_LIMITS_KEY = "limits.own_headers"
 
 _RESPONSE_EXACT = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
 _RESPONSE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
@@ -79,11 +85,19 @@ def _with_key(base: dict[str, str], header: str | None, key: str) -> dict[str, s
     return {**base, header: key} if header else dict(base)
 
 
-def response_headers(upstream: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+def response_headers(upstream: Iterable[tuple[bytes, bytes]], rate_limits: bool = True) -> list[tuple[str, str]]:
+    """The upstream's headers a client gets; ``rate_limits``: with its rate-limit headers
+    (False when the gateway shows the key's own)."""
+    prefixes = _RESPONSE_PREFIXES_BYTES if rate_limits else ()
     out = []
     for raw_name, raw_value in upstream:
         # Judged as bytes: only the kept ones are decoded (most of a provider's are dropped).
         name = raw_name.lower()
-        if name in _RESPONSE_EXACT_BYTES or name.startswith(_RESPONSE_PREFIXES_BYTES):
+        if name in _RESPONSE_EXACT_BYTES or (prefixes and name.startswith(prefixes)):
             out.append((name.decode("latin-1"), raw_value.decode("latin-1")))
     return out
+
+
+def without_rate_limits(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` (from :func:`response_headers`) minus the upstream's rate-limit headers."""
+    return [(name, value) for name, value in headers if not name.startswith(_RESPONSE_PREFIXES)]

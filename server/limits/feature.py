@@ -25,6 +25,7 @@ from typing import Any
 
 from interlingua.errors import PermissionDenied, RateLimited
 from interlingua.server.config import Config
+from interlingua.server.headers import OWN_RATE_LIMITS_KEY
 from interlingua.server.keys.authenticator import VirtualKeyAuthenticator, principal_of
 from interlingua.server.keys.model import VirtualKey
 from interlingua.server.keys.periods import period_bounds
@@ -33,7 +34,7 @@ from interlingua.server.limits.buckets import Decision, Settle, retry_after_head
 from interlingua.server.limits.counters import Counters, LocalCounters
 from interlingua.server.limits.delivered import DeliveredText
 from interlingua.server.limits.estimate import request_tokens
-from interlingua.server.limits.headers import rate_limit_headers
+from interlingua.server.limits.headers import rate_limit_headers, shows_headers
 from interlingua.server.limits.plan import Need, Planned, SlotPlan, plan_charges, plan_slots, realize
 from interlingua.server.limits.pricing import Pricing
 from interlingua.server.limits.usage import UsageRecorder
@@ -149,6 +150,8 @@ class LimitsFeature(Feature):
         else:
             decision = await self.counters.reserve(planned.charges)
         ctx.extras[self.name] = Reservation(planned, decision, need, key)
+        if shows_headers(ctx.client_format, planned.shown):  # the upstream's own are then dropped
+            ctx.extras[OWN_RATE_LIMITS_KEY] = True
         if need.output_cap and ctx.stream:  # a cut stream is charged what it delivered
             ctx.extras[DELIVERED_KEY] = DeliveredText(ctx.client_format)
         if decision.refused:

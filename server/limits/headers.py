@@ -81,12 +81,18 @@ def _rfc3339(at: float) -> bytes:
     return found
 
 
+def shows_headers(fmt: Format, shown: Sequence[ShownKind]) -> bool:
+    """Whether a limited request in ``fmt`` gets rate-limit headers (the format has a
+    convention and the plan shows a kind)."""
+    return bool(shown) and (fmt in _OPENAI or fmt is Format.ANTHROPIC_MESSAGES)
+
+
 def rate_limit_headers(fmt: Format, shown: Sequence[ShownKind], decision: Decision) -> list[tuple[bytes, bytes]]:
     """Built as bytes (as sent) on every response to a limited request; of several charges
     of a kind, the one with the least remaining."""
-    openai = fmt in _OPENAI
-    if not shown or (not openai and fmt is not Format.ANTHROPIC_MESSAGES):
+    if not shows_headers(fmt, shown):
         return []
+    openai = fmt in _OPENAI
     remaining, resets = decision.remaining, decision.reset_s
     now = 0.0 if openai else time.time()
     out: list[tuple[bytes, bytes]] = []

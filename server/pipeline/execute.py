@@ -15,9 +15,10 @@ from quart import Response
 
 from interlingua.errors import GatewayError
 from interlingua.server.edge import add_response_headers, latin1
-from interlingua.server.errors import error_response, warning_headers
+from interlingua.server.errors import UpstreamRefused, error_response, warning_headers
 from interlingua.server.features.auth import principal_of
 from interlingua.server.features.request_id import request_id_of
+from interlingua.server.headers import OWN_RATE_LIMITS_KEY, without_rate_limits
 from interlingua.server.pipeline.account import CONTEXTS_KEY, account, outcome_of
 from interlingua.server.pipeline.cached import CACHE_KEY, cache_hit, recorded, recorder_for
 from interlingua.server.pipeline.context import AttemptOutcome, Operation, Outcome, RequestContext
@@ -109,6 +110,8 @@ async def _run(
         try:
             response, streaming = await stages(ctx, scope)
         except GatewayError as err:
+            if OWN_RATE_LIMITS_KEY in ctx.extras and isinstance(err, UpstreamRefused):
+                err.headers = without_rate_limits(err.headers)  # the key's own are shown
             response = error_response(err, surface.format)
             add_response_headers(scope, _headers(ctx))
             await account(ctx, outcome_of(err), response.status_code, err)

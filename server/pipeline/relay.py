@@ -31,7 +31,7 @@ from quart import Response
 from werkzeug.datastructures import Headers
 
 from interlingua.errors import GatewayError, InternalError, UpstreamError, UpstreamUnavailable
-from interlingua.server.headers import response_headers
+from interlingua.server.headers import OWN_RATE_LIMITS_KEY, response_headers
 from interlingua.server.pipeline.account import UPSTREAM_RESPONSE_KEY, account, outcome_of
 from interlingua.server.pipeline.context import Outcome, RequestContext
 from interlingua.server.pipeline.ingress import ClientCall
@@ -88,7 +88,7 @@ async def relay(
     if call.stream:
         if same:
             body = _passthrough_stream(ctx, call, upstream, resp, strip_usage_chunk)
-            headers = SSE_HEADERS | dict(relayed_headers(resp, upstream))
+            headers = SSE_HEADERS | dict(relayed_headers(resp, upstream, ctx))
             if call.sse and not call.surface.binary_stream:
                 headers["content-type"] = SSE_HEADERS["content-type"]
         else:
@@ -111,12 +111,15 @@ async def relay(
             _observe_plain(ctx, answer, call, target)
             if CLAIM_KEY in ctx.extras:  # a Responses upstream's ids: whose they are
                 await claim_passthrough(ctx, answer)
-        return Response(data, status=resp.status_code, headers=Headers(relayed_headers(resp, upstream))), False
+        relayed = Headers(relayed_headers(resp, upstream, ctx))
+        return Response(data, status=resp.status_code, headers=relayed), False
     return await _translated_plain(ctx, answer, call, target, upstream), False
 
 
-def relayed_headers(resp: httpx.Response, upstream: Upstream) -> list[tuple[str, str]]:
-    headers = response_headers(resp.headers.raw)
+def relayed_headers(resp: httpx.Response, upstream: Upstream, ctx: RequestContext) -> list[tuple[str, str]]:
+    """The upstream's headers a passthrough answer carries (rate limits only when the gateway
+    shows none of its own for the request)."""
+    headers = response_headers(resp.headers.raw, OWN_RATE_LIMITS_KEY not in ctx.extras)
     redact = upstream.redactor
     return [(name, redact.text(value)) for name, value in headers] if redact else headers
 
